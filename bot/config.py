@@ -1,0 +1,142 @@
+"""One typed settings object, read once at start-up from the environment and an optional file.
+
+Precedence: environment variables over the YAML file over defaults. The token is wrapped in
+``Secret`` so that it never shows in a repr, a log line or a traceback's locals.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# file key -> environment variable
+_FILE_KEYS = {
+    "token_file": "DISCORD_TOKEN_FILE",
+    "db": "DRILLBOT_DB",
+    "content": "DRILLBOT_CONTENT",
+    "api_base": "DISCORD_API_BASE",
+    "gateway_url": "DISCORD_GATEWAY_URL",
+    "log_level": "DRILLBOT_LOG_LEVEL",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line meant for the operator."""
+
+
+class Secret:
+    """A string that refuses to be printed."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: Secret | None = field(default=None)
+    db_path: Path = Path("drillbot.sqlite3")
+    content_dir: Path | None = None  # None = the packaged content/
+    api_base: str = DISCORD_API_BASE
+    gateway_url: str = DISCORD_GATEWAY_URL
+    log_level: str = "INFO"
+
+    def require_token(self) -> Secret:
+        if not self.token:
+            raise ConfigError(
+                "no bot token: set DISCORD_TOKEN or DISCORD_TOKEN_FILE (a file holding the token)"
+            )
+        return self.token
+
+    @classmethod
+    def load(
+        cls, env: Mapping[str, str] | None = None, config_file: Path | None = None
+    ) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, str] = {}
+        if config_file is not None:
+            values.update(_read_file(config_file))
+        for key, var in _FILE_KEYS.items():
+            if env.get(var):
+                values[key] = env[var]
+        token = env.get("DISCORD_TOKEN") or None
+        if token is None and values.get("token_file"):
+            token = _read_token_file(Path(values["token_file"]))
+        level = values.get("log_level", "INFO").upper()
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"log level must be one of {', '.join(LOG_LEVELS)} (got {level!r})")
+        for key in ("api_base", "gateway_url"):
+            if key in values and "://" not in values[key]:
+                raise ConfigError(f"{_FILE_KEYS[key]} must be a URL (got {values[key]!r})")
+        return cls(
+            token=Secret(token.strip()) if token else None,
+            db_path=Path(values.get("db", "drillbot.sqlite3")),
+            content_dir=Path(values["content"]) if values.get("content") else None,
+            api_base=values.get("api_base", DISCORD_API_BASE).rstrip("/"),
+            gateway_url=values.get("gateway_url", DISCORD_GATEWAY_URL),
+            log_level=level,
+        )
+
+    def apply_logging(self) -> None:
+        logging.basicConfig(
+            level=self.log_level,
+            format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        )
+        # discord.http logs every request at DEBUG, which drowns everything else.
+        logging.getLogger("discord.http").setLevel(max(logging.INFO, logging.getLogger().level))
+
+
+def _read_file(path: Path) -> dict[str, str]:
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: config file is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: config file must be a mapping of settings")
+    if "token" in data:
+        raise ConfigError(f"{path}: put the token in DISCORD_TOKEN or a token_file, not here")
+    unknown = sorted(set(data) - set(_FILE_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(_FILE_KEYS)}"
+        )
+    return {k: str(v) for k, v in data.items() if v is not None}
+
+
+def _read_token_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read DISCORD_TOKEN_FILE {path}: {exc.strerror}") from None

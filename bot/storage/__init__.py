@@ -1,0 +1,64 @@
+"""Storage: one aiosqlite connection behind typed repositories. No SQL outside this package.
+
+``Store`` is the interface the rest of the bot sees; a PostgreSQL backend would provide the
+same repositories over a pool.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage.daily import AnswerRepo, DailyRepo, ScoreRepo
+from bot.storage.database import Database, SchemaTooNew, migrations
+from bot.storage.guilds import GuildRepo
+from bot.storage.models import (
+    Answer,
+    AuditEntry,
+    Award,
+    DailyPost,
+    GuildPack,
+    GuildSettings,
+    MemberStats,
+    NewAnswer,
+    QuizSession,
+    ReportSummary,
+    SrsCard,
+    Standing,
+)
+from bot.storage.practice import PracticeRepo
+
+__all__ = [
+    "Answer",
+    "AuditEntry",
+    "Award",
+    "DailyPost",
+    "Database",
+    "GuildPack",
+    "GuildSettings",
+    "MemberStats",
+    "NewAnswer",
+    "QuizSession",
+    "ReportSummary",
+    "SchemaTooNew",
+    "SrsCard",
+    "Standing",
+    "Store",
+    "migrations",
+]
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.guilds = GuildRepo(db)
+        self.daily = DailyRepo(db)
+        self.answers = AnswerRepo(db)
+        self.scores = ScoreRepo(db)
+        self.practice = PracticeRepo(db)
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self.db.close()

@@ -1,0 +1,406 @@
+"""Daily posts (the exactly-once slot), thread answers, and the points ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.storage.database import Database, from_iso, iso
+from bot.storage.models import Answer, Award, DailyPost, MemberStats, NewAnswer, Standing
+
+_POST_COLS = (
+    "id, guild_id, local_date, question_id, topic, channel_id, nonce, state, message_id,"
+    " thread_id, scheduled_for, reveal_at, posted_at, revealed_at, attempts, last_error"
+)
+_ANSWER_COLS = (
+    "id, guild_id, daily_post_id, quiz_session_id, user_id, message_id, content, created_at,"
+    " edited_at, edit_count, deleted_at"
+)
+
+
+def _post(r: Any) -> DailyPost:
+    return DailyPost(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        from_iso(r[10]),
+        from_iso(r[11]),
+        from_iso(r[12]),  # type: ignore[arg-type]
+        from_iso(r[13]),
+        r[14],
+        r[15],
+    )
+
+
+def _answer(r: Any) -> Answer:
+    return Answer(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        from_iso(r[7]),  # type: ignore[arg-type]
+        from_iso(r[8]),
+        r[9],
+        from_iso(r[10]),
+    )
+
+
+class DailyRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(
+        self,
+        *,
+        guild_id: int,
+        local_date: str,
+        question_id: str,
+        topic: str,
+        channel_id: int,
+        nonce: str,
+        scheduled_for: datetime,
+        reveal_at: datetime | None,
+        now: datetime,
+    ) -> tuple[DailyPost, bool]:
+        """Claim the (guild, local date) slot. Returns the slot's post and whether we made it.
+
+        Runs under BEGIN IMMEDIATE, and the UNIQUE key settles any race with another writer:
+        the loser gets the winner's row and ``False``.
+        """
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO daily_posts (guild_id, local_date, question_id, topic, channel_id,"
+                " nonce, scheduled_for, reveal_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (guild_id, local_date) DO NOTHING",
+                (
+                    guild_id,
+                    local_date,
+                    question_id,
+                    topic,
+                    channel_id,
+                    nonce,
+                    iso(scheduled_for),
+                    iso(reveal_at) if reveal_at else None,
+                    iso(now),
+                ),
+            )
+            created = cur.rowcount > 0
+            cur = await conn.execute(
+                f"SELECT {_POST_COLS} FROM daily_posts WHERE guild_id = ? AND local_date = ?",
+                (guild_id, local_date),
+            )
+            row = await cur.fetchone()
+        return _post(row), created
+
+    async def get(self, guild_id: int, local_date: str) -> DailyPost | None:
+        row = await self.db.fetchone(
+            f"SELECT {_POST_COLS} FROM daily_posts WHERE guild_id = ? AND local_date = ?",
+            (guild_id, local_date),
+        )
+        return _post(row) if row else None
+
+    async def by_id(self, post_id: int) -> DailyPost | None:
+        row = await self.db.fetchone(
+            f"SELECT {_POST_COLS} FROM daily_posts WHERE id = ?", (post_id,)
+        )
+        return _post(row) if row else None
+
+    async def by_thread(self, thread_id: int) -> DailyPost | None:
+        row = await self.db.fetchone(
+            f"SELECT {_POST_COLS} FROM daily_posts WHERE thread_id = ?", (thread_id,)
+        )
+        return _post(row) if row else None
+
+    async def latest(self, guild_id: int, before_date: str | None = None) -> DailyPost | None:
+        where = "guild_id = ?" + (" AND local_date < ?" if before_date else "")
+        params: tuple[Any, ...] = (guild_id, before_date) if before_date else (guild_id,)
+        row = await self.db.fetchone(
+            f"SELECT {_POST_COLS} FROM daily_posts WHERE {where} ORDER BY local_date DESC LIMIT 1",
+            params,
+        )
+        return _post(row) if row else None
+
+    async def in_state(self, state: str, guild_id: int | None = None) -> list[DailyPost]:
+        where = "state = ?" + (" AND guild_id = ?" if guild_id is not None else "")
+        params: tuple[Any, ...] = (state,) if guild_id is None else (state, guild_id)
+        rows = await self.db.fetchall(
+            f"SELECT {_POST_COLS} FROM daily_posts WHERE {where} ORDER BY id", params
+        )
+        return [_post(r) for r in rows]
+
+    async def due_reveals(self, now: datetime) -> list[DailyPost]:
+        rows = await self.db.fetchall(
+            f"SELECT {_POST_COLS} FROM daily_posts WHERE state = 'posted'"
+            " AND reveal_at IS NOT NULL AND reveal_at <= ? ORDER BY reveal_at",
+            (iso(now),),
+        )
+        return [_post(r) for r in rows]
+
+    async def mark_posted(
+        self, post_id: int, message_id: int, thread_id: int | None, now: datetime
+    ) -> None:
+        await self.db.execute(
+            "UPDATE daily_posts SET state = 'posted', message_id = ?, thread_id = ?,"
+            " posted_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'",
+            (message_id, thread_id, iso(now), post_id),
+        )
+
+    async def set_thread(self, post_id: int, thread_id: int) -> None:
+        await self.db.execute(
+            "UPDATE daily_posts SET thread_id = ? WHERE id = ?", (thread_id, post_id)
+        )
+
+    async def set_reveal_at(self, post_id: int, reveal_at: datetime) -> None:
+        await self.db.execute(
+            "UPDATE daily_posts SET reveal_at = ? WHERE id = ?", (iso(reveal_at), post_id)
+        )
+
+    async def record_failure(self, post_id: int, error: str) -> None:
+        await self.db.execute(
+            "UPDATE daily_posts SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (error[:500], post_id),
+        )
+
+    async def mark_revealed(self, post_id: int, now: datetime) -> bool:
+        """Move posted -> revealed. False if another path revealed it first."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE daily_posts SET state = 'revealed', revealed_at = ?"
+                " WHERE id = ? AND state = 'posted'",
+                (iso(now), post_id),
+            )
+            return cur.rowcount > 0
+
+    async def question_use_counts(self, guild_id: int) -> dict[str, int]:
+        rows = await self.db.fetchall(
+            "SELECT question_id, COUNT(*) FROM daily_posts WHERE guild_id = ? GROUP BY question_id",
+            (guild_id,),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def recent_topics(self, guild_id: int, limit: int = 14) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT topic FROM daily_posts WHERE guild_id = ? ORDER BY local_date DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [r[0] for r in rows]
+
+
+class AnswerRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(self, answers: Sequence[NewAnswer]) -> int:
+        """Store thread messages (idempotent per message id) in one transaction.
+
+        Returns how many were new. Batching lets the ingest path commit many answers at once.
+        """
+        if not answers:
+            return 0
+        async with self.db.transaction() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "INSERT INTO answers (guild_id, daily_post_id, user_id, message_id, channel_id,"
+                " content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (message_id) DO NOTHING",
+                [
+                    (
+                        a.guild_id,
+                        a.daily_post_id,
+                        a.user_id,
+                        a.message_id,
+                        a.channel_id,
+                        a.content,
+                        iso(a.created_at),
+                    )
+                    for a in answers
+                ],
+            )
+            return conn.total_changes - before
+
+    async def record_quiz(
+        self, *, session_id: int, guild_id: int | None, user_id: int, content: str, now: datetime
+    ) -> int:
+        return await self.db.execute(
+            "INSERT INTO answers (guild_id, quiz_session_id, user_id, content, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (guild_id, session_id, user_id, content, iso(now)),
+        )
+
+    async def edit(self, message_id: int, content: str, edited_at: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE answers SET content = ?, edited_at = ?, edit_count = edit_count + 1"
+                " WHERE message_id = ? AND content <> ?",
+                (content, iso(edited_at), message_id, content),
+            )
+            return cur.rowcount > 0
+
+    async def delete(self, message_id: int, deleted_at: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE answers SET deleted_at = ? WHERE message_id = ? AND deleted_at IS NULL",
+                (iso(deleted_at), message_id),
+            )
+            return cur.rowcount > 0
+
+    async def by_message(self, message_id: int) -> Answer | None:
+        row = await self.db.fetchone(
+            f"SELECT {_ANSWER_COLS} FROM answers WHERE message_id = ?", (message_id,)
+        )
+        return _answer(row) if row else None
+
+    async def for_post(self, post_id: int, *, include_deleted: bool = False) -> list[Answer]:
+        extra = "" if include_deleted else " AND deleted_at IS NULL"
+        rows = await self.db.fetchall(
+            f"SELECT {_ANSWER_COLS} FROM answers WHERE daily_post_id = ?{extra}"
+            " ORDER BY message_id",
+            (post_id,),
+        )
+        return [_answer(r) for r in rows]
+
+    async def for_session(self, session_id: int) -> list[Answer]:
+        rows = await self.db.fetchall(
+            f"SELECT {_ANSWER_COLS} FROM answers WHERE quiz_session_id = ? ORDER BY id",
+            (session_id,),
+        )
+        return [_answer(r) for r in rows]
+
+    async def last_message_id(self, post_id: int) -> int | None:
+        row = await self.db.fetchone(
+            "SELECT MAX(message_id) FROM answers WHERE daily_post_id = ?", (post_id,)
+        )
+        return row[0] if row else None
+
+    async def count_for_post(self, post_id: int) -> tuple[int, int]:
+        """(answers, distinct members) not deleted."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM answers"
+            " WHERE daily_post_id = ? AND deleted_at IS NULL",
+            (post_id,),
+        )
+        return (row[0], row[1]) if row else (0, 0)
+
+
+StreakRule = Callable[[MemberStats | None, str], tuple[int, int]]
+
+
+class ScoreRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def award_daily(
+        self, post: DailyPost, awards: Sequence[Award], streak: StreakRule, now: datetime
+    ) -> list[Award]:
+        """Write the ledger rows for one daily post and update the aggregates, atomically.
+
+        ``streak(previous_stats, local_date)`` returns (streak, best_streak) for a member who
+        answered. Idempotent: a second call for the same post awards nothing.
+        """
+        written: list[Award] = []
+        async with self.db.transaction() as conn:
+            for award in awards:
+                cur = await conn.execute(
+                    "INSERT INTO points (guild_id, user_id, points, reason, topic, daily_post_id,"
+                    " local_date, awarded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (guild_id, user_id, daily_post_id, reason) DO NOTHING",
+                    (
+                        post.guild_id,
+                        award.user_id,
+                        award.points,
+                        award.reason,
+                        post.topic,
+                        post.id,
+                        post.local_date,
+                        iso(now),
+                    ),
+                )
+                if cur.rowcount == 0:
+                    continue
+                written.append(award)
+                cur = await conn.execute(
+                    "SELECT guild_id, user_id, points, answered, streak, best_streak,"
+                    " last_answer_date FROM member_stats WHERE guild_id = ? AND user_id = ?",
+                    (post.guild_id, award.user_id),
+                )
+                row = await cur.fetchone()
+                prev = MemberStats(*row) if row else None
+                answered = award.reason == "answer"
+                if answered and (prev is None or prev.last_answer_date != post.local_date):
+                    run, best = streak(prev, post.local_date)
+                    last = post.local_date
+                else:
+                    run = prev.streak if prev else 0
+                    best = prev.best_streak if prev else 0
+                    last = prev.last_answer_date if prev else None
+                await conn.execute(
+                    "INSERT INTO member_stats (guild_id, user_id, points, answered, streak,"
+                    " best_streak, last_answer_date) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+                    " points = member_stats.points + excluded.points,"
+                    " answered = member_stats.answered + excluded.answered,"
+                    " streak = excluded.streak, best_streak = excluded.best_streak,"
+                    " last_answer_date = excluded.last_answer_date",
+                    (post.guild_id, award.user_id, award.points, int(answered), run, best, last),
+                )
+        return written
+
+    async def stats(self, guild_id: int, user_id: int) -> MemberStats | None:
+        row = await self.db.fetchone(
+            "SELECT guild_id, user_id, points, answered, streak, best_streak, last_answer_date"
+            " FROM member_stats WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return MemberStats(*row) if row else None
+
+    async def top(self, guild_id: int, limit: int = 10) -> list[Standing]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, points, answered, streak FROM member_stats WHERE guild_id = ?"
+            " ORDER BY points DESC, user_id LIMIT ?",
+            (guild_id, limit),
+        )
+        return [Standing(*r) for r in rows]
+
+    async def top_in(
+        self,
+        guild_id: int,
+        *,
+        since: datetime | None = None,
+        topic: str | None = None,
+        limit: int = 10,
+    ) -> list[Standing]:
+        """Ledger totals for a window or a topic (week, month, per-topic boards)."""
+        where, params = ["guild_id = ?"], [guild_id]
+        if since is not None:
+            where.append("awarded_at >= ?")
+            params.append(iso(since))  # type: ignore[arg-type]
+        if topic is not None:
+            where.append("topic = ?")
+            params.append(topic)  # type: ignore[arg-type]
+        rows = await self.db.fetchall(
+            "SELECT user_id, SUM(points),"
+            " SUM(CASE WHEN reason = 'answer' THEN 1 ELSE 0 END) FROM points"
+            f" WHERE {' AND '.join(where)} GROUP BY user_id"
+            " ORDER BY SUM(points) DESC, user_id LIMIT ?",
+            (*params, limit),
+        )
+        return [Standing(r[0], r[1], r[2]) for r in rows]
+
+    async def recomputed_totals(self, guild_id: int) -> dict[int, int]:
+        """Totals from the ledger alone, to check the aggregate against."""
+        rows = await self.db.fetchall(
+            "SELECT user_id, SUM(points) FROM points WHERE guild_id = ? GROUP BY user_id",
+            (guild_id,),
+        )
+        return {r[0]: r[1] for r in rows}

@@ -1,0 +1,341 @@
+"""Guild settings, enabled topics, disabled questions, guild packs, audit log and notices."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.database import Database, from_iso, iso
+from bot.storage.models import AuditEntry, GuildPack, GuildSettings
+
+# Settings an organiser may change, with how each is stored.
+EDITABLE = (
+    "channel_id",
+    "post_time",
+    "timezone",
+    "weekdays",
+    "reveal_after_minutes",
+    "organiser_role_id",
+    "ping_role_id",
+    "pin_posts",
+    "paused",
+    "configured_by",
+)
+
+
+def _weekdays_to_mask(days: frozenset[int]) -> int:
+    return sum(1 << d for d in days)
+
+
+def _mask_to_weekdays(mask: int) -> frozenset[int]:
+    return frozenset(d for d in range(7) if mask & (1 << d))
+
+
+def _column_value(name: str, value: Any) -> Any:
+    if name == "weekdays":
+        return _weekdays_to_mask(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _display(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if name == "weekdays":
+        names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+        return ",".join(names[d] for d in sorted(value))
+    return str(value)
+
+
+class GuildRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, guild_id: int) -> GuildSettings | None:
+        row = await self.db.fetchone(
+            "SELECT guild_id, channel_id, post_time, timezone, weekdays, reveal_after_minutes,"
+            " organiser_role_id, ping_role_id, pin_posts, paused, configured_by"
+            " FROM guild_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
+        if row is None:
+            return None
+        disabled = await self.disabled_topics(guild_id)
+        return GuildSettings(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            _mask_to_weekdays(row[4]),
+            row[5],
+            row[6],
+            row[7],
+            bool(row[8]),
+            bool(row[9]),
+            row[10],
+            disabled,
+        )
+
+    async def get_or_default(self, guild_id: int) -> GuildSettings:
+        return await self.get(guild_id) or GuildSettings(guild_id)
+
+    async def configured(self) -> list[GuildSettings]:
+        rows = await self.db.fetchall(
+            "SELECT guild_id FROM guild_settings WHERE channel_id IS NOT NULL ORDER BY guild_id"
+        )
+        out = []
+        for (guild_id,) in rows:
+            settings = await self.get(guild_id)
+            if settings is not None:
+                out.append(settings)
+        return out
+
+    async def update(
+        self, guild_id: int, user_id: int, now: datetime, **changes: Any
+    ) -> tuple[GuildSettings, list[AuditEntry]]:
+        """Change settings and write one audit row per changed field, in one transaction."""
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+        async with self.db.transaction() as conn:
+            current = await self.get(guild_id) or GuildSettings(guild_id)
+            new = replace(current, **changes)
+            stamp = iso(now)
+            values = {
+                f.name: _column_value(f.name, getattr(new, f.name))
+                for f in fields(GuildSettings)
+                if f.name in EDITABLE
+            }
+            cols = ", ".join(values)
+            marks = ", ".join("?" for _ in values)
+            sets = ", ".join(f"{c} = excluded.{c}" for c in values)
+            await conn.execute(
+                f"INSERT INTO guild_settings (guild_id, {cols}, created_at, updated_at)"
+                f" VALUES (?, {marks}, ?, ?)"
+                f" ON CONFLICT (guild_id) DO UPDATE SET {sets}, updated_at = excluded.updated_at",
+                (guild_id, *values.values(), stamp, stamp),
+            )
+            entries = []
+            for name in changes:
+                old, fresh = getattr(current, name), getattr(new, name)
+                if old != fresh:
+                    entries.append(
+                        await _audit(
+                            conn,
+                            guild_id,
+                            user_id,
+                            f"set {name}",
+                            _display(name, old),
+                            _display(name, fresh),
+                            now,
+                        )
+                    )
+        return new, entries
+
+    # -- topics and questions ---------------------------------------------------------------
+    async def disabled_topics(self, guild_id: int) -> frozenset[str]:
+        rows = await self.db.fetchall(
+            "SELECT topic FROM guild_disabled_topics WHERE guild_id = ?", (guild_id,)
+        )
+        return frozenset(r[0] for r in rows)
+
+    async def set_topic_enabled(
+        self, guild_id: int, topic: str, enabled: bool, user_id: int, now: datetime
+    ) -> bool:
+        """Returns True if anything changed (and was audited)."""
+        async with self.db.transaction() as conn:
+            if enabled:
+                cur = await conn.execute(
+                    "DELETE FROM guild_disabled_topics WHERE guild_id = ? AND topic = ?",
+                    (guild_id, topic),
+                )
+            else:
+                cur = await conn.execute(
+                    "INSERT INTO guild_disabled_topics (guild_id, topic) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (guild_id, topic),
+                )
+            changed = cur.rowcount > 0
+            if changed:
+                await _audit(
+                    conn,
+                    guild_id,
+                    user_id,
+                    f"topic {topic}",
+                    "disabled" if enabled else "enabled",
+                    "enabled" if enabled else "disabled",
+                    now,
+                )
+        return changed
+
+    async def disabled_questions(self, guild_id: int) -> frozenset[str]:
+        rows = await self.db.fetchall(
+            "SELECT question_id FROM guild_disabled_questions WHERE guild_id = ?", (guild_id,)
+        )
+        return frozenset(r[0] for r in rows)
+
+    async def set_question_enabled(
+        self, guild_id: int, question_id: str, enabled: bool, user_id: int, now: datetime
+    ) -> bool:
+        async with self.db.transaction() as conn:
+            if enabled:
+                cur = await conn.execute(
+                    "DELETE FROM guild_disabled_questions WHERE guild_id = ? AND question_id = ?",
+                    (guild_id, question_id),
+                )
+            else:
+                cur = await conn.execute(
+                    "INSERT INTO guild_disabled_questions"
+                    " (guild_id, question_id, disabled_by, disabled_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (guild_id, question_id, user_id, iso(now)),
+                )
+            changed = cur.rowcount > 0
+            if changed:
+                await _audit(
+                    conn,
+                    guild_id,
+                    user_id,
+                    f"question {question_id}",
+                    "disabled" if enabled else "enabled",
+                    "enabled" if enabled else "disabled",
+                    now,
+                )
+        return changed
+
+    # -- guild packs ------------------------------------------------------------------------
+    async def save_pack(self, pack: GuildPack) -> GuildPack | None:
+        """Store (or replace) a guild's pack; returns the pack it replaced, if any."""
+        async with self.db.transaction() as conn:
+            old = await self._pack(conn, pack.guild_id, pack.name)
+            await conn.execute(
+                "INSERT INTO guild_packs (guild_id, name, version, body, questions, uploaded_by,"
+                " uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (guild_id, name) DO UPDATE SET version = excluded.version,"
+                " body = excluded.body, questions = excluded.questions,"
+                " uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at",
+                (
+                    pack.guild_id,
+                    pack.name,
+                    pack.version,
+                    pack.body,
+                    pack.questions,
+                    pack.uploaded_by,
+                    iso(pack.uploaded_at),
+                ),
+            )
+            await _audit(
+                conn,
+                pack.guild_id,
+                pack.uploaded_by,
+                f"pack {pack.name}",
+                f"v{old.version} ({old.questions} questions)" if old else None,
+                f"v{pack.version} ({pack.questions} questions)",
+                pack.uploaded_at,
+            )
+        return old
+
+    async def packs(self, guild_id: int | None = None) -> list[GuildPack]:
+        where, params = ("WHERE guild_id = ?", (guild_id,)) if guild_id is not None else ("", ())
+        rows = await self.db.fetchall(
+            "SELECT guild_id, name, version, body, questions, uploaded_by, uploaded_at"
+            f" FROM guild_packs {where} ORDER BY guild_id, name",
+            params,
+        )
+        return [_pack_row(r) for r in rows]
+
+    async def remove_pack(
+        self, guild_id: int, name: str, user_id: int, now: datetime
+    ) -> GuildPack | None:
+        async with self.db.transaction() as conn:
+            old = await self._pack(conn, guild_id, name)
+            if old is None:
+                return None
+            await conn.execute(
+                "DELETE FROM guild_packs WHERE guild_id = ? AND name = ?", (guild_id, name)
+            )
+            await _audit(
+                conn,
+                guild_id,
+                user_id,
+                f"pack {name}",
+                f"v{old.version} ({old.questions} questions)",
+                "removed",
+                now,
+            )
+        return old
+
+    @staticmethod
+    async def _pack(conn: aiosqlite.Connection, guild_id: int, name: str) -> GuildPack | None:
+        cur = await conn.execute(
+            "SELECT guild_id, name, version, body, questions, uploaded_by, uploaded_at"
+            " FROM guild_packs WHERE guild_id = ? AND name = ?",
+            (guild_id, name),
+        )
+        row = await cur.fetchone()
+        return _pack_row(row) if row else None
+
+    # -- audit and notices ------------------------------------------------------------------
+    async def audit(
+        self,
+        guild_id: int,
+        user_id: int,
+        action: str,
+        old: str | None,
+        new: str | None,
+        now: datetime,
+    ) -> AuditEntry:
+        async with self.db.transaction() as conn:
+            return await _audit(conn, guild_id, user_id, action, old, new, now)
+
+    async def recent_audit(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
+        rows = await self.db.fetchall(
+            "SELECT id, guild_id, user_id, action, old_value, new_value, at FROM audit_log"
+            " WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [
+            AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], from_iso(r[6]))  # type: ignore[arg-type]
+            for r in rows
+        ]
+
+    async def notice_once(self, guild_id: int, kind: str, subject: str, now: datetime) -> bool:
+        """True the first time (guild, kind, subject) is noted; False ever after."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO notices (guild_id, kind, subject, sent_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (guild_id, kind, subject, iso(now)),
+            )
+            return cur.rowcount > 0
+
+    async def clear_notice(self, guild_id: int, kind: str, subject: str) -> None:
+        await self.db.execute(
+            "DELETE FROM notices WHERE guild_id = ? AND kind = ? AND subject = ?",
+            (guild_id, kind, subject),
+        )
+
+
+async def _audit(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    user_id: int,
+    action: str,
+    old: str | None,
+    new: str | None,
+    now: datetime,
+) -> AuditEntry:
+    cur = await conn.execute(
+        "INSERT INTO audit_log (guild_id, user_id, action, old_value, new_value, at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, user_id, action, old, new, iso(now)),
+    )
+    return AuditEntry(cur.lastrowid or 0, guild_id, user_id, action, old, new, now)
+
+
+def _pack_row(r: Any) -> GuildPack:
+    return GuildPack(r[0], r[1], r[2], r[3], r[4], r[5], from_iso(r[6]))  # type: ignore[arg-type]

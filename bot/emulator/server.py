@@ -1,0 +1,344 @@
+"""The Emulator: one aiohttp server on 127.0.0.1 with REST v10, the gateway and attachments."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from bot.emulator import rest
+from bot.emulator.gateway import Gateway
+from bot.emulator.perms import bits
+from bot.emulator.ratelimit import Fault, Faults, RateLimiter
+from bot.emulator.snowflake import SnowflakeFactory
+from bot.emulator.state import Channel, Message, User, World
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+API_PREFIX = "/api/v10"
+
+
+class ApiError(Exception):
+    """Raised by handlers; answered in Discord's error shape."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    # Exactly "application/json": discord.py decodes nothing else.
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
+
+
+@dataclass
+class RecordedCall:
+    method: str
+    path: str
+    route_key: str
+    json: Any
+    files: list[tuple[str, bytes]]
+    status: int = 0
+    at: float = field(default_factory=time.monotonic)
+    query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Body:
+    json: Any = None
+    files: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+
+BODY = web.RequestKey("body", Body)
+
+
+async def read_body(request: web.Request) -> Body:
+    ctype = request.content_type
+    if ctype.startswith("multipart/"):
+        body = Body()
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, web.BodyPartReader) and not hasattr(part, "read"):
+                continue
+            data = await part.read()  # type: ignore[union-attr]
+            name = part.name or ""  # type: ignore[union-attr]
+            if name == "payload_json":
+                body.json = json.loads(data)
+            else:
+                ptype = part.headers.get("Content-Type", "application/octet-stream")  # type: ignore[union-attr]
+                body.files.append((part.filename or name, bytes(data), ptype))  # type: ignore[union-attr]
+        return body
+    raw = await request.read()
+    return Body(json=json.loads(raw) if raw else None)
+
+
+class Emulator:
+    """A fake Discord that the real discord.py client can log in to."""
+
+    def __init__(self, *, bot_name: str = "drillbot") -> None:
+        self.ids = SnowflakeFactory()
+        self.token = "emu." + secrets.token_urlsafe(24)
+        self.application_id = self.ids.next()
+        bot_user = User(self.application_id, bot_name, bot=True)
+        self.bot_user_id = bot_user.id
+        self.bot_user = bot_user
+        self.world = World(bot_user, self.application_id, self.ids)
+        self.owner = self.world.new_user("app-owner")
+        self.gateway = Gateway(self)
+        self.limiter = RateLimiter()
+        self.faults = Faults()
+        self.calls: list[RecordedCall] = []
+        self.unknown_calls: list[RecordedCall] = []
+        self.commands: dict[int | None, list[Json]] = {}
+        self.interactions: dict[str, Any] = {}
+        self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Event()
+
+    # lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> Emulator:
+        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024**2)
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._attachment)
+        rest.register(app, self)
+        app.router.add_route("*", "/{tail:.*}", self._unknown)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def close(self) -> None:
+        await self.gateway.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Emulator:
+        return await self.start()
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @property
+    def connected(self) -> bool:
+        return self.gateway.connected
+
+    # HTTP plumbing -------------------------------------------------------------------------
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Callable[..., Any]
+    ) -> web.StreamResponse:
+        path = request.path
+        if not path.startswith(API_PREFIX):
+            return await handler(request)  # type: ignore[no-any-return]
+        route = request.match_info.route.resource
+        template = route.canonical[len(API_PREFIX) :] if route is not None else path
+        if route is None or route.canonical == "/{tail}":
+            template = "?"
+        body = Body()
+        call = RecordedCall(request.method, path[len(API_PREFIX) :], "", None, [])
+        call.route_key = f"{request.method} {template}"
+        call.query = dict(request.query)
+        try:
+            body = await read_body(request)
+            call.json, call.files = body.json, [(n, d) for n, d, _ in body.files]
+            request[BODY] = body
+            response = await self._guarded(request, handler, call, template)
+        except ApiError as err:
+            response = json_response({"code": err.code, "message": err.message}, err.status)
+        except json.JSONDecodeError:
+            response = json_response(
+                {"code": 50109, "message": "The request body contains invalid JSON."}, 400
+            )
+        call.status = response.status
+        self.calls.append(call)
+        if template == "?":
+            self.unknown_calls.append(call)
+        self.changed()
+        return response
+
+    async def _guarded(
+        self, request: web.Request, handler: Callable[..., Any], call: RecordedCall, template: str
+    ) -> web.StreamResponse:
+        webhookish = template.startswith(("/interactions/", "/webhooks/"))
+        if not webhookish and request.headers.get("Authorization") != f"Bot {self.token}":
+            raise ApiError(401, 0, "401: Unauthorized")
+        target = f"{call.method} {call.path} {call.route_key}"
+        delay = self.faults.delay(target)
+        if delay:
+            await asyncio.sleep(delay)
+        forced = self.faults.rate_limit(target)
+        if forced is not None:
+            return self._too_many(forced.retry_after, forced.global_, {})
+        failure = self.faults.failure(target)
+        if failure is not None:
+            return json_response(
+                {"code": 0, "message": f"{failure.status}: emulated failure"}, failure.status
+            )
+        params = dict(request.match_info)
+        verdict = self.limiter.check(call.method, template, params)
+        if verdict.retry_after is not None:
+            return self._too_many(verdict.retry_after, verdict.is_global, verdict.headers)
+        response: web.StreamResponse = await handler(request)
+        for key, value in verdict.headers.items():
+            response.headers[key] = value
+        return response
+
+    def _too_many(
+        self, retry_after: float, is_global: bool, headers: dict[str, str]
+    ) -> web.Response:
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": is_global,
+        }
+        extra = {
+            **headers,
+            "Retry-After": f"{retry_after:.3f}",
+            "Via": "1.1 google",
+            "X-RateLimit-Scope": "global"
+            if is_global
+            else headers.get("X-RateLimit-Scope", "user"),
+        }
+        if is_global:
+            extra["X-RateLimit-Global"] = "true"
+        return json_response(body, 429, extra)
+
+    async def _unknown(self, request: web.Request) -> web.Response:
+        return json_response({"code": 0, "message": "404: Not Found"}, 404)
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        blob = self.world.blobs.get(int(request.match_info["attachment_id"]))
+        if blob is None:
+            return web.Response(status=404)
+        _, data, ctype = blob
+        return web.Response(body=data, headers={"Content-Type": ctype})
+
+    # events --------------------------------------------------------------------------------
+    def changed(self) -> None:
+        """Wake every bounded wait; they re-check their predicate."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def emit(self, event: str, data: Json, *, guild: bool = True) -> None:
+        """Queue a gateway event for every live session (ordered per connection)."""
+        self.gateway.dispatch(event, data, guild=guild)
+        self.changed()
+
+    async def dispatch(self, event: str, data: Json, *, guild: bool = True) -> None:
+        self.emit(event, data, guild=guild)
+
+    # faults and limits ---------------------------------------------------------------------
+    def rate_limits(self, enabled: bool = True) -> None:
+        self.limiter.enabled = enabled
+
+    def force_429(
+        self, route_substring: str, retry_after: float = 0.1, times: int = 1, global_: bool = False
+    ) -> None:
+        self.faults.forced_429.append(Fault(route_substring, times, 429, retry_after, global_))
+
+    def fail_next(self, route_substring: str, status: int = 500, times: int = 1) -> None:
+        self.faults.failures.append(Fault(route_substring, times, status))
+
+    def slow(self, route_substring: str, seconds: float) -> None:
+        if seconds <= 0:
+            self.faults.delays.pop(route_substring, None)
+        else:
+            self.faults.delays[route_substring] = seconds
+
+    async def drop_gateway(self, resume_ok: bool = True) -> None:
+        await self.gateway.drop(resume_ok=resume_ok)
+        self.changed()
+
+    # waiting and reading -------------------------------------------------------------------
+    async def wait_until(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109 (driver contract)
+        what: str = "",
+    ) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"emulator: condition not met within {timeout}s {what}".rstrip())
+            event = self._changed
+            # Poll too, so predicates on state the emulator does not announce still work.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout=min(remaining, 0.05))
+
+    async def wait_for_call(
+        self,
+        predicate: Callable[[RecordedCall], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 (driver contract)
+    ) -> RecordedCall:
+        def find() -> RecordedCall | None:
+            for call in self.calls:
+                if predicate(call):
+                    return call
+            return None
+
+        return await self.wait_until(find, timeout, "(wait_for_call)")  # type: ignore[no-any-return]
+
+    async def wait_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (driver contract)
+        await self.wait_until(
+            self.gateway.wait_predicate(), timeout, "(no client IDENTIFYed and got READY)"
+        )
+
+    def messages(self, channel_id: int) -> list[Message]:
+        return [m for m in self.world.messages.get(channel_id, {}).values() if not m.deleted]
+
+    def message(self, channel_id: int, message_id: int) -> Message | None:
+        msg = self.world.messages.get(channel_id, {}).get(message_id)
+        return msg if msg is not None else self.world.ephemeral.get(message_id)
+
+    def channel(self, channel_id: int) -> Channel | None:
+        return self.world.channel(channel_id)
+
+    def bot_permissions(self, channel_id: int) -> int:
+        channel = self.world.channels[channel_id]
+        return self.world.permissions(channel, self.bot_user_id)
+
+    def create_guild(self, name: str) -> Any:
+        from bot.emulator.driver import GuildHandle
+
+        return GuildHandle.create(self, name)
+
+    def perm(self, *names: str) -> int:
+        return bits(names)

@@ -1,0 +1,1 @@
+"""Test helpers that need discord.py (kept out of bot/, which imports discord only in client.py)."""

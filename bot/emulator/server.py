@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from bot.emulator import rest
 from bot.emulator.gateway import Gateway
@@ -71,15 +71,15 @@ async def read_body(request: web.Request) -> Body:
         body = Body()
         reader = await request.multipart()
         async for part in reader:
-            if not isinstance(part, web.BodyPartReader) and not hasattr(part, "read"):
+            if not isinstance(part, BodyPartReader):
                 continue
-            data = await part.read()  # type: ignore[union-attr]
-            name = part.name or ""  # type: ignore[union-attr]
+            data = await part.read()
+            name = part.name or ""
             if name == "payload_json":
                 body.json = json.loads(data)
             else:
-                ptype = part.headers.get("Content-Type", "application/octet-stream")  # type: ignore[union-attr]
-                body.files.append((part.filename or name, bytes(data), ptype))  # type: ignore[union-attr]
+                ptype = part.headers.get("Content-Type", "application/octet-stream")
+                body.files.append((part.filename or name, bytes(data), ptype))
         return body
     raw = await request.read()
     return Body(json=json.loads(raw) if raw else None)
@@ -102,6 +102,7 @@ class Emulator:
         self.faults = Faults()
         self.calls: list[RecordedCall] = []
         self.unknown_calls: list[RecordedCall] = []
+        self.errors: list[Exception] = []
         self.commands: dict[int | None, list[Json]] = {}
         self.interactions: dict[str, Any] = {}
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}

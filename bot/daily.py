@@ -106,14 +106,20 @@ class DailyService:
         self._blocked: set[int] = set()  # guilds whose channel refused us; cleared on setup
         self._retry_at: dict[int, datetime] = {}
         self.open_threads: dict[int, DailyPost] = {}  # thread id -> open post
+        self.open_unthreaded: dict[int, DailyPost] = {}  # post message id -> open post
 
     # -- start-up ---------------------------------------------------------------------------
     async def load_open_posts(self) -> None:
-        self.open_threads = {
-            p.thread_id: p
-            for p in await self.store.daily.in_state("posted")
-            if p.thread_id is not None
-        }
+        self.open_threads.clear()
+        self.open_unthreaded.clear()
+        for post in await self.store.daily.in_state("posted"):
+            self._track(post)
+
+    def _track(self, post: DailyPost) -> None:
+        if post.thread_id is not None:
+            self.open_threads[post.thread_id] = post
+        elif post.message_id is not None:
+            self.open_unthreaded[post.message_id] = post
 
     def unblock(self, guild_id: int) -> None:
         """Settings changed: try this guild's channel again."""
@@ -255,8 +261,7 @@ class DailyService:
                 log.warning("pinning post %s failed: %s", post.id, exc)
         posted = await self.store.daily.by_id(post.id)
         assert posted is not None
-        if posted.thread_id is not None:
-            self.open_threads[posted.thread_id] = posted
+        self._track(posted)
         log.info("guild %s: posted %s for %s", post.guild_id, question.id, post.local_date)
         return posted
 
@@ -311,8 +316,13 @@ class DailyService:
             log.warning("could not tell guild %s's organisers: %s", guild_id, exc)
 
     # -- answers ----------------------------------------------------------------------------
-    def post_for_channel(self, channel_id: int) -> DailyPost | None:
-        return self.open_threads.get(channel_id)
+    def post_for(self, channel_id: int, reply_to: int | None) -> DailyPost | None:
+        """The open post a message answers: by its thread, or as a reply to a post that
+        could not get a thread."""
+        post = self.open_threads.get(channel_id)
+        if post is None and reply_to is not None:
+            post = self.open_unthreaded.get(reply_to)
+        return post
 
     async def record_message(self, post: DailyPost, msg: HistoryMessage) -> None:
         if msg.is_bot:
@@ -405,6 +415,8 @@ class DailyService:
             self.clock.now(),
         )
         await self.store.daily.mark_revealed(post.id, self.clock.now())
+        if post.message_id is not None:
+            self.open_unthreaded.pop(post.message_id, None)
         if post.thread_id is not None:
             self.open_threads.pop(post.thread_id, None)
             try:

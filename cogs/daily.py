@@ -1,0 +1,182 @@
+"""Daily question glue: the Publisher that speaks discord.py, and the message listeners."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+from discord.ext import commands
+
+from bot.daily import DailyCard, DailyService, FoundPost, HistoryMessage, RevealCard
+from bot.errors import Gone, MissingPermissions, TransientFailure
+from cogs import render
+
+if TYPE_CHECKING:
+    from bot.client import DrillBot
+
+log = logging.getLogger(__name__)
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+@contextlib.asynccontextmanager
+async def translated(what: str) -> AsyncIterator[None]:
+    """Map discord.py failures to the core's: 403 never loops, the rest is retried later."""
+    try:
+        yield
+    except discord.Forbidden as exc:
+        raise MissingPermissions(f"{what}: {exc.text or 'Missing Permissions'}") from exc
+    except discord.NotFound as exc:
+        raise Gone(f"{what}: {exc.text}") from exc
+    except discord.RateLimited as exc:
+        raise TransientFailure(f"{what}: rate limited", exc.retry_after) from exc
+    except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+        raise TransientFailure(f"{what}: {exc}") from exc
+
+
+class DiscordPublisher:
+    def __init__(self, bot: DrillBot) -> None:
+        self.bot = bot
+        # The quiz cog sets this so the reveal carries the self-grade buttons.
+        self.reveal_view: Callable[[RevealCard], discord.ui.View | None] = lambda _c: None
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            channel = await self.bot.fetch_channel(channel_id)
+        assert isinstance(channel, discord.abc.Messageable)
+        return channel
+
+    async def _partial(self, channel_id: int, message_id: int) -> discord.PartialMessage:
+        channel = await self._channel(channel_id)
+        assert isinstance(channel, discord.TextChannel | discord.Thread)
+        return channel.get_partial_message(message_id)
+
+    async def find_post(self, channel_id: int, marker: str) -> FoundPost | None:
+        async with translated("reading channel history"):
+            channel = await self._channel(channel_id)
+            me = self.bot.user.id if self.bot.user else 0
+            async for message in channel.history(limit=50):
+                footer = message.embeds[0].footer.text if message.embeds else None
+                if message.author.id == me and footer and footer.startswith(marker):
+                    thread = message.thread
+                    return FoundPost(message.id, thread.id if thread else None)
+        return None
+
+    async def send_post(self, channel_id: int, card: DailyCard, nonce: str) -> int:
+        async with translated("posting the daily question"):
+            channel = await self._channel(channel_id)
+            role = card.ping_role_id
+            message = await channel.send(
+                content=f"<@&{role}>" if role else None,
+                embed=render.daily_embed(card),
+                nonce=nonce,
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, users=False, roles=[discord.Object(role)] if role else False
+                ),
+            )
+            return message.id
+
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        async with translated("creating the answers thread"):
+            partial = await self._partial(channel_id, message_id)
+            thread = await partial.create_thread(name=name, auto_archive_duration=1440)
+            return thread.id
+
+    async def say_no_thread(self, channel_id: int, message_id: int, why: str) -> None:
+        async with translated("explaining the missing thread"):
+            partial = await self._partial(channel_id, message_id)
+            await partial.reply(
+                "Discord would not let me open a thread for today's question "
+                "right now, so answer by replying to the question instead.",
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+    async def pin(self, channel_id: int, message_id: int, unpin: int | None) -> None:
+        async with translated("pinning the daily question"):
+            await (await self._partial(channel_id, message_id)).pin()
+            if unpin is not None:
+                with contextlib.suppress(discord.NotFound):
+                    await (await self._partial(channel_id, unpin)).unpin()
+
+    async def send_reveal(self, channel_id: int, card: RevealCard, nonce: str) -> None:
+        async with translated("revealing the notes"):
+            channel = await self._channel(channel_id)
+            content, embed = render.reveal_message(card)
+            view = self.reveal_view(card)
+            kwargs = {"view": view} if view is not None else {}
+            await channel.send(
+                content=content, embed=embed, nonce=nonce, allowed_mentions=NO_MENTIONS, **kwargs
+            )
+
+    async def close_thread(self, thread_id: int) -> None:
+        async with translated("closing the thread"):
+            thread = await self._channel(thread_id)
+            assert isinstance(thread, discord.Thread)
+            await thread.edit(archived=True, locked=True)
+
+    async def history(self, channel_id: int, after: int) -> Sequence[HistoryMessage]:
+        async with translated("reading thread history"):
+            channel = await self._channel(channel_id)
+            return [
+                _history(m)
+                async for m in channel.history(
+                    limit=None, after=discord.Object(after), oldest_first=True
+                )
+            ]
+
+    async def tell_organisers(self, guild_id: int, text: str) -> None:
+        async with translated("telling organisers"):
+            guild = self.bot.get_guild(guild_id)
+            if guild is not None and guild.system_channel is not None:
+                await guild.system_channel.send(text, allowed_mentions=NO_MENTIONS)
+                return
+            settings = await self.bot.store.guilds.get(guild_id)
+            if settings and settings.configured_by:
+                user = await self.bot.fetch_user(settings.configured_by)
+                await user.send(text)
+                return
+            log.warning(
+                "guild %s has no system channel and no organiser to tell: %s", guild_id, text
+            )
+
+
+def _history(message: discord.Message) -> HistoryMessage:
+    return HistoryMessage(
+        message.id, message.author.id, message.author.bot, message.content, message.created_at
+    )
+
+
+class DailyCog(commands.Cog):
+    def __init__(self, service: DailyService) -> None:
+        self.service = service
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None:
+            return
+        reply_to = message.reference.message_id if message.reference else None
+        post = self.service.post_for(message.channel.id, reply_to)
+        if post is not None:
+            await self.service.record_message(post, _history(message))
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        content = payload.data.get("content")
+        if isinstance(content, str):
+            await self.service.record_edit(payload.message_id, content)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self.service.record_delete(payload.message_id)
+
+
+async def setup(bot: DrillBot) -> None:
+    publisher = DiscordPublisher(bot)
+    bot.publisher = publisher
+    bot.daily = DailyService(bot.store, bot.catalog, publisher, bot.clock, bot.writer)
+    await bot.add_cog(DailyCog(bot.daily))

@@ -1,0 +1,84 @@
+"""Turn core results into embeds. No decisions here, only layout within Discord's limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from bot.bank import Question
+from bot.daily import DailyCard, RevealCard
+from bot.storage import Award
+
+DIFFICULTY_COLOUR = {"easy": 0x2ECC71, "medium": 0xF1C40F, "hard": 0xE74C3C}
+TESTING_HEADING = "What they're testing"
+
+
+def ts(when: datetime, style: str = "R") -> str:
+    """A Discord timestamp: shown in each reader's own timezone."""
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def bullets(items: Sequence[str], limit: int = 1024) -> str:
+    text = "\n".join(f"• {item}" for item in items)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def question_embed(question: Question, topic_name: str, *, title: str) -> discord.Embed:
+    embed = discord.Embed(
+        title=title[:256],
+        description=question.prompt,
+        colour=DIFFICULTY_COLOUR.get(question.difficulty, 0x5865F2),
+    )
+    embed.add_field(name="Topic", value=topic_name, inline=True)
+    embed.add_field(name="Difficulty", value=question.difficulty.title(), inline=True)
+    return embed
+
+
+def notes_embed(question: Question, topic_name: str, *, footer: str = "") -> discord.Embed:
+    embed = discord.Embed(
+        title=TESTING_HEADING,
+        description=question.testing,
+        colour=DIFFICULTY_COLOUR.get(question.difficulty, 0x5865F2),
+    )
+    embed.add_field(
+        name="Key points of a strong answer", value=bullets(question.key_points), inline=False
+    )
+    if question.follow_ups:
+        embed.add_field(
+            name="Follow-up questions", value=bullets(question.follow_ups), inline=False
+        )
+    embed.set_footer(text=(footer or f"{topic_name} · {question.id} v{question.version}")[:2048])
+    return embed
+
+
+def daily_embed(card: DailyCard) -> discord.Embed:
+    embed = question_embed(card.question, card.topic_name, title="Question of the day")
+    if card.reveal_at is not None:
+        embed.add_field(name="Notes revealed", value=ts(card.reveal_at), inline=True)
+    embed.add_field(
+        name="How to answer", value="Reply in the thread under this message.", inline=False
+    )
+    embed.set_footer(text=f"{card.marker} · {card.question.id}")
+    return embed
+
+
+def awards_line(awards: Sequence[Award]) -> str:
+    totals: dict[int, int] = {}
+    for award in awards:
+        totals[award.user_id] = totals.get(award.user_id, 0) + award.points
+    parts = [
+        f"<@{user}> +{points}" for user, points in sorted(totals.items(), key=lambda item: -item[1])
+    ]
+    text = ", ".join(parts)
+    return text if len(text) <= 1024 else text[:1020] + " …"
+
+
+def reveal_message(card: RevealCard) -> tuple[str, discord.Embed]:
+    answered = f"{card.answered} member{'s' if card.answered != 1 else ''} answered"
+    content = f"**{TESTING_HEADING}** · answers are closed · {answered}."
+    embed = notes_embed(card.question, card.topic_name, footer=f"{answered} · {card.question.id}")
+    if card.awards:
+        embed.add_field(name="Points", value=awards_line(card.awards), inline=False)
+    return content, embed

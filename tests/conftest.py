@@ -1,0 +1,120 @@
+"""Shared fixtures: a movable clock, a temporary store, the emulator, and the real bot."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.bank import Bank, default_content_dir, load_bank
+from bot.client import DrillBot
+from bot.clock import FakeClock
+from bot.config import Secret, Settings
+from bot.emulator import Emulator
+from bot.storage import Store
+from tests.support.discord_harness import connected
+
+# A Monday morning in winter: Berlin is UTC+1, New York UTC-5.
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+MEMBERS = ("ana", "ben", "cy", "dee", "eve")
+
+
+@pytest.fixture(scope="session")
+def bank() -> Bank:
+    return load_bank([default_content_dir()])
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "drillbot.sqlite3")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    async with Emulator() as emu:
+        yield emu
+
+
+@dataclass
+class World:
+    """One study group: a guild, its question channel, an organiser role and five members."""
+
+    emu: Emulator
+    guild: Any
+    channel: Any
+    organisers: Any
+    members: dict[str, Any]
+    owner: Any
+
+    def __getitem__(self, name: str) -> Any:
+        return self.members[name]
+
+
+@pytest.fixture
+def world(emulator: Emulator) -> World:
+    guild = emulator.create_guild("MLOps study group")
+    channel = guild.create_text_channel("daily-question")
+    organisers = guild.create_role("organisers")
+    owner = guild.add_member("olga", permissions=["MANAGE_GUILD"])
+    members = {name: guild.add_member(name) for name in MEMBERS}
+    return World(emulator, guild, channel, organisers, members, owner)
+
+
+BotFactory = Callable[..., contextlib.AbstractAsyncContextManager[DrillBot]]
+
+
+@pytest.fixture
+def start_bot(emulator: Emulator, clock: FakeClock, store: Store, bank: Bank) -> BotFactory:
+    """``async with start_bot() as bot:`` runs the real bot against the emulator; leaving the
+    block stops it (a restart is just a second block on the same store)."""
+
+    @contextlib.asynccontextmanager
+    async def run(**options: Any) -> AsyncIterator[DrillBot]:
+        settings = Settings(
+            token=Secret(emulator.token),
+            db_path=store.db.path,
+            api_base=emulator.api_base,
+            gateway_url=emulator.gateway_url,
+        )
+        bot = DrillBot(
+            settings=settings,
+            clock=clock,
+            bank=bank,
+            store=store,
+            guild_ready_timeout=0.05,
+            **options,
+        )
+        async with connected(bot, emulator, timeout=15) as ready:
+            assert isinstance(ready, DrillBot)
+            yield ready
+
+    return run
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:  # noqa: ASYNC109
+    """Poll an (async or plain) check until it returns something truthy; bounded."""
+    import asyncio
+    import inspect
+
+    async with asyncio.timeout(timeout):
+        while True:
+            result = check()
+            if inspect.isawaitable(result):
+                result = await result
+            if result:
+                return result
+            await asyncio.sleep(0.005)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -343,12 +344,28 @@ def _question(reader: _Reader, node: yaml.Node, pack: str, version: str) -> Ques
     )
 
 
-def _issue_at(pack: Pack, text: str, needle: str, message: str) -> PackIssue:
-    """Best-effort position for cross-pack issues: the first line holding ``needle``."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        col = line.find(needle)
-        if col >= 0:
-            return PackIssue(pack.source, number, col + 1, message)
+def _token(needle: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(needle)}(?![\w-])")
+
+
+def _issue_at(
+    pack: Pack, text: str, needle: str, message: str, *, after: str | None = None, nth: int = 1
+) -> PackIssue:
+    """Best-effort position for cross-pack issues: the ``nth`` line holding ``needle`` as a
+    whole token, counted from the first line holding ``after``, so that a clash points at the
+    second claim (its own topic's alias, a repeated id) rather than at the first."""
+    lines = text.splitlines()
+    start = 0
+    if after is not None:
+        mark = _token(after)
+        start = next((n for n, line in enumerate(lines) if mark.search(line)), 0)
+    pattern, seen = _token(needle), 0
+    for number, line in enumerate(lines[start:], start=start + 1):
+        match = pattern.search(line)
+        if match:
+            seen += 1
+            if seen == nth:
+                return PackIssue(pack.source, number, match.start() + 1, message)
     return PackIssue(pack.source, 1, 1, message)
 
 
@@ -376,7 +393,9 @@ class Bank:
         issues: list[PackIssue] = []
         pending = list(packs)
         for pack, text in pending:
+            slugs_here: Counter[str] = Counter()
             for topic in pack.topics:
+                slugs_here[topic.slug] += 1
                 if topic.slug in bank.topics:
                     issues.append(
                         _issue_at(
@@ -384,6 +403,7 @@ class Bank:
                             text,
                             f"slug: {topic.slug}",
                             f"topic '{topic.slug}' is already defined",
+                            nth=slugs_here[topic.slug],
                         )
                     )
                     continue
@@ -399,12 +419,15 @@ class Bank:
                                 key,
                                 f"topic '{topic.slug}': alias '{key}' is "
                                 f"already used by topic '{owner}'",
+                                after=f"slug: {topic.slug}",
                             )
                         )
                     elif norm:
                         bank._keys[norm] = topic.slug
         for pack, text in pending:
+            ids_here: Counter[str] = Counter()
             for q in pack.questions:
+                ids_here[q.id] += 1
                 if q.id in bank.questions:
                     issues.append(
                         _issue_at(
@@ -413,6 +436,7 @@ class Bank:
                             f"id: {q.id}",
                             f"question '{q.id}': id is already used "
                             f"(pack '{bank.questions[q.id].pack}')",
+                            nth=ids_here[q.id],
                         )
                     )
                 elif q.topic not in bank.topics:
@@ -422,6 +446,7 @@ class Bank:
                             text,
                             f"id: {q.id}",
                             f"question '{q.id}': unknown topic '{q.topic}'",
+                            nth=ids_here[q.id],
                         )
                     )
                 else:

@@ -61,6 +61,7 @@ class RateLimiter:
         self.buckets: dict[tuple[str, str, str], Bucket] = {}
         self.global_bucket = Bucket(GLOBAL_LIMIT[0], GLOBAL_LIMIT[1], GLOBAL_LIMIT[0], 0.0)
         self.limited: list[tuple[str, str]] = []
+        self.overrides: dict[tuple[str, str], tuple[int, float]] = {}
 
     def check(self, method: str, template: str, params: dict[str, str]) -> Verdict:
         if not self.enabled:
@@ -79,7 +80,8 @@ class RateLimiter:
                 )
             self.global_bucket.remaining -= 1
         major = next((params[p] for p in MAJOR_PARAMS if p in params), "")
-        limit, window = ROUTE_LIMITS.get((method, template), DEFAULT_LIMIT)
+        route = (method, template)
+        limit, window = self.overrides.get(route) or ROUTE_LIMITS.get(route, DEFAULT_LIMIT)
         key = (method, template, major)
         bucket = self.buckets.get(key)
         if bucket is None:

@@ -114,7 +114,7 @@ async def get_commands(request: web.Request, emu: Emulator) -> web.Response:
 async def get_channel_route(request: web.Request, emu: Emulator) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, channel)
-    return ok(channel.to_dict())
+    return ok(dm_dict(emu, channel) if channel.type == 1 else channel.to_dict())
 
 
 async def patch_channel(request: web.Request, emu: Emulator) -> web.Response:

@@ -18,7 +18,7 @@ from aiohttp import BodyPartReader, web
 from bot.emulator import rest
 from bot.emulator.gateway import Gateway
 from bot.emulator.perms import bits
-from bot.emulator.ratelimit import Fault, Faults, RateLimiter
+from bot.emulator.ratelimit import Bucket, Fault, Faults, RateLimiter
 from bot.emulator.snowflake import SnowflakeFactory
 from bot.emulator.state import Channel, Message, User, World
 
@@ -262,8 +262,23 @@ class Emulator:
         self.emit(event, data, guild=guild)
 
     # faults and limits ---------------------------------------------------------------------
-    def rate_limits(self, enabled: bool = True) -> None:
+    def rate_limits(
+        self,
+        enabled: bool = True,
+        *,
+        limits: dict[tuple[str, str], tuple[int, float]] | None = None,
+        global_limit: tuple[int, float] | None = None,
+    ) -> None:
+        """Switch Discord-style buckets on; `limits` overrides (method, route template) ->
+        (requests, seconds), e.g. {("POST", "/channels/{channel_id}/messages"): (2, 0.5)}."""
         self.limiter.enabled = enabled
+        self.limiter.buckets.clear()
+        if limits:
+            self.limiter.overrides.update(limits)
+        if global_limit:
+            self.limiter.global_bucket = Bucket(
+                global_limit[0], global_limit[1], global_limit[0], 0.0
+            )
 
     def force_429(
         self, route_substring: str, retry_after: float = 0.1, times: int = 1, global_: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ class Interaction:
     response: Json | None = None
     original_id: int | None = None
     followups: list[Message] = field(default_factory=list)
+    created_at: float = field(default_factory=time.monotonic)
     _followups_taken: int = 0
 
     @classmethod
@@ -53,10 +55,11 @@ class Interaction:
 
     @property
     def message(self) -> Message | None:
-        """The response message as it is now (after edits), or None."""
+        """The response message as it is now (after edits); None before one or once deleted."""
         if self.original_id is None:
             return None
-        return self.emu.world.find_message(self.original_id)
+        msg = self.emu.world.find_message(self.original_id)
+        return None if msg is None or msg.deleted else msg
 
     @property
     def modal(self) -> Json | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -80,6 +81,8 @@ async def callback(request: web.Request, emu: Emulator) -> web.Response:
         raise api_error(404, 10062, "Unknown interaction")
     if inter.response is not None:
         raise api_error(400, 40060, "Interaction has already been acknowledged.")
+    if time.monotonic() - inter.created_at > emu.interaction_deadline:
+        raise api_error(404, 10062, "Unknown interaction")
     body = body_of(request)
     payload: Json = body.json or {}
     kind = int(payload.get("type", 0))

@@ -106,6 +106,8 @@ class Emulator:
         self.commands: dict[int | None, list[Json]] = {}
         self.interactions: dict[str, Any] = {}
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
+        # Discord kills an interaction token that gets no first response within 3 s.
+        self.interaction_deadline = 3.0
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()

@@ -1,0 +1,86 @@
+"""Interaction callbacks and follow-up webhooks at the protocol level (no discord.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+from bot.emulator import Emulator
+
+
+async def post(session: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:
+    async with session.post(url, json=body) as resp:
+        return resp.status, (await resp.json() if resp.status != 204 else None)
+
+
+async def test_component_deferred_update_then_edit_original(emulator: Emulator) -> None:
+    emu = emulator
+    guild = emu.create_guild("g")
+    chan = guild.create_text_channel("c")
+    ana = guild.add_member("ana")
+    emu.commands[None] = [{"id": "1", "name": "quiz", "type": 1, "options": []}]
+    posted = await guild.owner.send(chan.id, "board")
+    posted.components = [{"type": 1, "components": [{"type": 2, "custom_id": "x", "style": 1}]}]
+    click = await ana.click(chan.id, posted.id, "x")
+    base = f"{emu.api_base}/interactions/{click.id}/{click.token}/callback?with_response=1"
+    async with aiohttp.ClientSession() as session:
+        status, body = await post(session, base, {"type": 6})
+        assert status == 200 and body["interaction"]["response_message_id"] is None
+        status, body = await post(session, base, {"type": 6})
+        assert (status, body["code"]) == (400, 40060)
+        hook = f"{emu.api_base}/webhooks/{emu.application_id}/{click.token}/messages/@original"
+        async with session.patch(hook, json={"content": "updated"}) as resp:
+            assert resp.status == 200
+        assert click.message is not None and click.message.content == "updated"
+        async with session.delete(hook) as resp:
+            assert resp.status == 204
+    assert click.message is None
+    assert emu.messages(chan.id) == []
+
+
+async def test_late_first_response_is_unknown_interaction(emulator: Emulator) -> None:
+    emu = emulator
+    guild = emu.create_guild("g")
+    chan = guild.create_text_channel("c")
+    ana = guild.add_member("ana")
+    emu.commands[None] = [{"id": "1", "name": "quiz", "type": 1, "options": []}]
+    inter = await ana.slash("quiz", channel_id=chan.id)
+    inter.created_at -= 3.5  # as if the bot took 3.5 s
+    url = f"{emu.api_base}/interactions/{inter.id}/{inter.token}/callback"
+    async with aiohttp.ClientSession() as session:
+        status, body = await post(session, url, {"type": 4, "data": {"content": "late"}})
+    assert (status, body["code"]) == (404, 10062)
+
+
+async def test_mentions_of_the_bot_keep_content_without_the_intent(emulator: Emulator) -> None:
+    guild = emulator.create_guild("g")
+    chan = guild.create_text_channel("c")
+    ana = guild.add_member("ana")
+    msg = await ana.send(chan.id, f"<@{emulator.bot_user_id}> help")
+    data = {"author": {"id": str(ana.id)}, "guild_id": "1", "content": msg.content, "mentions": []}
+    session = type("S", (), {"intents": 1 << 9})()
+    stripped = emulator.gateway._filter(session, "MESSAGE_CREATE", data)  # type: ignore[arg-type]
+    assert stripped["content"] == ""
+    data["mentions"] = [{"id": str(emulator.bot_user_id)}]
+    kept = emulator.gateway._filter(session, "MESSAGE_CREATE", data)  # type: ignore[arg-type]
+    assert kept["content"] == msg.content
+    assert [u.id for u in msg.mentions] == [emulator.bot_user_id]
+
+
+async def test_global_limit_and_slow_routes(emulator: Emulator) -> None:
+    emu = emulator
+    emu.rate_limits(enabled=True, global_limit=(2, 10.0))
+    emu.slow("/gateway", 0.2)
+    headers = {"Authorization": f"Bot {emu.token}"}
+    statuses = []
+    async with aiohttp.ClientSession(headers=headers) as session:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for _ in range(3):
+            async with session.get(emu.api_base + "/gateway") as resp:
+                statuses.append(resp.status)
+                body = await resp.json()
+        assert loop.time() - started >= 0.6
+    assert statuses == [200, 200, 429] and body["global"] is True

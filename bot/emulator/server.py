@@ -202,14 +202,13 @@ class Emulator:
         delay = self.faults.delay(target)
         if delay:
             await asyncio.sleep(delay)
+        failure = self.faults.failure(target)
+        if failure is not None:
+            body = {"code": 0, "message": f"{failure.status}: emulated failure"}
+            return json_response(body, failure.status)
         forced = self.faults.rate_limit(target)
         if forced is not None:
             return self._too_many(forced.retry_after, forced.global_, {})
-        failure = self.faults.failure(target)
-        if failure is not None:
-            return json_response(
-                {"code": 0, "message": f"{failure.status}: emulated failure"}, failure.status
-            )
         params = dict(request.match_info)
         verdict = self.limiter.check(call.method, template, params)
         if verdict.retry_after is not None:
@@ -319,7 +318,7 @@ class Emulator:
             event = self._changed
             # Poll too, so predicates on state the emulator does not announce still work.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=min(remaining, 0.05))
+                await asyncio.wait_for(event.wait(), timeout=min(remaining, 0.01))
 
     async def wait_for_call(
         self,

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.emulator.interactions import Interaction, build_command_data, interaction_payload
 from bot.emulator.perms import BOT_DEFAULT, EVERYONE_DEFAULT, FLAGS, bits
-from bot.emulator.rest_messages import add_reaction, event_payload, remove_message
+from bot.emulator.rest_messages import (
+    add_reaction,
+    build_message,
+    check_thread_for_post,
+    event_payload,
+    publish,
+    remove_message,
+)
 from bot.emulator.snowflake import now_iso
 from bot.emulator.state import TEXT, Channel, Guild, Member, Message, Overwrite, Role, User
 
@@ -69,22 +76,13 @@ class MemberHandle:
             and not self.permissions(channel_id) & FLAGS["MANAGE_THREADS"]
         ):
             raise DriverError(f"thread #{channel.name} is locked")
-        from bot.emulator.rest_messages import (
-            attachments_from,
-            build_message,
-            check_thread_for_post,
-        )
-
         await check_thread_for_post(self.emu, channel, self.permissions(channel_id))
         payload: Json = {"content": content}
         blobs = [(n, d, "application/octet-stream") for n, d in files]
-        msg = build_message(self.emu, channel, self.user, payload, [])
-        msg.attachments = attachments_from(self.emu, {}, blobs)
+        msg = build_message(self.emu, channel, self.user, payload, blobs)
         if reply_to is not None:
             msg.type = 19
             msg.message_reference = {"message_id": str(reply_to), "channel_id": str(channel_id)}
-        from bot.emulator.rest_messages import publish
-
         await publish(self.emu, msg)
         return msg
 

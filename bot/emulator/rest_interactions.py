@@ -22,7 +22,7 @@ from bot.emulator.rest_messages import (
 from bot.emulator.state import EPHEMERAL, LOADING, Message
 
 if TYPE_CHECKING:
-    from bot.emulator.driver import Interaction
+    from bot.emulator.interactions import Interaction
     from bot.emulator.server import Emulator
 
 Json = dict[str, Any]

@@ -11,9 +11,10 @@ from aiohttp import web
 from bot.emulator.perms import FLAGS
 from bot.emulator.snowflake import now_iso
 from bot.emulator.state import EPHEMERAL, Channel, Message, User
+from bot.emulator.wire import BODY, ApiError, Body, json_response
 
 if TYPE_CHECKING:
-    from bot.emulator.server import Body, Emulator
+    from bot.emulator.server import Emulator
 
 Json = dict[str, Any]
 NONCE_WINDOW = 300.0
@@ -21,14 +22,10 @@ MENTION = re.compile(r"<@!?(\d+)>")
 
 
 def api_error(status: int, code: int, message: str) -> Exception:
-    from bot.emulator.server import ApiError
-
     return ApiError(status, code, message)
 
 
 def ok(data: Any, status: int = 200) -> web.Response:
-    from bot.emulator.server import json_response
-
     return json_response(data, status)
 
 
@@ -37,8 +34,6 @@ def no_content() -> web.Response:
 
 
 def body_of(request: web.Request) -> Body:
-    from bot.emulator.server import BODY
-
     return request[BODY]
 
 

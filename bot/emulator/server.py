@@ -13,35 +13,22 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from bot.emulator import rest
+from bot.emulator.driver import GuildHandle
 from bot.emulator.gateway import Gateway
 from bot.emulator.perms import bits
 from bot.emulator.ratelimit import Bucket, Fault, Faults, RateLimiter
 from bot.emulator.snowflake import SnowflakeFactory
 from bot.emulator.state import Channel, Message, User, World
+from bot.emulator.wire import BODY, ApiError, Body, json_response, read_body
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 API_PREFIX = "/api/v10"
-
-
-class ApiError(Exception):
-    """Raised by handlers; answered in Discord's error shape."""
-
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def json_response(
-    data: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    # Exactly "application/json": discord.py decodes nothing else.
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
-    return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
+__all__ = ["ApiError", "Emulator", "RecordedCall"]
 
 
 @dataclass
@@ -54,35 +41,6 @@ class RecordedCall:
     status: int = 0
     at: float = field(default_factory=time.monotonic)
     query: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Body:
-    json: Any = None
-    files: list[tuple[str, bytes, str]] = field(default_factory=list)
-
-
-BODY = web.RequestKey("body", Body)
-
-
-async def read_body(request: web.Request) -> Body:
-    ctype = request.content_type
-    if ctype.startswith("multipart/"):
-        body = Body()
-        reader = await request.multipart()
-        async for part in reader:
-            if not isinstance(part, BodyPartReader):
-                continue
-            data = await part.read()
-            name = part.name or ""
-            if name == "payload_json":
-                body.json = json.loads(data)
-            else:
-                ptype = part.headers.get("Content-Type", "application/octet-stream")
-                body.files.append((part.filename or name, bytes(data), ptype))
-        return body
-    raw = await request.read()
-    return Body(json=json.loads(raw) if raw else None)
 
 
 class Emulator:
@@ -352,9 +310,7 @@ class Emulator:
         channel = self.world.channels[channel_id]
         return self.world.permissions(channel, self.bot_user_id)
 
-    def create_guild(self, name: str) -> Any:
-        from bot.emulator.driver import GuildHandle
-
+    def create_guild(self, name: str) -> GuildHandle:
         return GuildHandle.create(self, name)
 
     def perm(self, *names: str) -> int:

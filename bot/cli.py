@@ -70,7 +70,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         settings.require_token()
         settings.apply_logging()
-        from bot.runner import run_bot  # imports discord.py only when needed
+        from bot.client import run_bot  # imports discord.py only when needed
 
         return run_bot(settings)
     if args.command == "demo":

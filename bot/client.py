@@ -177,3 +177,22 @@ class DrillBot(commands.Bot):
         if self._own_store and self._store is not None:
             await self._store.close()
             self._store = None
+
+
+def run_bot(settings: Settings) -> int:
+    """Run until interrupted (`drillbot run`). Returns the process exit code."""
+    token = settings.require_token()
+
+    async def main() -> None:
+        async with DrillBot(settings=settings) as bot:
+            await bot.start(token.reveal())
+
+    try:
+        asyncio.run(main())
+    except discord.LoginFailure:
+        log.error("Discord refused the token (check DISCORD_TOKEN)")
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        log.error("enable the Message Content intent for the bot in the developer portal")
+        return 2
+    return 0

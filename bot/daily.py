@@ -61,6 +61,19 @@ class HistoryMessage:
     is_bot: bool
     content: str
     created_at: datetime
+    edited_at: datetime | None = None
+
+    def answer_to(self, post: DailyPost) -> NewAnswer:
+        return NewAnswer(
+            post.id,
+            post.guild_id,
+            self.user_id,
+            self.message_id,
+            post.thread_id or post.channel_id,
+            self.content,
+            self.created_at,
+            self.edited_at,
+        )
 
 
 class Publisher(Protocol):
@@ -327,22 +340,14 @@ class DailyService:
     async def record_message(self, post: DailyPost, msg: HistoryMessage) -> None:
         if msg.is_bot:
             return
-        await self.writer.add(
-            NewAnswer(
-                post.id,
-                post.guild_id,
-                msg.user_id,
-                msg.message_id,
-                post.thread_id or post.channel_id,
-                msg.content,
-                msg.created_at,
-            )
-        )
+        await self.writer.add(msg.answer_to(post))
 
     async def record_edit(self, message_id: int, content: str) -> bool:
+        await self.writer.flush()
         return await self.store.answers.edit(message_id, content, self.clock.now())
 
     async def record_delete(self, message_id: int) -> bool:
+        await self.writer.flush()
         return await self.store.answers.delete(message_id, self.clock.now())
 
     async def backfill(self) -> int:
@@ -358,19 +363,7 @@ class DailyService:
             except PublishError as exc:
                 log.warning("backfill of thread %s failed: %s", post.thread_id, exc)
                 continue
-            fresh = [
-                NewAnswer(
-                    post.id,
-                    post.guild_id,
-                    m.user_id,
-                    m.message_id,
-                    post.thread_id,
-                    m.content,
-                    m.created_at,
-                )
-                for m in history
-                if not m.is_bot
-            ]
+            fresh = [m.answer_to(post) for m in history if not m.is_bot]
             stored += await self.store.answers.record(fresh)
         if stored:
             log.info("backfilled %d answers", stored)

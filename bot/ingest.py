@@ -20,7 +20,9 @@ MAX_BATCH = 500
 class AnswerWriter:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._queue: asyncio.Queue[tuple[NewAnswer, asyncio.Future[None]] | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[NewAnswer | None, asyncio.Future[None]] | None] = (
+            asyncio.Queue()
+        )
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -44,6 +46,15 @@ class AnswerWriter:
         self._queue.put_nowait((answer, future))
         await future
 
+    async def flush(self) -> None:
+        """Return once every answer queued before this call is committed. Edits and deletes
+        wait on this, so an edit that follows its message on the gateway finds the row."""
+        if self._task is None:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((None, future))  # a barrier: no answer, just a waiter
+        await future
+
     async def _run(self) -> None:
         while True:
             first = await self._queue.get()
@@ -58,7 +69,7 @@ class AnswerWriter:
                     break
                 batch.append(item)
             try:
-                await self.store.answers.record([a for a, _ in batch])
+                await self.store.answers.record([a for a, _ in batch if a is not None])
             except Exception as exc:  # disk full, database gone: tell every waiter
                 log.exception("storing %d answers failed", len(batch))
                 for _, future in batch:

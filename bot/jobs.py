@@ -34,6 +34,7 @@ class DailyJobs:
     def __init__(self, tick: Callable[[], Awaitable[None]]) -> None:
         self.tick = tick
         self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self._reveals: set[int] = set()  # posts whose reveal job was added once already
 
     def start(self) -> None:
         """Call inside the running loop (discord.py's setup_hook)."""
@@ -61,6 +62,10 @@ class DailyJobs:
         log.info("scheduled %d guild(s)", len(wanted))
 
     def reveal_at(self, post_id: int, when: datetime) -> None:
+        """Wake up at a post's reveal time (once per post; the sweep covers the rest)."""
+        if post_id in self._reveals:
+            return
+        self._reveals.add(post_id)
         self.scheduler.add_job(
             self.tick, DateTrigger(run_date=when), id=f"reveal:{post_id}", replace_existing=True
         )

@@ -147,7 +147,12 @@ class DiscordPublisher:
 
 def _history(message: discord.Message) -> HistoryMessage:
     return HistoryMessage(
-        message.id, message.author.id, message.author.bot, message.content, message.created_at
+        message.id,
+        message.author.id,
+        message.author.bot,
+        message.content,
+        message.created_at,
+        message.edited_at,
     )
 
 

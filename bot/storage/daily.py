@@ -212,7 +212,7 @@ class AnswerRepo:
             before = conn.total_changes
             await conn.executemany(
                 "INSERT INTO answers (guild_id, daily_post_id, user_id, message_id, channel_id,"
-                " content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " content, created_at, edited_at, edit_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (message_id) DO NOTHING",
                 [
                     (
@@ -223,6 +223,8 @@ class AnswerRepo:
                         a.channel_id,
                         a.content,
                         iso(a.created_at),
+                        iso(a.edited_at) if a.edited_at else None,
+                        1 if a.edited_at else 0,
                     )
                     for a in answers
                 ],

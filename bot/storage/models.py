@@ -74,6 +74,9 @@ class NewAnswer:
     channel_id: int
     content: str
     created_at: datetime
+    # Set when the message was already edited by the time we saw it (discord.py updates a
+    # cached message in place, and history returns the latest text).
+    edited_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ class DailyJobs:
         self.tick = tick
         self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         self._reveals: set[int] = set()  # posts whose reveal job was added once already
+        self._stopping = False
 
     def start(self) -> None:
         """Call inside the running loop (discord.py's setup_hook)."""
@@ -45,7 +46,10 @@ class DailyJobs:
         self.scheduler.start()
 
     def shutdown(self) -> None:
-        if self.scheduler.running:
+        # AsyncIOScheduler stops on the loop's next turn and reports running until then: a
+        # second call in between would raise from inside the loop, so remember we asked.
+        if self.scheduler.running and not self._stopping:
+            self._stopping = True
             self.scheduler.shutdown(wait=False)
 
     def sync(self, guilds: Iterable[GuildSettings]) -> None:

@@ -42,18 +42,22 @@ def parse_time(text: str) -> str:
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
+FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def _day(token: str) -> int:
-    key = token[:3]
-    if (
-        len(token) < 2
-        or key not in DAY_NAMES
-        or not DAY_NAMES[DAY_NAMES.index(key)].startswith(token[:3])
-    ):
+    """A weekday from any prefix of its English name of two letters or more ('mo', 'tues',
+    'thursday'). Two letters already tell the seven days apart; a typo is refused rather than
+    read as the day its first three letters name ('mondaz' is not Monday)."""
+    matches = [
+        i for i, name in enumerate(FULL_DAY_NAMES) if len(token) >= 2 and name.startswith(token)
+    ]
+    if len(matches) != 1:
         raise ScheduleError(
             f"'{token}' is not a weekday: use mon, tue, wed, thu, fri, sat, sun, ranges like "
             "mon-fri, or daily / weekdays / weekends"
         )
-    return DAY_NAMES.index(key)
+    return matches[0]
 
 
 def parse_weekdays(text: str) -> frozenset[int]:

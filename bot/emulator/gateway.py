@@ -51,7 +51,7 @@ class Connection:
     ws: web.WebSocketResponse
     compress: bool
     queue: asyncio.Queue[Json | None] = field(default_factory=asyncio.Queue)
-    deflate: Any = None
+    deflate: zlib._Compress | None = None
 
     def put(self, payload: Json) -> None:
         self.queue.put_nowait(payload)

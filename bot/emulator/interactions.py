@@ -65,7 +65,8 @@ class Interaction:
     def modal(self) -> Json | None:
         if self.response is None or self.response.get("type") != 9:
             return None
-        return self.response.get("data")  # type: ignore[no-any-return]
+        data: Json | None = self.response.get("data")
+        return data
 
     async def wait_response(self, timeout: float = 5.0) -> Json:  # noqa: ASYNC109 (driver contract)
         what = f"(no callback for {self.kind_name()} within {timeout}s: did the bot answer?)"

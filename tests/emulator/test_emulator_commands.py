@@ -4,6 +4,7 @@ autocomplete, deferral and follow-ups, message updates, nonce and rate limits.""
 from __future__ import annotations
 
 import asyncio
+from typing import Any, cast
 
 import discord
 from discord import app_commands
@@ -53,7 +54,8 @@ def make_bot(received: Received) -> commands.Bot:
 
     @bot.event
     async def on_interaction(interaction: discord.Interaction) -> None:
-        if (interaction.data or {}).get("custom_id") == "quiz:reveal":
+        data = cast(dict[str, Any], interaction.data or {})
+        if data.get("custom_id") == "quiz:reveal":
             await interaction.response.edit_message(content="Answer: blue-green", view=None)
 
     bot.tree.add_command(drill)

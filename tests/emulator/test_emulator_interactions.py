@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 
 from bot.emulator import Emulator
+from bot.emulator.gateway import Session
 
 
 async def post(session: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:
@@ -59,12 +60,17 @@ async def test_mentions_of_the_bot_keep_content_without_the_intent(emulator: Emu
     chan = guild.create_text_channel("c")
     ana = guild.add_member("ana")
     msg = await ana.send(chan.id, f"<@{emulator.bot_user_id}> help")
-    data = {"author": {"id": str(ana.id)}, "guild_id": "1", "content": msg.content, "mentions": []}
-    session = type("S", (), {"intents": 1 << 9})()
-    stripped = emulator.gateway._filter(session, "MESSAGE_CREATE", data)  # type: ignore[arg-type]
+    data: dict[str, Any] = {
+        "author": {"id": str(ana.id)},
+        "guild_id": "1",
+        "content": msg.content,
+        "mentions": [],
+    }
+    session = Session("s", intents=1 << 9, shard=None)  # guild messages, no MESSAGE_CONTENT
+    stripped = emulator.gateway._filter(session, "MESSAGE_CREATE", data)
     assert stripped["content"] == ""
     data["mentions"] = [{"id": str(emulator.bot_user_id)}]
-    kept = emulator.gateway._filter(session, "MESSAGE_CREATE", data)  # type: ignore[arg-type]
+    kept = emulator.gateway._filter(session, "MESSAGE_CREATE", data)
     assert kept["content"] == msg.content
     assert [u.id for u in msg.mentions] == [emulator.bot_user_id]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from multidict import CIMultiDictProxy
 
 from bot.emulator import Emulator
 from bot.emulator.snowflake import SnowflakeFactory, snowflake_time
@@ -18,7 +19,7 @@ class Api:
 
     async def call(
         self, method: str, path: str, json: Any = None, *, auth: bool = True, **kw: Any
-    ) -> tuple[int, Any, aiohttp.typedefs.LooseHeaders]:
+    ) -> tuple[int, Any, CIMultiDictProxy[str]]:
         headers = {"Authorization": f"Bot {self.emu.token}"} if auth else {}
         url = self.emu.api_base + path
         async with self.session.request(method, url, json=json, headers=headers, **kw) as resp:

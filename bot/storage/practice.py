@@ -69,6 +69,15 @@ class PracticeRepo:
         )
         return _session(row) if row else None
 
+    async def daily_session(self, user_id: int, daily_post_id: int) -> QuizSession | None:
+        """The member's self-grade session for one daily post, if they pressed a grade."""
+        row = await self.db.fetchone(
+            f"SELECT {_SESSION_COLS} FROM quiz_sessions WHERE user_id = ? AND daily_post_id = ?"
+            " ORDER BY id LIMIT 1",
+            (user_id, daily_post_id),
+        )
+        return _session(row) if row else None
+
     async def record_answer(
         self, session_id: int, *, guild_id: int | None, user_id: int, text: str, now: datetime
     ) -> QuizSession:

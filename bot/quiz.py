@@ -1,0 +1,421 @@
+"""On-demand practice: /quiz, /review, answers, notes, self-grades and reports. No discord here.
+
+Every step takes the acting member's id and the session id the button carried; the session
+row in the database is the whole state, so buttons keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import srs
+from bot.bank import Bank, Question, Topic, UnknownTopic
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.errors import DrillError
+from bot.selection import NoQuestions, choose_practice, eligible
+from bot.storage import QuizSession, SrsCard, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ANSWER = 4000  # Discord's limit for a modal text input
+MAX_REPORT_DETAIL = 1000
+SESSION_TTL = timedelta(hours=24)
+REPORT_REASONS = ("wrong", "unclear", "outdated")
+
+
+def discord_time(when: datetime, style: str = "R") -> str:
+    """Discord's timestamp markup (plain text): each reader sees it in their own timezone."""
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A question on screen, tied to its session."""
+
+    session: QuizSession
+    question: Question
+    topic: Topic
+
+
+@dataclass(frozen=True, slots=True)
+class Revealed:
+    """The notes after an answer (``answer`` set) or instead of one (``answer`` None)."""
+
+    session: QuizSession
+    question: Question
+    topic: Topic
+    answer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Graded:
+    session: QuizSession
+    question: Question
+    grade: int
+    due: datetime
+
+    @property
+    def grade_name(self) -> str:
+        return srs.grade_name(self.grade)
+
+
+class Cooldown:
+    """A sliding window per member (``rate`` new questions per ``per``), on the injected clock.
+
+    Kept in memory on purpose: a restart forgiving a burst is harmless, and the daily
+    self-grades (which also create sessions) must not count against practice.
+    """
+
+    def __init__(self, rate: int = 4, per: timedelta = timedelta(seconds=60)) -> None:
+        self.rate, self.per = rate, per
+        self._hits: dict[int, deque[datetime]] = {}
+
+    def retry_after(self, user_id: int, now: datetime) -> float:
+        """Seconds to wait, 0 when allowed. Does not record a use."""
+        hits = self._hits.get(user_id)
+        if not hits:
+            return 0.0
+        while hits and now - hits[0] >= self.per:
+            hits.popleft()
+        if len(hits) < self.rate:
+            return 0.0
+        return (hits[0] + self.per - now).total_seconds()
+
+    def hit(self, user_id: int, now: datetime) -> None:
+        self._hits.setdefault(user_id, deque()).append(now)
+
+
+class QuizService:
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        clock: Clock,
+        *,
+        cooldown: Cooldown | None = None,
+        session_ttl: timedelta = SESSION_TTL,
+    ) -> None:
+        self.store, self.catalog, self.clock = store, catalog, clock
+        self.cooldown = cooldown or Cooldown()
+        self.session_ttl = session_ttl
+
+    # -- topics -----------------------------------------------------------------------------
+    async def complete_topics(self, guild_id: int | None, text: str) -> list[Topic]:
+        """Autocomplete: names and aliases, fuzzy; topics switched off here are left out."""
+        bank = await self.catalog.for_guild(guild_id)
+        off = await self._disabled_topics(guild_id)
+        return [t for t in bank.complete_topics(text) if t.slug not in off][:25]
+
+    async def _disabled_topics(self, guild_id: int | None) -> frozenset[str]:
+        return await self.store.guilds.disabled_topics(guild_id) if guild_id else frozenset()
+
+    async def _candidates(self, guild_id: int | None, bank: Bank) -> list[Question]:
+        if guild_id is None:
+            return list(bank.questions.values())
+        return eligible(
+            bank.questions.values(),
+            await self.store.guilds.disabled_topics(guild_id),
+            await self.store.guilds.disabled_questions(guild_id),
+        )
+
+    # -- showing a question -----------------------------------------------------------------
+    async def start(
+        self, guild_id: int | None, user_id: int, topic_text: str, difficulty: str | None = None
+    ) -> Shown:
+        """/quiz: unseen questions of the topic first, then due ones, then the least seen."""
+        now = self._check_cooldown(user_id)
+        bank = await self.catalog.for_guild(guild_id)
+        try:
+            topic = bank.resolve_topic(topic_text)
+        except UnknownTopic as exc:
+            hint = "" if exc.suggestions else " Start typing and pick a topic from the list."
+            raise DrillError(f"{exc}{hint}") from exc
+        if topic.slug in await self._disabled_topics(guild_id):
+            raise DrillError(f"{topic.name} is switched off in this server.")
+        question = await self._pick(guild_id, user_id, bank, topic, difficulty, exclude=())
+        return await self._open(guild_id, user_id, question, topic, "quiz", now)
+
+    async def review(self, guild_id: int | None, user_id: int) -> Shown:
+        """/review: the member's due questions, oldest due first."""
+        now = self._check_cooldown(user_id)
+        return await self._next_review(guild_id, user_id, now, after=None)
+
+    async def skip(self, session_id: int, user_id: int) -> Shown:
+        """Skip: mark this one skipped and show another of the same topic (or the next due)."""
+        session = await self._own(session_id, user_id)
+        if session.state != "open":
+            raise DrillError("You already answered or revealed this one; grade it instead.")
+        now = self._check_cooldown(user_id)
+        await self.store.practice.mark(session.id, "skipped", now)
+        if session.mode == "review":
+            # Move on along the due order: skipped cards stay due, so excluding only this one
+            # would bounce between two of them.
+            card = await self.store.practice.card(user_id, session.question_id)
+            after = (card.due, card.question_id) if card else None
+            return await self._next_review(session.guild_id, user_id, now, after=after)
+        bank = await self.catalog.for_guild(session.guild_id)
+        current = bank.questions.get(session.question_id)
+        if current is None:
+            raise DrillError("That question is no longer in the bank; run /quiz again.")
+        topic = bank.topics[current.topic]
+        question = await self._pick(
+            session.guild_id, user_id, bank, topic, None, exclude=(session.question_id,)
+        )
+        return await self._open(session.guild_id, user_id, question, topic, "quiz", now)
+
+    async def _pick(
+        self,
+        guild_id: int | None,
+        user_id: int,
+        bank: Bank,
+        topic: Topic,
+        difficulty: str | None,
+        exclude: Sequence[str],
+    ) -> Question:
+        pool = [q for q in await self._candidates(guild_id, bank) if q.topic == topic.slug]
+        if difficulty:
+            pool = [q for q in pool if q.difficulty == difficulty]
+        if not pool:
+            level = f"{difficulty} " if difficulty else ""
+            raise DrillError(f"There are no {level}questions on {topic.name} here yet.")
+        now = self.clock.now()
+        seen = await self.store.practice.seen_questions(user_id)
+        due = [c.question_id for c in await self.store.practice.due_cards(user_id, now)]
+        try:
+            return choose_practice(pool, seen, due, now, user_id, exclude)
+        except NoQuestions as exc:  # pragma: no cover - pool is non-empty above
+            raise DrillError("No questions match.") from exc
+
+    async def _next_review(
+        self,
+        guild_id: int | None,
+        user_id: int,
+        now: datetime,
+        after: tuple[datetime, str] | None,
+    ) -> Shown:
+        bank = await self.catalog.for_guild(guild_id)
+        allowed = {q.id for q in await self._candidates(guild_id, bank)}
+        for card in await self.store.practice.due_cards(user_id, now, limit=100):
+            if after is not None and (card.due, card.question_id) <= after:
+                continue
+            if card.question_id in allowed:
+                question = bank.questions[card.question_id]
+                topic = bank.topics[question.topic]
+                return await self._open(guild_id, user_id, question, topic, "review", now)
+        raise DrillError(await self._nothing_due(user_id, now, after is not None))
+
+    async def _nothing_due(self, user_id: int, now: datetime, skipped: bool) -> str:
+        upcoming = await self.store.practice.next_due(user_id)
+        first = "Nothing else is due right now." if skipped else "Nothing is due for review."
+        if upcoming is None:
+            return f"{first} Grade a /quiz answer and it will come back here when it is due."
+        if upcoming <= now:
+            # Due, but the question was skipped, removed or switched off here.
+            return f"{first} Run /quiz for something new."
+        return f"{first} Your next review is due {discord_time(upcoming)}."
+
+    async def _open(
+        self,
+        guild_id: int | None,
+        user_id: int,
+        question: Question,
+        topic: Topic,
+        mode: str,
+        now: datetime,
+    ) -> Shown:
+        session = await self.store.practice.open_session(
+            guild_id=guild_id,
+            user_id=user_id,
+            question_id=question.id,
+            question_version=question.version,
+            mode=mode,
+            now=now,
+        )
+        self.cooldown.hit(user_id, now)
+        return Shown(session, question, topic)
+
+    def _check_cooldown(self, user_id: int) -> datetime:
+        now = self.clock.now()
+        wait = self.cooldown.retry_after(user_id, now)
+        if wait > 0:
+            seconds = max(1, round(wait))
+            raise DrillError(
+                f"Slow down: that's {self.cooldown.rate} questions in "
+                f"{int(self.cooldown.per.total_seconds())}s. Try again in {seconds}s "
+                f"({discord_time(now + timedelta(seconds=seconds))})."
+            )
+        return now
+
+    # -- answering, notes, grading ----------------------------------------------------------
+    async def answer(self, session_id: int, user_id: int, text: str) -> Revealed:
+        session = await self._own(session_id, user_id)
+        body = text.strip()
+        if not body:
+            raise DrillError(
+                "Your answer was empty: press Answer and write something, or Show notes."
+            )
+        if len(body) > MAX_ANSWER:
+            raise DrillError(f"Answers can be up to {MAX_ANSWER} characters.")
+        if session.state != "open":
+            raise DrillError("You already answered or revealed this question.")
+        now = self.clock.now()
+        session = await self.store.practice.record_answer(
+            session.id, guild_id=session.guild_id, user_id=user_id, text=body, now=now
+        )
+        await self.store.practice.mark(session.id, "revealed", now)
+        question, topic = await self._question(session)
+        return Revealed(await self._reload(session.id), question, topic, body)
+
+    async def show_notes(self, session_id: int, user_id: int) -> Revealed:
+        """Reveal without answering; stored as notes-only so it is not mistaken for an answer."""
+        session = await self._own(session_id, user_id)
+        if session.state not in ("open", "revealed"):
+            raise DrillError("This question is finished; run /quiz for another.")
+        if session.state == "open":
+            await self.store.practice.mark(
+                session.id, "revealed", self.clock.now(), notes_only=True
+            )
+        question, topic = await self._question(session)
+        return Revealed(await self._reload(session.id), question, topic, None)
+
+    async def grade(self, session_id: int, user_id: int, grade: int) -> Graded:
+        session = await self._own(session_id, user_id)
+        if session.state == "graded":
+            raise DrillError(f"You already graded this one ({srs.grade_name(session.grade or 3)}).")
+        if session.state not in ("answered", "revealed"):
+            raise DrillError("Answer the question or show the notes before grading yourself.")
+        return await self._grade(session, grade)
+
+    async def _grade(self, session: QuizSession, grade: int) -> Graded:
+        now = self.clock.now()
+        previous = await self.store.practice.card(session.user_id, session.question_id)
+        result = srs.review(
+            previous.card_json if previous else None,
+            grade,
+            now,
+            user_id=session.user_id,
+            question_id=session.question_id,
+            duration_ms=session.time_taken_ms,
+        )
+        card = _card(session, result)
+        await self.store.practice.grade(session.id, grade, card, now)
+        question, _ = await self._question(session)
+        return Graded(await self._reload(session.id), question, grade, result.due)
+
+    async def grade_daily(self, post_id: int, user_id: int, grade: int) -> Graded:
+        """A grade button under the daily reveal: puts the question into this member's queue."""
+        post = await self.store.daily.by_id(post_id)
+        if post is None:
+            raise DrillError("That daily question is gone.")
+        existing = await self.store.practice.daily_session(user_id, post_id)
+        if existing is not None and existing.state == "graded":
+            card = await self.store.practice.card(user_id, existing.question_id)
+            when = f" It is due {discord_time(card.due)}." if card else ""
+            name = srs.grade_name(existing.grade or 3)
+            raise DrillError(f"You already graded this one ({name}).{when}")
+        session = existing
+        if session is None:
+            bank = await self.catalog.for_guild(post.guild_id)
+            question = bank.questions.get(post.question_id)
+            if question is None:
+                raise DrillError("That question is no longer in the bank.")
+            session = await self.store.practice.open_session(
+                guild_id=post.guild_id,
+                user_id=user_id,
+                question_id=question.id,
+                question_version=question.version,
+                mode="daily",
+                now=self.clock.now(),
+                daily_post_id=post.id,
+            )
+        return await self._grade(session, grade)
+
+    # -- reports ----------------------------------------------------------------------------
+    async def report(self, session_id: int, user_id: int, reason: str, detail: str) -> str:
+        session = await self._own(session_id, user_id)
+        return await self._report(
+            session.guild_id, user_id, session.question_id, session.question_version, reason, detail
+        )
+
+    async def report_daily(self, post_id: int, user_id: int, reason: str, detail: str) -> str:
+        post = await self.store.daily.by_id(post_id)
+        if post is None:
+            raise DrillError("That daily question is gone.")
+        bank = await self.catalog.for_guild(post.guild_id)
+        question = bank.questions.get(post.question_id)
+        version = question.version if question else "?"
+        return await self._report(post.guild_id, user_id, post.question_id, version, reason, detail)
+
+    async def _report(
+        self,
+        guild_id: int | None,
+        user_id: int,
+        question_id: str,
+        version: str,
+        reason: str,
+        detail: str,
+    ) -> str:
+        kind = parse_reason(reason)
+        await self.store.practice.report(
+            guild_id=guild_id,
+            user_id=user_id,
+            question_id=question_id,
+            question_version=version,
+            reason=kind,
+            detail=detail.strip()[:MAX_REPORT_DETAIL],
+            now=self.clock.now(),
+        )
+        log.info("question %s v%s reported as %s", question_id, version, kind)
+        return kind
+
+    # -- sessions ---------------------------------------------------------------------------
+    async def _own(self, session_id: int, user_id: int) -> QuizSession:
+        """The session, if it is this member's and still fresh; else a clear refusal."""
+        session = await self.store.practice.session(session_id)
+        if session is None:
+            raise DrillError("That question is no longer available; run /quiz for a new one.")
+        if session.user_id != user_id:
+            raise DrillError("That question belongs to someone else: run /quiz to get your own.")
+        if self.clock.now() - session.shown_at > self.session_ttl:
+            hours = int(self.session_ttl.total_seconds() // 3600)
+            raise DrillError(
+                f"That question expired (older than {hours} hours): run /quiz for a fresh one."
+            )
+        return session
+
+    async def session_question(self, session_id: int, user_id: int) -> Shown:
+        """The question behind a button, for the ownership check before opening a modal."""
+        session = await self._own(session_id, user_id)
+        question, topic = await self._question(session)
+        return Shown(session, question, topic)
+
+    async def _question(self, session: QuizSession) -> tuple[Question, Topic]:
+        bank = await self.catalog.for_guild(session.guild_id)
+        question = bank.questions.get(session.question_id)
+        if question is None:
+            raise DrillError("That question was removed from the bank; run /quiz for another.")
+        return question, bank.topics[question.topic]
+
+    async def _reload(self, session_id: int) -> QuizSession:
+        session = await self.store.practice.session(session_id)
+        assert session is not None
+        return session
+
+
+def parse_reason(text: str) -> str:
+    """Free text to wrong/unclear/outdated (a prefix such as 'out' is enough), else 'other'."""
+    word = text.strip().casefold()
+    for reason in REPORT_REASONS:
+        if word and (reason.startswith(word) or word.startswith(reason)):
+            return reason
+    return "other"
+
+
+def _card(session: QuizSession, result: srs.Review) -> SrsCard:
+    # last_grade and reviews are kept by the repository's upsert; only the card and due matter.
+    return SrsCard(session.user_id, session.question_id, result.card_json, result.due, None, 0)

@@ -183,27 +183,35 @@ class MemberHandle:
         seen: set[str] = set()
         for row in modal.get("components", []):
             if row.get("type") == 18:
-                inner = row["component"]
-                seen.add(inner["custom_id"])
-                answer = {"type": inner["type"], "custom_id": inner["custom_id"]}
-                answer["value"] = values.get(inner["custom_id"], "")
-                rows.append({"type": 18, "component": answer})
+                rows.append({"type": 18, "component": modal_answer(row["component"], values, seen)})
                 continue
-            parts = []
-            for item in row.get("components", []):
-                if "custom_id" in item:
-                    seen.add(item["custom_id"])
-                    cid = item["custom_id"]
-                    parts.append(
-                        {"type": item["type"], "custom_id": cid, "value": values.get(cid, "")}
-                    )
-            rows.append({"type": 1, "components": parts})
+            items = [i for i in row.get("components", []) if "custom_id" in i]
+            rows.append({"type": 1, "components": [modal_answer(i, values, seen) for i in items]})
         unknown = set(values) - seen
         if unknown:
             raise DriverError(f"modal has no inputs {sorted(unknown)}; it has {sorted(seen)}")
         data = {"custom_id": modal["custom_id"], "components": rows}
         source = self.emu.world.find_message(opened_by.source_message_id or 0)
         return self._start(5, opened_by.channel_id, data, source)
+
+
+def modal_answer(item: Json, values: dict[str, Any], seen: set[str]) -> Json:
+    """What the Discord client submits for one modal input, checked like the client does."""
+    cid = item["custom_id"]
+    seen.add(cid)
+    answer: Json = {"type": item["type"], "custom_id": cid}
+    if item["type"] != 4:  # selects inside a label submit a list
+        answer["values"] = list(values.get(cid, []))
+        return answer
+    text = str(values.get(cid, ""))
+    if item.get("required", True) and not text:
+        raise DriverError(f"modal input {cid!r} is required")
+    if text and len(text) < int(item.get("min_length") or 0):
+        raise DriverError(f"modal input {cid!r} is shorter than {item['min_length']}")
+    if len(text) > int(item.get("max_length") or 4000):
+        raise DriverError(f"modal input {cid!r} is longer than {item.get('max_length') or 4000}")
+    answer["value"] = text
+    return answer
 
 
 def find_component(components: list[Json], custom_id: str) -> Json | None:

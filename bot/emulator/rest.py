@@ -145,6 +145,8 @@ async def patch_channel(request: web.Request, emu: Emulator) -> web.Response:
 
 
 def new_thread(emu: Emulator, parent: Channel, thread_id: int, payload: Json, kind: int) -> Channel:
+    if len(emu.world.active_threads(parent.guild_id)) >= emu.max_active_threads:
+        raise api_error(400, 160006, "Maximum number of active threads reached")
     name = str(payload.get("name") or "thread")[:100]
     thread = Channel(
         id=thread_id,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.emulator.limits import validate
 from bot.emulator.perms import FLAGS
 from bot.emulator.snowflake import now_iso
 from bot.emulator.state import EPHEMERAL, Channel, Message, User
@@ -74,15 +75,6 @@ def get_message(emu: Emulator, channel_id: int, message_id: int) -> Message:
 def refuse_if_archived(channel: Channel) -> None:
     if channel.is_thread and channel.archived:
         raise api_error(400, 50083, "Thread is archived")
-
-
-def validate(payload: Json) -> None:
-    content = payload.get("content")
-    if content is not None and len(str(content)) > 2000:
-        raise api_error(400, 50035, "Invalid Form Body (content: Must be 2000 or fewer in length.)")
-    embeds = payload.get("embeds") or []
-    if len(embeds) > 10:
-        raise api_error(400, 50035, "Invalid Form Body (embeds: Must be 10 or fewer in length.)")
 
 
 def attachments_from(

@@ -67,6 +67,8 @@ class Emulator:
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
         # Discord kills an interaction token that gets no first response within 3 s.
         self.interaction_deadline = 3.0
+        # A guild's cap on active threads (Discord: 1000); lower it to test the fallback.
+        self.max_active_threads = 1000
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()

@@ -6,8 +6,9 @@ import asyncio
 from typing import Any
 
 import aiohttp
+import pytest
 
-from bot.emulator import Emulator
+from bot.emulator import DriverError, Emulator
 from bot.emulator.gateway import Session
 
 
@@ -90,3 +91,24 @@ async def test_global_limit_and_slow_routes(emulator: Emulator) -> None:
                 body = await resp.json()
         assert loop.time() - started >= 0.6
     assert statuses == [200, 200, 429] and body["global"] is True
+
+
+async def test_modal_submission_is_checked_like_the_client(emulator: Emulator) -> None:
+    emu = emulator
+    guild = emu.create_guild("g")
+    chan = guild.create_text_channel("c")
+    ana = guild.add_member("ana")
+    emu.commands[None] = [{"id": "1", "name": "answer", "type": 1, "options": []}]
+    opened = await ana.slash("answer", channel_id=chan.id)
+    text_input = {"type": 4, "custom_id": "answer", "style": 2, "label": "A", "max_length": 10}
+    modal = {"custom_id": "m", "title": "t", "components": [{"type": 18, "component": text_input}]}
+    opened.response = {"type": 9, "data": modal}
+    with pytest.raises(DriverError, match="longer than 10"):
+        await ana.submit_modal(opened, {"answer": "x" * 11})
+    with pytest.raises(DriverError, match="required"):
+        await ana.submit_modal(opened, {})
+    with pytest.raises(DriverError, match="no inputs"):
+        await ana.submit_modal(opened, {"answer": "ok", "other": "?"})
+    submitted = await ana.submit_modal(opened, {"answer": "ok"})
+    row = submitted.data["components"][0]
+    assert row == {"type": 18, "component": {"type": 4, "custom_id": "answer", "value": "ok"}}

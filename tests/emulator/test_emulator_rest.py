@@ -200,3 +200,28 @@ async def test_faults_fail_next_and_force_429(api: Api) -> None:
     assert status == 429 and body["global"] is True and headers["X-RateLimit-Scope"] == "global"
     call = await emu.wait_for_call(lambda c: c.status == 429, timeout=1)
     assert call.route_key == "GET /users/@me"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"content": "x" * 2001},
+        {"embeds": [{"title": "t" * 257}]},
+        {"embeds": [{"description": "d" * 4000}, {"description": "d" * 2001}]},
+        {"embeds": [{"fields": [{"name": "n", "value": "v" * 1025}]}]},
+        {"components": [{"type": 1, "components": [{"type": 2, "custom_id": "c" * 101}]}]},
+    ],
+)
+async def test_payloads_over_discord_limits_are_50035(api: Api, payload: dict[str, Any]) -> None:
+    chan = api.emu.create_guild("g").create_text_channel("c")
+    status, body, _ = await api.call("POST", f"/channels/{chan.id}/messages", payload)
+    assert (status, body["code"]) == (400, 50035)
+
+
+async def test_active_thread_cap_is_160006(api: Api) -> None:
+    api.emu.max_active_threads = 1
+    chan = api.emu.create_guild("g").create_text_channel("c")
+    path = f"/channels/{chan.id}/threads"
+    assert (await api.call("POST", path, {"name": "a", "type": 11}))[0] == 201
+    status, body, _ = await api.call("POST", path, {"name": "b", "type": 11})
+    assert (status, body["code"]) == (400, 160006)

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.emulator import rest
-from bot.emulator.driver import GuildHandle
+from bot.emulator.driver import GuildHandle, MemberHandle
 from bot.emulator.gateway import Gateway
 from bot.emulator.perms import bits
 from bot.emulator.ratelimit import Bucket, Fault, Faults, RateLimiter
@@ -62,6 +62,7 @@ class Emulator:
         self.calls: list[RecordedCall] = []
         self.unknown_calls: list[RecordedCall] = []
         self.errors: list[Exception] = []
+        self.guild_handles: list[GuildHandle] = []
         self.commands: dict[int | None, list[Json]] = {}
         self.interactions: dict[str, Any] = {}
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
@@ -286,14 +287,48 @@ class Emulator:
         self,
         predicate: Callable[[RecordedCall], bool],
         timeout: float = 5.0,  # noqa: ASYNC109 (driver contract)
+        *,
+        since: int = 0,
     ) -> RecordedCall:
-        def find() -> RecordedCall | None:
-            for call in self.calls:
-                if predicate(call):
-                    return call
-            return None
+        """The first recorded call (from index `since`, e.g. len(emu.calls)) that matches."""
 
-        return await self.wait_until(find, timeout, "(wait_for_call)")  # type: ignore[no-any-return]
+        def find() -> RecordedCall | None:
+            return next((c for c in self.calls[since:] if predicate(c)), None)
+
+        found: RecordedCall = await self.wait_until(find, timeout, "(wait_for_call)")
+        return found
+
+    async def next_message(
+        self,
+        channel_id: int,
+        *,
+        author_id: int | None = None,
+        after_id: int | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 (driver contract)
+    ) -> Message:
+        """The first message in the channel newer than `after_id` (default: now), optionally
+        by one author (e.g. emu.bot_user_id)."""
+        floor = after_id if after_id is not None else self.ids.next()
+
+        def find() -> Message | None:
+            return next(
+                (
+                    m
+                    for m in self.messages(channel_id)
+                    if m.id > floor and (author_id is None or m.author.id == author_id)
+                ),
+                None,
+            )
+
+        found: Message = await self.wait_until(find, timeout, f"(no new message in {channel_id})")
+        return found
+
+    def member(self, name: str) -> MemberHandle:
+        """A member added with guild.add_member(name), in whichever guild."""
+        for handle in self.guild_handles:
+            if name in handle.members:
+                return handle.members[name]
+        raise KeyError(f"no member named {name!r}")
 
     async def wait_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (driver contract)
         await self.wait_until(
@@ -315,7 +350,9 @@ class Emulator:
         return self.world.permissions(channel, self.bot_user_id)
 
     def create_guild(self, name: str) -> GuildHandle:
-        return GuildHandle.create(self, name)
+        handle = GuildHandle.create(self, name)
+        self.guild_handles.append(handle)
+        return handle
 
     def perm(self, *names: str) -> int:
         return bits(names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -225,3 +226,19 @@ async def test_active_thread_cap_is_160006(api: Api) -> None:
     assert (await api.call("POST", path, {"name": "a", "type": 11}))[0] == 201
     status, body, _ = await api.call("POST", path, {"name": "b", "type": 11})
     assert (status, body["code"]) == (400, 160006)
+
+
+async def test_next_message_member_lookup_and_wait_for_call_since(api: Api) -> None:
+    emu = api.emu
+    guild = emu.create_guild("g")
+    chan = guild.create_text_channel("c")
+    guild.add_member("ana")
+    before = await emu.member("ana").send(chan.id, "earlier")
+    mark = len(emu.calls)
+    waiter = asyncio.ensure_future(emu.next_message(chan.id, author_id=emu.bot_user_id))
+    await asyncio.sleep(0)  # let the waiter take its floor before the bot posts
+    await api.call("POST", f"/channels/{chan.id}/messages", {"content": "bot post"})
+    posted = await waiter
+    assert posted.content == "bot post" and posted.id > before.id
+    call = await emu.wait_for_call(lambda c: c.method == "POST", since=mark)
+    assert call.json == {"content": "bot post"}

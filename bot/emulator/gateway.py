@@ -97,6 +97,7 @@ class Gateway:
         self.identifies: list[Json] = []
         self.resumes = 0
         self.invalidated = 0
+        self.replayed: list[Json] = []
         self.ready_count = 0
         self.resume_ok = True
         self.received: list[Json] = []
@@ -201,6 +202,7 @@ class Gateway:
         for past in list(session.log):
             if past["s"] > since:
                 conn.put(past)
+                self.replayed.append(past)
         self._send_event(session, "RESUMED", {"_trace": ["drillbot-emulator"]})
         return session
 

@@ -125,6 +125,8 @@ async def test_real_client_full_round_trip(emulator: Emulator) -> None:
         late = await ana.send(thread.id, "sent while the bot was away")
         await emu.wait_until(lambda: any(m.id == late.id for m in seen.messages))
         assert emu.gateway.resumes == 1
+        replayed = [e["d"].get("id") for e in emu.gateway.replayed if e["t"] == "MESSAGE_CREATE"]
+        assert str(late.id) in replayed
 
         # a 500 and a 429 carrying Via are retried by discord.py
         emu.fail_next("POST /channels", status=500)

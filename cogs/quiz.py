@@ -1,0 +1,194 @@
+"""/quiz and /review, and the handlers behind the practice buttons and modals.
+
+Thin: read the press, call one QuizService method, render. DrillErrors from the core become
+one ephemeral sentence, whether they come from a command (DrillTree.on_error) or a button
+(``answering`` below, since component callbacks do not pass through the command tree).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import send_ephemeral
+from bot.daily import RevealCard
+from bot.errors import DrillError
+from bot.quiz import QuizService, Shown
+from cogs import quiz_views as views
+
+if TYPE_CHECKING:
+    from bot.client import DrillBot
+
+log = logging.getLogger(__name__)
+Difficulty = Literal["easy", "medium", "hard"]
+
+
+@contextlib.asynccontextmanager
+async def answering(interaction: discord.Interaction) -> AsyncIterator[None]:
+    """Turn a refusal from the core into an ephemeral message; never let a press crash."""
+    try:
+        yield
+    except DrillError as exc:
+        await send_ephemeral(interaction, str(exc))
+    except Exception:
+        log.exception("practice interaction failed")
+        await send_ephemeral(interaction, "Something went wrong; it has been logged.")
+
+
+class QuizCog(commands.Cog):
+    def __init__(self, service: QuizService) -> None:
+        self.service = service
+
+    # -- commands ---------------------------------------------------------------------------
+    @app_commands.command(name="quiz", description="Practise one interview question on a topic")
+    @app_commands.describe(topic="A topic, e.g. cicd, k8s, drift", difficulty="Only this level")
+    @app_commands.guild_only()
+    async def quiz(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 1, 100],
+        difficulty: Difficulty | None = None,
+    ) -> None:
+        # Deferred: a guild's first use may parse its uploaded packs, which can be slow.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        shown = await self.service.start(
+            interaction.guild_id, interaction.user.id, topic, difficulty
+        )
+        await self._send_question(interaction, shown)
+
+    @quiz.autocomplete("topic")
+    async def topic_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            topics = await self.service.complete_topics(interaction.guild_id, current)
+        except Exception:
+            log.exception("topic autocomplete failed")
+            return []
+        return [
+            app_commands.Choice(name=f"{t.name} ({t.slug})"[:100], value=t.slug) for t in topics
+        ]
+
+    @app_commands.command(name="review", description="Practise the questions due for review")
+    @app_commands.guild_only()
+    async def review(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        shown = await self.service.review(interaction.guild_id, interaction.user.id)
+        await self._send_question(interaction, shown)
+
+    async def _send_question(self, interaction: discord.Interaction, shown: Shown) -> None:
+        await interaction.followup.send(
+            embed=views.question_embed(shown),
+            view=views.question_view(shown.session.id),
+            ephemeral=True,
+        )
+
+    # -- buttons ----------------------------------------------------------------------------
+    async def press_answer(self, interaction: discord.Interaction, session_id: int) -> None:
+        async with answering(interaction):
+            # Checked before the modal opens, so a stranger or a stale button is told at once.
+            await self.service.session_question(session_id, interaction.user.id)
+            await interaction.response.send_modal(views.AnswerModal(session_id))
+
+    async def press_notes(self, interaction: discord.Interaction, session_id: int) -> None:
+        async with answering(interaction):
+            revealed = await self.service.show_notes(session_id, interaction.user.id)
+            await interaction.response.edit_message(
+                embeds=views.reveal_embeds(revealed), view=views.grade_view(session_id)
+            )
+
+    async def press_skip(self, interaction: discord.Interaction, session_id: int) -> None:
+        async with answering(interaction):
+            shown = await self.service.skip(session_id, interaction.user.id)
+            await interaction.response.edit_message(
+                embed=views.question_embed(shown), view=views.question_view(shown.session.id)
+            )
+
+    async def press_grade(
+        self, interaction: discord.Interaction, session_id: int, grade: int
+    ) -> None:
+        async with answering(interaction):
+            graded = await self.service.grade(session_id, interaction.user.id, grade)
+            await interaction.response.edit_message(
+                content=views.graded_line(graded), view=views.done_view(session_id)
+            )
+
+    async def press_report(self, interaction: discord.Interaction, session_id: int) -> None:
+        async with answering(interaction):
+            await self.service.session_question(session_id, interaction.user.id)
+            await interaction.response.send_modal(
+                views.ReportModal(f"drill:report:modal:{session_id}")
+            )
+
+    async def press_daily_grade(
+        self, interaction: discord.Interaction, post_id: int, grade: int
+    ) -> None:
+        async with answering(interaction):
+            graded = await self.service.grade_daily(post_id, interaction.user.id, grade)
+            await interaction.response.send_message(views.graded_line(graded), ephemeral=True)
+
+    async def press_daily_report(self, interaction: discord.Interaction, post_id: int) -> None:
+        async with answering(interaction):
+            await interaction.response.send_modal(
+                views.ReportModal(f"drill:daily:report:modal:{post_id}")
+            )
+
+    # -- modal submissions ------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Route our modals by custom id: works for modals opened before a restart too."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if match := views.ANSWER_MODAL.fullmatch(custom_id):
+            await self._submit_answer(interaction, int(match["session_id"]))
+        elif match := views.REPORT_MODAL.fullmatch(custom_id):
+            await self._submit_report(interaction, int(match["session_id"]), daily=False)
+        elif match := views.DAILY_REPORT_MODAL.fullmatch(custom_id):
+            await self._submit_report(interaction, int(match["post_id"]), daily=True)
+
+    async def _submit_answer(self, interaction: discord.Interaction, session_id: int) -> None:
+        async with answering(interaction):
+            text = views.modal_values(interaction).get("answer", "")
+            revealed = await self.service.answer(session_id, interaction.user.id, text)
+            embeds = views.reveal_embeds(revealed)
+            view = views.grade_view(session_id)
+            if interaction.message is not None:
+                await interaction.response.edit_message(embeds=embeds, view=view)
+            else:  # pragma: no cover - our modals are always opened from a message's button
+                await interaction.response.send_message(embeds=embeds, view=view, ephemeral=True)
+
+    async def _submit_report(
+        self, interaction: discord.Interaction, target: int, *, daily: bool
+    ) -> None:
+        async with answering(interaction):
+            values = views.modal_values(interaction)
+            reason, detail = values.get("reason", ""), values.get("detail", "")
+            user = interaction.user.id
+            if daily:
+                kind = await self.service.report_daily(target, user, reason, detail)
+            else:
+                kind = await self.service.report(target, user, reason, detail)
+            await interaction.response.send_message(
+                f"Thanks: reported as **{kind}**. The organisers will see it in /drill reports.",
+                ephemeral=True,
+            )
+
+
+async def setup(bot: DrillBot) -> None:
+    service = QuizService(bot.store, bot.catalog, bot.clock)
+    await bot.add_cog(QuizCog(service))
+    # Registered on every start: presses on messages sent before a restart find their handler.
+    bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
+    if bot.publisher is not None:
+
+        def reveal_view(card: RevealCard) -> discord.ui.View:
+            return views.daily_reveal_view(card.post_id)
+
+        bot.publisher.reveal_view = reveal_view

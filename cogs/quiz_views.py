@@ -1,0 +1,333 @@
+"""Practice buttons, modals and embeds. Glue only: each press is handed to the quiz cog.
+
+Every button is a ``DynamicItem`` whose custom id carries only ids (a session or a daily post);
+the rest is read from the database, so a message sent before a restart still works after it.
+Modals are plain payload builders: their submissions are routed by custom id in the cog's
+``on_interaction`` listener, because discord.py forgets open modals when the process restarts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+import discord
+from discord import ui
+
+from bot.quiz import MAX_ANSWER, MAX_REPORT_DETAIL, Graded, Revealed, Shown
+from bot.srs import GRADES
+from cogs import render
+
+GRADE_STYLES = {
+    1: discord.ButtonStyle.danger,
+    2: discord.ButtonStyle.secondary,
+    3: discord.ButtonStyle.primary,
+    4: discord.ButtonStyle.success,
+}
+EMBED_TOTAL = 6000  # Discord's limit for all embeds of one message
+ANSWER_MODAL = re.compile(r"drill:quiz:modal:(?P<session_id>\d+)")
+REPORT_MODAL = re.compile(r"drill:report:modal:(?P<session_id>\d+)")
+DAILY_REPORT_MODAL = re.compile(r"drill:daily:report:modal:(?P<post_id>\d+)")
+
+
+class Handlers(Protocol):
+    """What the buttons call; implemented by cogs.quiz.QuizCog."""
+
+    async def press_answer(self, interaction: discord.Interaction, session_id: int) -> None: ...
+    async def press_notes(self, interaction: discord.Interaction, session_id: int) -> None: ...
+    async def press_skip(self, interaction: discord.Interaction, session_id: int) -> None: ...
+    async def press_grade(
+        self, interaction: discord.Interaction, session_id: int, grade: int
+    ) -> None: ...
+    async def press_report(self, interaction: discord.Interaction, session_id: int) -> None: ...
+    async def press_daily_grade(
+        self, interaction: discord.Interaction, post_id: int, grade: int
+    ) -> None: ...
+    async def press_daily_report(self, interaction: discord.Interaction, post_id: int) -> None: ...
+
+
+def handlers(interaction: discord.Interaction) -> Handlers | None:
+    # Looked up per press rather than captured, so a reloaded cog is picked up.
+    return interaction.client.get_cog("QuizCog")  # type: ignore[attr-defined, return-value]
+
+
+async def unavailable(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("Practice is unavailable right now.", ephemeral=True)
+
+
+# -- buttons ----------------------------------------------------------------------------------
+class AnswerButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:answer:(?P<id>\d+)"):
+    def __init__(self, session_id: int) -> None:
+        super().__init__(
+            ui.Button(
+                label="Answer",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"drill:quiz:answer:{session_id}",
+            )
+        )
+        self.session_id = session_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> AnswerButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = handlers(interaction)
+        await (cog.press_answer(interaction, self.session_id) if cog else unavailable(interaction))
+
+
+class NotesButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:notes:(?P<id>\d+)"):
+    def __init__(self, session_id: int) -> None:
+        super().__init__(ui.Button(label="Show notes", custom_id=f"drill:quiz:notes:{session_id}"))
+        self.session_id = session_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> NotesButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = handlers(interaction)
+        await (cog.press_notes(interaction, self.session_id) if cog else unavailable(interaction))
+
+
+class SkipButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:skip:(?P<id>\d+)"):
+    def __init__(self, session_id: int) -> None:
+        super().__init__(ui.Button(label="Skip", custom_id=f"drill:quiz:skip:{session_id}"))
+        self.session_id = session_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> SkipButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = handlers(interaction)
+        await (cog.press_skip(interaction, self.session_id) if cog else unavailable(interaction))
+
+
+class GradeButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:grade:(?P<id>\d+):(?P<g>[1-4])"):
+    def __init__(self, session_id: int, grade: int) -> None:
+        super().__init__(
+            ui.Button(
+                label=GRADES[grade],
+                style=GRADE_STYLES[grade],
+                custom_id=f"drill:grade:{session_id}:{grade}",
+            )
+        )
+        self.session_id, self.grade = session_id, grade
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> GradeButton:
+        return cls(int(match["id"]), int(match["g"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = handlers(interaction)
+        if cog is None:
+            return await unavailable(interaction)
+        await cog.press_grade(interaction, self.session_id, self.grade)
+
+
+class ReportButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:report:(?P<id>\d+)"):
+    def __init__(self, session_id: int) -> None:
+        super().__init__(
+            ui.Button(
+                label="Report",
+                emoji="\N{WARNING SIGN}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"drill:report:{session_id}",
+            )
+        )
+        self.session_id = session_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> ReportButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = handlers(interaction)
+        await (cog.press_report(interaction, self.session_id) if cog else unavailable(interaction))
+
+
+class DailyGradeButton(
+    ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:grade:(?P<id>\d+):(?P<g>[1-4])"
+):
+    def __init__(self, post_id: int, grade: int) -> None:
+        super().__init__(
+            ui.Button(
+                label=GRADES[grade],
+                style=GRADE_STYLES[grade],
+                custom_id=f"drill:daily:grade:{post_id}:{grade}",
+            )
+        )
+        self.post_id, self.grade = post_id, grade
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> DailyGradeButton:
+        return cls(int(match["id"]), int(match["g"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = handlers(interaction)
+        if cog is None:
+            return await unavailable(interaction)
+        await cog.press_daily_grade(interaction, self.post_id, self.grade)
+
+
+class DailyReportButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:report:(?P<id>\d+)"):
+    def __init__(self, post_id: int) -> None:
+        super().__init__(
+            ui.Button(
+                label="Report",
+                emoji="\N{WARNING SIGN}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"drill:daily:report:{post_id}",
+            )
+        )
+        self.post_id = post_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> DailyReportButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = handlers(interaction)
+        if cog is None:
+            return await unavailable(interaction)
+        await cog.press_daily_report(interaction, self.post_id)
+
+
+DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
+    AnswerButton,
+    NotesButton,
+    SkipButton,
+    GradeButton,
+    ReportButton,
+    DailyGradeButton,
+    DailyReportButton,
+)
+
+
+# -- views ------------------------------------------------------------------------------------
+def _view(*items: ui.Item[Any]) -> ui.View:
+    view = ui.View(timeout=None)  # persistent: the items are dynamic, state is in the database
+    for item in items:
+        view.add_item(item)
+    return view
+
+
+def question_view(session_id: int) -> ui.View:
+    return _view(
+        AnswerButton(session_id),
+        NotesButton(session_id),
+        SkipButton(session_id),
+        ReportButton(session_id),
+    )
+
+
+def grade_view(session_id: int) -> ui.View:
+    return _view(*(GradeButton(session_id, g) for g in GRADES), ReportButton(session_id))
+
+
+def done_view(session_id: int) -> ui.View:
+    return _view(ReportButton(session_id))
+
+
+def daily_reveal_view(post_id: int) -> ui.View:
+    return _view(*(DailyGradeButton(post_id, g) for g in GRADES), DailyReportButton(post_id))
+
+
+# -- modals -----------------------------------------------------------------------------------
+class AnswerModal(ui.Modal, title="Your answer"):
+    answer: ui.TextInput[AnswerModal] = ui.TextInput(
+        label="Answer as you would in the interview",
+        custom_id="answer",
+        style=discord.TextStyle.paragraph,
+        max_length=MAX_ANSWER,
+        required=True,
+    )
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(custom_id=f"drill:quiz:modal:{session_id}", timeout=900)
+
+
+class ReportModal(ui.Modal, title="Report this question"):
+    reason: ui.TextInput[ReportModal] = ui.TextInput(
+        label="What is wrong? wrong, unclear or outdated",
+        custom_id="reason",
+        placeholder="wrong / unclear / outdated",
+        max_length=20,
+        required=True,
+    )
+    detail: ui.TextInput[ReportModal] = ui.TextInput(
+        label="Details for the organisers",
+        custom_id="detail",
+        style=discord.TextStyle.paragraph,
+        max_length=MAX_REPORT_DETAIL,
+        required=False,
+    )
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(custom_id=custom_id, timeout=900)
+
+
+def modal_values(interaction: discord.Interaction) -> dict[str, str]:
+    """Text inputs of a modal submission by custom id, in either row shape Discord sends."""
+    out: dict[str, str] = {}
+    rows: list[Any] = list((interaction.data or {}).get("components", []))
+    while rows:
+        row = rows.pop()
+        if isinstance(row.get("component"), dict):
+            rows.append(row["component"])
+        rows.extend(row.get("components") or [])
+        if "custom_id" in row and isinstance(row.get("value"), str):
+            out[row["custom_id"]] = row["value"]
+    return out
+
+
+# -- embeds -----------------------------------------------------------------------------------
+def question_embed(shown: Shown) -> discord.Embed:
+    mode = {"review": "Review", "daily": "Daily"}.get(shown.session.mode, "Practice")
+    embed = render.question_embed(shown.question, shown.topic.name, title=f"{mode} question")
+    embed.set_footer(text=_footer(shown.question.id, shown.question.version, shown.session.id))
+    return embed
+
+
+def reveal_embeds(revealed: Revealed) -> list[discord.Embed]:
+    shown = Shown(revealed.session, revealed.question, revealed.topic)
+    question = question_embed(shown)
+    notes = render.notes_embed(
+        revealed.question,
+        revealed.topic.name,
+        footer=_footer(revealed.question.id, revealed.question.version, revealed.session.id),
+    )
+    if revealed.answer is None:
+        question.add_field(name="Your answer", value="(notes shown without answering)")
+        return [question, notes]
+    # Discord caps all embeds of a message at 6,000 characters: the answer gets what is left.
+    room = min(4096, EMBED_TOTAL - len(question) - len(notes) - 40)
+    text = revealed.answer if len(revealed.answer) <= room else revealed.answer[: room - 1] + "…"
+    answer = discord.Embed(title="Your answer", description=text, colour=0x95A5A6)
+    return [question, answer, notes]
+
+
+def graded_line(graded: Graded) -> str:
+    return (
+        f"Graded **{graded.grade_name}** · this question comes back in your /review "
+        f"{render.ts(graded.due)}."
+    )
+
+
+def _footer(question_id: str, version: str, session_id: int) -> str:
+    return f"{question_id} v{version} · session {session_id}"

@@ -62,6 +62,7 @@ class HistoryMessage:
     content: str
     created_at: datetime
     edited_at: datetime | None = None
+    reply_to: int | None = None  # the message this one replies to, if any
 
     def answer_to(self, post: DailyPost) -> NewAnswer:
         return NewAnswer(
@@ -351,23 +352,49 @@ class DailyService:
         return await self.store.answers.delete(message_id, self.clock.now())
 
     async def backfill(self) -> int:
-        """Read each open thread's history after the last stored message: answers posted
-        while the bot was down (or during a gateway gap) are not lost."""
+        """Read each open post's answers after the last stored one: answers posted while the
+        bot was down (or during a gateway gap) are not lost. A post without a thread collects
+        the replies to it from the channel."""
         stored = 0
         for post in await self.store.daily.in_state("posted"):
             if post.thread_id is None:
-                continue
+                post = await self._adopt_thread(post)
             after = await self.store.answers.last_message_id(post.id) or post.message_id or 0
+            where = post.thread_id or post.channel_id
             try:
-                history = await self.publisher.history(post.thread_id, after)
+                history = await self.publisher.history(where, after)
             except PublishError as exc:
-                log.warning("backfill of thread %s failed: %s", post.thread_id, exc)
+                log.warning("backfill of post %s in %s failed: %s", post.id, where, exc)
                 continue
-            fresh = [m.answer_to(post) for m in history if not m.is_bot]
+            fresh = [
+                m.answer_to(post)
+                for m in history
+                if not m.is_bot and (post.thread_id is not None or m.reply_to == post.message_id)
+            ]
             stored += await self.store.answers.record(fresh)
         if stored:
             log.info("backfilled %d answers", stored)
         return stored
+
+    async def _adopt_thread(self, post: DailyPost) -> DailyPost:
+        """A crash between opening the thread and storing its id leaves a posted post that
+        looks thread-less while members answer in the thread: take the thread Discord has
+        under the post. A post whose thread was refused has none and stays as it is."""
+        try:
+            found = await self.publisher.find_post(post.channel_id, marker_for(post.local_date))
+        except PublishError as exc:
+            log.warning("could not look for the thread of post %s: %s", post.id, exc)
+            return post
+        if found is None or found.thread_id is None or found.message_id != post.message_id:
+            return post
+        await self.store.daily.set_thread(post.id, found.thread_id)
+        adopted = await self.store.daily.by_id(post.id)
+        assert adopted is not None
+        if post.message_id is not None:
+            self.open_unthreaded.pop(post.message_id, None)
+        self._track(adopted)
+        log.info("post %s: adopted thread %s found under the message", post.id, found.thread_id)
+        return adopted
 
     # -- reveal -----------------------------------------------------------------------------
     async def _reveal(self, post: DailyPost) -> None:

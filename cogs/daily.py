@@ -153,6 +153,7 @@ def _history(message: discord.Message) -> HistoryMessage:
         message.content,
         message.created_at,
         message.edited_at,
+        message.reference.message_id if message.reference else None,
     )
 
 

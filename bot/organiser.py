@@ -35,6 +35,7 @@ REQUIRED_PERMISSIONS: tuple[tuple[str, str], ...] = (
 _ISSUES_BUDGET = 1700
 
 Reschedule = Callable[[int], Awaitable[None]]
+GrantedIn = Callable[[int], Iterable[str] | None]
 
 
 def may_organise(
@@ -52,11 +53,16 @@ def missing_permissions(granted: Iterable[str]) -> tuple[str, ...]:
     return tuple(label for name, label in REQUIRED_PERMISSIONS if name not in have)
 
 
-class NotOrganiser(DrillError):
-    def __init__(self) -> None:
-        super().__init__(
-            "Only organisers can use /drill: you need Manage Server or the organiser role."
+def check_pack_size(size: int) -> None:
+    """Called on the attachment's declared size before downloading, and on the bytes after."""
+    if size > MAX_PACK_BYTES:
+        raise DrillError(
+            f"That file is {size / 1024:.0f} KiB; a pack may be at most "
+            f"{MAX_PACK_BYTES // 1024} KiB."
         )
+
+
+NOT_ORGANISER = "Only organisers can use /drill: you need Manage Server or the organiser role."
 
 
 class PackRejected(DrillError):
@@ -241,9 +247,10 @@ class Organiser:
         return post
 
     # -- status -----------------------------------------------------------------------------
-    async def status(self, guild_id: int, granted: Iterable[str] | None) -> Status:
-        """``granted``: the bot's permissions in the configured channel (None if unknown)."""
+    async def status(self, guild_id: int, granted_in: GrantedIn = lambda _channel: None) -> Status:
+        """``granted_in(channel_id)``: the bot's permissions in that channel (None: unknown)."""
         settings = await self.store.guilds.get_or_default(guild_id)
+        granted = granted_in(settings.channel_id) if settings.channel_id is not None else None
         now = self.clock.now()
         upcoming = tuple(schedule.next_posts(settings, now, 5)) if settings.configured else ()
         open_posts = await self.store.daily.in_state("posted", guild_id)
@@ -300,7 +307,7 @@ class Organiser:
             if question.id not in off:
                 by_topic.setdefault(question.topic, []).append(question.id)
         out = []
-        for topic in sorted(bank.topics.values(), key=lambda t: t.name.casefold()):
+        for topic in sorted(bank.topics.values(), key=lambda t: t.slug):
             ids = by_topic[topic.slug]
             used = sum(1 for qid in ids if qid in used_ids)
             out.append(
@@ -352,6 +359,11 @@ class Organiser:
             guild_id, qid, enabled, user_id, self.clock.now()
         )
 
+    async def complete_questions(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
+        needle = text.strip().lower()
+        ids = sorted((await self.catalog.for_guild(guild_id)).questions)
+        return [qid for qid in ids if needle in qid][:limit]
+
     async def reports(self, guild_id: int, limit: int = 10) -> list[ReportLine]:
         bank = await self.catalog.for_guild(guild_id)
         off = await self.store.guilds.disabled_questions(guild_id)
@@ -374,11 +386,7 @@ class Organiser:
         self, guild_id: int, user_id: int, filename: str, data: bytes
     ) -> PackImport:
         """Validate with the bank's own loader against this guild's bank; store only if clean."""
-        if len(data) > MAX_PACK_BYTES:
-            raise DrillError(
-                f"That file is {len(data) / 1024:.0f} KiB; a pack may be at most "
-                f"{MAX_PACK_BYTES // 1024} KiB."
-            )
+        check_pack_size(len(data))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:

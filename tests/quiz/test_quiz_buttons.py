@@ -154,3 +154,37 @@ async def test_report_is_stored_with_question_id_and_version(
         (session.question_id, 1, ("outdated",))
     ]
     assert summary[0].latest_detail == "Mentions a retired API."
+
+
+async def test_daily_reveal_grade_buttons_feed_the_members_review_queue(
+    world: World, store: Store, start_bot: BotFactory, clock
+) -> None:
+    emu, ben = world.emu, world["ben"]
+    await store.guilds.update(
+        world.guild.id, world.owner.id, START, channel_id=world.channel.id, post_time="06:00"
+    )
+    async with start_bot() as bot:
+        assert bot.daily is not None
+        await bot.daily.tick()
+        posted = await emu.wait_until(lambda: emu.messages(world.channel.id), timeout=5)
+        thread = await emu.wait_until(lambda: emu.channel(posted[0].id), timeout=5)
+        clock.advance(hours=23, minutes=1)
+        await bot.daily.tick()
+        reveals = await emu.wait_until(
+            lambda: [m for m in emu.messages(thread.id) if m.components], timeout=5
+        )
+    post = await store.daily.get(world.guild.id, "2026-03-02")
+    assert post is not None
+    reveal = reveals[0]
+    assert button_ids(reveal) == [f"drill:daily:grade:{post.id}:{g}" for g in (1, 2, 3, 4)] + [
+        f"drill:daily:report:{post.id}"
+    ]
+    async with start_bot():  # the reveal's buttons outlive a restart too
+        first = await ben.click(thread.id, reveal.id, f"drill:daily:grade:{post.id}:2")
+        assert "Graded **Hard**" in await refusal(first)
+        again = await ben.click(thread.id, reveal.id, f"drill:daily:grade:{post.id}:4")
+        assert "already graded this one (Hard)" in await refusal(again)
+    card = await store.practice.card(ben.id, post.question_id)
+    session = await store.practice.daily_session(ben.id, post.id)
+    assert card is not None and card.last_grade == 2
+    assert session is not None and session.mode == "daily" and session.grade == 2

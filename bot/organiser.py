@@ -180,10 +180,11 @@ class Organiser:
         timezone: str,
         weekdays: str | None = None,
         reveal: str | None = None,
-        granted: Iterable[str] = (),
+        granted: Iterable[str] | None = None,
     ) -> SetupResult:
         """Validate everything first; save only if all of it is good. Missing permissions do
-        not stop the save (an admin may fix them later) but are reported."""
+        not stop the save (an admin may fix them later) but are reported. ``granted``: the
+        bot's permissions in the channel by discord.py name (None: unknown, none reported)."""
         changes: dict[str, Any] = {
             "channel_id": channel_id,
             "post_time": _checked(schedule.parse_time, time),
@@ -204,7 +205,7 @@ class Organiser:
         return SetupResult(
             settings,
             upcoming[0] if upcoming else None,
-            missing_permissions(granted),
+            missing_permissions(granted) if granted is not None else (),
             tuple(entries),
         )
 

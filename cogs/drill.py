@@ -113,7 +113,7 @@ class DrillCog(commands.Cog):
             timezone=timezone,
             weekdays=weekdays,
             reveal=reveal,
-            granted=granted_in(channel.guild, channel.id) or [],
+            granted=granted_in(channel.guild, channel.id),
         )
         await reply(interaction, render.setup_text(result))
 

@@ -194,16 +194,19 @@ def reports_embed(lines: Sequence[ReportLine]) -> discord.Embed:
     if not lines:
         embed.description = "No reports yet."
         return embed
-    for line in lines[:10]:
+    for n, line in enumerate(lines[:10]):
+        if len(embed) > 4800:  # ten long reports could pass the 6,000-character embed cap
+            embed.add_field(name="…", value=f"{len(lines) - n} more not shown", inline=False)
+            break
         s = line.summary
         flag = " · **disabled**" if line.disabled else ""
         topic = line.topic_name or "no longer in the bank"
-        detail = f"\n> {clip(s.latest_detail, 200)}" if s.latest_detail else ""
+        detail = f"\n> {clip(s.latest_detail, 150)}" if s.latest_detail else ""
         embed.add_field(
             name=clip(f"{s.question_id} · {s.count} report(s){flag.replace('**', '')}", 256),
             value=clip(
                 f"{topic} · {', '.join(s.reasons)} · last {ts(s.last_at)}\n"
-                f"{clip(line.prompt, 200)}{detail}",
+                f"{clip(line.prompt, 150)}{detail}",
                 1024,
             ),
             inline=False,

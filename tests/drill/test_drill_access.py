@@ -52,9 +52,14 @@ async def prepare(store: Store, world: World) -> None:
     """A configured guild with something to change for every command."""
     gid, olga = world.guild.id, world.owner.id
     await store.guilds.update(
-        gid, olga, START, channel_id=world.channel.id, timezone="Europe/Berlin",
-        organiser_role_id=world.organisers.id, paused=True,
-    )  # fmt: skip
+        gid,
+        olga,
+        START,
+        channel_id=world.channel.id,
+        timezone="Europe/Berlin",
+        organiser_role_id=world.organisers.id,
+        paused=True,
+    )
     await store.guilds.set_topic_enabled(gid, "containers", False, olga, START)
     await store.guilds.set_question_enabled(gid, "cicd-002", False, olga, START)
 

@@ -97,10 +97,15 @@ async def test_status_shows_five_posts_reveal_today_and_coverage(
         await run(
             world.owner,
             "drill setup",
-            {"channel": chan, "time": "18:30", "timezone": "America/New_York",
-             "weekdays": "tue,thu", "reveal": "next"},
+            {
+                "channel": chan,
+                "time": "18:30",
+                "timezone": "America/New_York",
+                "weekdays": "tue,thu",
+                "reveal": "next",
+            },
             channel_id=chan,
-        )  # fmt: skip
+        )
         status = text_of(await run(world.owner, "drill status", channel_id=chan))
     # 18:30 New York is 23:30 UTC until 8 March, then 22:30 UTC (daylight saving time).
     expected = [

@@ -157,7 +157,7 @@ async def test_status_lists_five_posts_on_weekdays_in_local_time(
 ) -> None:
     await set_up(organiser, weekdays="mon,wed,fri", reveal="23h")
     clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # Monday 10:00 Berlin: past today's post
-    status = await organiser.status(GUILD, ALL_GRANTED)
+    status = await organiser.status(GUILD, lambda _channel: ALL_GRANTED)
     # Wed, Fri, Mon, Wed, Fri at 09:00 Berlin; Europe moves to summer time on 29 March.
     assert [p.isoformat() for p in status.next_posts] == [
         "2026-03-04T08:00:00+00:00",
@@ -188,7 +188,7 @@ async def test_status_shows_todays_post_and_its_answers(organiser: Organiser, st
     await store.answers.record(
         [NewAnswer(post.id, GUILD, uid, 1000 + uid, 901, "an answer", START) for uid in (1, 2)]
     )
-    status = await organiser.status(GUILD, None)
+    status = await organiser.status(GUILD)
     assert status.today.state == "posted" and status.today.question_id == "cicd-001"
     assert (status.today.answers, status.today.members) == (2, 2)
     assert status.next_reveal == datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
@@ -197,7 +197,7 @@ async def test_status_shows_todays_post_and_its_answers(organiser: Organiser, st
 
 
 async def test_status_before_setup_has_no_schedule(organiser: Organiser) -> None:
-    status = await organiser.status(GUILD, None)
+    status = await organiser.status(GUILD)
     assert status.next_posts == () and status.today.state == "not-configured"
 
 

@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.bank import Bank, default_content_dir, load_bank
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import DISCORD_GATEWAY_URL, Settings
 from bot.daily import DailyService
 from bot.errors import DrillError
 from bot.ingest import AnswerWriter
@@ -151,6 +151,12 @@ class DrillBot(commands.Bot):
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def on_connect(self) -> None:
+        # READY tells discord.py where to resume (Discord's own host). Behind a gateway proxy
+        # or against the emulator, resumes must go where the operator pointed us instead.
+        if self.settings.gateway_url != DISCORD_GATEWAY_URL and self.ws is not None:
+            self.ws.gateway = yarl.URL(self.settings.gateway_url)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))

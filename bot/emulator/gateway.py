@@ -165,7 +165,7 @@ class Gateway:
             "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
             "session_id": session.session_id,
             "session_type": "normal",
-            "resume_gateway_url": self.emu.gateway_url,
+            "resume_gateway_url": self.emu.resume_gateway_url or self.emu.gateway_url,
             "application": {"id": str(world.application_id), "flags": 0},
             "private_channels": [],
             "relationships": [],

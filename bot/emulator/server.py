@@ -70,6 +70,9 @@ class Emulator:
         self.interaction_deadline = 3.0
         # A guild's cap on active threads (Discord: 1000); lower it to test the fallback.
         self.max_active_threads = 1000
+        # What READY advertises for resumes. Discord hands out its own host here, which a bot
+        # behind a gateway proxy must ignore; tests set this to check that it does.
+        self.resume_gateway_url: str | None = None
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()

@@ -147,30 +147,22 @@ class GuildRepo:
         self, guild_id: int, topic: str, enabled: bool, user_id: int, now: datetime
     ) -> bool:
         """Returns True if anything changed (and was audited)."""
-        async with self.db.transaction() as conn:
-            if enabled:
-                cur = await conn.execute(
-                    "DELETE FROM guild_disabled_topics WHERE guild_id = ? AND topic = ?",
-                    (guild_id, topic),
-                )
-            else:
-                cur = await conn.execute(
-                    "INSERT INTO guild_disabled_topics (guild_id, topic) VALUES (?, ?)"
-                    " ON CONFLICT DO NOTHING",
-                    (guild_id, topic),
-                )
-            changed = cur.rowcount > 0
-            if changed:
-                await _audit(
-                    conn,
-                    guild_id,
-                    user_id,
-                    f"topic {topic}",
-                    "disabled" if enabled else "enabled",
-                    "enabled" if enabled else "disabled",
-                    now,
-                )
-        return changed
+        return await self._toggle(
+            guild_id,
+            f"topic {topic}",
+            enabled,
+            user_id,
+            now,
+            (
+                "DELETE FROM guild_disabled_topics WHERE guild_id = ? AND topic = ?",
+                (guild_id, topic),
+            ),
+            (
+                "INSERT INTO guild_disabled_topics (guild_id, topic) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (guild_id, topic),
+            ),
+        )
 
     async def disabled_questions(self, guild_id: int) -> frozenset[str]:
         rows = await self.db.fetchall(
@@ -181,30 +173,43 @@ class GuildRepo:
     async def set_question_enabled(
         self, guild_id: int, question_id: str, enabled: bool, user_id: int, now: datetime
     ) -> bool:
+        """Returns True if anything changed (and was audited)."""
+        return await self._toggle(
+            guild_id,
+            f"question {question_id}",
+            enabled,
+            user_id,
+            now,
+            (
+                "DELETE FROM guild_disabled_questions WHERE guild_id = ? AND question_id = ?",
+                (guild_id, question_id),
+            ),
+            (
+                "INSERT INTO guild_disabled_questions"
+                " (guild_id, question_id, disabled_by, disabled_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (guild_id, question_id, user_id, iso(now)),
+            ),
+        )
+
+    async def _toggle(
+        self,
+        guild_id: int,
+        subject: str,
+        enabled: bool,
+        user_id: int,
+        now: datetime,
+        enable: tuple[str, tuple[Any, ...]],
+        disable: tuple[str, tuple[Any, ...]],
+    ) -> bool:
+        """Enabling deletes a 'disabled' row, disabling inserts one; audit only real changes."""
+        sql, params = enable if enabled else disable
         async with self.db.transaction() as conn:
-            if enabled:
-                cur = await conn.execute(
-                    "DELETE FROM guild_disabled_questions WHERE guild_id = ? AND question_id = ?",
-                    (guild_id, question_id),
-                )
-            else:
-                cur = await conn.execute(
-                    "INSERT INTO guild_disabled_questions"
-                    " (guild_id, question_id, disabled_by, disabled_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT DO NOTHING",
-                    (guild_id, question_id, user_id, iso(now)),
-                )
+            cur = await conn.execute(sql, params)
             changed = cur.rowcount > 0
             if changed:
-                await _audit(
-                    conn,
-                    guild_id,
-                    user_id,
-                    f"question {question_id}",
-                    "disabled" if enabled else "enabled",
-                    "enabled" if enabled else "disabled",
-                    now,
-                )
+                before, after = ("disabled", "enabled") if enabled else ("enabled", "disabled")
+                await _audit(conn, guild_id, user_id, subject, before, after, now)
         return changed
 
     # -- guild packs ------------------------------------------------------------------------

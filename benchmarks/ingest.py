@@ -1,0 +1,357 @@
+"""Answer ingest benchmark: members flood a daily thread; how fast do answers get committed?
+
+Starts the emulator and the real DrillBot (discord.py client, gateway, AnswerWriter, SQLite in a
+temporary directory), posts a daily question with its thread, then injects member messages
+through the emulator's gateway in two phases:
+
+* flood: N messages as fast as the driver can send them -> the ingest rate (committed rows/s).
+  Latency here is mostly time spent queued behind earlier messages, so it grows with N.
+* paced: N messages offered at a steady --rate (default 2,000/s, the target) -> p50/p99 of the
+  time from the gateway send to the COMMIT that stored the answer.
+
+``AnswerRepo.record`` is wrapped so each batch is stamped right after its COMMIT returns. By
+default the emulator and its members run in a child process, as Discord is not inside the bot's
+process; --same-process puts them on the bot's loop (they then compete for one core).
+
+    .venv/bin/python benchmarks/ingest.py [-n 5000] [--rate 2000] [--profile out.prof]
+
+The last line of output is one JSON object, for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import gc
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.bank import default_content_dir, load_bank
+from bot.client import DrillBot
+from bot.clock import FakeClock
+from bot.config import Secret, Settings
+from bot.emulator import Emulator
+from bot.storage import NewAnswer, Store
+
+NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+TARGET_RATE = 2000.0  # answers/s
+TARGET_P99_MS = 5.0
+
+
+class Stamps:
+    """Send and commit times per message id (time.perf_counter, one process)."""
+
+    def __init__(self) -> None:
+        self.sent: dict[int, float] = {}
+        self.committed: dict[int, float] = {}
+        self.arrived: dict[int, float] = {}  # when the cog handed the message to the core
+        self.progress = asyncio.Event()  # set after every committed batch
+        self.batches: list[int] = []
+
+
+def stamp_commits(store: Store, stamps: Stamps) -> None:
+    real = store.answers.record
+
+    async def record(answers: Sequence[NewAnswer]) -> int:
+        stored = await real(answers)
+        done = time.perf_counter()  # COMMIT has returned: the rows are durable (WAL)
+        stamps.batches.append(len(answers))
+        for answer in answers:
+            stamps.committed.setdefault(answer.message_id, done)
+        stamps.progress.set()
+        return stored
+
+    store.answers.record = record  # type: ignore[method-assign]
+
+
+def stamp_arrivals(daily: Any, stamps: Stamps) -> None:
+    """Split the latency: gateway + discord.py parsing, then the core and the commit."""
+    real = daily.record_message
+
+    async def record_message(post: Any, msg: Any) -> None:
+        stamps.arrived[msg.message_id] = time.perf_counter()
+        await real(post, msg)
+
+    daily.record_message = record_message
+
+
+async def start(bot: DrillBot, token: str) -> asyncio.Task[None]:
+    task = asyncio.create_task(bot.start(token))
+    ready = asyncio.ensure_future(bot.wait_until_ready())
+    done, _ = await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        ready.cancel()
+        raise RuntimeError("bot did not become ready")
+    return task
+
+
+TEXT = "I would gate the rollout on offline metrics, then a canary."
+
+
+def seed(emu: Emulator, members: int) -> tuple[dict[str, Any], list[Any]]:
+    """A guild with a question channel, an organiser and members; returns what a client
+    needs to connect, and the members' driver handles."""
+    guild = emu.create_guild("Benchmark group")
+    channel = guild.create_text_channel("daily-question")
+    owner = guild.add_member("olga", permissions=["MANAGE_GUILD"])
+    people = [guild.add_member(f"m{i}") for i in range(members)]
+    config = {
+        "api_base": emu.api_base,
+        "gateway_url": emu.gateway_url,
+        "token": emu.token,
+        "guild_id": guild.id,
+        "channel_id": channel.id,
+        "owner_id": owner.id,
+    }
+    return config, people
+
+
+async def inject(
+    people: list[Any], thread_id: int, n: int, rate: float, sent: dict[int, float]
+) -> float:
+    """Members post n answers, at ``rate`` per second (0: as fast as possible). Open loop:
+    a late driver catches up at once. Returns the first send time."""
+    first = time.perf_counter()
+    i = 0
+    while i < n:
+        due = n if rate <= 0 else min(n, int((time.perf_counter() - first) * rate) + 1)
+        while i < due:
+            sent_at = time.perf_counter()
+            msg = await people[i % len(people)].send(thread_id, f"{TEXT} #{i}")
+            sent[msg.id] = sent_at
+            i += 1
+            if rate <= 0:
+                await asyncio.sleep(0)  # let the gateway writer run
+        if rate > 0:
+            await asyncio.sleep(1 / rate)
+    return first
+
+
+async def serve(members: int) -> None:
+    """Child process: the emulator and its members, driven by JSON lines on stdin/stdout.
+    perf_counter is CLOCK_MONOTONIC on Linux, so its stamps compare across processes."""
+    # The emulator keeps every message and gateway payload (for RESUME); its collector then
+    # pauses for ~25 ms between our send stamp and the frame going out, which is Discord's
+    # time, not the bot's. The child is short-lived: no collection.
+    gc.disable()
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=64 * 1024**2)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    async with Emulator() as emu:
+        config, people = seed(emu, members)
+        print(json.dumps(config), flush=True)
+        while (line := await reader.readline()).startswith(b"{"):
+            order = json.loads(line)
+            sent: dict[int, float] = {}
+            first = await inject(people, order["thread_id"], order["n"], order["rate"], sent)
+            print(json.dumps({"first": first, "sent": sent}), flush=True)
+        # anything else (the bot has closed): stop
+
+
+class Driver:
+    """Sends orders to the members, in a child process or on this loop."""
+
+    def __init__(self, child: asyncio.subprocess.Process | None, people: list[Any]) -> None:
+        self.child, self.people = child, people
+
+    async def inject(self, thread_id: int, n: int, rate: float) -> tuple[float, dict[int, float]]:
+        if self.child is None:
+            sent: dict[int, float] = {}
+            return await inject(self.people, thread_id, n, rate, sent), sent
+        assert self.child.stdin is not None and self.child.stdout is not None
+        order = {"thread_id": thread_id, "n": n, "rate": rate}
+        self.child.stdin.write((json.dumps(order) + "\n").encode())
+        await self.child.stdin.drain()
+        report = json.loads(await self.child.stdout.readline())
+        return report["first"], {int(k): v for k, v in report["sent"].items()}
+
+
+async def phase(
+    driver: Driver, stamps: Stamps, thread_id: int, n: int, rate: float
+) -> dict[str, Any]:
+    first, sent = await driver.inject(thread_id, n, rate)
+    async with asyncio.timeout(120):
+        while not all(m in stamps.committed for m in sent):
+            stamps.progress.clear()
+            await stamps.progress.wait()
+    total = sorted((stamps.committed[m] - t) * 1000 for m, t in sent.items())
+    arrive = sorted((stamps.arrived[m] - t) * 1000 for m, t in sent.items())
+    commit = sorted((stamps.committed[m] - stamps.arrived[m]) * 1000 for m in sent)
+    elapsed = max(stamps.committed[m] for m in sent) - first
+    return {
+        "offered": "as fast as possible" if rate <= 0 else f"{rate:.0f}/s",
+        "n": n,
+        "elapsed_s": round(elapsed, 3),
+        "answers_per_s": round(n / elapsed, 1),
+        "p50_ms": round(statistics.median(total), 3),
+        "p99_ms": round(pct(total, 0.99), 3),
+        "max_ms": round(total[-1], 3),
+        "arrive_p50_ms": round(statistics.median(arrive), 3),
+        "arrive_p99_ms": round(pct(arrive, 0.99), 3),
+        "commit_p50_ms": round(statistics.median(commit), 3),
+        "commit_p99_ms": round(pct(commit, 0.99), 3),
+    }
+
+
+async def run(n: int, members: int, rate: float, split: bool) -> dict[str, Any]:
+    stamps = Stamps()
+    child: asyncio.subprocess.Process | None = None
+    emu: Emulator | None = None
+    people: list[Any] = []
+    if split:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--serve",
+            "--members",
+            str(members),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=64 * 1024**2,
+        )
+        assert child.stdout is not None
+        config = json.loads(await child.stdout.readline())
+    else:
+        emu = await Emulator().start()
+        config, people = seed(emu, members)
+    driver = Driver(child, people)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = await Store.open(Path(tmp) / "bench.sqlite3")
+        await store.guilds.update(
+            config["guild_id"],
+            config["owner_id"],
+            NINE_BERLIN,
+            channel_id=config["channel_id"],
+            timezone="Europe/Berlin",
+        )
+        settings = Settings(
+            token=Secret(config["token"]),
+            db_path=store.db.path,
+            api_base=config["api_base"],
+            gateway_url=config["gateway_url"],
+        )
+        bot = DrillBot(
+            settings=settings,
+            clock=FakeClock(NINE_BERLIN),
+            bank=load_bank([default_content_dir()]),
+            store=store,
+            guild_ready_timeout=0.05,
+        )
+        task = await start(bot, config["token"])
+        try:
+            assert bot.daily is not None
+            await bot.daily.tick()
+            post = await store.daily.get(config["guild_id"], "2026-03-02")
+            assert post is not None and post.thread_id is not None, "no daily thread"
+            stamp_commits(store, stamps)
+            stamp_arrivals(bot.daily, stamps)
+            flood = await phase(driver, stamps, post.thread_id, n, 0)
+            paced = await phase(driver, stamps, post.thread_id, n, rate)
+            rows = len(await store.answers.for_post(post.id))
+        finally:
+            await bot.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=5)
+            await store.close()
+            if child is not None:
+                assert child.stdin is not None
+                child.stdin.write(b"quit\n")
+                await child.stdin.drain()
+                await child.wait()
+            if emu is not None:
+                await emu.close()
+    return {
+        "mode": "emulator in a child process" if split else "emulator in the bot's process",
+        "rows": rows,
+        "batches": len(stamps.batches),
+        "mean_batch": round(statistics.mean(stamps.batches), 1),
+        "flood": flood,
+        "paced": paced,
+    }
+
+
+def pct(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def table(result: dict[str, Any]) -> str:
+    flood, paced = result["flood"], result["paced"]
+    rows = [
+        ("offered load", "offered", "offered", ""),
+        ("answers", "n", "n", ""),
+        ("elapsed (s)", "elapsed_s", "elapsed_s", ""),
+        ("answers/s committed", "answers_per_s", "answers_per_s", f">= {TARGET_RATE:.0f} (flood)"),
+        ("p50 send->commit ms", "p50_ms", "p50_ms", ""),
+        ("p99 send->commit ms", "p99_ms", "p99_ms", f"< {TARGET_P99_MS} (paced)"),
+        ("max send->commit ms", "max_ms", "max_ms", ""),
+        ("  p50 send->cog ms", "arrive_p50_ms", "arrive_p50_ms", ""),
+        ("  p99 send->cog ms", "arrive_p99_ms", "arrive_p99_ms", ""),
+        ("  p50 cog->commit ms", "commit_p50_ms", "commit_p50_ms", ""),
+        ("  p99 cog->commit ms", "commit_p99_ms", "commit_p99_ms", ""),
+    ]
+    lines = [f"ingest benchmark, {result['mode']}", f"{'':<22}{'flood':>20}{'paced':>20}  target"]
+    for label, fk, pk, target in rows:
+        lines.append(f"{label:<22}{flood[fk]!s:>20}{paced[pk]!s:>20}  {target}")
+    rate_ok = flood["answers_per_s"] >= TARGET_RATE
+    p99_ok = paced["p99_ms"] < TARGET_P99_MS
+    lines.append(
+        f"rows committed {result['rows']} in {result['batches']} batches "
+        f"(mean {result['mean_batch']}); rate {'ok' if rate_ok else 'MISSED'}, "
+        f"p99 {'ok' if p99_ok else 'MISSED'}"
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=5000, help="member messages to inject")
+    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument(
+        "--rate", type=float, default=TARGET_RATE, help="offered answers/s in the paced phase"
+    )
+    parser.add_argument("--profile", help="write a cProfile of the bot's process to this file")
+    parser.add_argument(
+        "--same-process",
+        action="store_true",
+        help="run the emulator in the bot's process and loop (it then competes for the CPU)",
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve(args.members))
+        return
+    logging.basicConfig(level=logging.WARNING)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
+    result = asyncio.run(run(args.n, args.members, args.rate, not args.same_process))
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    print(table(result))
+    flood, paced = result["flood"], result["paced"]
+    summary = {
+        "answers_per_s": flood["answers_per_s"],
+        "p50_ms": paced["p50_ms"],
+        "p99_ms": paced["p99_ms"],
+        "n": flood["n"],
+        "paced_rate": args.rate,
+        "flood_p99_ms": flood["p99_ms"],
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ reverse.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from typing import Any
 
@@ -133,6 +134,9 @@ class DrillBot(commands.Bot):
         self.jobs.start()
         await self.reschedule()
         self.clock.subscribe(lambda _now: self._spawn(self._tick()))
+        # Everything loaded so far (bank, extensions, discord.py's modules) lives for the whole
+        # run: move it out of the collector's sight so full collections stay short.
+        gc.freeze()
 
     async def reschedule(self, guild_id: int | None = None) -> None:
         """Rebuild the cron jobs from the database (after start or a settings change)."""
@@ -151,6 +155,11 @@ class DrillBot(commands.Bot):
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        # drillbot has no prefix commands: skip commands.Bot's parse of every message (the
+        # cogs' listeners still see them). It was ~4% of the answer-ingest profile.
+        return None
 
     async def on_connect(self) -> None:
         # READY tells discord.py where to resume (Discord's own host). Behind a gateway proxy

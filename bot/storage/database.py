@@ -8,6 +8,7 @@ lock and opens ``BEGIN IMMEDIATE`` so that a read-then-write can never fail half
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -67,9 +68,19 @@ class Database:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._checkpointer: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+    async def open(
+        cls, path: Path | str, *, migrate: bool = True, checkpoint_every: float | None = 30.0
+    ) -> Database:
+        """Connect, set pragmas, migrate.
+
+        With ``checkpoint_every`` (seconds), the WAL is checkpointed by a second connection
+        in the background instead of by whichever COMMIT crosses SQLite's 1,000-page mark:
+        that checkpoint's fsync was the whole p99 of answer ingestion (5.8 ms -> 1.4-2.5 ms,
+        benchmarks/ingest.py).
+        """
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         try:
             await conn.execute("PRAGMA journal_mode=WAL")
@@ -81,12 +92,48 @@ class Database:
             db = cls(conn, Path(path))
             if migrate:
                 await db.migrate()
+            if checkpoint_every is not None:
+                await conn.execute("PRAGMA wal_autocheckpoint=0")
+                db._checkpointer = asyncio.create_task(
+                    db._checkpoint_loop(checkpoint_every), name="sqlite-checkpoint"
+                )
         except BaseException:
             await conn.close()
             raise
         return db
 
+    async def _checkpoint_loop(self, every: float) -> None:
+        side: aiosqlite.Connection | None = None
+        try:
+            while True:
+                await asyncio.sleep(every)
+                if side is None:
+                    side = await aiosqlite.connect(str(self.path), isolation_level=None)
+                    await side.execute("PRAGMA busy_timeout=5000")
+                try:
+                    # PASSIVE never blocks the writer; frames it cannot copy yet wait for the
+                    # next round.
+                    await side.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:
+                    log.warning("WAL checkpoint failed: %s", exc)
+        finally:
+            if side is not None:
+                await side.close()
+
+    async def checkpoint(self) -> tuple[int, int, int]:
+        """Checkpoint now on the main connection: (busy, wal pages, pages copied)."""
+        row = await self.fetchone("PRAGMA wal_checkpoint(PASSIVE)")
+        return int(row[0]), int(row[1]), int(row[2])
+
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+            self._checkpointer = None
+            with contextlib.suppress(sqlite3.Error):
+                # Leave a small WAL behind: fold it into the database on the way out.
+                await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         await self.conn.close()
 
     async def schema_version(self) -> int:

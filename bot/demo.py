@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,17 @@ ANSWERS = {
 }
 
 
+def humanise(text: str) -> str:
+    """Show Discord's markup as a member would see it (timestamps in Berlin time)."""
+
+    def stamp(match: re.Match[str]) -> str:
+        when = datetime.fromtimestamp(int(match.group(1)), TZ)
+        return when.strftime("%a %d %b %H:%M")
+
+    text = re.sub(r"<t:(\d+):\w>", stamp, text)
+    return re.sub(r"<#\d+>", "#daily-question", text)
+
+
 class Transcript:
     def __init__(self, clock: FakeClock, out: Any) -> None:
         self.clock = clock
@@ -44,7 +56,7 @@ class Transcript:
 
     def line(self, who: str, text: str) -> None:
         stamp = self.clock.now().astimezone(TZ).strftime("%a %H:%M")
-        first, *rest = text.splitlines() or [""]
+        first, *rest = humanise(text).splitlines() or [""]
         print(f"[{stamp}] {who:<10} {first}", file=self.out)
         for more in rest:
             print(f"{'':<19}{more}", file=self.out)
@@ -52,11 +64,11 @@ class Transcript:
     def embed(self, embed: dict[str, Any]) -> None:
         if embed.get("title"):
             print(f"{'':<19}┃ **{embed['title']}**", file=self.out)
-        for text in (embed.get("description") or "").splitlines():
+        for text in humanise(embed.get("description") or "").splitlines():
             print(f"{'':<19}┃ {text}", file=self.out)
         for field in embed.get("fields", []):
             print(f"{'':<19}┃ {field['name']}:", file=self.out)
-            for text in str(field["value"]).splitlines():
+            for text in humanise(str(field["value"])).splitlines():
                 print(f"{'':<19}┃   {text}", file=self.out)
         footer = (embed.get("footer") or {}).get("text")
         if footer:
@@ -85,19 +97,6 @@ async def _demo(members: int, out: Any) -> int:
                 channel = guild.create_text_channel("daily-question")
                 organiser = guild.add_member("olga", permissions=["MANAGE_GUILD"])
                 people = {n: guild.add_member(n) for n in NAMES[:members]}
-                await store.guilds.update(
-                    guild.id,
-                    organiser.id,
-                    clock.now(),
-                    channel_id=channel.id,
-                    post_time="09:00",
-                    timezone="Europe/Berlin",
-                    reveal_after_minutes=23 * 60,
-                )
-                say.line(
-                    "olga",
-                    "set up: #daily-question, 09:00 Europe/Berlin, every day, reveal after 23h",
-                )
                 settings = Settings(
                     token=Secret(emu.token),
                     db_path=store.db.path,
@@ -108,7 +107,11 @@ async def _demo(members: int, out: Any) -> int:
                     settings=settings, clock=clock, bank=bank, store=store, guild_ready_timeout=0.05
                 )
                 async with _running(bot, emu):
+                    synced = ", ".join(f"/{c['name']}" for c in emu.commands.get(None, []))
+                    say.line("drillbot", f"online as {bot.user}; commands synced: {synced}")
+                    await _setup(emu, say, organiser, channel.id)
                     await _day(bot, emu, clock, say, channel.id, people, store, guild.id)
+                    await _practice(emu, say, people, channel.id)
         finally:
             await store.close()
     return 0
@@ -140,11 +143,6 @@ async def _day(
     store: Store,
     guild_id: int,
 ) -> None:
-    say.line(
-        "drillbot",
-        f"online as {bot.user}; commands synced: "
-        + ", ".join(f"/{c['name']}" for c in emu.commands.get(None, [])),
-    )
     clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=TZ).astimezone(UTC))
     await bot.daily.tick()
     posts = await emu.wait_until(lambda: emu.messages(channel_id), timeout=5)
@@ -193,6 +191,61 @@ async def _day(
             f"{rank}. {names.get(standing.user_id, standing.user_id):<5} "
             f"{standing.points:>3} pts  streak {standing.streak}",
         )
+
+
+def _reply_text(message: Any) -> str:
+    parts = [message.content] if message.content else []
+    for embed in message.embeds:
+        parts += [embed.get("title", ""), embed.get("description", "")]
+        parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(p for p in parts if p)
+
+
+async def _setup(emu: Emulator, say: Transcript, olga: Any, channel_id: int) -> None:
+    options = {"channel": channel_id, "time": "09:00", "timezone": "Europe/Berlin", "reveal": "23h"}
+    say.line(
+        "olga", "/drill setup channel:#daily-question time:09:00 timezone:Europe/Berlin reveal:23h"
+    )
+    inter = await olga.slash("drill setup", options, channel_id=channel_id)
+    await inter.wait_response()
+    message = await emu.wait_until(lambda: inter.message, timeout=5)
+    say.line("drillbot", "(only olga sees this) " + _reply_text(message))
+
+
+async def _practice(
+    emu: Emulator, say: Transcript, people: dict[str, Any], channel_id: int
+) -> None:
+    """Between daily questions: one member practises with /quiz."""
+    name = "ben" if "ben" in people else next(iter(people))
+    member = people[name]
+    say.line(name, "/quiz topic:cicd")
+    inter = await member.slash("quiz", {"topic": "cicd"}, channel_id=channel_id)
+    card = await inter.wait_followup()
+    say.line("drillbot", f"(only {name} sees this) " + _reply_text(card).splitlines()[1])
+    buttons = [c["custom_id"] for row in card.components for c in row["components"]]
+    labels = [c["label"] for row in card.components for c in row["components"]]
+    say.line("", "buttons: " + " · ".join(labels))
+    opened = await member.click(channel_id, card.id, buttons[0])
+    await opened.wait_response()
+    answer = "Unit tests for features, a data-validation step, then an eval gate against the "
+    answer += "production model before the registry promotes it; canary after that."
+    reveal = await member.submit_modal(opened, {"answer": answer})
+    await reveal.wait_response()
+    say.line(name, f"(answers in the modal) {answer}")
+    shown = await emu.wait_until(lambda: reveal.message or card, timeout=5)
+    notes = next(e for e in shown.embeds if e.get("title") == "What they're testing")
+    say.line("drillbot", f"What they're testing: {notes['description']}")
+    grade = next(
+        c["custom_id"]
+        for row in shown.components
+        for c in row["components"]
+        if c.get("label") == "Good"
+    )
+    graded = await member.click(channel_id, shown.id, grade)
+    await graded.wait_response()
+    after = await emu.wait_until(lambda: graded.message, timeout=5)
+    say.line(name, "grades it Good")
+    say.line("drillbot", after.content)
 
 
 async def _settle(store: Store, post_id: int, expected: int, edits: int) -> None:

@@ -1,0 +1,44 @@
+"""`drillbot demo` prints a whole day, as the README promises a newcomer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DRILLBOT_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    steps = [
+        "/drill setup channel:#daily-question",
+        "Saved. The daily question goes to #daily-question at **09:00 Europe/Berlin**",
+        "[Mon 09:00] drillbot   posts in #daily-question",
+        "opens thread «2026-03-02 · ",
+        "stored 5 answers (1 edit) — all committed",
+        "[Tue 08:00] drillbot   reveals in the thread: **What they're testing**",
+        "5 members answered",
+        "closes the thread (locked=True, archived=True)",
+        "1. ana    13 pts",
+        "/quiz topic:cicd",
+        "buttons: Answer · Show notes · Skip · Report",
+        "Graded **Good**",
+    ]
+    positions = [out.find(step) for step in steps]
+    assert -1 not in positions, [s for s, p in zip(steps, positions, strict=True) if p == -1]
+    assert positions == sorted(positions)  # in the order of the day
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # the throwaway database is gone

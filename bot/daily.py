@@ -46,6 +46,7 @@ class RevealCard:
     answered: int
     awards: tuple[Award, ...]
     in_thread: bool
+    marker: str = ""  # footer text that identifies this reveal in the thread's history
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,10 @@ class Publisher(Protocol):
 
 def marker_for(local_date: str) -> str:
     return f"Daily question · {local_date}"
+
+
+def reveal_marker_for(local_date: str) -> str:
+    return f"Reveal · {local_date}"
 
 
 def nonce_for(guild_id: int, local_date: str, what: str = "post") -> str:
@@ -263,6 +268,8 @@ class DailyService:
             await self._failed(post, exc)
             return post
         self._retry_at.pop(post.guild_id, None)
+        # Posting works again: if permissions are lost later, organisers hear about it again.
+        await self.store.guilds.clear_notice(post.guild_id, "permissions")
         if thread_id is None:
             thread_id = await self._open_thread(post, message_id, topic_name)
         previous = await self.store.daily.latest(post.guild_id, before_date=post.local_date)
@@ -417,12 +424,23 @@ class DailyService:
                 else question.topic
             )
             card = RevealCard(
-                post.id, question, topic, answered, tuple(awards), post.thread_id is not None
+                post.id,
+                question,
+                topic,
+                answered,
+                tuple(awards),
+                post.thread_id is not None,
+                reveal_marker_for(post.local_date),
             )
             try:
-                await self.publisher.send_reveal(
-                    where, card, nonce_for(post.guild_id, post.local_date, "rv")
-                )
+                # A crash after sending but before marking the post revealed must not reveal
+                # twice: the nonce covers minutes, the thread's history covers any outage.
+                if await self.publisher.find_post(where, card.marker) is None:
+                    await self.publisher.send_reveal(
+                        where, card, nonce_for(post.guild_id, post.local_date, "rv")
+                    )
+                else:
+                    log.info("post %s was already revealed in the channel", post.id)
             except Gone:
                 log.warning("thread of post %s is gone; revealing without a message", post.id)
             except PublishError as exc:

@@ -78,7 +78,11 @@ def awards_line(awards: Sequence[Award]) -> str:
 def reveal_message(card: RevealCard) -> tuple[str, discord.Embed]:
     answered = f"{card.answered} member{'s' if card.answered != 1 else ''} answered"
     content = f"**{TESTING_HEADING}** · answers are closed · {answered}."
-    embed = notes_embed(card.question, card.topic_name, footer=f"{answered} · {card.question.id}")
+    embed = notes_embed(
+        card.question,
+        card.topic_name,
+        footer=" · ".join(filter(None, (card.marker, answered, card.question.id))),
+    )
     if card.awards:
         embed.add_field(name="Points", value=awards_line(card.awards), inline=False)
     return content, embed

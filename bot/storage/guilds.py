@@ -318,11 +318,18 @@ class GuildRepo:
             )
             return cur.rowcount > 0
 
-    async def clear_notice(self, guild_id: int, kind: str, subject: str) -> None:
-        await self.db.execute(
-            "DELETE FROM notices WHERE guild_id = ? AND kind = ? AND subject = ?",
-            (guild_id, kind, subject),
-        )
+    async def clear_notice(self, guild_id: int, kind: str, subject: str | None = None) -> None:
+        """Forget a notice (every subject of ``kind`` when ``subject`` is None), so the next
+        occurrence is reported again."""
+        if subject is None:
+            await self.db.execute(
+                "DELETE FROM notices WHERE guild_id = ? AND kind = ?", (guild_id, kind)
+            )
+        else:
+            await self.db.execute(
+                "DELETE FROM notices WHERE guild_id = ? AND kind = ? AND subject = ?",
+                (guild_id, kind, subject),
+            )
 
 
 async def _audit(

@@ -212,3 +212,43 @@ async def _eventually(check: Any, timeout: float = 5.0) -> Any:  # noqa: ASYNC10
     from tests.conftest import eventually
 
     return await eventually(check, timeout)
+
+
+async def test_a_crash_between_reveal_and_store_does_not_reveal_twice(
+    world: World,
+    store: Store,
+    start_bot: BotFactory,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emu = world.emu
+    await configure_world(store, world)
+    real = store.daily.mark_revealed
+    crashes: list[int] = []
+    dying = True  # every reveal of the first run dies after sending, as a killed process
+
+    async def crash_while_dying(post_id: int, now: Any) -> bool:
+        if dying:
+            crashes.append(post_id)
+            raise RuntimeError("process died after the reveal was sent")
+        return await real(post_id, now)
+
+    monkeypatch.setattr(store.daily, "mark_revealed", crash_while_dying)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        clock.advance(hours=23)
+        await bot.daily.tick()
+        assert crashes, "the crash was not reached"
+    dying = False
+    # Long past the nonce's few minutes (Discord forgets it): only the history can tell.
+    clock.advance(hours=3)
+    emu.nonces.clear()
+    async with start_bot() as bot:
+        await bot.daily.tick()
+    assert post.thread_id is not None
+    reveals = [m for m in emu.messages(post.thread_id) if "What they're testing" in m.content]
+    assert len(reveals) == 1
+    assert (await stored(store, world.guild.id, TODAY)).state == "revealed"
+    assert emu.channel(post.thread_id).locked

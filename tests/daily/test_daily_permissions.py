@@ -73,6 +73,14 @@ async def test_posting_resumes_after_the_permission_is_restored_and_post_now(
     post = await stored(store, world.guild.id, "2026-03-02")
     assert post.state == "posted" and post.last_error is None
     assert len(notices(world)) == 1
+    # Losing the permission again later is news: organisers hear about it again, once.
+    world.guild.deny_bot(world.channel.id, "SEND_MESSAGES")
+    clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    async with start_bot() as bot:
+        await bot.daily.tick()
+        clock.advance(minutes=30)
+        await bot.daily.tick()
+    assert len(notices(world)) == 2
 
 
 async def test_without_a_system_channel_the_organiser_gets_one_direct_message(

@@ -359,29 +359,47 @@ class DailyService:
         return await self.store.answers.delete(message_id, self.clock.now())
 
     async def backfill(self) -> int:
-        """Read each open post's answers after the last stored one: answers posted while the
-        bot was down (or during a gateway gap) are not lost. A post without a thread collects
-        the replies to it from the channel."""
+        """Catch up with what happened while the bot was away (down, or in a gateway gap).
+
+        A thread is read whole: answers posted meanwhile are stored, and answers edited or
+        deleted meanwhile are updated, so the reveal scores what members really left. A post
+        without a thread collects the replies to it posted after the last one stored (the
+        channel may be busy, so it is not re-read from the start).
+        """
         stored = 0
         for post in await self.store.daily.in_state("posted"):
             if post.thread_id is None:
                 post = await self._adopt_thread(post)
-            after = await self.store.answers.last_message_id(post.id) or post.message_id or 0
+            threaded = post.thread_id is not None
+            last = None if threaded else await self.store.answers.last_message_id(post.id)
+            after = last or post.message_id or 0
             where = post.thread_id or post.channel_id
             try:
                 history = await self.publisher.history(where, after)
             except PublishError as exc:
                 log.warning("backfill of post %s in %s failed: %s", post.id, where, exc)
                 continue
-            fresh = [
-                m.answer_to(post)
-                for m in history
-                if not m.is_bot and (post.thread_id is not None or m.reply_to == post.message_id)
+            theirs = [
+                m for m in history if not m.is_bot and (threaded or m.reply_to == post.message_id)
             ]
-            stored += await self.store.answers.record(fresh)
+            if threaded:
+                await self._sync_changes(post, theirs)
+            stored += await self.store.answers.record([m.answer_to(post) for m in theirs])
         if stored:
             log.info("backfilled %d answers", stored)
         return stored
+
+    async def _sync_changes(self, post: DailyPost, history: Sequence[HistoryMessage]) -> None:
+        """Apply edits and deletions made while we were away (the thread's full history)."""
+        now = self.clock.now()
+        current = {m.message_id: m.content for m in history}
+        for answer in await self.store.answers.for_post(post.id):
+            if answer.message_id is None:
+                continue
+            if answer.message_id not in current:
+                await self.store.answers.delete(answer.message_id, now)
+            elif current[answer.message_id] != answer.content:
+                await self.store.answers.edit(answer.message_id, current[answer.message_id], now)
 
     async def _adopt_thread(self, post: DailyPost) -> DailyPost:
         """A crash between opening the thread and storing its id leaves a posted post that

@@ -89,6 +89,37 @@ async def test_edits_and_deletes_are_recorded(
     assert [(s.user_id, s.points) for s in top] == [(world["ana"].id, ANSWER_POINTS + FIRST_BONUS)]
 
 
+async def test_edits_and_deletes_made_while_the_bot_is_down_are_caught_up(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world)
+    clock.set(NINE)
+    async with start_bot() as bot:
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.thread_id is not None
+        short = await world["ana"].send(post.thread_id, "Canary it.")
+        doomed = await world["ben"].send(post.thread_id, ANSWER)
+        kept = await world["cy"].send(post.thread_id, "Shadow traffic first, then a canary.")
+        await answers_of(store, post, 3)
+    # While the bot is down: ana fixes her answer, ben withdraws his.
+    await world["ana"].edit(post.thread_id, short.id, ANSWER + " Then widen it.")
+    await world["ben"].delete(post.thread_id, doomed.id)
+    clock.advance(minutes=30)
+    async with start_bot():
+
+        async def caught_up() -> bool:
+            gone = await store.answers.by_message(doomed.id)
+            return bool(gone and gone.deleted_at)
+
+        await eventually(caught_up)
+    edited = await store.answers.by_message(short.id)
+    assert edited is not None and edited.content.endswith("Then widen it.")
+    assert edited.edit_count == 1 and edited.edited_at == NINE + timedelta(minutes=30)
+    untouched = await store.answers.by_message(kept.id)
+    assert untouched is not None and untouched.edit_count == 0 and untouched.deleted_at is None
+
+
 async def test_a_reveal_due_while_the_bot_was_down_happens_on_start(
     world: World, store: Store, start_bot: BotFactory, clock: FakeClock
 ) -> None:

@@ -1,0 +1,206 @@
+"""Merge packs into a ``Bank`` (cross-pack checks) and look topics up by alias or fuzzily."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.bank.models import Pack, PackError, PackIssue, Question, Topic, UnknownTopic, normalise
+from bot.bank.parse import parse_pack
+
+
+def _token(needle: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(needle)}(?![\w-])")
+
+
+def _issue_at(
+    pack: Pack, text: str, needle: str, message: str, *, after: str | None = None, nth: int = 1
+) -> PackIssue:
+    """Best-effort position for cross-pack issues: the ``nth`` line holding ``needle`` as a
+    whole token, counted from the first line holding ``after``, so that a clash points at the
+    second claim (its own topic's alias, a repeated id) rather than at the first."""
+    lines = text.splitlines()
+    start = 0
+    if after is not None:
+        mark = _token(after)
+        start = next((n for n, line in enumerate(lines) if mark.search(line)), 0)
+    pattern, seen = _token(needle), 0
+    for number, line in enumerate(lines[start:], start=start + 1):
+        match = pattern.search(line)
+        if match:
+            seen += 1
+            if seen == nth:
+                return PackIssue(pack.source, number, match.start() + 1, message)
+    return PackIssue(pack.source, 1, 1, message)
+
+
+@dataclass
+class Bank:
+    """All topics and questions, indexed for lookup. Build with ``Bank.from_packs``."""
+
+    topics: dict[str, Topic] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)
+    packs: list[Pack] = field(default_factory=list)
+    _keys: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_packs(cls, packs: Iterable[tuple[Pack, str]], base: Bank | None = None) -> Bank:
+        """Merge packs (with their source text, for error positions) over ``base``.
+
+        Raises PackError listing every cross-pack problem: duplicate ids, unknown topics,
+        topics defined twice and aliases claimed by two topics.
+        """
+        bank = (
+            Bank(dict(base.topics), dict(base.questions), list(base.packs), dict(base._keys))
+            if base
+            else Bank()
+        )
+        issues: list[PackIssue] = []
+        pending = list(packs)
+        for pack, text in pending:
+            slugs_here: Counter[str] = Counter()
+            for topic in pack.topics:
+                slugs_here[topic.slug] += 1
+                if topic.slug in bank.topics:
+                    issues.append(
+                        _issue_at(
+                            pack,
+                            text,
+                            f"slug: {topic.slug}",
+                            f"topic '{topic.slug}' is already defined",
+                            nth=slugs_here[topic.slug],
+                        )
+                    )
+                    continue
+                bank.topics[topic.slug] = topic
+                for key in (topic.slug, topic.name, *topic.aliases):
+                    norm = normalise(key)
+                    owner = bank._keys.get(norm)
+                    if owner is not None and owner != topic.slug:
+                        issues.append(
+                            _issue_at(
+                                pack,
+                                text,
+                                key,
+                                f"topic '{topic.slug}': alias '{key}' is "
+                                f"already used by topic '{owner}'",
+                                after=f"slug: {topic.slug}",
+                            )
+                        )
+                    elif norm:
+                        bank._keys[norm] = topic.slug
+        for pack, text in pending:
+            ids_here: Counter[str] = Counter()
+            for q in pack.questions:
+                ids_here[q.id] += 1
+                if q.id in bank.questions:
+                    issues.append(
+                        _issue_at(
+                            pack,
+                            text,
+                            f"id: {q.id}",
+                            f"question '{q.id}': id is already used "
+                            f"(pack '{bank.questions[q.id].pack}')",
+                            nth=ids_here[q.id],
+                        )
+                    )
+                elif q.topic not in bank.topics:
+                    issues.append(
+                        _issue_at(
+                            pack,
+                            text,
+                            f"id: {q.id}",
+                            f"question '{q.id}': unknown topic '{q.topic}'",
+                            nth=ids_here[q.id],
+                        )
+                    )
+                else:
+                    bank.questions[q.id] = q
+            bank.packs.append(pack)
+        if issues:
+            raise PackError(issues)
+        return bank
+
+    # -- lookup -----------------------------------------------------------------------------
+    def by_topic(self, slug: str) -> list[Question]:
+        return [q for q in self.questions.values() if q.topic == slug]
+
+    def resolve_topic(self, text: str) -> Topic:
+        """Slug, name, alias, unique prefix or a close misspelling; else UnknownTopic."""
+        norm = normalise(text)
+        if norm in self._keys:
+            return self.topics[self._keys[norm]]
+        prefixed = {slug for key, slug in self._keys.items() if norm and key.startswith(norm)}
+        if len(prefixed) == 1:
+            return self.topics[prefixed.pop()]
+        close = difflib.get_close_matches(norm, list(self._keys), n=1, cutoff=0.8)
+        if close and len(norm) >= 4:
+            return self.topics[self._keys[close[0]]]
+        raise UnknownTopic(text, self.suggest_topics(text))
+
+    def suggest_topics(self, text: str, limit: int = 3) -> list[Topic]:
+        norm = normalise(text)
+        scored: dict[str, float] = {}
+        for key, slug in self._keys.items():
+            ratio = difflib.SequenceMatcher(None, norm, key).ratio()
+            if norm and (key.startswith(norm) or norm in key):
+                ratio = max(ratio, 0.9)
+            scored[slug] = max(scored.get(slug, 0.0), ratio)
+        ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))
+        return [self.topics[slug] for slug, score in ranked[:limit] if score >= 0.4]
+
+    def complete_topics(self, text: str, limit: int = 25) -> list[Topic]:
+        """Autocomplete: everything for empty input, else matches best first."""
+        if not normalise(text):
+            return sorted(self.topics.values(), key=lambda t: t.name.casefold())[:limit]
+        try:
+            first = [self.resolve_topic(text)]
+        except UnknownTopic:
+            first = []
+        rest = [t for t in self.suggest_topics(text, limit) if t not in first]
+        return (first + rest)[:limit]
+
+
+def pack_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders to their ``*.yaml``/``*.yml`` files (sorted), keep files as given."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"}))
+        else:
+            out.append(path)
+    return out
+
+
+def load_bank(paths: Iterable[Path], base: Bank | None = None) -> Bank:
+    """Load every pack under ``paths``; raise PackError with all issues of all files."""
+    issues: list[PackIssue] = []
+    parsed: list[tuple[Pack, str]] = []
+    for path in pack_files(paths):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            issues.append(PackIssue(str(path), 1, 1, f"cannot read: {exc}"))
+            continue
+        pack, found = parse_pack(text, str(path))
+        issues.extend(found)
+        if pack is not None:
+            parsed.append((pack, text))
+    try:
+        bank = Bank.from_packs(parsed, base)
+    except PackError as exc:
+        issues.extend(exc.issues)
+    if issues:
+        raise PackError(sorted(issues, key=lambda i: (i.source, i.line, i.column)))
+    return bank
+
+
+def default_content_dir() -> Path:
+    """The packaged ``content/`` folder."""
+    import content  # the package holding the YAML packs
+
+    return Path(content.__file__).resolve().parent

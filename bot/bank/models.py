@@ -1,0 +1,83 @@
+"""The bank's data: topics, questions, packs, limits, and the errors loading reports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+DIFFICULTIES = ("easy", "medium", "hard")
+KINDS = ("technical", "design", "behavioural", "coding")
+# Discord limits (embed description 4,096, field value 1,024) with room for our own framing.
+MAX_PROMPT = 1000
+MAX_TESTING = 600
+MAX_KEY_POINT = 200
+MAX_FOLLOW_UP = 200
+KEY_POINTS_RANGE = (3, 7)
+MAX_FOLLOW_UPS = 5
+MAX_PACK_BYTES = 256 * 1024
+
+
+def normalise(text: str) -> str:
+    """Fold case and drop punctuation so `CI/CD`, `ci-cd` and `cicd` meet."""
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    slug: str
+    name: str
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    topic: str
+    difficulty: str
+    kind: str
+    prompt: str
+    testing: str
+    key_points: tuple[str, ...]
+    follow_ups: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    pack: str = ""
+    version: str = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    name: str
+    version: str
+    source: str
+    topics: tuple[Topic, ...]
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PackIssue:
+    source: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}:{self.column}: {self.message}"
+
+
+class PackError(Exception):
+    """One or more packs are invalid; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: Sequence[PackIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class UnknownTopic(LookupError):
+    def __init__(self, text: str, suggestions: Sequence[Topic]) -> None:
+        self.text = text
+        self.suggestions = list(suggestions)
+        names = ", ".join(f"`{t.slug}` ({t.name})" for t in self.suggestions)
+        hint = f" Did you mean {names}?" if names else ""
+        super().__init__(f"No topic matches '{text}'.{hint}")

@@ -1,18 +1,16 @@
 """The daily question: choose, post exactly once, collect answers, reveal, award points.
 
 The database is the truth about what is due; the scheduler only wakes ``tick``. Discord is
-reached through the ``Publisher`` port, implemented by the glue in ``cogs/daily.py``.
+reached through the ``Publisher`` port (bot/publishing.py), implemented by the glue in
+``cogs/daily.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot import schedule, scoring
 from bot.bank import Question
@@ -20,91 +18,35 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import Gone, MissingPermissions, PublishError, TransientFailure
 from bot.ingest import AnswerWriter
+from bot.publishing import (
+    DailyCard,
+    FoundPost,
+    HistoryMessage,
+    Publisher,
+    RevealCard,
+    marker_for,
+    nonce_for,
+    reveal_marker_for,
+    thread_name,
+)
 from bot.selection import NoQuestions, choose_daily, eligible
-from bot.storage import Award, DailyPost, GuildSettings, NewAnswer, Store
+from bot.storage import DailyPost, GuildSettings, Store
+
+__all__ = [
+    "DailyCard",
+    "DailyService",
+    "FoundPost",
+    "HistoryMessage",
+    "Publisher",
+    "RevealCard",
+    "marker_for",
+    "nonce_for",
+    "reveal_marker_for",
+    "thread_name",
+]
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=30)
-
-
-@dataclass(frozen=True, slots=True)
-class DailyCard:
-    post_id: int
-    local_date: str
-    question: Question
-    topic_name: str
-    reveal_at: datetime | None
-    ping_role_id: int | None
-    marker: str  # footer text that identifies this post in channel history
-
-
-@dataclass(frozen=True, slots=True)
-class RevealCard:
-    post_id: int
-    question: Question
-    topic_name: str
-    answered: int
-    awards: tuple[Award, ...]
-    in_thread: bool
-    marker: str = ""  # footer text that identifies this reveal in the thread's history
-
-
-@dataclass(frozen=True, slots=True)
-class FoundPost:
-    message_id: int
-    thread_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryMessage:
-    message_id: int
-    user_id: int
-    is_bot: bool
-    content: str
-    created_at: datetime
-    edited_at: datetime | None = None
-    reply_to: int | None = None  # the message this one replies to, if any
-
-    def answer_to(self, post: DailyPost) -> NewAnswer:
-        return NewAnswer(
-            post.id,
-            post.guild_id,
-            self.user_id,
-            self.message_id,
-            post.thread_id or post.channel_id,
-            self.content,
-            self.created_at,
-            self.edited_at,
-        )
-
-
-class Publisher(Protocol):
-    async def find_post(self, channel_id: int, marker: str) -> FoundPost | None: ...
-    async def send_post(self, channel_id: int, card: DailyCard, nonce: str) -> int: ...
-    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int: ...
-    async def say_no_thread(self, channel_id: int, message_id: int, why: str) -> None: ...
-    async def pin(self, channel_id: int, message_id: int, unpin: int | None) -> None: ...
-    async def send_reveal(self, channel_id: int, card: RevealCard, nonce: str) -> None: ...
-    async def close_thread(self, thread_id: int) -> None: ...
-    async def history(self, channel_id: int, after: int) -> Sequence[HistoryMessage]: ...
-    async def tell_organisers(self, guild_id: int, text: str) -> None: ...
-
-
-def marker_for(local_date: str) -> str:
-    return f"Daily question · {local_date}"
-
-
-def reveal_marker_for(local_date: str) -> str:
-    return f"Reveal · {local_date}"
-
-
-def nonce_for(guild_id: int, local_date: str, what: str = "post") -> str:
-    # Discord caps nonces at 25 characters; a hash keeps them short and unique per slot.
-    return hashlib.sha1(f"{what}:{guild_id}:{local_date}".encode()).hexdigest()[:25]
-
-
-def thread_name(local_date: str, topic_name: str) -> str:
-    return f"{local_date} · {topic_name}"[:100]
 
 
 class DailyService:

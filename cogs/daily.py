@@ -11,8 +11,9 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from bot.daily import DailyCard, DailyService, FoundPost, HistoryMessage, RevealCard
+from bot.daily import DailyService
 from bot.errors import Gone, MissingPermissions, TransientFailure
+from bot.publishing import DailyCard, FoundPost, HistoryMessage, RevealCard
 from cogs import render
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import send_ephemeral
-from bot.daily import RevealCard
 from bot.errors import DrillError
+from bot.publishing import RevealCard
 from bot.quiz import QuizService, Shown
 from cogs import quiz_views as views
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import discord
 
 from bot.bank import Question
-from bot.daily import DailyCard, RevealCard
+from bot.publishing import DailyCard, RevealCard
 from bot.storage import Award
 
 DIFFICULTY_COLOUR = {"easy": 0x2ECC71, "medium": 0xF1C40F, "hard": 0xE74C3C}

@@ -605,3 +605,10 @@ async def test_reports_are_summarised_per_question(store: Store) -> None:
         ReportSummary("ml-001", 2, T0 + timedelta(minutes=5), ("unclear", "wrong"), "second"),
     ]
     assert await store.practice.report_summary(GUILD + 1) == []
+
+
+async def test_defaults_of_an_unconfigured_guild_include_topics_switched_off(store: Store) -> None:
+    await store.guilds.set_topic_enabled(GUILD, "cicd", False, ORGANISER, T0)
+    assert await store.guilds.get(GUILD) is None
+    defaults = await store.guilds.get_or_default(GUILD)
+    assert defaults.disabled_topics == frozenset({"cicd"}) and not defaults.configured

@@ -81,7 +81,12 @@ class GuildRepo:
         )
 
     async def get_or_default(self, guild_id: int) -> GuildSettings:
-        return await self.get(guild_id) or GuildSettings(guild_id)
+        """The guild's settings, or the defaults; topics an organiser switched off before
+        the first /drill setup count either way."""
+        settings = await self.get(guild_id)
+        if settings is None:
+            settings = GuildSettings(guild_id, disabled_topics=await self.disabled_topics(guild_id))
+        return settings
 
     async def configured(self) -> list[GuildSettings]:
         rows = await self.db.fetchall(

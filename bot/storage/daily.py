@@ -20,40 +20,13 @@ _ANSWER_COLS = (
 
 
 def _post(r: Any) -> DailyPost:
-    return DailyPost(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        r[7],
-        r[8],
-        r[9],
-        from_iso(r[10]),
-        from_iso(r[11]),
-        from_iso(r[12]),  # type: ignore[arg-type]
-        from_iso(r[13]),
-        r[14],
-        r[15],
-    )
+    # Columns 10-13 are timestamps (see _POST_COLS).
+    return DailyPost(*r[:10], *(from_iso(t) for t in r[10:14]), *r[14:])
 
 
 def _answer(r: Any) -> Answer:
-    return Answer(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        from_iso(r[7]),  # type: ignore[arg-type]
-        from_iso(r[8]),
-        r[9],
-        from_iso(r[10]),
-    )
+    # Columns 7, 8 and 10 are timestamps (see _ANSWER_COLS).
+    return Answer(*r[:7], from_iso(r[7]), from_iso(r[8]), r[9], from_iso(r[10]))
 
 
 class DailyRepo:

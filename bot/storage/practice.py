@@ -15,23 +15,8 @@ _SESSION_COLS = (
 
 
 def _session(r: Any) -> QuizSession:
-    return QuizSession(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        from_iso(r[7]),
-        from_iso(r[8]),
-        from_iso(r[9]),  # type: ignore[arg-type]
-        from_iso(r[10]),
-        bool(r[11]),
-        r[12],
-        r[13],
-        r[14],
-    )
+    # Columns 7-10 are timestamps, 11 a flag (see _SESSION_COLS).
+    return QuizSession(*r[:7], *(from_iso(t) for t in r[7:11]), bool(r[11]), *r[12:])
 
 
 def _card(r: Any) -> SrsCard:

@@ -104,6 +104,11 @@ class DailyService:
                 except Exception:
                     log.exception("reveal of post %s failed", post.id)
 
+    async def idle(self) -> None:
+        """Return once no tick, post-now or reveal-now is running."""
+        async with self._lock:
+            return
+
     async def post_now(self, guild_id: int) -> tuple[DailyPost | None, str]:
         """Organiser's /drill post-now: today's post if there is none yet."""
         async with self._lock:

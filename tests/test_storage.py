@@ -612,3 +612,15 @@ async def test_defaults_of_an_unconfigured_guild_include_topics_switched_off(sto
     assert await store.guilds.get(GUILD) is None
     defaults = await store.guilds.get_or_default(GUILD)
     assert defaults.disabled_topics == frozenset({"cicd"}) and not defaults.configured
+
+
+async def test_configured_guilds_carry_their_own_disabled_topics(store: Store) -> None:
+    other, unset = GUILD + 1, GUILD + 2
+    for guild in (GUILD, other):
+        await store.guilds.update(guild, ORGANISER, T0, channel_id=CHANNEL)
+    await store.guilds.set_topic_enabled(GUILD, "cicd", False, ORGANISER, T0)
+    await store.guilds.set_topic_enabled(other, "iac", False, ORGANISER, T0)
+    await store.guilds.set_topic_enabled(other, "ml", False, ORGANISER, T0)
+    await store.guilds.set_topic_enabled(unset, "data", False, ORGANISER, T0)
+    found = {g.guild_id: g.disabled_topics for g in await store.guilds.configured()}
+    assert found == {GUILD: frozenset({"cicd"}), other: frozenset({"iac", "ml"})}

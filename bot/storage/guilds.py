@@ -56,29 +56,8 @@ class GuildRepo:
         self.db = db
 
     async def get(self, guild_id: int) -> GuildSettings | None:
-        row = await self.db.fetchone(
-            "SELECT guild_id, channel_id, post_time, timezone, weekdays, reveal_after_minutes,"
-            " organiser_role_id, ping_role_id, pin_posts, paused, configured_by"
-            " FROM guild_settings WHERE guild_id = ?",
-            (guild_id,),
-        )
-        if row is None:
-            return None
-        disabled = await self.disabled_topics(guild_id)
-        return GuildSettings(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            _mask_to_weekdays(row[4]),
-            row[5],
-            row[6],
-            row[7],
-            bool(row[8]),
-            bool(row[9]),
-            row[10],
-            disabled,
-        )
+        found = await self._settings("WHERE s.guild_id = ?", (guild_id,))
+        return found[0] if found else None
 
     async def get_or_default(self, guild_id: int) -> GuildSettings:
         """The guild's settings, or the defaults; topics an organiser switched off before
@@ -89,15 +68,37 @@ class GuildRepo:
         return settings
 
     async def configured(self) -> list[GuildSettings]:
+        """Every guild with a channel: what each tick walks, so two queries in all."""
+        return await self._settings("WHERE s.channel_id IS NOT NULL", ())
+
+    async def _settings(self, where: str, params: tuple[Any, ...]) -> list[GuildSettings]:
         rows = await self.db.fetchall(
-            "SELECT guild_id FROM guild_settings WHERE channel_id IS NOT NULL ORDER BY guild_id"
+            "SELECT s.guild_id, channel_id, post_time, timezone, weekdays, reveal_after_minutes,"
+            " organiser_role_id, ping_role_id, pin_posts, paused, configured_by"
+            f" FROM guild_settings s {where} ORDER BY s.guild_id",
+            params,
         )
-        out = []
-        for (guild_id,) in rows:
-            settings = await self.get(guild_id)
-            if settings is not None:
-                out.append(settings)
-        return out
+        if not rows:
+            return []
+        off: dict[int, set[str]] = {}
+        for guild_id, topic in await self.db.fetchall(
+            "SELECT d.guild_id, d.topic FROM guild_disabled_topics d"
+            f" JOIN guild_settings s ON s.guild_id = d.guild_id {where}",
+            params,
+        ):
+            off.setdefault(guild_id, set()).add(topic)
+        return [
+            GuildSettings(
+                *r[:4],
+                _mask_to_weekdays(r[4]),
+                *r[5:8],
+                bool(r[8]),
+                bool(r[9]),
+                r[10],
+                frozenset(off.get(r[0], ())),
+            )
+            for r in rows
+        ]
 
     async def update(
         self, guild_id: int, user_id: int, now: datetime, **changes: Any

@@ -4,10 +4,11 @@ the scheduled minute. The real client against the emulator; the clock only moves
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
-from bot.storage import Store
+from bot.storage import DailyPost, Store
 from tests.conftest import BotFactory, World
 from tests.daily.helpers import all_posts, configure, configure_world, daily_posts, stored
 
@@ -57,6 +58,21 @@ async def test_two_guilds_post_at_nine_in_their_own_timezones(
     ]
 
 
+async def posted_at_the_minute(
+    bot: Any, store: Store, clock: FakeClock, guild_id: int, at: datetime
+) -> DailyPost:
+    """Nothing a minute before ``at``; at ``at`` the local day's post is out."""
+    local_date = at.astimezone(BERLIN).date().isoformat()
+    clock.set(at - timedelta(minutes=1))
+    await bot.daily.tick()
+    assert await store.daily.get(guild_id, local_date) is None
+    clock.advance(minutes=1)
+    await bot.daily.tick()
+    post = await stored(store, guild_id, local_date)
+    assert post.state == "posted"
+    return post
+
+
 async def test_nine_oclock_stays_local_across_spring_forward_and_fall_back(
     world: World, store: Store, start_bot: BotFactory, clock: FakeClock
 ) -> None:
@@ -64,22 +80,13 @@ async def test_nine_oclock_stays_local_across_spring_forward_and_fall_back(
     await configure_world(store, world)
     async with start_bot() as bot:
         for day, utc_hour in [(28, 8), (29, 7), (30, 7)]:  # Sat CET, Sun CEST, Mon CEST
-            clock.set(datetime(2026, 3, day, utc_hour, 0, tzinfo=UTC) - timedelta(minutes=1))
-            await bot.daily.tick()
-            assert await store.daily.get(world.guild.id, f"2026-03-{day}") is None
-            clock.advance(minutes=1)
-            await bot.daily.tick()
-            post = await stored(store, world.guild.id, f"2026-03-{day}")
-            assert post.state == "posted"
+            at = datetime(2026, 3, day, utc_hour, 0, tzinfo=UTC)
+            post = await posted_at_the_minute(bot, store, clock, world.guild.id, at)
             assert post.posted_at is not None
             assert post.posted_at.astimezone(BERLIN).strftime("%H:%M") == "09:00"
         for day, utc_hour in [(24, 7), (25, 8), (26, 8)]:  # Sat CEST, Sun CET, Mon CET
-            clock.set(datetime(2026, 10, day, utc_hour, 0, tzinfo=UTC) - timedelta(minutes=1))
-            await bot.daily.tick()
-            assert await store.daily.get(world.guild.id, f"2026-10-{day}") is None
-            clock.advance(minutes=1)
-            await bot.daily.tick()
-            assert (await stored(store, world.guild.id, f"2026-10-{day}")).state == "posted"
+            at = datetime(2026, 10, day, utc_hour, 0, tzinfo=UTC)
+            await posted_at_the_minute(bot, store, clock, world.guild.id, at)
     assert len(daily_posts(emu, world.channel.id)) == 6
 
 

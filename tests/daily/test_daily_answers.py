@@ -25,6 +25,14 @@ async def answers_of(store: Store, post: DailyPost, count: int) -> list[Answer]:
     return rows
 
 
+async def todays_thread(bot: Any, store: Store, world: World) -> DailyPost:
+    """Tick, and return today's post, which must have its answers thread."""
+    await bot.daily.tick()
+    post = await stored(store, world.guild.id, TODAY)
+    assert post.thread_id is not None
+    return post
+
+
 def reveals(world: World, channel_id: int) -> list[Any]:
     return [m for m in world.emu.messages(channel_id) if "What they're testing" in m.content]
 
@@ -35,9 +43,7 @@ async def test_answers_posted_while_the_bot_is_down_are_backfilled_on_start(
     await configure_world(store, world)
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
-        post = await stored(store, world.guild.id, TODAY)
-        assert post.thread_id is not None
+        post = await todays_thread(bot, store, world)
         live = await world["ana"].send(post.thread_id, ANSWER)
         await answers_of(store, post, 1)
     # Between two runs: nobody hears these on the gateway.
@@ -60,9 +66,7 @@ async def test_edits_and_deletes_are_recorded(
     await configure_world(store, world)
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
-        post = await stored(store, world.guild.id, TODAY)
-        assert post.thread_id is not None
+        post = await todays_thread(bot, store, world)
         first = await world["ana"].send(post.thread_id, "Canary it.")
         gone = await world["ben"].send(post.thread_id, ANSWER)
         await answers_of(store, post, 2)
@@ -95,9 +99,7 @@ async def test_edits_and_deletes_made_while_the_bot_is_down_are_caught_up(
     await configure_world(store, world)
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
-        post = await stored(store, world.guild.id, TODAY)
-        assert post.thread_id is not None
+        post = await todays_thread(bot, store, world)
         short = await world["ana"].send(post.thread_id, "Canary it.")
         doomed = await world["ben"].send(post.thread_id, ANSWER)
         kept = await world["cy"].send(post.thread_id, "Shadow traffic first, then a canary.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.storage.daily import AnswerRepo, DailyRepo, ScoreRepo
+from bot.storage.daily import AnswerRepo, DailyRepo
 from bot.storage.database import Database, SchemaTooNew, migrations
 from bot.storage.guilds import GuildRepo
 from bot.storage.models import (
@@ -26,6 +26,7 @@ from bot.storage.models import (
     Standing,
 )
 from bot.storage.practice import PracticeRepo
+from bot.storage.scores import ScoreRepo
 
 __all__ = [
     "Answer",

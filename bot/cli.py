@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.bank import DIFFICULTIES, Bank, PackError, default_content_dir, load_bank
+from bot.bank import Bank, PackError, default_content_dir, load_bank
+from bot.bank.checks import position, solution_findings, stale_findings
+from bot.bank.stats import stats_table
+from bot.clock import SystemClock
 from bot.config import ConfigError, Settings
 
 
@@ -104,30 +106,19 @@ def _validate(paths: list[Path]) -> int:
     bank = _load(paths)
     if bank is None:
         return 1
+    broken = solution_findings(bank.questions.values())
+    for finding in broken:
+        print(f"{position(bank, finding.question_id)}: {finding}", file=sys.stderr)
+    if broken:
+        print(f"{len(broken)} error(s)", file=sys.stderr)
+        return 1
+    for finding in stale_findings(bank.questions.values(), SystemClock().now().date()):
+        print(f"{position(bank, finding.question_id)}: warning: {finding}", file=sys.stderr)
     print(
         f"ok: {len(bank.packs)} pack(s), {len(bank.topics)} topic(s), "
         f"{len(bank.questions)} question(s)"
     )
     return 0
-
-
-def stats_table(bank: Bank) -> str:
-    counts: Counter[tuple[str, str]] = Counter(
-        (q.topic, q.difficulty) for q in bank.questions.values()
-    )
-    header = f"{'topic':<12} {'name':<42} " + " ".join(f"{d:>6}" for d in DIFFICULTIES)
-    lines = [header + f" {'total':>6}", "-" * (len(header) + 7)]
-    for slug in sorted(bank.topics):
-        row = [counts[(slug, d)] for d in DIFFICULTIES]
-        name = bank.topics[slug].name[:42]
-        lines.append(
-            f"{slug:<12} {name:<42} " + " ".join(f"{n:>6}" for n in row) + f" {sum(row):>6}"
-        )
-    totals = [sum(counts[(s, d)] for s in bank.topics) for d in DIFFICULTIES]
-    lines.append(
-        f"{'all':<12} {'':<42} " + " ".join(f"{n:>6}" for n in totals) + f" {sum(totals):>6}"
-    )
-    return "\n".join(lines)
 
 
 def _stats(paths: list[Path]) -> int:

@@ -46,6 +46,7 @@ class Bank:
     questions: dict[str, Question] = field(default_factory=dict)
     packs: list[Pack] = field(default_factory=list)
     _keys: dict[str, str] = field(default_factory=dict)
+    retired: dict[str, str] = field(default_factory=dict)  # retired id -> id that replaced it
 
     @classmethod
     def from_packs(cls, packs: Iterable[tuple[Pack, str]], base: Bank | None = None) -> Bank:
@@ -55,7 +56,13 @@ class Bank:
         topics defined twice and aliases claimed by two topics.
         """
         bank = (
-            Bank(dict(base.topics), dict(base.questions), list(base.packs), dict(base._keys))
+            Bank(
+                dict(base.topics),
+                dict(base.questions),
+                list(base.packs),
+                dict(base._keys),
+                dict(base.retired),
+            )
             if base
             else Bank()
         )
@@ -121,11 +128,23 @@ class Bank:
                 else:
                     bank.questions[q.id] = q
             bank.packs.append(pack)
+        issues.extend(_retire(bank, pending))
         if issues:
             raise PackError(issues)
         return bank
 
     # -- lookup -----------------------------------------------------------------------------
+    def lookup(self, question_id: str) -> Question | None:
+        """The question for an id from history: an active one, or the question a retired id
+        was merged into (followed through chains of merges)."""
+        seen: set[str] = set()
+        while question_id not in self.questions and question_id in self.retired:
+            if question_id in seen:
+                return None
+            seen.add(question_id)
+            question_id = self.retired[question_id]
+        return self.questions.get(question_id)
+
     def by_topic(self, slug: str) -> list[Question]:
         return [q for q in self.questions.values() if q.topic == slug]
 
@@ -163,6 +182,24 @@ class Bank:
             first = []
         rest = [t for t in self.suggest_topics(text, limit) if t not in first]
         return (first + rest)[:limit]
+
+
+def _retire(bank: Bank, packs: list[tuple[Pack, str]]) -> list[PackIssue]:
+    """Record retired ids; a retired id may not be active, and must lead to a question."""
+    issues: list[PackIssue] = []
+    for pack, text in packs:
+        for old in pack.retired:
+            if old.id in bank.questions:
+                message = f"retired '{old.id}': the id is still used by a question"
+                issues.append(_issue_at(pack, text, old.id, message, after="retired:"))
+            else:
+                bank.retired[old.id] = old.replaced_by
+    for pack, text in packs:
+        for old in pack.retired:
+            if old.id in bank.retired and bank.lookup(old.id) is None:
+                message = f"retired '{old.id}': replaced_by '{old.replaced_by}' is no question"
+                issues.append(_issue_at(pack, text, old.id, message, after="retired:"))
+    return issues
 
 
 def pack_files(paths: Iterable[Path]) -> list[Path]:

@@ -16,6 +16,17 @@ MAX_FOLLOW_UP = 200
 KEY_POINTS_RANGE = (3, 7)
 MAX_FOLLOW_UPS = 5
 MAX_PACK_BYTES = 256 * 1024
+# Second edition: what a weak answer sounds like, where a question fits in a real interview
+# loop, which of the five signals it tests, when its facts were last checked, and a worked
+# solution for hands-on questions.
+ROUNDS = ("phone-screen", "coding", "system-design", "ml-deep-dive", "behavioural")
+SIGNALS = ("production-mindset", "infrastructure", "ml-ops", "automation", "cost")
+SOLUTION_LANGUAGES = ("python", "yaml", "json", "sql", "dockerfile", "hcl", "bash", "text")
+RED_FLAGS_RANGE = (2, 4)
+MAX_RED_FLAG = 200
+MAX_SOLUTION_CODE = 3000
+MAX_SOLUTION_NOTES = 600
+STALE_AFTER_MONTHS = 12
 
 
 def normalise(text: str) -> str:
@@ -32,6 +43,22 @@ class Topic:
 
 
 @dataclass(frozen=True, slots=True)
+class Solution:
+    language: str
+    code: str
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Retired:
+    """A question merged into another: its id is never reused, and history that points at it
+    reads the question that replaced it."""
+
+    id: str
+    replaced_by: str
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
     id: str
     topic: str
@@ -44,6 +71,11 @@ class Question:
     tags: tuple[str, ...] = ()
     pack: str = ""
     version: str = "1"
+    red_flags: tuple[str, ...] = ()
+    rounds: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()
+    reviewed: str = ""  # YYYY-MM
+    solution: Solution | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +85,7 @@ class Pack:
     source: str
     topics: tuple[Topic, ...]
     questions: tuple[Question, ...]
+    retired: tuple[Retired, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import yaml
 
+from bot.bank.extras import EXTRA_FIELDS, parse_extras, parse_retired
 from bot.bank.models import (
     DIFFICULTIES,
     KEY_POINTS_RANGE,
@@ -150,7 +151,8 @@ def parse_pack(text: str, source: str) -> tuple[Pack | None, list[PackIssue]]:
     version = _version(reader, top, root)
     topics = list(_topics(reader, top, root))
     questions = list(_questions(reader, top, root, name or "", version or "1"))
-    pack = Pack(name or "", version or "1", source, tuple(topics), tuple(questions))
+    retired = tuple(parse_retired(reader, top))
+    pack = Pack(name or "", version or "1", source, tuple(topics), tuple(questions), retired)
     return pack, reader.issues
 
 
@@ -248,7 +250,8 @@ def _question(reader: _Reader, node: yaml.Node, pack: str, version: str) -> Ques
     if isinstance(fu_node, yaml.SequenceNode) and len(fu_node.value) > MAX_FOLLOW_UPS:
         reader.error(fu_node, f"{where}: at most {MAX_FOLLOW_UPS} follow_ups")
     _, tags = reader.text_list(fields, "tags", where, max_len=40)
-    known = {
+    extras = parse_extras(reader, fields, where, node)
+    known = EXTRA_FIELDS | {
         "id",
         "topic",
         "difficulty",
@@ -277,4 +280,9 @@ def _question(reader: _Reader, node: yaml.Node, pack: str, version: str) -> Ques
         tuple(tags),
         pack,
         version,
+        extras.red_flags,
+        extras.rounds,
+        extras.signals,
+        extras.reviewed,
+        extras.solution,
     )

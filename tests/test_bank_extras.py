@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bank import Bank, PackError, Solution, load_bank, parse_pack
+from bot.bank import Bank, PackError, Question, Solution, load_bank, parse_pack
 from bot.bank.checks import position, solution_findings, solution_problem, stale_findings
+from bot.bank.overlap import pairs
 from bot.bank.stats import stats_table
 
 TOPIC = """\
@@ -228,3 +229,40 @@ def test_stats_count_rounds_signals_and_solutions(tmp_path: Path) -> None:
         "prod": "0", "infra": "0", "mlops": "0", "auto": "0", "cost": "1", "solved": "1",
     }  # fmt: skip
     assert total.split()[0] == "all"
+
+
+def make(qid: str, topic: str, points: tuple[str, ...], prompt: str = "Explain it.") -> Question:
+    return Question(qid, topic, "easy", "technical", prompt, "Whether.", points)
+
+
+def test_the_same_question_in_other_words_is_caught_across_topics() -> None:
+    shared = (
+        "Pin the base image by digest and rebuild it weekly",
+        "Scan the image for CVEs in CI and fail on critical ones",
+        "Run as a non-root user with a read-only root filesystem",
+    )
+    reworded = (
+        "Rebuild weekly from a base image pinned by digest",
+        "CI scans the image for CVEs and fails on critical ones",
+        "A non-root user and a read-only root filesystem at run time",
+    )
+    distinct = (
+        "Shadow traffic compares the new model without serving its answers",
+        "A canary shifts a small share of users and watches business metrics",
+        "Roll back by moving the registry alias, not by redeploying",
+    )
+    found = {
+        (p.first, p.second): p.too_close
+        for p in pairs(
+            [
+                make("a-1", "containers", shared),
+                make("b-1", "security", reworded),
+                make("c-1", "serving", distinct),
+                make("a-2", "containers", reworded),  # same topic: the prompt test covers it
+            ]
+        )
+    }
+    assert found[("a-1", "b-1")] is True
+    assert found[("a-1", "c-1")] is False
+    assert found[("b-1", "c-1")] is False
+    assert ("a-1", "a-2") not in found

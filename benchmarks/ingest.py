@@ -38,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.app import build_app
 from bot.bank import default_content_dir, load_bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
@@ -242,13 +243,9 @@ async def run(n: int, members: int, rate: float, split: bool) -> dict[str, Any]:
             api_base=config["api_base"],
             gateway_url=config["gateway_url"],
         )
-        bot = DrillBot(
-            settings=settings,
-            clock=FakeClock(NINE_BERLIN),
-            bank=load_bank([default_content_dir()]),
-            store=store,
-            guild_ready_timeout=0.05,
-        )
+        bank = load_bank([default_content_dir()])
+        app = await build_app(settings, FakeClock(NINE_BERLIN), bank=bank, store=store)
+        bot = DrillBot(app=app, guild_ready_timeout=0.05)
         task = await start(bot, config["token"])
         try:
             assert bot.daily is not None

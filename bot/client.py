@@ -1,7 +1,8 @@
 """The commands.Bot subclass that wires everything together. The only discord import in bot/.
 
-Start-up happens in ``setup_hook`` (once), never in ``on_ready`` (again after every
-reconnect): store, services, extensions, persistent buttons, scheduler. ``close`` undoes it in
+The services come ready-built from the composition root (bot/app.py). Start-up happens in
+``setup_hook`` (once), never in ``on_ready`` (again after every reconnect): the app, the
+extensions (their persistent buttons), command sync, the schedule. ``close`` undoes it in
 reverse.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -17,19 +19,21 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.bank import Bank, default_content_dir, load_bank
+from bot.app import App, build_app
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.config import DISCORD_GATEWAY_URL, Settings
 from bot.daily import DailyService
 from bot.errors import DrillError
-from bot.ingest import AnswerWriter
 from bot.jobs import DailyJobs
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.daily", "cogs.quiz", "cogs.drill")
+AUTOCOMPLETE = 4  # interaction type
+RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."
+SHUTDOWN_GRACE = 10.0  # seconds in-flight interactions get to finish when the bot stops
 
 
 def intents() -> discord.Intents:
@@ -76,14 +80,64 @@ class DrillTree(app_commands.CommandTree["DrillBot"]):
         await send_ephemeral(interaction, text)
 
 
+class InteractionGate:
+    """Knows which interactions are being handled, and refuses new ones once closing.
+
+    discord.py hands each interaction to the command tree or a view, which run it in a task of
+    their own; the gate wraps the INTERACTION_CREATE parser and keeps the tasks that parse
+    created, so ``close`` can wait for them before the store goes away.
+    """
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+        self.closing = False
+        self.refused = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        parsers = client._connection.parsers
+        self._parse = parsers["INTERACTION_CREATE"]
+        parsers["INTERACTION_CREATE"] = self._parse_interaction
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    def _parse_interaction(self, data: Any) -> None:
+        if self.closing:
+            if data.get("type") != AUTOCOMPLETE:  # an autocomplete needs no answer
+                self._track({asyncio.get_running_loop().create_task(self._refuse(data))})
+            return
+        before = asyncio.all_tasks()
+        self._parse(data)
+        self._track(asyncio.all_tasks() - before)
+
+    def _track(self, tasks: set[asyncio.Task[Any]]) -> None:
+        for task in tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _refuse(self, data: Any) -> None:
+        self.refused += 1
+        interaction = discord.Interaction(data=data, state=self.client._connection)
+        await send_ephemeral(interaction, RESTARTING)
+
+    async def close(self, timeout: float) -> None:  # noqa: ASYNC109 (a grace period, not a wait)
+        """Refuse what arrives from now on; wait up to ``timeout`` for what is in flight."""
+        self.closing = True
+        if not self._tasks:
+            return
+        _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
+        if late:
+            log.warning("stopping with %d interaction(s) still running", len(late))
+
+
 class DrillBot(commands.Bot):
+    """The Discord end of the app: runs ``app``'s services, never builds them."""
+
     def __init__(
         self,
         *,
-        settings: Settings,
-        clock: Clock | None = None,
-        bank: Bank | None = None,
-        store: Store | None = None,
+        app: App,
+        extensions: Sequence[str] = EXTENSIONS,
         sync_commands: bool = True,
         **options: Any,
     ) -> None:
@@ -95,75 +149,53 @@ class DrillBot(commands.Bot):
             help_command=None,
             **options,
         )
-        point_at(settings)
-        self.settings = settings
-        self.clock: Clock = clock or SystemClock()
-        self._bank = bank
-        self._own_store = store is None
-        self._store = store
+        point_at(app.settings)
+        self.app = app
+        self.extension_names = tuple(extensions)
         self.sync_commands = sync_commands
-        self.jobs = DailyJobs(self._tick)
-        self.daily: DailyService | None = None  # set by cogs.daily
-        self.publisher: Any = None  # set by cogs.daily
-        self._background: set[asyncio.Task[Any]] = set()
+        self.interactions = InteractionGate(self)
         self._closing = False
+        self._closed = asyncio.Event()
 
-    # Set up in setup_hook; typed accessors keep the cogs honest.
+    # Views onto the app for the glue and the tests; the app owns these.
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.app.clock
+
     @property
     def store(self) -> Store:
-        assert self._store is not None, "store is opened in setup_hook"
-        return self._store
+        return self.app.store
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.app.catalog
+
+    @property
+    def daily(self) -> DailyService:
+        return self.app.daily
+
+    @property
+    def jobs(self) -> DailyJobs:
+        return self.app.jobs
 
     async def setup_hook(self) -> None:
-        if self._store is None:
-            self._store = await Store.open(self.settings.db_path)
-        bank = self._bank or load_bank([self.settings.content_dir or default_content_dir()])
-        self.catalog = Catalog(bank, self.store)
-        self.writer = AnswerWriter(self.store)
-        self.writer.start()
-        for name in EXTENSIONS:
-            try:
-                await self.load_extension(name)
-            except commands.ExtensionNotFound:
-                log.info("extension %s not present", name)
-            except Exception:
-                log.exception("extension %s failed to load", name)
-        if self.daily is not None:
-            await self.daily.load_open_posts()
+        await self.app.start()
+        for name in self.extension_names:
+            # A bot with a cog missing would run half-wired (e.g. posting questions nobody can
+            # answer): refuse to start instead.
+            await self.load_extension(name)
+        if not self.app.discord.plugged:
+            raise RuntimeError("no extension plugged the Discord publisher in (cogs.daily)")
         if self.sync_commands:
             await self.tree.sync()
-        self.jobs.start()
-        await self.reschedule()
-        self.clock.subscribe(lambda _now: self._spawn(self._tick()))
+        await self.app.start_schedule()
         # Everything loaded so far (bank, extensions, discord.py's modules) lives for the whole
         # run: move it out of the collector's sight so full collections stay short.
         gc.freeze()
-
-    async def reschedule(self, guild_id: int | None = None) -> None:
-        """Rebuild the cron jobs from the database (after start or a settings change)."""
-        self.jobs.sync(await self.store.guilds.configured())
-        if guild_id is not None and self.daily is not None:
-            self.daily.unblock(guild_id)
-
-    async def _tick(self) -> None:
-        if self.daily is None or self._closing:
-            return
-        try:
-            await self.daily.tick()
-            for post in await self.store.daily.in_state("posted"):
-                if post.reveal_at is not None:
-                    self.jobs.reveal_at(post.id, post.reveal_at)
-        except asyncio.CancelledError:
-            # Shutting down cancels ticks still queued behind the one close() waited for;
-            # that is the plan, not a failed job for APScheduler to log.
-            if self._closing:
-                return
-            raise
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     async def on_message(self, message: discord.Message, /) -> None:
         # drillbot has no prefix commands: skip commands.Bot's parse of every message (the
@@ -178,37 +210,28 @@ class DrillBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
-        if self.daily is not None:
-            # Runs after every (re)connect: answers posted while we were away are read back,
-            # and anything that fell due while we were down is posted or revealed.
-            await self.daily.backfill()
-            await self._tick()
+        # Runs after every (re)connect: answers posted while we were away are read back,
+        # and anything that fell due while we were down is posted or revealed.
+        await self.app.daily.backfill()
+        await self.app.jobs.tick()
 
     async def on_resumed(self) -> None:
-        if self.daily is not None:
-            await self.daily.backfill()
+        await self.app.daily.backfill()
 
     async def close(self) -> None:
+        """Refuse new interactions, let those in flight finish, stop the schedule, close
+        Discord, then the app: nothing touches the store after it closed."""
+        if self._closing:
+            await self._closed.wait()
+            return
         self._closing = True
-        if self.daily is not None:
-            # Let a tick that is half-way through a post finish rather than cancel it.
-            try:
-                async with asyncio.timeout(10):
-                    await self.daily.idle()
-            except TimeoutError:
-                log.warning("closing while a daily tick is still running")
-        self.jobs.shutdown()
-        for task in list(self._background):
-            task.cancel()
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
-        await super().close()
-        writer = getattr(self, "writer", None)
-        if writer is not None:
-            await writer.close()
-        if self._own_store and self._store is not None:
-            await self._store.close()
-            self._store = None
+        try:
+            await self.interactions.close(timeout=SHUTDOWN_GRACE)
+            await self.app.stop_schedule()
+            await super().close()
+            await self.app.close()
+        finally:
+            self._closed.set()
 
 
 def run_bot(settings: Settings) -> int:
@@ -216,7 +239,13 @@ def run_bot(settings: Settings) -> int:
     token = settings.require_token()
 
     async def main() -> None:
-        async with DrillBot(settings=settings) as bot:
+        app = await build_app(settings, SystemClock())
+        try:
+            bot = DrillBot(app=app)
+        except BaseException:
+            await app.close()
+            raise
+        async with bot:
             await bot.start(token.reveal())
 
     try:

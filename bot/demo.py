@@ -84,6 +84,7 @@ def run_demo(members: int = 5, out: Any = None) -> int:
 
 
 async def _demo(members: int, out: Any) -> int:
+    from bot.app import build_app
     from bot.client import DrillBot  # the one module that imports discord.py
 
     clock = FakeClock(START)
@@ -103,9 +104,8 @@ async def _demo(members: int, out: Any) -> int:
                     api_base=emu.api_base,
                     gateway_url=emu.gateway_url,
                 )
-                bot = DrillBot(
-                    settings=settings, clock=clock, bank=bank, store=store, guild_ready_timeout=0.05
-                )
+                app = await build_app(settings, clock, bank=bank, store=store)
+                bot = DrillBot(app=app, guild_ready_timeout=0.05)
                 async with _running(bot, emu):
                     synced = ", ".join(f"/{c['name']}" for c in emu.commands.get(None, []))
                     say.line("drillbot", f"online as {bot.user}; commands synced: {synced}")

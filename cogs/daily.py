@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.daily import DailyService
 from bot.errors import Gone, MissingPermissions, TransientFailure
 from bot.publishing import DailyCard, FoundPost, HistoryMessage, RevealCard
-from cogs import render
+from cogs import quiz_views, render
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -184,6 +184,7 @@ class DailyCog(commands.Cog):
 
 async def setup(bot: DrillBot) -> None:
     publisher = DiscordPublisher(bot)
-    bot.publisher = publisher
-    bot.daily = DailyService(bot.store, bot.catalog, publisher, bot.clock, bot.writer)
-    await bot.add_cog(DailyCog(bot.daily))
+    # The reveal carries the self-grade buttons that cogs.quiz handles.
+    publisher.reveal_view = lambda card: quiz_views.daily_reveal_view(card.post_id)
+    bot.app.discord.plug(publisher)
+    await bot.add_cog(DailyCog(bot.app.daily))

@@ -287,5 +287,4 @@ class DrillCog(commands.Cog):
 
 
 async def setup(bot: DrillBot) -> None:
-    organiser = Organiser(bot.store, bot.catalog, bot.clock, bot.daily, bot.reschedule)
-    await bot.add_cog(DrillCog(bot, organiser))
+    await bot.add_cog(DrillCog(bot, bot.app.organiser))

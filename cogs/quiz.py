@@ -18,7 +18,6 @@ from discord.ext import commands
 
 from bot.client import send_ephemeral
 from bot.errors import DrillError
-from bot.publishing import RevealCard
 from bot.quiz import QuizService, Shown
 from cogs import quiz_views as views
 
@@ -182,13 +181,6 @@ class QuizCog(commands.Cog):
 
 
 async def setup(bot: DrillBot) -> None:
-    service = QuizService(bot.store, bot.catalog, bot.clock)
-    await bot.add_cog(QuizCog(service))
+    await bot.add_cog(QuizCog(bot.app.quiz))
     # Registered on every start: presses on messages sent before a restart find their handler.
     bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
-    if bot.publisher is not None:
-
-        def reveal_view(card: RevealCard) -> discord.ui.View:
-            return views.daily_reveal_view(card.post_id)
-
-        bot.publisher.reveal_view = reveal_view

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import build_app
 from bot.bank import Bank, default_content_dir, load_bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
@@ -90,14 +91,8 @@ def start_bot(emulator: Emulator, clock: FakeClock, store: Store, bank: Bank) ->
             api_base=emulator.api_base,
             gateway_url=emulator.gateway_url,
         )
-        bot = DrillBot(
-            settings=settings,
-            clock=clock,
-            bank=bank,
-            store=store,
-            guild_ready_timeout=0.05,
-            **options,
-        )
+        app = await build_app(settings, clock, bank=bank, store=store)
+        bot = DrillBot(app=app, guild_ready_timeout=0.05, **options)
         async with connected(bot, emulator, timeout=15) as ready:
             assert isinstance(ready, DrillBot)
             yield ready

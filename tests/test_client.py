@@ -8,6 +8,7 @@ import contextlib
 import discord
 import yarl
 
+from bot.app import build_app
 from bot.bank import Bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
@@ -32,7 +33,8 @@ async def test_bot_uses_configured_endpoints_and_resumes_through_them(
         api_base=emulator.api_base,
         gateway_url=emulator.gateway_url,
     )
-    bot = DrillBot(settings=settings, clock=clock, bank=bank, store=store, guild_ready_timeout=0.05)
+    app = await build_app(settings, clock, bank=bank, store=store)
+    bot = DrillBot(app=app, guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start(emulator.token))
     try:
         await emulator.wait_ready(timeout=10)

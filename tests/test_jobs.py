@@ -6,12 +6,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.app import DiscordPort
+from bot.bank import Bank
+from bot.catalog import Catalog
+from bot.clock import FakeClock
+from bot.daily import DailyService
+from bot.ingest import AnswerWriter
 from bot.jobs import SWEEP_SECONDS, DailyJobs, cron_for
-from bot.storage import GuildSettings
+from bot.publishing import Publisher
+from bot.storage import GuildSettings, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -21,19 +29,22 @@ def guild(gid: int, **changes: object) -> GuildSettings:
     return GuildSettings(**{**base, **changes})  # type: ignore[arg-type]
 
 
-async def nothing() -> None:
-    return None
+def make_jobs(store: Store, bank: Bank, clock: FakeClock) -> DailyJobs:
+    daily = DailyService(
+        store, Catalog(bank, store), cast(Publisher, DiscordPort()), clock, AnswerWriter(store)
+    )
+    return DailyJobs(store, daily, clock)
 
 
 @pytest.fixture
-async def jobs() -> AsyncIterator[DailyJobs]:
+async def jobs(store: Store, bank: Bank, clock: FakeClock) -> AsyncIterator[DailyJobs]:
     # Started inside the running loop, as setup_hook does; shut down whatever the test did.
-    scheduler = DailyJobs(nothing)
-    scheduler.start()
+    scheduler = make_jobs(store, bank, clock)
+    await scheduler.start()
     try:
         yield scheduler
     finally:
-        scheduler.shutdown()
+        await scheduler.shutdown()
 
 
 def fires(settings: GuildSettings, after: datetime, count: int) -> list[datetime]:
@@ -144,10 +155,12 @@ async def test_the_sweep_runs_every_minute(jobs: DailyJobs) -> None:
     assert sweep.trigger.interval == timedelta(seconds=SWEEP_SECONDS) <= timedelta(minutes=1)
 
 
-async def test_shutdown_is_safe_twice() -> None:
-    scheduler = DailyJobs(nothing)
-    scheduler.start()
-    scheduler.shutdown()
-    scheduler.shutdown()  # AsyncIOScheduler stops on the next loop turn; a second call is a no-op
+async def test_shutdown_is_safe_twice(store: Store, bank: Bank, clock: FakeClock) -> None:
+    scheduler = make_jobs(store, bank, clock)
+    await scheduler.start()
+    await scheduler.shutdown()
+    await (
+        scheduler.shutdown()
+    )  # AsyncIOScheduler stops on the next loop turn; a second call is a no-op
     await asyncio.sleep(0)
     assert not scheduler.scheduler.running

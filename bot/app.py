@@ -1,0 +1,129 @@
+"""The composition root: every service is built here, once, before discord.py starts.
+
+``build_app`` opens the store, loads the bank and builds the services in dependency order;
+``DrillBot(app=app)`` receives the result and the cogs take what they need from ``bot.app``.
+Nothing else builds a service, so a new one is one line here (and one field on ``App``).
+
+The services reach Discord through ports (``bot.publishing.Publisher``). The Discord side of a
+port needs the client, and the client is built from the app, so one link is made late:
+``DiscordPort`` is built empty here and the Discord glue plugs its publisher in when its
+extension loads. Using it before then is a start-up bug and raises.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, cast
+
+from bot.bank import Bank, default_content_dir, load_bank
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.config import Settings
+from bot.daily import DailyService
+from bot.ingest import AnswerWriter
+from bot.jobs import DailyJobs
+from bot.organiser import Organiser
+from bot.publishing import Publisher
+from bot.quiz import QuizService
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+class DiscordPort:
+    """Stands in for the Discord publisher until the glue plugs the real one in."""
+
+    def __init__(self) -> None:
+        self._publisher: Publisher | None = None
+
+    @property
+    def plugged(self) -> bool:
+        return self._publisher is not None
+
+    def plug(self, publisher: Publisher) -> None:
+        if self._publisher is not None:
+            raise RuntimeError("a Discord publisher is plugged in already")
+        self._publisher = publisher
+
+    def __getattr__(self, name: str) -> Any:
+        publisher = self.__dict__.get("_publisher")
+        if publisher is None:
+            raise RuntimeError(f"Discord used ({name}) before its extension plugged it in")
+        return getattr(publisher, name)
+
+
+@dataclass(eq=False)
+class App:
+    """Everything the bot runs on. Built by ``build_app``; started and closed by the client."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    owns_store: bool
+    catalog: Catalog
+    discord: DiscordPort
+    writer: AnswerWriter
+    daily: DailyService
+    jobs: DailyJobs
+    quiz: QuizService
+    organiser: Organiser
+
+    async def start(self) -> None:
+        """Inside the running loop, before the extensions load (discord.py's setup_hook)."""
+        self.writer.start()
+        await self.daily.load_open_posts()
+
+    async def start_schedule(self) -> None:
+        """After the extensions loaded: from here on jobs may reach Discord."""
+        await self.jobs.start()
+
+    async def stop_schedule(self) -> None:
+        """Before Discord closes: no new jobs; a post half-way through finishes."""
+        await self.jobs.shutdown()
+
+    async def close(self) -> None:
+        """After Discord closed: undo ``start`` and ``build_app`` (answer writer, store)."""
+        await self.jobs.shutdown()
+        await self.writer.close()
+        if self.owns_store:
+            await self.store.close()
+
+
+async def build_app(
+    settings: Settings,
+    clock: Clock,
+    *,
+    bank: Bank | None = None,
+    store: Store | None = None,
+) -> App:
+    """Build every service. ``bank`` and ``store`` are for tests that share them between runs;
+    a store passed in stays open when the app closes (its owner closes it)."""
+    owns_store = store is None
+    store = store or await Store.open(settings.db_path)
+    try:
+        bank = bank or load_bank([settings.content_dir or default_content_dir()])
+    except BaseException:
+        if owns_store:
+            await store.close()
+        raise
+    catalog = Catalog(bank, store)
+    discord = DiscordPort()
+    writer = AnswerWriter(store)
+    daily = DailyService(store, catalog, cast(Publisher, discord), clock, writer)
+    jobs = DailyJobs(store, daily, clock)
+    quiz = QuizService(store, catalog, clock)
+    organiser = Organiser(store, catalog, clock, daily, jobs.reschedule)
+    return App(
+        settings=settings,
+        clock=clock,
+        store=store,
+        owns_store=owns_store,
+        catalog=catalog,
+        discord=discord,
+        writer=writer,
+        daily=daily,
+        jobs=jobs,
+        quiz=quiz,
+        organiser=organiser,
+    )

@@ -1,22 +1,34 @@
-"""Scoring rules for the daily question, in one place.
+"""Scoring rules for the daily question, in one place (the README's Scoring section).
 
-A member who answers the daily question (at least ``MIN_ANSWER_CHARS`` of text, not deleted)
-earns ``ANSWER_POINTS``; the first such member earns ``FIRST_BONUS`` more; a streak of
-consecutive daily posts answered earns one extra point per post in the streak beyond the first,
-capped at ``STREAK_CAP``. A streak counts daily posts, not calendar days, so a Mon-Fri guild's
-streak survives the weekend.
+A member who answers the daily question before the reveal (at least ``MIN_ANSWER_CHARS`` of
+text, not deleted) earns ``ANSWER_POINTS``; the first such member earns ``FIRST_BONUS`` more; a
+streak of consecutive daily posts answered earns one extra point per post in the streak beyond
+the first, capped at ``STREAK_CAP``. A streak counts daily posts, not calendar days, so a
+Mon-Fri guild's streak survives the weekend; a post on a day the member declared away
+(``/away``) neither breaks nor grows it. Other members' stars (the guild's star reaction) on an
+answer earn ``STAR_POINTS`` each, at most ``STAR_CAP`` per member and post, none for starring
+yourself; an organiser's best-answer mark earns ``BEST_POINTS``. /quiz and /review practice
+earns no points: it is counted apart, in /stats.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 
+from bot.errors import DrillError
 from bot.storage.models import Answer, Award, MemberStats
 
 ANSWER_POINTS = 10
 FIRST_BONUS = 3
 STREAK_CAP = 5
+# "+1", "same here" or "great question": agreeing is not answering.
 MIN_ANSWER_CHARS = 20
+STAR_POINTS = 1
+STAR_CAP = 3
+BEST_POINTS = 5
+AWAY_MAX_DAYS = 14  # per /away
+AWAY_PER_MONTH = 7  # default cap per calendar month, set per guild in board_settings
 
 
 def counts(answer: Answer) -> bool:
@@ -53,3 +65,25 @@ def next_streak(prev: MemberStats | None, previous_post_date: str | None) -> tup
         prev.streak + 1 if previous_post_date and prev.last_answer_date == previous_post_date else 1
     )
     return run, max(run, prev.best_streak)
+
+
+def current_streak(stats: MemberStats | None, last_revealed: str | None) -> int:
+    """The streak as it stands now: alive only if the member answered (or was away for) the
+    latest revealed post. A post still open cannot have broken it yet."""
+    if stats is None or stats.last_answer_date is None:
+        return 0
+    if last_revealed is not None and stats.last_answer_date < last_revealed:
+        return 0
+    return stats.streak
+
+
+def away_dates(today: date, days: int) -> list[str]:
+    """The local dates ``/away days:N`` covers, today included."""
+    if not 1 <= days <= AWAY_MAX_DAYS:
+        raise DrillError(f"Away days must be between 1 and {AWAY_MAX_DAYS}.")
+    return [(today + timedelta(days=i)).isoformat() for i in range(days)]
+
+
+def star_counts(giver_id: int, author_id: int) -> bool:
+    """Stars count from other members only."""
+    return giver_id != author_id

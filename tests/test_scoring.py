@@ -107,3 +107,28 @@ def test_a_week_of_mon_fri_posts_builds_a_streak_over_the_weekend() -> None:
         run, best = scoring.next_streak(prev, previous_post)
         prev, previous_post = stats(run, day, best), day
     assert prev is not None and prev.streak == 4 and prev.best_streak == 4
+
+
+def test_current_streak_is_zero_once_the_latest_revealed_post_was_missed() -> None:
+    alive = stats(4, "2026-03-05")
+    assert scoring.current_streak(alive, "2026-03-05") == 4
+    assert scoring.current_streak(alive, "2026-03-04") == 4  # today's post still open
+    assert scoring.current_streak(alive, "2026-03-06") == 0
+    assert scoring.current_streak(None, "2026-03-06") == 0
+
+
+def test_away_dates_cover_today_onwards_and_refuse_out_of_range() -> None:
+    from datetime import date
+
+    import pytest
+
+    from bot.errors import DrillError
+
+    assert scoring.away_dates(date(2026, 3, 30), 3) == ["2026-03-30", "2026-03-31", "2026-04-01"]
+    for bad in (0, -1, scoring.AWAY_MAX_DAYS + 1, 10**9):
+        with pytest.raises(DrillError):
+            scoring.away_dates(date(2026, 3, 30), bad)
+
+
+def test_stars_count_only_from_other_members() -> None:
+    assert scoring.star_counts(1, 2) and not scoring.star_counts(3, 3)

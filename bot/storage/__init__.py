@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.boards import BoardRepo
 from bot.storage.daily import AnswerRepo, DailyRepo
 from bot.storage.database import Database, SchemaTooNew, migrations
 from bot.storage.guilds import GuildRepo
@@ -55,6 +56,7 @@ class Store:
         self.daily = DailyRepo(db)
         self.answers = AnswerRepo(db)
         self.scores = ScoreRepo(db)
+        self.boards = BoardRepo(db)
         self.practice = PracticeRepo(db)
 
     @classmethod

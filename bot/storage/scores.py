@@ -1,14 +1,104 @@
-"""The points ledger and the per-member aggregates kept beside it."""
+"""The points ledger and the aggregates kept beside it (member_stats, score_totals).
+
+Every ledger row is written by ``_ledger`` together with one ``score_totals`` row per board it
+counts on, in the caller's transaction: the boards never drift from the ledger (see
+``recompute_totals``) and are read through an index, never by scanning the ledger.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import aiosqlite
 
 from bot.storage.database import Database, iso
 from bot.storage.models import Award, DailyPost, MemberStats, Standing
 
 StreakRule = Callable[[MemberStats | None, str], tuple[int, int]]
+
+_STATS_COLS = "guild_id, user_id, points, answered, streak, best_streak, last_answer_date"
+_TOTALS_UPSERT = (
+    "INSERT INTO score_totals (guild_id, scope, user_id, points, answers) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (guild_id, scope, user_id) DO UPDATE SET"
+    " points = score_totals.points + excluded.points,"
+    " answers = score_totals.answers + excluded.answers"
+)
+
+
+def week_of(local_date: str, week_start: int) -> str:
+    """The first day (ISO date) of the week holding ``local_date``; weeks start on
+    ``week_start`` (0 = Monday)."""
+    day = date.fromisoformat(local_date)
+    return (day - timedelta(days=(day.weekday() - week_start) % 7)).isoformat()
+
+
+def scopes(local_date: str, topic: str | None, season: int, week_start: int) -> list[str]:
+    """Every board a point event on ``local_date`` counts on."""
+    base = ["all", f"w:{week_of(local_date, week_start)}", f"m:{local_date[:7]}", f"s:{season}"]
+    if topic:
+        base += [f"t:{topic}|{scope}" for scope in base]
+    return base
+
+
+@dataclass(frozen=True, slots=True)
+class BoardContext:
+    season: int
+    week_start: int
+
+
+async def board_context(conn: aiosqlite.Connection, guild_id: int) -> BoardContext:
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT (SELECT COALESCE(MAX(number), 0) FROM seasons WHERE guild_id = ?),"
+            " (SELECT week_start FROM board_settings WHERE guild_id = ?)",
+            (guild_id, guild_id),
+        )
+    )
+    return BoardContext(int(rows[0][0]), int(rows[0][1] or 0))
+
+
+async def _ledger(
+    conn: aiosqlite.Connection,
+    ctx: BoardContext,
+    *,
+    guild_id: int,
+    user_id: int,
+    points: int,
+    reason: str,
+    topic: str | None,
+    post_id: int,
+    local_date: str,
+    now: datetime,
+) -> bool:
+    """One ledger row and its totals. False (and nothing written) if it was written before."""
+    cur = await conn.execute(
+        "INSERT INTO points (guild_id, user_id, points, reason, topic, daily_post_id,"
+        " local_date, awarded_at, season) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (guild_id, user_id, daily_post_id, reason) DO NOTHING",
+        (guild_id, user_id, points, reason, topic, post_id, local_date, iso(now), ctx.season),
+    )
+    if cur.rowcount == 0:
+        return False
+    answered = int(reason == "answer")
+    await conn.executemany(
+        _TOTALS_UPSERT,
+        [
+            (guild_id, scope, user_id, points, answered)
+            for scope in scopes(local_date, topic, ctx.season, ctx.week_start)
+        ],
+    )
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """Extra points for a stored daily answer (a star or a best-answer mark)."""
+
+    outcome: str  # awarded | self | not_answer | duplicate | capped | already
+    author_id: int | None = None
+    points: int = 0
 
 
 class ScoreRepo:
@@ -21,60 +111,94 @@ class ScoreRepo:
         """Write the ledger rows for one daily post and update the aggregates, atomically.
 
         ``streak(previous_stats, local_date)`` returns (streak, best_streak) for a member who
-        answered. Idempotent: a second call for the same post awards nothing.
+        answered. Members away on the post's date who did not answer keep their streak alive
+        through it. Idempotent: a second call for the same post awards nothing.
         """
         written: list[Award] = []
         async with self.db.transaction() as conn:
+            ctx = await board_context(conn, post.guild_id)
             for award in awards:
-                cur = await conn.execute(
-                    "INSERT INTO points (guild_id, user_id, points, reason, topic, daily_post_id,"
-                    " local_date, awarded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (guild_id, user_id, daily_post_id, reason) DO NOTHING",
-                    (
-                        post.guild_id,
-                        award.user_id,
-                        award.points,
-                        award.reason,
-                        post.topic,
-                        post.id,
-                        post.local_date,
-                        iso(now),
-                    ),
-                )
-                if cur.rowcount == 0:
+                if not await _ledger(
+                    conn,
+                    ctx,
+                    guild_id=post.guild_id,
+                    user_id=award.user_id,
+                    points=award.points,
+                    reason=award.reason,
+                    topic=post.topic,
+                    post_id=post.id,
+                    local_date=post.local_date,
+                    now=now,
+                ):
                     continue
                 written.append(award)
-                cur = await conn.execute(
-                    "SELECT guild_id, user_id, points, answered, streak, best_streak,"
-                    " last_answer_date FROM member_stats WHERE guild_id = ? AND user_id = ?",
-                    (post.guild_id, award.user_id),
-                )
-                row = await cur.fetchone()
-                prev = MemberStats(*row) if row else None
-                answered = award.reason == "answer"
-                if answered and (prev is None or prev.last_answer_date != post.local_date):
-                    run, best = streak(prev, post.local_date)
-                    last = post.local_date
-                else:
-                    run = prev.streak if prev else 0
-                    best = prev.best_streak if prev else 0
-                    last = prev.last_answer_date if prev else None
-                await conn.execute(
-                    "INSERT INTO member_stats (guild_id, user_id, points, answered, streak,"
-                    " best_streak, last_answer_date) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-                    " points = member_stats.points + excluded.points,"
-                    " answered = member_stats.answered + excluded.answered,"
-                    " streak = excluded.streak, best_streak = excluded.best_streak,"
-                    " last_answer_date = excluded.last_answer_date",
-                    (post.guild_id, award.user_id, award.points, int(answered), run, best, last),
-                )
+                await _update_stats(conn, post, award, streak)
+            await _bridge_away(conn, post, {a.user_id for a in awards if a.reason == "answer"})
         return written
+
+    async def credit(
+        self,
+        *,
+        guild_id: int,
+        message_id: int,
+        giver_id: int,
+        kind: str,
+        points: int,
+        cap: int,
+        now: datetime,
+    ) -> Credit:
+        """A star (``kind='star'``, at most ``cap`` per member's answer to a post) or a best
+        answer mark (``kind='best'``, once per member and post) on a stored daily answer."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "SELECT a.user_id, a.daily_post_id, p.topic, p.local_date FROM answers a"
+                " JOIN daily_posts p ON p.id = a.daily_post_id"
+                " WHERE a.message_id = ? AND a.guild_id = ? AND a.deleted_at IS NULL",
+                (message_id, guild_id),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                return Credit("not_answer")
+            author, post_id, topic, local_date = row
+            if kind == "star":
+                reason = await _star_reason(conn, guild_id, message_id, giver_id, row, cap, now)
+                if not reason.startswith("star"):
+                    return Credit(reason, author)
+            else:
+                cur = await conn.execute(
+                    "INSERT INTO best_answers (message_id, guild_id, daily_post_id, user_id,"
+                    " marked_by, marked_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (message_id) DO NOTHING",
+                    (message_id, guild_id, post_id, author, giver_id, iso(now)),
+                )
+                if cur.rowcount == 0:
+                    return Credit("already", author)
+                reason = "best"
+            ctx = await board_context(conn, guild_id)
+            if not await _ledger(
+                conn,
+                ctx,
+                guild_id=guild_id,
+                user_id=author,
+                points=points,
+                reason=reason,
+                topic=topic,
+                post_id=post_id,
+                local_date=local_date,
+                now=now,
+            ):
+                return Credit("already", author)
+            await conn.execute(
+                f"INSERT INTO member_stats ({_STATS_COLS}) VALUES (?, ?, ?, 0, 0, 0, NULL)"
+                " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+                " points = member_stats.points + excluded.points",
+                (guild_id, author, points),
+            )
+            return Credit("awarded", author, points)
 
     async def stats(self, guild_id: int, user_id: int) -> MemberStats | None:
         row = await self.db.fetchone(
-            "SELECT guild_id, user_id, points, answered, streak, best_streak, last_answer_date"
-            " FROM member_stats WHERE guild_id = ? AND user_id = ?",
+            f"SELECT {_STATS_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
         return MemberStats(*row) if row else None
@@ -95,7 +219,8 @@ class ScoreRepo:
         topic: str | None = None,
         limit: int = 10,
     ) -> list[Standing]:
-        """Ledger totals for a window or a topic (week, month, per-topic boards)."""
+        """The same boards by scanning the ledger: the baseline benchmarks/leaderboard.py
+        compares the totals against. Not used by the bot."""
         where, params = ["guild_id = ?"], [guild_id]
         if since is not None:
             where.append("awarded_at >= ?")
@@ -119,3 +244,121 @@ class ScoreRepo:
             (guild_id,),
         )
         return {r[0]: r[1] for r in rows}
+
+    async def totals(self, guild_id: int) -> dict[tuple[str, int], tuple[int, int]]:
+        """Every board row of a guild: (scope, member) -> (points, answers)."""
+        rows = await self.db.fetchall(
+            "SELECT scope, user_id, points, answers FROM score_totals WHERE guild_id = ?",
+            (guild_id,),
+        )
+        return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+    async def recompute_totals(self, guild_id: int) -> dict[tuple[str, int], tuple[int, int]]:
+        """What ``totals`` must equal, computed from the ledger alone."""
+        async with self.db.transaction() as conn:
+            week_start = (await board_context(conn, guild_id)).week_start
+        rows = await self.db.fetchall(
+            "SELECT user_id, points, reason, topic, local_date, season FROM points"
+            " WHERE guild_id = ?",
+            (guild_id,),
+        )
+        out: dict[tuple[str, int], tuple[int, int]] = {}
+        for user_id, points, reason, topic, local_date, season in rows:
+            for scope in scopes(local_date, topic, season, week_start):
+                p, a = out.get((scope, user_id), (0, 0))
+                out[scope, user_id] = (p + points, a + int(reason == "answer"))
+        return out
+
+    async def rebuild_totals(self, guild_id: int) -> None:
+        """Rewrite a guild's boards from the ledger (after the week's first day changed)."""
+        fresh = await self.recompute_totals(guild_id)
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM score_totals WHERE guild_id = ?", (guild_id,))
+            await conn.executemany(
+                "INSERT INTO score_totals (guild_id, scope, user_id, points, answers)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(guild_id, s, u, p, a) for (s, u), (p, a) in fresh.items()],
+            )
+
+
+async def _update_stats(
+    conn: aiosqlite.Connection, post: DailyPost, award: Award, streak: StreakRule
+) -> None:
+    cur = await conn.execute(
+        f"SELECT {_STATS_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
+        (post.guild_id, award.user_id),
+    )
+    row = await cur.fetchone()
+    prev = MemberStats(*row) if row else None
+    answered = award.reason == "answer"
+    if answered and (prev is None or prev.last_answer_date != post.local_date):
+        run, best = streak(prev, post.local_date)
+        last = post.local_date
+    else:
+        run = prev.streak if prev else 0
+        best = prev.best_streak if prev else 0
+        last = prev.last_answer_date if prev else None
+    await conn.execute(
+        f"INSERT INTO member_stats ({_STATS_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+        " points = member_stats.points + excluded.points,"
+        " answered = member_stats.answered + excluded.answered,"
+        " streak = excluded.streak, best_streak = excluded.best_streak,"
+        " last_answer_date = excluded.last_answer_date",
+        (post.guild_id, award.user_id, award.points, int(answered), run, best, last),
+    )
+
+
+async def _bridge_away(conn: aiosqlite.Connection, post: DailyPost, answered: set[int]) -> None:
+    """A member away on this post's date whose streak was alive at the previous post keeps
+    it: their last answered date moves to this post (the streak length does not grow)."""
+    cur = await conn.execute(
+        "SELECT MAX(local_date) FROM daily_posts WHERE guild_id = ? AND local_date < ?",
+        (post.guild_id, post.local_date),
+    )
+    row = await cur.fetchone()
+    previous = row[0] if row else None
+    if previous is None:
+        return
+    cur = await conn.execute(
+        "SELECT m.user_id FROM member_stats m JOIN away_days a ON a.guild_id = m.guild_id"
+        " AND a.user_id = m.user_id AND a.local_date = ?"
+        " WHERE m.guild_id = ? AND m.last_answer_date = ? AND m.streak > 0",
+        (post.local_date, post.guild_id, previous),
+    )
+    away = [r[0] for r in await cur.fetchall() if r[0] not in answered]
+    await conn.executemany(
+        "UPDATE member_stats SET last_answer_date = ? WHERE guild_id = ? AND user_id = ?",
+        [(post.local_date, post.guild_id, user_id) for user_id in away],
+    )
+
+
+async def _star_reason(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    message_id: int,
+    giver_id: int,
+    answer: Sequence[object],
+    cap: int,
+    now: datetime,
+) -> str:
+    """Record a star; the ledger reason ('star1'...'starN') or why it earns nothing."""
+    author, post_id = answer[0], answer[1]
+    if author == giver_id:
+        return "self"
+    cur = await conn.execute(
+        "INSERT INTO stars (guild_id, message_id, giver_id, author_id, daily_post_id, given_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, giver_id) DO NOTHING",
+        (guild_id, message_id, giver_id, author, post_id, iso(now)),
+    )
+    if cur.rowcount == 0:
+        return "duplicate"
+    cur = await conn.execute(
+        "SELECT COUNT(DISTINCT giver_id) FROM stars"
+        " WHERE guild_id = ? AND author_id = ? AND daily_post_id = ?",
+        (guild_id, author, post_id),
+    )
+    row = await cur.fetchone()
+    givers = int(row[0]) if row else 1
+    # One ledger row per distinct giver up to the cap: the ledger's UNIQUE key enforces both.
+    return f"star{givers}" if givers <= cap else "capped"

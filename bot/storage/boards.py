@@ -1,0 +1,263 @@
+"""Reading the boards (top, rank, a member's rows), seasons, board settings, away days,
+hidden members and forget-me. Writes of points live in bot/storage/scores.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.storage.database import Database, from_iso, iso
+
+# Boards read the rank index only; INDEXED BY keeps the plan after ANALYZE as well.
+_NOT_HIDDEN = (
+    "NOT EXISTS (SELECT 1 FROM hidden_members h WHERE h.guild_id = t.guild_id"
+    " AND h.user_id = t.user_id)"
+)
+_TOP_SQL = (
+    "SELECT t.user_id, t.points, t.answers, COALESCE(m.streak, 0), m.last_answer_date"
+    " FROM score_totals t INDEXED BY score_totals_rank"
+    " LEFT JOIN member_stats m ON m.guild_id = t.guild_id AND m.user_id = t.user_id"
+    f" WHERE t.guild_id = ? AND t.scope = ? AND {_NOT_HIDDEN}"
+    " ORDER BY t.points DESC, t.user_id LIMIT ? OFFSET ?"
+)
+_ABOVE = "(t.points > ? OR (t.points = ? AND t.user_id < ?))"
+_RANK_SQL = (
+    "SELECT (SELECT COUNT(*) FROM score_totals t INDEXED BY score_totals_rank"
+    f" WHERE t.guild_id = ? AND t.scope = ? AND {_ABOVE})"
+    " - (SELECT COUNT(*) FROM hidden_members h JOIN score_totals t"
+    " ON t.guild_id = h.guild_id AND t.scope = ? AND t.user_id = h.user_id"
+    f" WHERE h.guild_id = ? AND {_ABOVE})"
+)
+# Tables holding a member's own data, deleted by forget-me (audit_log is kept: it records
+# the forgetting itself and organisers' setting changes).
+_FORGET = (
+    ("answers", "guild_id = ? AND user_id = ?"),
+    ("quiz_sessions", "guild_id = ? AND user_id = ?"),
+    ("points", "guild_id = ? AND user_id = ?"),
+    ("member_stats", "guild_id = ? AND user_id = ?"),
+    ("score_totals", "guild_id = ? AND user_id = ?"),
+    ("stars", "guild_id = ?1 AND (giver_id = ?2 OR author_id = ?2)"),
+    ("best_answers", "guild_id = ? AND user_id = ?"),
+    ("away_days", "guild_id = ? AND user_id = ?"),
+    ("hidden_members", "guild_id = ? AND user_id = ?"),
+    ("reports", "guild_id = ? AND user_id = ?"),
+    ("forget_requests", "guild_id = ? AND user_id = ?"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    rank: int
+    user_id: int
+    points: int
+    answers: int
+    streak: int
+    last_answer_date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSettings:
+    guild_id: int
+    week_start: int = 0
+    star_emoji: str = "⭐"
+    away_per_month: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Season:
+    guild_id: int
+    number: int
+    name: str
+    started_at: datetime
+
+
+class BoardRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- boards -----------------------------------------------------------------------------
+    async def top(self, guild_id: int, scope: str, *, limit: int, offset: int) -> list[BoardRow]:
+        rows = await self.db.fetchall(_TOP_SQL, (guild_id, scope, limit, offset))
+        return [BoardRow(offset + i + 1, *r) for i, r in enumerate(rows)]
+
+    async def rank(self, guild_id: int, scope: str, user_id: int) -> BoardRow | None:
+        """A member's place on a board (hidden members are not counted above them)."""
+        row = await self.db.fetchone(
+            "SELECT t.points, t.answers, COALESCE(m.streak, 0), m.last_answer_date"
+            " FROM score_totals t LEFT JOIN member_stats m"
+            " ON m.guild_id = t.guild_id AND m.user_id = t.user_id"
+            " WHERE t.guild_id = ? AND t.scope = ? AND t.user_id = ?",
+            (guild_id, scope, user_id),
+        )
+        if row is None:
+            return None
+        points = row[0]
+        above = await self.db.fetchone(
+            _RANK_SQL,
+            (guild_id, scope, points, points, user_id, scope, guild_id, points, points, user_id),
+        )
+        return BoardRow(int(above[0]) + 1, user_id, points, row[1], row[2], row[3])
+
+    async def member_scopes(self, guild_id: int, user_id: int) -> dict[str, tuple[int, int]]:
+        """Every board row of one member: scope -> (points, answers)."""
+        rows = await self.db.fetchall(
+            "SELECT scope, points, answers FROM score_totals WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    async def last_revealed_date(self, guild_id: int) -> str | None:
+        row = await self.db.fetchone(
+            "SELECT MAX(local_date) FROM daily_posts WHERE guild_id = ? AND state = 'revealed'",
+            (guild_id,),
+        )
+        return row[0] if row else None
+
+    # -- settings and seasons ---------------------------------------------------------------
+    async def settings(self, guild_id: int) -> BoardSettings:
+        row = await self.db.fetchone(
+            "SELECT guild_id, week_start, star_emoji, away_per_month FROM board_settings"
+            " WHERE guild_id = ?",
+            (guild_id,),
+        )
+        return BoardSettings(*row) if row else BoardSettings(guild_id)
+
+    async def set_week_start(self, guild_id: int, user_id: int, day: int, now: datetime) -> bool:
+        """True if it changed (audited); the caller rebuilds the week boards."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "SELECT week_start FROM board_settings WHERE guild_id = ?", (guild_id,)
+            )
+            row = await cur.fetchone()
+            old = row[0] if row else 0
+            if old == day:
+                return False
+            await conn.execute(
+                "INSERT INTO board_settings (guild_id, week_start) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET week_start = excluded.week_start",
+                (guild_id, day),
+            )
+            await _audit(conn, guild_id, user_id, "board.week_start", str(old), str(day), now)
+            return True
+
+    async def seasons(self, guild_id: int) -> list[Season]:
+        rows = await self.db.fetchall(
+            "SELECT guild_id, number, name, started_at FROM seasons WHERE guild_id = ?"
+            " ORDER BY number",
+            (guild_id,),
+        )
+        return [Season(r[0], r[1], r[2], from_iso(r[3])) for r in rows]  # type: ignore[arg-type]
+
+    async def new_season(self, guild_id: int, user_id: int, name: str, now: datetime) -> Season:
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO seasons (guild_id, number, name, started_at, started_by)"
+                " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ?, ? FROM seasons WHERE guild_id = ?"
+                " RETURNING number",
+                (guild_id, name, iso(now), user_id, guild_id),
+            )
+            row = await cur.fetchone()
+            assert row is not None
+            await _audit(conn, guild_id, user_id, "season.new", None, f"{row[0]}: {name}", now)
+        return Season(guild_id, int(row[0]), name, now)
+
+    # -- away days and hiding ---------------------------------------------------------------
+    async def add_away(
+        self, guild_id: int, user_id: int, dates: Iterable[str], month_cap: int, now: datetime
+    ) -> tuple[list[str], int]:
+        """Declare away days, at most ``month_cap`` per calendar month. Returns (dates added,
+        dates refused by the cap); dates already declared count as neither."""
+        added: list[str] = []
+        refused = 0
+        async with self.db.transaction() as conn:
+            for day in dates:
+                cur = await conn.execute(
+                    "SELECT COUNT(*), SUM(local_date = ?) FROM away_days"
+                    " WHERE guild_id = ? AND user_id = ? AND local_date LIKE ?",
+                    (day, guild_id, user_id, day[:7] + "-%"),
+                )
+                used, already = await cur.fetchone()  # type: ignore[misc]
+                if already:
+                    continue
+                if used >= month_cap:
+                    refused += 1
+                    continue
+                await conn.execute(
+                    "INSERT INTO away_days (guild_id, user_id, local_date, declared_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (guild_id, user_id, day, iso(now)),
+                )
+                added.append(day)
+        return added, refused
+
+    async def set_hidden(self, guild_id: int, user_id: int, hidden: bool, now: datetime) -> bool:
+        """True if it changed."""
+        if hidden:
+            sql = (
+                "INSERT INTO hidden_members (guild_id, user_id, hidden_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING"
+            )
+            params: tuple[object, ...] = (guild_id, user_id, iso(now))
+        else:
+            sql = "DELETE FROM hidden_members WHERE guild_id = ? AND user_id = ?"
+            params = (guild_id, user_id)
+        async with self.db.transaction() as conn:
+            return (await conn.execute(sql, params)).rowcount > 0
+
+    async def is_hidden(self, guild_id: int, user_id: int) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM hidden_members WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        return row is not None
+
+    # -- forget-me --------------------------------------------------------------------------
+    async def request_forget(self, guild_id: int, user_id: int, now: datetime) -> int:
+        return await self.db.execute(
+            "INSERT INTO forget_requests (guild_id, user_id, created_at) VALUES (?, ?, ?)",
+            (guild_id, user_id, iso(now)),
+        )
+
+    async def forget(self, request_id: int, user_id: int, now: datetime) -> dict[str, int] | None:
+        """Carry out a pending forget-me of its own member: delete their rows from every
+        table, audited, in one transaction. None if it was done, cancelled or not theirs."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                # The request goes too: after forgetting, nothing names the member.
+                "DELETE FROM forget_requests WHERE id = ? AND user_id = ?"
+                " AND state = 'pending' RETURNING guild_id",
+                (request_id, user_id),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                return None
+            guild_id = int(row[0])
+            deleted: dict[str, int] = {}
+            for table, where in _FORGET:
+                cur = await conn.execute(f"DELETE FROM {table} WHERE {where}", (guild_id, user_id))
+                deleted[table] = cur.rowcount
+            # Practice schedules are per member, not per server.
+            cur = await conn.execute("DELETE FROM srs_cards WHERE user_id = ?", (user_id,))
+            deleted["srs_cards"] = cur.rowcount
+            summary = ", ".join(f"{t} {n}" for t, n in deleted.items() if n)
+            await _audit(conn, guild_id, user_id, "privacy.forget", None, summary or "none", now)
+        return deleted
+
+    async def cancel_forget(self, request_id: int, user_id: int) -> bool:
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE forget_requests SET state = 'cancelled' WHERE id = ? AND user_id = ?"
+                " AND state = 'pending'",
+                (request_id, user_id),
+            )
+            return cur.rowcount > 0
+
+
+async def _audit(
+    conn: object, guild_id: int, user_id: int, action: str, old: str | None, new: str, now: datetime
+) -> None:
+    await conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO audit_log (guild_id, user_id, action, old_value, new_value, at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, user_id, action, old, new, iso(now)),
+    )

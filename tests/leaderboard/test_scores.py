@@ -1,0 +1,166 @@
+"""Points, totals and streaks on hand-made histories, without Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from bot import scoring
+from bot.storage import Store
+from tests.leaderboard.history import GUILD, answer, at, day, post, reveal
+
+ANA, BEN, CY, DEE = 1, 2, 3, 4
+
+
+async def points_of(store: Store, user: int, scope: str = "all") -> tuple[int, int]:
+    return (await store.scores.totals(GUILD)).get((scope, user), (0, 0))
+
+
+async def test_totals_equal_a_recompute_from_the_ledger_after_a_random_history(
+    store: Store,
+) -> None:
+    rng = random.Random(12)
+    members = list(range(1, 13))
+    messages: list[int] = []
+    for n in range(40):
+        local = at("2026-01-05").date().fromordinal(at("2026-01-05").toordinal() + n)
+        if local.weekday() == 2:
+            continue  # no post on Wednesdays
+        if n == 20:
+            await store.boards.new_season(GUILD, 9, "Spring", at(local.isoformat()))
+        p = await post(store, local.isoformat(), rng.choice(["cicd", "drift", "python"]))
+        for user in rng.sample(members, rng.randint(0, 8)):
+            text = "+1 same" if rng.random() < 0.15 else "A real answer about canaries."
+            messages.append(await answer(store, p, user, text, minute=rng.randint(1, 600)))
+        for _ in range(rng.randint(0, 6)):
+            if messages:
+                await store.scores.credit(
+                    guild_id=GUILD,
+                    message_id=rng.choice(messages[-8:]),
+                    giver_id=rng.choice(members),
+                    kind=rng.choice(["star", "star", "best"]),
+                    points=2,
+                    cap=scoring.STAR_CAP,
+                    now=at(local.isoformat(), 22),
+                )
+        await reveal(store, p)
+    totals = await store.scores.totals(GUILD)
+    assert len(totals) > 100
+    assert totals == await store.scores.recompute_totals(GUILD)
+    ledger = await store.scores.recomputed_totals(GUILD)
+    assert {u: totals["all", u][0] for u in ledger} == ledger
+    for user in ledger:
+        stats = await store.scores.stats(GUILD, user)
+        assert stats is not None and stats.points == ledger[user]
+    # A new first day of the week re-keys the week boards; still equal to a recompute.
+    await store.boards.set_week_start(GUILD, 9, 6, at("2026-03-01"))
+    await store.scores.rebuild_totals(GUILD)
+    rebuilt = await store.scores.totals(GUILD)
+    assert rebuilt == await store.scores.recompute_totals(GUILD)
+    assert {s for s, _ in rebuilt if s.startswith("w:")} != {s for s, _ in totals if s[:2] == "w:"}
+
+
+async def test_streak_survives_a_day_without_a_post_and_an_away_day(store: Store) -> None:
+    await day(store, "2026-03-02", ANA, BEN)  # Mon
+    await day(store, "2026-03-03", ANA, BEN)  # Tue; no post on Wednesday
+    await day(store, "2026-03-05", ANA)  # Thu: Ben misses it
+    await store.boards.add_away(GUILD, ANA, ["2026-03-06"], 7, at("2026-03-05"))
+    await day(store, "2026-03-06", BEN)  # Fri: Ana is away
+    monday = await day(store, "2026-03-09", ANA, BEN)
+    ana = await store.scores.stats(GUILD, ANA)
+    ben = await store.scores.stats(GUILD, BEN)
+    assert ana is not None and (ana.streak, ana.last_answer_date) == (4, "2026-03-09")
+    assert ben is not None and (ben.streak, ben.best_streak) == (2, 2)
+    rows = await store.db.fetchall(
+        "SELECT user_id, points FROM points WHERE daily_post_id = ? AND reason = 'streak'",
+        (monday.id,),
+    )
+    assert dict(rows) == {ANA: 3, BEN: 1}  # streak of 4: +3; Ben's of 2: +1
+
+
+async def test_an_away_day_does_not_revive_a_broken_streak(store: Store) -> None:
+    await day(store, "2026-03-02", ANA)
+    await day(store, "2026-03-03")  # missed: broken
+    await store.boards.add_away(GUILD, ANA, ["2026-03-04"], 7, at("2026-03-03"))
+    await day(store, "2026-03-04")
+    await day(store, "2026-03-05", ANA)
+    ana = await store.scores.stats(GUILD, ANA)
+    assert ana is not None and ana.streak == 1
+
+
+async def test_a_two_word_plus_one_earns_nothing(store: Store) -> None:
+    p = await post(store, "2026-03-02")
+    await answer(store, p, ANA, "+1 agreed")
+    await answer(store, p, BEN, "Shadow traffic first, then a canary at 5%.")
+    await reveal(store, p)
+    assert await points_of(store, ANA) == (0, 0)
+    assert await points_of(store, BEN) == (scoring.ANSWER_POINTS + scoring.FIRST_BONUS, 1)
+
+
+async def test_stars_from_others_count_up_to_the_cap_never_from_yourself(store: Store) -> None:
+    p = await post(store, "2026-03-02")
+    first = await answer(store, p, ANA)
+    second = await answer(store, p, ANA, minute=5)
+
+    async def star(message: int, giver: int) -> str:
+        result = await store.scores.credit(
+            guild_id=GUILD,
+            message_id=message,
+            giver_id=giver,
+            kind="star",
+            points=scoring.STAR_POINTS,
+            cap=scoring.STAR_CAP,
+            now=at("2026-03-02", 12),
+        )
+        return result.outcome
+
+    assert await star(first, ANA) == "self"
+    assert await star(first, BEN) == "awarded"
+    assert await star(first, BEN) == "duplicate"
+    assert await star(second, BEN) == "already"  # one star per giver and answer
+    assert await star(second, CY) == "awarded"
+    assert await star(first, DEE) == "awarded"
+    assert await star(first, 77) == "capped"
+    assert await star(424242, BEN) == "not_answer"
+    assert await points_of(store, ANA) == (3 * scoring.STAR_POINTS, 0)
+    assert await points_of(store, ANA, "t:cicd|w:2026-03-02") == (3, 0)
+
+
+async def test_two_presses_of_the_same_star_at_once_count_once(store: Store) -> None:
+    p = await post(store, "2026-03-02")
+    message = await answer(store, p, ANA)
+    results = await asyncio.gather(
+        *(
+            store.scores.credit(
+                guild_id=GUILD,
+                message_id=message,
+                giver_id=BEN,
+                kind=kind,
+                points=1,
+                cap=3,
+                now=at("2026-03-02", 12),
+            )
+            for kind in ("star", "star", "best", "best")
+        )
+    )
+    assert sorted(r.outcome for r in results) == ["already", "awarded", "awarded", "duplicate"]
+    assert await points_of(store, ANA) == (2, 0)
+
+
+async def test_best_answer_bonus_once_per_member_and_post(store: Store) -> None:
+    p = await post(store, "2026-03-02")
+    one, two = await answer(store, p, ANA), await answer(store, p, ANA, minute=3)
+    await reveal(store, p)
+    kw = {"guild_id": GUILD, "giver_id": 9, "kind": "best", "cap": 1, "now": at("2026-03-03")}
+    assert (await store.scores.credit(message_id=one, points=5, **kw)).outcome == "awarded"  # type: ignore[arg-type]
+    assert (await store.scores.credit(message_id=two, points=5, **kw)).outcome == "already"  # type: ignore[arg-type]
+    stats = await store.scores.stats(GUILD, ANA)
+    assert stats is not None and stats.points == scoring.ANSWER_POINTS + scoring.FIRST_BONUS + 5
+
+
+async def test_away_days_are_capped_per_calendar_month(store: Store) -> None:
+    days = [f"2026-03-{d:02d}" for d in range(25, 32)] + ["2026-04-01", "2026-04-02"]
+    added, refused = await store.boards.add_away(GUILD, ANA, days, 5, at("2026-03-25"))
+    assert added == days[:5] + days[7:] and refused == 2
+    again, refused = await store.boards.add_away(GUILD, ANA, days[:2], 5, at("2026-03-26"))
+    assert again == [] and refused == 0  # already declared: neither added nor refused

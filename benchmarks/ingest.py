@@ -79,13 +79,13 @@ def stamp_commits(store: Store, stamps: Stamps) -> None:
 
 def stamp_arrivals(daily: Any, stamps: Stamps) -> None:
     """Split the latency: gateway + discord.py parsing, then the core and the commit."""
-    real = daily.record_message
+    real = daily.receive
 
-    async def record_message(post: Any, msg: Any) -> None:
+    async def receive(channel_id: int, parent_id: int | None, msg: Any) -> bool:
         stamps.arrived[msg.message_id] = time.perf_counter()
-        await real(post, msg)
+        return bool(await real(channel_id, parent_id, msg))
 
-    daily.record_message = record_message
+    daily.receive = receive
 
 
 async def start(bot: DrillBot, token: str) -> asyncio.Task[None]:

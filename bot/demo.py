@@ -93,7 +93,7 @@ async def _demo(members: int, out: Any) -> int:
     with tempfile.TemporaryDirectory(prefix="drillbot-demo-") as tmp:
         store = await Store.open(Path(tmp) / "demo.sqlite3")
         try:
-            async with Emulator() as emu:
+            async with Emulator(now=clock.now) as emu:
                 guild = emu.create_guild("MLOps study group")
                 channel = guild.create_text_channel("daily-question")
                 organiser = guild.add_member("olga", permissions=["MANAGE_GUILD"])

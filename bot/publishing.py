@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
 
-from bot.bank import Question
+from bot.bank import Bank, Question
 from bot.storage import Award, DailyPost, NewAnswer
 
 
@@ -36,6 +36,15 @@ class RevealCard:
     awards: tuple[Award, ...]
     in_thread: bool
     marker: str = ""  # footer text that identifies this reveal in the thread's history
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something organisers must hear. The glue words it (channel mentions, command names)."""
+
+    kind: Literal["missing-permissions", "no-questions"]
+    channel_id: int | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +77,13 @@ class HistoryMessage:
 
 
 class Publisher(Protocol):
-    async def find_post(self, channel_id: int, marker: str) -> FoundPost | None: ...
+    async def find_post(
+        self, channel_id: int, marker: str, after: datetime | None
+    ) -> FoundPost | None:
+        """The bot's own message carrying ``marker``, among the messages after ``after`` (all
+        of them, however many: a busy channel can put hundreds after it)."""
+        ...
+
     async def send_post(self, channel_id: int, card: DailyCard, nonce: str) -> int: ...
     async def start_thread(self, channel_id: int, message_id: int, name: str) -> int: ...
     async def say_no_thread(self, channel_id: int, message_id: int, why: str) -> None: ...
@@ -76,7 +91,20 @@ class Publisher(Protocol):
     async def send_reveal(self, channel_id: int, card: RevealCard, nonce: str) -> None: ...
     async def close_thread(self, thread_id: int) -> None: ...
     async def history(self, channel_id: int, after: int) -> Sequence[HistoryMessage]: ...
-    async def tell_organisers(self, guild_id: int, text: str) -> None: ...
+    async def tell_organisers(self, guild_id: int, notice: Notice) -> None: ...
+
+
+# Discord's clock and ours may disagree a little: look a bit before the claim.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+def search_from(claimed_at: datetime | None) -> datetime | None:
+    """Where to start looking for something sent after a claim made at ``claimed_at``."""
+    return claimed_at - CLOCK_SLACK if claimed_at is not None else None
+
+
+def topic_name(bank: Bank, topic: str) -> str:
+    return bank.topics[topic].name if topic in bank.topics else topic
 
 
 def marker_for(local_date: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -13,7 +14,7 @@ from discord.ext import commands
 
 from bot.daily import DailyService
 from bot.errors import Gone, MissingPermissions, TransientFailure
-from bot.publishing import DailyCard, FoundPost, HistoryMessage, RevealCard
+from bot.publishing import DailyCard, FoundPost, HistoryMessage, Notice, RevealCard
 from cogs import quiz_views, render
 
 if TYPE_CHECKING:
@@ -56,11 +57,15 @@ class DiscordPublisher:
         assert isinstance(channel, discord.TextChannel | discord.Thread)
         return channel.get_partial_message(message_id)
 
-    async def find_post(self, channel_id: int, marker: str) -> FoundPost | None:
+    async def find_post(
+        self, channel_id: int, marker: str, after: datetime | None
+    ) -> FoundPost | None:
         async with translated("reading channel history"):
             channel = await self._channel(channel_id)
             me = self.bot.user.id if self.bot.user else 0
-            async for message in channel.history(limit=50):
+            # Bounded by time, not by count: every message since ``after``, oldest first.
+            since = discord.Object(discord.utils.time_snowflake(after)) if after else None
+            async for message in channel.history(limit=None, after=since, oldest_first=True):
                 footer = message.embeds[0].footer.text if message.embeds else None
                 if message.author.id == me and footer and footer.startswith(marker):
                     thread = message.thread
@@ -130,7 +135,8 @@ class DiscordPublisher:
                 )
             ]
 
-    async def tell_organisers(self, guild_id: int, text: str) -> None:
+    async def tell_organisers(self, guild_id: int, notice: Notice) -> None:
+        text = notice_text(notice)
         async with translated("telling organisers"):
             guild = self.bot.get_guild(guild_id)
             if guild is not None and guild.system_channel is not None:
@@ -144,6 +150,17 @@ class DiscordPublisher:
             log.warning(
                 "guild %s has no system channel and no organiser to tell: %s", guild_id, text
             )
+
+
+def notice_text(notice: Notice) -> str:
+    """What organisers read: Discord markup lives here, not in the core."""
+    if notice.kind == "missing-permissions":
+        where = f"<#{notice.channel_id}>" if notice.channel_id else "the question channel"
+        return (
+            f"I could not post today's question in {where}: missing permission "
+            f"({notice.detail[:1500]}). Fix the channel's permissions and run /drill post-now."
+        )
+    return f"No daily question today: {notice.detail[:1800]}."
 
 
 def _history(message: discord.Message) -> HistoryMessage:
@@ -166,10 +183,10 @@ class DailyCog(commands.Cog):
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.guild is None:
             return
-        reply_to = message.reference.message_id if message.reference else None
-        post = self.service.post_for(message.channel.id, reply_to)
-        if post is not None:
-            await self.service.record_message(post, _history(message))
+        # A thread the service does not know yet may be today's, still being finished: the
+        # parent lets it keep the message until the thread is tracked.
+        parent_id = getattr(message.channel, "parent_id", None)
+        await self.service.receive(message.channel.id, parent_id, _history(message))
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

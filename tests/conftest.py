@@ -45,8 +45,9 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator() as emu:
+async def emulator(clock: FakeClock) -> AsyncIterator[Emulator]:
+    # Discord's time follows the bot's clock: message times and deadlines on one timeline.
+    async with Emulator(now=clock.now) as emu:
         yield emu
 
 

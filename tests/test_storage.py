@@ -295,7 +295,7 @@ async def test_claim_creates_then_returns_the_same_slot(store: Store) -> None:
     assert created
     assert post == DailyPost(
         post.id, GUILD, "2025-03-03", "cicd-001", "cicd", CHANNEL, "first", "pending",
-        None, None, T0, None, None, None, 0, None,
+        None, None, T0, None, None, None, 0, None, T0,
     )  # fmt: skip
     again, created = await store.daily.claim(
         guild_id=GUILD,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -104,13 +106,43 @@ class RateLimiter:
         return Verdict(headers=headers)
 
 
+@dataclass
+class Hold:
+    """Requests to a route wait here (Discord sitting on a call) until released, or until
+    ``seconds`` pass. ``waiting`` is how many are held right now, ``held`` how many ever were."""
+
+    match: str
+    seconds: float | None = None
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
+    held: int = 0
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def wait(self) -> None:
+        self.waiting += 1
+        self.held += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.released.wait(), self.seconds)
+        finally:
+            self.waiting -= 1
+
+
 class Faults:
-    """One-off failures, forced 429s and slow routes, matched by substring of 'METHOD /path'."""
+    """One-off failures, forced 429s, slow and held routes, matched by substring of
+    'METHOD /path'."""
 
     def __init__(self) -> None:
         self.failures: list[Fault] = []
         self.forced_429: list[Fault] = []
         self.delays: dict[str, float] = {}
+        self.holds: list[Hold] = []
+
+    async def hold(self, target: str) -> None:
+        for hold in [h for h in self.holds if h.match in target and not h.released.is_set()]:
+            await hold.wait()
 
     @staticmethod
     def _take(faults: list[Fault], target: str) -> Fault | None:

@@ -164,6 +164,8 @@ def new_thread(emu: Emulator, parent: Channel, thread_id: int, payload: Json, ki
 
 async def announce_thread(emu: Emulator, thread: Channel) -> web.Response:
     await emu.dispatch("THREAD_CREATE", {**thread.to_dict(), "newly_created": True})
+    for hook in list(emu.thread_hooks):
+        await hook(thread)
     return ok(thread.to_dict(), 201)
 
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from bot.emulator.server import Emulator
 
 Json = dict[str, Any]
-NONCE_WINDOW = 300.0
 MENTION = re.compile(r"<@!?(\d+)>")
 
 
@@ -183,7 +182,7 @@ async def create_message(request: web.Request, emu: Emulator) -> web.Response:
     nonce = payload.get("nonce")
     if nonce is not None and payload.get("enforce_nonce"):
         seen = emu.nonces.get((channel.id, str(nonce)))
-        if seen is not None and time.monotonic() - seen[0] < NONCE_WINDOW:
+        if seen is not None and time.monotonic() - seen[0] < emu.nonce_window:
             existing = emu.world.messages.get(channel.id, {}).get(seen[1])
             if existing is not None:
                 return ok(existing.to_dict(emu.bot_user_id))

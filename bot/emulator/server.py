@@ -9,8 +9,9 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.emulator import rest
 from bot.emulator.driver import GuildHandle, MemberHandle
 from bot.emulator.gateway import Gateway
 from bot.emulator.perms import bits
-from bot.emulator.ratelimit import Bucket, Fault, Faults, RateLimiter
+from bot.emulator.ratelimit import Bucket, Fault, Faults, Hold, RateLimiter
 from bot.emulator.snowflake import SnowflakeFactory
 from bot.emulator.state import Channel, Message, User, World
 from bot.emulator.wire import BODY, ApiError, Body, json_response, read_body
@@ -47,8 +48,11 @@ class RecordedCall:
 class Emulator:
     """A fake Discord that the real discord.py client can log in to."""
 
-    def __init__(self, *, bot_name: str = "drillbot") -> None:
-        self.ids = SnowflakeFactory()
+    def __init__(
+        self, *, bot_name: str = "drillbot", now: Callable[[], datetime] | None = None
+    ) -> None:
+        # ``now``: Discord's time (message timestamps, snowflakes); default the wall clock.
+        self.ids = SnowflakeFactory(now)
         self.token = "emu." + secrets.token_urlsafe(24)
         self.application_id = self.ids.next()
         bot_user = User(self.application_id, bot_name, bot=True)
@@ -66,6 +70,10 @@ class Emulator:
         self.commands: dict[int | None, list[Json]] = {}
         self.interactions: dict[str, Any] = {}
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
+        self.nonce_window = 300.0  # seconds Discord remembers a message nonce
+        # Called with each new thread before the REST call that made it answers: members
+        # who post the instant a thread appears, before the bot hears back.
+        self.thread_hooks: list[Callable[[Channel], Awaitable[None]]] = []
         # Discord kills an interaction token that gets no first response within 3 s.
         self.interaction_deadline = 3.0
         # A guild's cap on active threads (Discord: 1000); lower it to test the fallback.
@@ -168,6 +176,7 @@ class Emulator:
         delay = self.faults.delay(target)
         if delay:
             await asyncio.sleep(delay)
+        await self.faults.hold(target)
         failure = self.faults.failure(target)
         if failure is not None:
             body = {"code": 0, "message": f"{failure.status}: emulated failure"}
@@ -260,6 +269,21 @@ class Emulator:
             self.faults.delays.pop(route_substring, None)
         else:
             self.faults.delays[route_substring] = seconds
+
+    def hold(self, route_substring: str, seconds: float | None = None) -> Hold:
+        """Sit on matching calls until ``release()`` (or ``seconds``): a slow route, or a
+        429 that discord.py waits out, without the test waiting for real."""
+        hold = Hold(route_substring, seconds)
+        self.faults.holds.append(hold)
+        return hold
+
+    def on_thread_created(self, hook: Callable[[Channel], Awaitable[None]]) -> None:
+        """Run ``hook(thread)`` as soon as a thread exists, before its creator hears back."""
+        self.thread_hooks.append(hook)
+
+    def forget_nonces(self) -> None:
+        """An outage longer than Discord's nonce memory: a reused nonce makes a new message."""
+        self.nonces.clear()
 
     async def drop_gateway(self, resume_ok: bool = True) -> None:
         await self.gateway.drop(resume_ok=resume_ok)

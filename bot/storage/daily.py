@@ -11,7 +11,8 @@ from bot.storage.models import Answer, DailyPost, NewAnswer
 
 _POST_COLS = (
     "id, guild_id, local_date, question_id, topic, channel_id, nonce, state, message_id,"
-    " thread_id, scheduled_for, reveal_at, posted_at, revealed_at, attempts, last_error"
+    " thread_id, scheduled_for, reveal_at, posted_at, revealed_at, attempts, last_error,"
+    " created_at, reveal_claimed_by, reveal_claimed_at"
 )
 _ANSWER_COLS = (
     "id, guild_id, daily_post_id, quiz_session_id, user_id, message_id, content, created_at,"
@@ -20,8 +21,9 @@ _ANSWER_COLS = (
 
 
 def _post(r: Any) -> DailyPost:
-    # Columns 10-13 are timestamps (see _POST_COLS).
-    return DailyPost(*r[:10], *(from_iso(t) for t in r[10:14]), *r[14:])
+    # Columns 10-13, 16 and 18 are timestamps (see _POST_COLS).
+    times = (from_iso(t) for t in r[10:14])
+    return DailyPost(*r[:10], *times, *r[14:16], from_iso(r[16]), r[17], from_iso(r[18]))
 
 
 def _answer(r: Any) -> Answer:
@@ -113,12 +115,51 @@ class DailyRepo:
         return [_post(r) for r in rows]
 
     async def due_reveals(self, now: datetime) -> list[DailyPost]:
+        """Posts past their reveal time, and reveals claimed but not finished (a run that
+        died half-way, or /drill reveal-now)."""
         rows = await self.db.fetchall(
             f"SELECT {_POST_COLS} FROM daily_posts WHERE state = 'posted'"
-            " AND reveal_at IS NOT NULL AND reveal_at <= ? ORDER BY reveal_at",
+            " AND (reveal_claimed_by IS NOT NULL OR (reveal_at IS NOT NULL AND reveal_at <= ?))"
+            " ORDER BY reveal_at",
             (iso(now),),
         )
         return [_post(r) for r in rows]
+
+    async def claim_reveal(self, post_id: int, owner: str, now: datetime) -> DailyPost | None:
+        """Claim a posted post's reveal for ``owner`` (this run) before anything is sent.
+
+        Answers after the reveal time are not scored: a reveal before its time (reveal-now)
+        moves ``reveal_at`` to now. Returns the claimed post, or None if it is revealed already
+        or claimed by another run. A run keeps its claim (and its first claim time) until
+        the reveal is finished, so a failed reveal is retried by the same run.
+        """
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE daily_posts SET reveal_claimed_by = ?,"
+                " reveal_claimed_at = COALESCE(reveal_claimed_at, ?),"
+                " reveal_at = CASE WHEN reveal_at IS NULL OR reveal_at > ? THEN ?"
+                " ELSE reveal_at END"
+                " WHERE id = ? AND state = 'posted'"
+                " AND (reveal_claimed_by IS NULL OR reveal_claimed_by = ?)",
+                (owner, iso(now), iso(now), iso(now), post_id, owner),
+            )
+            if cur.rowcount == 0:
+                return None
+            cur = await conn.execute(
+                f"SELECT {_POST_COLS} FROM daily_posts WHERE id = ?", (post_id,)
+            )
+            row = await cur.fetchone()
+        return _post(row)
+
+    async def take_over_reveals(self, owner: str) -> int:
+        """On start: reveals claimed by a run that is gone become this run's to finish."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE daily_posts SET reveal_claimed_by = ?"
+                " WHERE state = 'posted' AND reveal_claimed_by IS NOT NULL",
+                (owner,),
+            )
+            return cur.rowcount
 
     async def mark_posted(
         self, post_id: int, message_id: int, thread_id: int | None, now: datetime

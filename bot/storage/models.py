@@ -46,6 +46,9 @@ class DailyPost:
     revealed_at: datetime | None
     attempts: int
     last_error: str | None
+    claimed_at: datetime | None = None  # when the slot was claimed: nothing was sent before
+    reveal_claimed_by: str | None = None  # the run revealing it (claimed before sending)
+    reveal_claimed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

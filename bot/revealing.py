@@ -1,0 +1,150 @@
+"""Revealing a daily post: claim it, catch up with its thread, send the notes once, award the
+points, close the thread.
+
+The claim is stored before anything is sent, so a run killed half-way (or during
+/drill reveal-now) finishes the reveal on start instead of leaving the thread open until the
+scheduled time. The answers are read back from the thread first, so the count and points are
+what the thread shows; answers made after the reveal time are stored but not scored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot import scoring
+from bot.answers import AnswerLog
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.errors import Gone, MissingPermissions, PublishError
+from bot.publishing import (
+    Publisher,
+    RevealCard,
+    nonce_for,
+    reveal_marker_for,
+    search_from,
+    topic_name,
+)
+from bot.storage import Answer, Award, DailyPost, Store
+
+log = logging.getLogger(__name__)
+
+
+def on_time(answers: Sequence[Answer], reveal_at: datetime | None) -> list[Answer]:
+    """The answers that count: made no later than the reveal time."""
+    if reveal_at is None:
+        return list(answers)
+    return [a for a in answers if a.created_at <= reveal_at]
+
+
+class Revealer:
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        publisher: Publisher,
+        clock: Clock,
+        answers: AnswerLog,
+        owner: str,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.publisher = publisher
+        self.clock = clock
+        self.answers = answers
+        self.owner = owner  # this run's name on the reveals it claims
+
+    async def take_over(self) -> None:
+        """On start: finish what a run that died claimed (its reveals are due at once)."""
+        taken = await self.store.daily.take_over_reveals(self.owner)
+        if taken:
+            log.info("taking over %d reveal(s) left half-done", taken)
+
+    async def reveal(self, post: DailyPost) -> bool:
+        """Reveal one post. Returns False if another run holds it or it must be retried."""
+        claimed = await self.store.daily.claim_reveal(post.id, self.owner, self.clock.now())
+        if claimed is None:
+            return False
+        if not await self._catch_up(claimed):
+            return False
+        answers = on_time(await self.store.answers.for_post(claimed.id), claimed.reveal_at)
+        previous = await self.store.daily.latest(claimed.guild_id, before_date=claimed.local_date)
+        prev_date = previous.local_date if previous else None
+        awards = await self._awards(claimed, answers, prev_date)
+        answered = len({a.user_id for a in answers})
+        if not await self._send(claimed, answered, awards):
+            return False
+        await self.store.scores.award_daily(
+            claimed,
+            awards,
+            lambda stats, _date: scoring.next_streak(stats, prev_date),
+            self.clock.now(),
+        )
+        await self.store.daily.mark_revealed(claimed.id, self.clock.now())
+        self.answers.untrack(claimed)
+        if claimed.thread_id is not None:
+            try:
+                await self.publisher.close_thread(claimed.thread_id)
+            except PublishError as exc:
+                log.warning("closing thread %s failed: %s", claimed.thread_id, exc)
+        log.info("guild %s: revealed %s (%d answered)", post.guild_id, post.question_id, answered)
+        return True
+
+    async def _catch_up(self, post: DailyPost) -> bool:
+        """Store what the thread holds beyond what the gateway brought. False: retry later."""
+        try:
+            caught = await self.answers.catch_up(post)
+        except (Gone, MissingPermissions) as exc:
+            # Nothing more can be read: score what was stored.
+            log.warning("could not read the answers of post %s: %s", post.id, exc)
+            return True
+        except PublishError as exc:
+            log.warning("reading the answers of post %s failed, will retry: %s", post.id, exc)
+            return False
+        if caught:
+            log.info("post %s: %d answers read back before the reveal", post.id, caught)
+        return True
+
+    async def _awards(
+        self, post: DailyPost, answers: Sequence[Answer], prev_date: str | None
+    ) -> list[Award]:
+        streaks = {}
+        for user_id in {a.user_id for a in answers if scoring.counts(a)}:
+            stats = await self.store.scores.stats(post.guild_id, user_id)
+            streaks[user_id] = scoring.next_streak(stats, prev_date)[0]
+        return scoring.daily_awards(answers, streaks)
+
+    async def _send(self, post: DailyPost, answered: int, awards: Sequence[Award]) -> bool:
+        bank = await self.catalog.for_guild(post.guild_id)
+        question = bank.questions.get(post.question_id)
+        if question is None:  # its pack was removed: close without the notes
+            return True
+        topic = topic_name(bank, question.topic)
+        card = RevealCard(
+            post.id,
+            question,
+            topic,
+            answered,
+            tuple(awards),
+            post.thread_id is not None,
+            reveal_marker_for(post.local_date),
+        )
+        where = post.thread_id or post.channel_id
+        try:
+            # Sent already by a run that died before finishing? The nonce covers minutes; the
+            # history after the claim covers any outage and any number of later messages.
+            found = await self.publisher.find_post(
+                where, card.marker, search_from(post.reveal_claimed_at)
+            )
+            if found is None:
+                nonce = nonce_for(post.guild_id, post.local_date, "rv")
+                await self.publisher.send_reveal(where, card, nonce)
+            else:
+                log.info("post %s was already revealed in the channel", post.id)
+        except Gone:
+            log.warning("thread of post %s is gone; revealing without a message", post.id)
+        except PublishError as exc:
+            log.warning("reveal of post %s failed, will retry: %s", post.id, exc)
+            return False
+        return True

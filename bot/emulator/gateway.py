@@ -101,6 +101,8 @@ class Gateway:
         self.ready_count = 0
         self.resume_ok = True
         self.received: list[Json] = []
+        self.losing: dict[str, int] = {}  # event -> how many more to lose (never delivered)
+        self.lost: list[Json] = []
         self._conns: set[Connection] = set()
 
     @property
@@ -236,6 +238,10 @@ class Gateway:
 
     def dispatch(self, event: str, data: Json, *, guild: bool = True) -> None:
         """Send an event to every live session that asked for it (logged for RESUME)."""
+        if self.losing.get(event, 0) > 0:
+            self.losing[event] -= 1
+            self.lost.append(data)
+            return
         for session in self.live_sessions():
             table = EVENT_INTENTS if guild else DM_INTENTS
             needed = table.get(event)

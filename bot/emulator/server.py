@@ -281,6 +281,11 @@ class Emulator:
         """Run ``hook(thread)`` as soon as a thread exists, before its creator hears back."""
         self.thread_hooks.append(hook)
 
+    def lose_events(self, event: str, count: int = 1) -> None:
+        """The next ``count`` gateway events of this kind reach no client (a gateway gap
+        that no RESUME replays): only the channel's history still has them."""
+        self.gateway.losing[event] = self.gateway.losing.get(event, 0) + count
+
     def forget_nonces(self) -> None:
         """An outage longer than Discord's nonce memory: a reused nonce makes a new message."""
         self.nonces.clear()

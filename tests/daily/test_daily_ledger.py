@@ -1,0 +1,162 @@
+"""No answer lost while a post is being finished, and the reveal counts what the thread shows:
+members faster than the bot, a pin Discord sits on, a gateway that loses events, answers
+after the deadline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.clock import FakeClock
+from bot.emulator import Channel, Message
+from bot.scoring import ANSWER_POINTS, FIRST_BONUS
+from bot.storage import Answer, DailyPost, Store
+from tests.conftest import BotFactory, World, eventually
+from tests.daily.helpers import ANSWER, configure_world, stored
+
+NINE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+REVEAL = NINE + timedelta(hours=23)
+TODAY = "2026-03-02"
+QUICK = ("ana", "ben", "cy")
+
+
+async def answers_of(store: Store, post: DailyPost, count: int) -> list[Answer]:
+    async def enough() -> list[Answer] | None:
+        rows = await store.answers.for_post(post.id, include_deleted=True)
+        return rows if len(rows) >= count else None
+
+    rows: list[Answer] = await eventually(enough)
+    return rows
+
+
+def reveal_in(world: World, channel_id: int) -> Message:
+    found = [m for m in world.emu.messages(channel_id) if "What they're testing" in m.content]
+    assert len(found) == 1, f"{len(found)} reveals"
+    return found[0]
+
+
+async def test_members_answering_the_instant_the_thread_appears_are_stored_and_counted(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world)
+    sent: list[Message] = []
+
+    async def answer_at_once(thread: Channel) -> None:
+        # Before Discord has even answered the bot's "create thread" call.
+        for name in QUICK:
+            sent.append(await world[name].send(thread.id, f"{ANSWER} ({name})"))
+
+    world.emu.on_thread_created(answer_at_once)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.thread_id is not None and len(sent) == 3
+        rows = await answers_of(store, post, 3)
+        assert sorted(r.message_id for r in rows) == sorted(m.id for m in sent)
+        clock.set(REVEAL)
+        await bot.daily.tick()
+    assert post.thread_id is not None
+    assert "3 members answered" in reveal_in(world, post.thread_id).content
+    points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}
+    assert set(points) == {world[n].id for n in QUICK}
+    assert sum(points.values()) == 3 * ANSWER_POINTS + FIRST_BONUS
+
+
+async def test_answers_while_discord_sits_on_the_pin_are_stored_at_once(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    emu = world.emu
+    await configure_world(store, world, pin_posts=True)
+    pin = emu.hold(f"PUT /channels/{world.channel.id}/messages/pins/")
+    async with start_bot() as bot:
+        clock.set(NINE)
+        ticking = bot.loop.create_task(bot.daily.tick())
+        try:
+            await emu.wait_until(lambda: pin.waiting == 1, what="(the pin was not called)")
+            post = await stored(store, world.guild.id, TODAY)
+            assert post.thread_id is not None
+            sent = [await world[n].send(post.thread_id, f"{ANSWER} ({n})") for n in QUICK]
+            # Stored while the pin is still held: the thread was tracked before pinning.
+            rows = await answers_of(store, post, 3)
+            assert pin.waiting == 1 and not ticking.done()
+            assert sorted(r.message_id for r in rows) == sorted(m.id for m in sent)
+        finally:
+            pin.release()
+            await ticking
+        assert emu.message(world.channel.id, post.message_id or 0).pinned
+        clock.set(REVEAL)
+        await bot.daily.tick()
+    assert "3 members answered" in reveal_in(world, post.thread_id).content
+
+
+async def test_the_reveal_reads_back_answers_the_gateway_never_delivered(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    emu = world.emu
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.thread_id is not None
+        heard = await world["ana"].send(post.thread_id, ANSWER)
+        await answers_of(store, post, 1)
+        emu.lose_events("MESSAGE_CREATE", 2)  # a gap no RESUME replays
+        clock.advance(minutes=10)
+        unheard = [await world[n].send(post.thread_id, f"{ANSWER} ({n})") for n in ("ben", "cy")]
+        assert len(emu.gateway.lost) == 2
+        clock.set(REVEAL)
+        await bot.daily.tick()
+    rows = await store.answers.for_post(post.id)
+    assert [r.message_id for r in rows] == [heard.id, *(m.id for m in unheard)]
+    assert "3 members answered" in reveal_in(world, post.thread_id).content
+    points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}
+    assert points == {
+        world["ana"].id: ANSWER_POINTS + FIRST_BONUS,
+        world["ben"].id: ANSWER_POINTS,
+        world["cy"].id: ANSWER_POINTS,
+    }
+
+
+async def test_an_answer_after_the_reveal_time_is_stored_but_not_scored(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.thread_id is not None
+        on_time = await world["ana"].send(post.thread_id, ANSWER)
+        await answers_of(store, post, 1)
+    # The bot is down over the deadline; ben answers an hour late, in the still-open thread.
+    clock.set(REVEAL + timedelta(hours=1))
+    late = await world["ben"].send(post.thread_id, ANSWER + " (late)")
+    async with start_bot() as bot:
+        await bot.daily.tick()
+    rows = {r.message_id: r for r in await store.answers.for_post(post.id)}
+    assert set(rows) == {on_time.id, late.id}  # stored ...
+    assert rows[late.id].created_at > REVEAL
+    top = await store.scores.top(world.guild.id)  # ... but not scored, nor counted
+    assert [(s.user_id, s.points) for s in top] == [(world["ana"].id, ANSWER_POINTS + FIRST_BONUS)]
+    assert "1 member answered" in reveal_in(world, post.thread_id).content
+
+
+async def test_reveal_now_scores_answers_up_to_now_and_not_after(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.thread_id is not None
+        await world["ana"].send(post.thread_id, ANSWER)
+        await answers_of(store, post, 1)
+        clock.advance(hours=2)
+        revealed: Any = await bot.daily.reveal_now(world.guild.id)
+        assert revealed is not None
+    after = await stored(store, world.guild.id, TODAY)
+    assert after.state == "revealed" and after.reveal_at == NINE + timedelta(hours=2)
+    assert "1 member answered" in reveal_in(world, post.thread_id).content

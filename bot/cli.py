@@ -5,14 +5,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.bank import Bank, PackError, default_content_dir, load_bank
+from bot.bank import Bank, PackError, default_content_dir, load_bank, pack_files
 from bot.bank.checks import position, solution_findings, stale_findings
 from bot.bank.stats import stats_table
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings
+from bot.config import LOG_FORMATS, ConfigError, Settings
+from bot.preflight import Exit, PreflightError, backup_database, check_database, preflight
+
+RUN_HELP = """\
+Connect to Discord and run the bot until SIGTERM or Ctrl-C (both stop it cleanly, exit 0).
+
+Before connecting it checks, in order, and stops with one line and its own exit code:
+  database  DRILLBOT_DB's folder is writable and the file, if any, is a SQLite database (4)
+            whose schema this drillbot knows (5)
+  content   DRILLBOT_CONTENT (or the packaged packs) loads without errors (6)
+  token     DISCORD_TOKEN or DISCORD_TOKEN_FILE is set (3)
+Then it waits for Discord's API with backoff, one log line per failed attempt (7 after the
+last). Health and metrics: http://DRILLBOT_HEALTH/healthz, /readyz, /metrics
+(default 127.0.0.1:8080; port 0 turns it off). Exit codes: README, Operations.
+"""
 
 
 def _version() -> str:
@@ -32,7 +47,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"drillbot {_version()}")
     parser.add_argument("--config", type=Path, help="YAML file of settings (env wins)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="connect to Discord and run the bot")
+    run = sub.add_parser(
+        "run",
+        help="connect to Discord and run the bot",
+        description=RUN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--log-format", choices=LOG_FORMATS, help="text (default) or json lines on stderr"
+    )
+    run.add_argument(
+        "--health", metavar="HOST:PORT", help="health/metrics address (DRILLBOT_HEALTH)"
+    )
+    run.add_argument(
+        "--connect-attempts",
+        type=int,
+        default=10,
+        metavar="N",
+        help="tries to reach Discord before giving up (default 10)",
+    )
+    run.add_argument(
+        "--connect-backoff",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first wait between tries, doubled each time up to 60 s (default 1)",
+    )
     demo = sub.add_parser("demo", help="run a whole day offline against the built-in emulator")
     demo.add_argument("--members", type=int, default=5, help="members in the demo guild")
     content = sub.add_parser("content", help="question packs").add_subparsers(
@@ -52,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db.add_parser("migrate", help="apply pending migrations")
     backup = db.add_parser("backup", help="copy the live database with SQLite's backup API")
-    backup.add_argument("path", type=Path)
+    backup.add_argument("path", type=Path, help="the backup file to write")
+    backup.add_argument("--force", action="store_true", help="replace an existing backup")
     return parser
 
 
@@ -63,38 +104,80 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args, settings)
     except ConfigError as exc:
         print(f"drillbot: {exc}", file=sys.stderr)
-        return 2
+        return Exit.CONFIG
+    except PreflightError as exc:
+        print(f"drillbot: {exc}", file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         return 130
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
-        settings.require_token()
-        settings.apply_logging()
-        from bot.client import run_bot  # imports discord.py only when needed
-
-        return run_bot(settings)
+        return _run(args, settings)
     if args.command == "demo":
         from bot.demo import run_demo
 
         return run_demo(members=args.members)
     if args.command == "content":
-        paths = args.paths or [settings.content_dir or default_content_dir()]
-        return _validate(paths) if args.action == "validate" else _stats(paths)
+        shipped = settings.content_dir or default_content_dir()
+        paths = args.paths or [shipped]
+        return _validate(paths, shipped) if args.action == "validate" else _stats(paths, shipped)
     if args.command == "db":
-        return asyncio.run(_db(args, settings))
+        if args.action == "backup":
+            backup_database(settings.db_path, args.path, force=args.force)
+            print(f"backed up {settings.db_path} to {args.path}")
+            return Exit.OK
+        check_database(settings.db_path)
+        return asyncio.run(_migrate(settings))
     raise AssertionError(args.command)
 
 
-def _load(paths: list[Path]) -> Bank | None:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.config import parse_address
+    from bot.logs import setup_logging
+    from bot.runner import serve
+
+    if args.health is not None:
+        host, port = parse_address(args.health)
+        settings = replace(settings, health_host=host, health_port=port)
+    token = settings.token.reveal() if settings.token else ""
+    setup_logging(settings.log_level, args.log_format or settings.log_format, secrets=[token])
+    bank = preflight(settings)
+    return asyncio.run(
+        serve(
+            settings,
+            bank,
+            connect_attempts=max(1, args.connect_attempts),
+            connect_backoff=max(0.0, args.connect_backoff),
+        )
+    )
+
+
+def _base_for(paths: list[Path], shipped: Path) -> Bank | None:
+    """The configured content, minus the files being checked, for packs that add questions to
+    shipped topics (content/README.md): they are checked against it without naming it."""
+    if not shipped.is_dir():
+        return None
+    checked = {p.resolve() for p in pack_files(paths)}
+    rest = [p for p in pack_files([shipped]) if p.resolve() not in checked]
+    if not rest:
+        return None
+    try:
+        return load_bank(rest)
+    except PackError:
+        return None  # broken configured content: check the given packs on their own
+
+
+def _load(paths: list[Path], shipped: Path) -> tuple[Bank, Bank | None] | None:
     missing = [p for p in paths if not p.exists()]
     if missing:
         for path in missing:
             print(f"{path}: no such file or folder", file=sys.stderr)
         return None
+    base = _base_for(paths, shipped)
     try:
-        return load_bank(paths)
+        return load_bank(paths, base), base
     except PackError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
@@ -102,57 +185,58 @@ def _load(paths: list[Path]) -> Bank | None:
         return None
 
 
-def _validate(paths: list[Path]) -> int:
-    bank = _load(paths)
-    if bank is None:
-        return 1
-    broken = solution_findings(bank.questions.values())
+def _validate(paths: list[Path], shipped: Path) -> int:
+    loaded = _load(paths, shipped)
+    if loaded is None:
+        return Exit.FAILED
+    bank, base = loaded
+    # Only the packs being checked: the configured content they lean on is not their problem.
+    checked = [q for q in bank.questions.values() if base is None or q.id not in base.questions]
+    broken = solution_findings(checked)
     for finding in broken:
         print(f"{position(bank, finding.question_id)}: {finding}", file=sys.stderr)
     if broken:
         print(f"{len(broken)} error(s)", file=sys.stderr)
-        return 1
-    for finding in stale_findings(bank.questions.values(), SystemClock().now().date()):
+        return Exit.FAILED
+    for finding in stale_findings(checked, SystemClock().now().date()):
         print(f"{position(bank, finding.question_id)}: warning: {finding}", file=sys.stderr)
-    print(
-        f"ok: {len(bank.packs)} pack(s), {len(bank.topics)} topic(s), "
-        f"{len(bank.questions)} question(s)"
+    packs, topics = (
+        (len(bank.packs) - len(base.packs), len(bank.topics) - len(base.topics))
+        if base
+        else (len(bank.packs), len(bank.topics))
     )
-    return 0
+    against = f" (with {len(base.packs)} pack(s) from {shipped})" if base else ""
+    print(f"ok: {packs} pack(s), {topics} topic(s), {len(checked)} question(s){against}")
+    return Exit.OK
 
 
-def _stats(paths: list[Path]) -> int:
-    bank = _load(paths)
-    if bank is None:
-        return 1
-    print(stats_table(bank))
-    return 0
+def _stats(paths: list[Path], shipped: Path) -> int:
+    loaded = _load(paths, shipped)
+    if loaded is None:
+        return Exit.FAILED
+    print(stats_table(loaded[0]))
+    return Exit.OK
 
 
-async def _db(args: argparse.Namespace, settings: Settings) -> int:
+async def _migrate(settings: Settings) -> int:
     from bot.storage import Database, SchemaTooNew
 
     try:
-        db = await Database.open(settings.db_path, migrate=False)
+        db = await Database.open(settings.db_path, migrate=False, checkpoint_every=None)
     except Exception as exc:  # unreadable path, not a database, ...
         print(f"drillbot: cannot open {settings.db_path}: {exc}", file=sys.stderr)
-        return 1
+        return Exit.DATABASE
     try:
-        if args.action == "migrate":
-            applied = await db.migrate()
-            now = await db.schema_version()
-            print(
-                f"{settings.db_path}: schema version {now}"
-                + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)")
-            )
-        else:
-            await db.migrate()
-            await db.backup(args.path)
-            print(f"backed up {settings.db_path} to {args.path}")
-        return 0
+        applied = await db.migrate()
+        now = await db.schema_version()
+        print(
+            f"{settings.db_path}: schema version {now}"
+            + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)")
+        )
+        return Exit.OK
     except SchemaTooNew as exc:
         print(f"drillbot: {exc}", file=sys.stderr)
-        return 1
+        return Exit.SCHEMA
     finally:
         await db.close()
 

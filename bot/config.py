@@ -6,7 +6,6 @@ Precedence: environment variables over the YAML file over defaults. The token is
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ import yaml
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+HEALTH_DEFAULT = "127.0.0.1:8080"
 
 # file key -> environment variable
 _FILE_KEYS = {
@@ -27,6 +28,8 @@ _FILE_KEYS = {
     "api_base": "DISCORD_API_BASE",
     "gateway_url": "DISCORD_GATEWAY_URL",
     "log_level": "DRILLBOT_LOG_LEVEL",
+    "log_format": "DRILLBOT_LOG_FORMAT",
+    "health": "DRILLBOT_HEALTH",
 }
 
 
@@ -68,6 +71,10 @@ class Settings:
     api_base: str = DISCORD_API_BASE
     gateway_url: str = DISCORD_GATEWAY_URL
     log_level: str = "INFO"
+    log_format: str = "text"
+    # The health and metrics server; port 0 turns it off.
+    health_host: str = "127.0.0.1"
+    health_port: int = 8080
 
     def require_token(self) -> Secret:
         if not self.token:
@@ -93,6 +100,12 @@ class Settings:
         level = values.get("log_level", "INFO").upper()
         if level not in LOG_LEVELS:
             raise ConfigError(f"log level must be one of {', '.join(LOG_LEVELS)} (got {level!r})")
+        log_format = values.get("log_format", "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(
+                f"log format must be one of {', '.join(LOG_FORMATS)} (got {log_format!r})"
+            )
+        health_host, health_port = parse_address(values.get("health", HEALTH_DEFAULT))
         for key in ("api_base", "gateway_url"):
             if key in values and "://" not in values[key]:
                 raise ConfigError(f"{_FILE_KEYS[key]} must be a URL (got {values[key]!r})")
@@ -103,15 +116,21 @@ class Settings:
             api_base=values.get("api_base", DISCORD_API_BASE).rstrip("/"),
             gateway_url=values.get("gateway_url", DISCORD_GATEWAY_URL),
             log_level=level,
+            log_format=log_format,
+            health_host=health_host,
+            health_port=health_port,
         )
 
-    def apply_logging(self) -> None:
-        logging.basicConfig(
-            level=self.log_level,
-            format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        )
-        # discord.http logs every request at DEBUG, which drowns everything else.
-        logging.getLogger("discord.http").setLevel(max(logging.INFO, logging.getLogger().level))
+
+def parse_address(text: str) -> tuple[str, int]:
+    """``host:port`` (or a bare ``port``) for the health server; port 0 turns it off."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", text.strip()
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"DRILLBOT_HEALTH must be host:port with port 0-65535 (got {text!r})")
+    return host, int(port)
 
 
 def _read_file(path: Path) -> dict[str, str]:

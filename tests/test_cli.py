@@ -87,6 +87,40 @@ def test_validate_missing_path_fails(tmp_path: Path) -> None:
     assert result.stderr.strip() == "nowhere: no such file or folder"
 
 
+EXTRAS = """\
+pack: our-team-extras
+version: 1
+questions:
+  - id: extras-001
+    topic: cicd
+    difficulty: medium
+    kind: technical
+    prompt: How do you keep a flaky model test from blocking every merge?
+    testing: Whether the candidate separates flaky infrastructure from real regressions.
+    key_points:
+      - Quarantine the test with an owner and a deadline
+      - Fix the seed and the data snapshot
+      - Track flake rate as a metric
+"""
+
+
+def test_validate_pack_adding_to_a_shipped_topic_without_naming_the_bank(tmp_path: Path) -> None:
+    (tmp_path / "extras.yaml").write_text(EXTRAS)
+    result = drillbot("content", "validate", "extras.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: 1 pack(s), 0 topic(s), 1 question(s) (with 14 pack(s)")
+    (tmp_path / "extras.yaml").write_text(EXTRAS.replace("topic: cicd", "topic: nosuch"))
+    result = drillbot("content", "validate", "extras.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "extras.yaml:4:5: question 'extras-001': unknown topic 'nosuch'" in result.stderr
+
+
+def test_validate_a_shipped_pack_by_name_is_not_a_duplicate(tmp_path: Path) -> None:
+    result = drillbot("content", "validate", str(default_content_dir() / "cicd.yaml"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: 1 pack(s), 1 topic(s), ")
+
+
 def test_stats_has_every_topic(tmp_path: Path) -> None:
     result = drillbot("content", "stats", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -121,13 +155,14 @@ def test_db_migrate_refuses_newer_schema(tmp_path: Path) -> None:
         conn.execute("INSERT INTO schema_version (version) VALUES (999)")
     conn.close()
     result = drillbot("db", "migrate", cwd=tmp_path, env=env)
-    assert result.returncode == 1
+    assert result.returncode == 5
     assert "schema version 999" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_db_backup(tmp_path: Path) -> None:
     db, copy = tmp_path / "drill.sqlite3", tmp_path / "copy.sqlite3"
+    assert drillbot("db", "migrate", cwd=tmp_path, env={"DRILLBOT_DB": str(db)}).returncode == 0
     result = drillbot("db", "backup", str(copy), cwd=tmp_path, env={"DRILLBOT_DB": str(db)})
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"backed up {db} to {copy}\n"
@@ -144,7 +179,7 @@ def test_db_backup(tmp_path: Path) -> None:
 @pytest.mark.parametrize("extra", [{}, {"DISCORD_TOKEN": ""}])
 def test_run_without_token_is_one_clear_line(tmp_path: Path, extra: dict[str, str]) -> None:
     result = drillbot("run", cwd=tmp_path, env=extra)
-    assert result.returncode == 2
+    assert result.returncode == 3
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1

@@ -156,3 +156,23 @@ def test_file_must_be_a_mapping(tmp_path: Path) -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         Settings.load(env={}, config_file=tmp_path / "absent.yaml")
+
+
+def test_health_address_and_log_format() -> None:
+    settings = Settings.load(env={"DRILLBOT_HEALTH": "0.0.0.0:9100", "DRILLBOT_LOG_FORMAT": "JSON"})
+    assert (settings.health_host, settings.health_port) == ("0.0.0.0", 9100)
+    assert settings.log_format == "json"
+    default = Settings.load(env={})
+    assert (default.health_host, default.health_port) == ("127.0.0.1", 8080)
+    assert Settings.load(env={"DRILLBOT_HEALTH": "0"}).health_port == 0  # off
+
+
+@pytest.mark.parametrize("value", ["host:", "host:http", ":70000", "a:b:c"])
+def test_bad_health_address_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="DRILLBOT_HEALTH must be host:port"):
+        Settings.load(env={"DRILLBOT_HEALTH": value})
+
+
+def test_bad_log_format_is_refused() -> None:
+    with pytest.raises(ConfigError, match="log format must be one of text, json"):
+        Settings.load(env={"DRILLBOT_LOG_FORMAT": "xml"})

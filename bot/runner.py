@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from bot.bank import Bank
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.preflight import Exit, PreflightError, http_probe, wait_reachable
 
@@ -70,10 +71,6 @@ async def serve(
         attempts=connect_attempts,
         base_delay=connect_backoff,
     )
-    if bot_factory is None:
-        from bot.client import DrillBot
-
-        bot_factory = DrillBot
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     received: list[str] = []
@@ -84,7 +81,7 @@ async def serve(
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig)
-    bot = bot_factory(settings=settings, bank=bank)
+    bot = await (bot_factory or build_bot)(settings, bank)
     token = settings.token.reveal() if settings.token else ""
     running = asyncio.create_task(bot.start(token), name="drillbot")
     stopping = asyncio.create_task(stop.wait(), name="drillbot-stop")
@@ -99,6 +96,19 @@ async def serve(
             loop.remove_signal_handler(sig)
         if not bot.is_closed():
             await bot.close()
+
+
+async def build_bot(settings: Settings, bank: Bank) -> Any:
+    """The app from the composition root, and the Discord client that runs it."""
+    from bot.app import build_app
+    from bot.client import DrillBot  # imports discord.py only when needed
+
+    app = await build_app(settings, SystemClock(), bank=bank)
+    try:
+        return DrillBot(app=app)
+    except BaseException:
+        await app.close()
+        raise
 
 
 async def _stop(bot: Any, reason: str) -> None:

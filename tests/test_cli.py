@@ -17,7 +17,7 @@ ROOT = Path(__file__).parents[1]
 BROKEN = ROOT / "tests" / "fixtures" / "packs" / "broken"
 TOPICS = (
     "python", "cicd", "serving", "ml", "containers", "pipelines", "cloud",
-    "monitoring", "features", "iac", "data", "security", "design", "behavioural",
+    "monitoring", "features", "iac", "data", "security", "design", "behavioural", "llmops",
 )  # fmt: skip
 # Variables the CLI reads; cleared so the developer's own settings cannot leak into a test.
 _OURS = ("DISCORD_", "DRILLBOT_")

@@ -25,7 +25,7 @@ from bot.bank import (
 
 TOPICS = (
     "python", "cicd", "serving", "ml", "containers", "pipelines", "cloud",
-    "monitoring", "features", "iac", "data", "security", "design", "behavioural",
+    "monitoring", "features", "iac", "data", "security", "design", "behavioural", "llmops",
 )  # fmt: skip
 MIN_QUESTIONS = 240
 MIN_PER_TOPIC = 16

@@ -16,10 +16,10 @@ def test_pack_example_in_content_readme_is_valid() -> None:
     assert example is not None
     pack, issues = parse_pack(example.group(1), "content/README.md")
     assert issues == []
-    assert pack is not None and [q.id for q in pack.questions] == ["llmops-001"]
+    assert pack is not None and [q.id for q in pack.questions] == ["our-rag-001"]
     # It must also merge with the shipped bank (no clashing ids or aliases).
     bank = Bank.from_packs([(pack, example.group(1))], load_bank([default_content_dir()]))
-    assert bank.resolve_topic("genai").slug == "llmops"
+    assert bank.resolve_topic("team-rag").slug == "our-rag"
 
 
 def test_readme_gives_the_ci_test_command() -> None:

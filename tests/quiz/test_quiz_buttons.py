@@ -25,7 +25,7 @@ async def test_topic_autocomplete_matches_names_aliases_and_typos(
         assert (await first("drift"))[0] == "monitoring"
         assert (await first("kubernets"))[0] == "containers"  # typo
         everything = await ana.autocomplete("quiz", {"topic": ""}, focused="topic")
-        assert len(everything) == 14 and everything[0]["value"] == "behavioural"
+        assert len(everything) == 15 and everything[0]["value"] == "behavioural"
         assert all(len(c["name"]) <= 100 for c in everything)
 
 

@@ -23,9 +23,12 @@ from bot.config import Settings
 from bot.daily import DailyService
 from bot.ingest import AnswerWriter
 from bot.jobs import DailyJobs
+from bot.leaderboard import LeaderboardService
 from bot.organiser import Organiser
+from bot.privacy import PrivacyService
 from bot.publishing import Publisher
 from bot.quiz import QuizService
+from bot.stats import StatsService
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,9 @@ class App:
     jobs: DailyJobs
     quiz: QuizService
     organiser: Organiser
+    leaderboard: LeaderboardService
+    stats: StatsService
+    privacy: PrivacyService
 
     async def start(self) -> None:
         """Inside the running loop, before the extensions load (discord.py's setup_hook)."""
@@ -126,4 +132,7 @@ async def build_app(
         jobs=jobs,
         quiz=quiz,
         organiser=organiser,
+        leaderboard=LeaderboardService(store, catalog, clock),
+        stats=StatsService(store, catalog, clock),
+        privacy=PrivacyService(store, clock),
     )

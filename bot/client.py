@@ -30,7 +30,7 @@ from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.daily", "cogs.quiz", "cogs.drill")
+EXTENSIONS = ("cogs.daily", "cogs.quiz", "cogs.drill", "cogs.leaderboard", "cogs.stats")
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."
 SHUTDOWN_GRACE = 10.0  # seconds in-flight interactions get to finish when the bot stops
@@ -41,6 +41,7 @@ def intents() -> discord.Intents:
     wanted.guilds = True
     wanted.guild_messages = True
     wanted.message_content = True  # privileged: without it answers arrive empty
+    wanted.guild_reactions = True  # stars on answers
     return wanted
 
 

@@ -12,6 +12,7 @@ from bot.storage.boards import BoardRepo
 from bot.storage.daily import AnswerRepo, DailyRepo
 from bot.storage.database import Database, SchemaTooNew, migrations
 from bot.storage.guilds import GuildRepo
+from bot.storage.history import HistoryRepo
 from bot.storage.models import (
     Answer,
     AuditEntry,
@@ -57,6 +58,7 @@ class Store:
         self.answers = AnswerRepo(db)
         self.scores = ScoreRepo(db)
         self.boards = BoardRepo(db)
+        self.history = HistoryRepo(db)
         self.practice = PracticeRepo(db)
 
     @classmethod

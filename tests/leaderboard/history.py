@@ -70,9 +70,11 @@ async def reveal(store: Store, p: DailyPost) -> None:
     await store.daily.mark_revealed(p.id, now)
 
 
-async def day(store: Store, local_date: str, *users: int, topic: str = "cicd") -> DailyPost:
+async def day(
+    store: Store, local_date: str, *users: int, topic: str = "cicd", guild: int = GUILD
+) -> DailyPost:
     """A whole day: post, the given members answer in order, reveal."""
-    p = await post(store, local_date, topic)
+    p = await post(store, local_date, topic, guild)
     for minute, user in enumerate(users, start=1):
         await answer(store, p, user, minute=minute)
     await reveal(store, p)

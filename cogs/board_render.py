@@ -1,0 +1,64 @@
+"""Embeds for /leaderboard and /stats. Names are escaped and shortened: they are members' input."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.leaderboard import Board
+from bot.stats import MemberReport
+from bot.storage.boards import BoardRow
+
+NAME_MAX = 32
+COLOUR = discord.Colour(0x5865F2)
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def clean_name(name: str) -> str:
+    short = name if len(name) <= NAME_MAX else name[: NAME_MAX - 1] + "…"
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(short))
+
+
+def row_line(row: BoardRow, name: str) -> str:
+    streak = f" · 🔥 {row.streak}" if row.streak else ""
+    return (
+        f"**{row.rank}.** {clean_name(name)} · **{row.points}** pts · "
+        f"{row.answers} answer{'s' if row.answers != 1 else ''}{streak}"
+    )
+
+
+def board_embed(board: Board, names: dict[int, str], hidden: bool) -> discord.Embed:
+    lines = [row_line(r, names.get(r.user_id, "a former member")) for r in board.rows]
+    if not lines:
+        lines = ["Nobody has points on this board yet." if board.page == 0 else "No more ranks."]
+    embed = discord.Embed(title=f"Leaderboard · {board.title}", colour=COLOUR)
+    embed.description = "\n".join(lines)
+    if hidden:
+        you = "You are hidden from the boards (`/privacy show` to appear again)."
+    elif board.me is None:
+        you = "You have no points on this board yet."
+    else:
+        you = row_line(board.me, names.get(board.me.user_id, "you"))
+    embed.add_field(name="You", value=you, inline=False)
+    embed.set_footer(text=f"Page {board.page + 1} · points, answers, current streak")
+    return embed
+
+
+def stats_embed(report: MemberReport, name: str) -> discord.Embed:
+    embed = discord.Embed(title=f"Stats · {clean_name(name)}", colour=COLOUR)
+    rank = f"#{report.rank}" if report.rank else "—"
+    embed.description = (
+        f"**{report.points}** points · **{report.answers}** daily answers · rank {rank}\n"
+        f"Streak: **{report.streak}** now, best **{report.best_streak}** · "
+        f"practice: **{report.practice}** question(s)"
+    )
+    lines = []
+    for t in report.topics[:20]:
+        grade = f"{t.average_grade:.1f}/4" if t.average_grade is not None else "not graded"
+        lines.append(f"{t.name[:40]}: {t.answers} daily, {t.practice} practice, {grade}")
+    embed.add_field(
+        name="Per topic (answers, average self-grade)",
+        value="\n".join(lines)[:1024] or "Nothing yet: answer the daily question or try /quiz.",
+        inline=False,
+    )
+    embed.set_image(url="attachment://stats.png")
+    return embed

@@ -1,0 +1,141 @@
+"""/stats (with a chart rendered off the event loop) and /privacy hide, show and forget."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands, ui
+from discord.ext import commands
+
+from bot.charts import render_stats
+from bot.errors import DrillError
+from bot.privacy import PrivacyService
+from bot.stats import StatsService
+from cogs import board_render as render
+
+if TYPE_CHECKING:
+    from bot.client import DrillBot
+
+log = logging.getLogger(__name__)
+FORGET_WARNING = (
+    "This deletes your answers, points, streaks, stars, away days and practice history in this "
+    "server, for good. Organisers' audit log keeps one line saying it happened. Sure?"
+)
+
+
+class ForgetButton(
+    ui.DynamicItem[ui.Button[Any]], template=r"drill:forget:(?P<action>yes|no):(?P<id>\d{1,12})"
+):
+    def __init__(self, action: str, request_id: int) -> None:
+        yes = action == "yes"
+        super().__init__(
+            ui.Button(
+                label="Delete everything" if yes else "Cancel",
+                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
+                custom_id=f"drill:forget:{action}:{request_id}",
+            )
+        )
+        self.action, self.request_id = action, request_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> ForgetButton:
+        return cls(match["action"], int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog: StatsCog | None = interaction.client.get_cog("StatsCog")  # type: ignore[attr-defined]
+        if cog is None:
+            await interaction.response.send_message("Unavailable right now.", ephemeral=True)
+            return
+        await cog.confirm_forget(interaction, self.action == "yes", self.request_id)
+
+
+class StatsCog(commands.Cog):
+    privacy_group = app_commands.Group(
+        name="privacy", description="Your data on the boards", guild_only=True
+    )
+
+    def __init__(self, stats: StatsService, privacy: PrivacyService) -> None:
+        self.stats = stats
+        self.privacy = privacy
+
+    @app_commands.command(name="stats", description="Points, streaks, topics and a chart")
+    @app_commands.describe(member="Whose stats (default: yours)")
+    @app_commands.guild_only()
+    async def stats_command(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if interaction.guild_id is None:
+            raise DrillError("Use /stats in a server.")
+        target = member or interaction.user
+        if target.id != interaction.user.id and await self.stats.store.boards.is_hidden(
+            interaction.guild_id, target.id
+        ):
+            raise DrillError("That member keeps their stats private.")
+        report = await self.stats.report(interaction.guild_id, target.id)
+        # matplotlib is CPU-bound for ~0.1 s: never on the event loop.
+        png = await asyncio.to_thread(render_stats, report, target.display_name)
+        await interaction.followup.send(
+            embed=render.stats_embed(report, target.display_name),
+            file=discord.File(io.BytesIO(png), filename="stats.png"),
+            ephemeral=True,
+            allowed_mentions=render.NO_PINGS,
+        )
+
+    @privacy_group.command(name="hide", description="Leave the boards (your points are kept)")
+    async def hide(self, interaction: discord.Interaction) -> None:
+        changed = await self.privacy.hide(_guild(interaction), interaction.user.id)
+        await interaction.response.send_message(
+            "You are hidden from the boards and others' /stats."
+            if changed
+            else "You were already hidden.",
+            ephemeral=True,
+        )
+
+    @privacy_group.command(name="show", description="Appear on the boards again")
+    async def show(self, interaction: discord.Interaction) -> None:
+        changed = await self.privacy.show(_guild(interaction), interaction.user.id)
+        await interaction.response.send_message(
+            "You are on the boards again." if changed else "You were not hidden.", ephemeral=True
+        )
+
+    @privacy_group.command(name="forget", description="Delete all your data in this server")
+    async def forget(self, interaction: discord.Interaction) -> None:
+        request = await self.privacy.request_forget(_guild(interaction), interaction.user.id)
+        view = ui.View(timeout=None)
+        view.add_item(ForgetButton("yes", request))
+        view.add_item(ForgetButton("no", request))
+        await interaction.response.send_message(FORGET_WARNING, view=view, ephemeral=True)
+
+    async def confirm_forget(
+        self, interaction: discord.Interaction, yes: bool, request_id: int
+    ) -> None:
+        try:
+            if yes:
+                rows = await self.privacy.forget(request_id, interaction.user.id)
+                text = f"Done: {rows} record(s) about you were deleted from this server."
+            else:
+                await self.privacy.cancel(request_id, interaction.user.id)
+                text = "Cancelled: nothing was deleted."
+        except DrillError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        await interaction.response.edit_message(content=text, view=None)
+
+
+def _guild(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise DrillError("Use this in a server.")
+    return interaction.guild_id
+
+
+async def setup(bot: DrillBot) -> None:
+    await bot.add_cog(StatsCog(bot.app.stats, bot.app.privacy))
+    bot.add_dynamic_items(ForgetButton)

@@ -1,0 +1,113 @@
+"""/leaderboard through the real client: top 10, the caller's rank, paging, timezones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import FakeClock
+from bot.storage import Store
+from tests.conftest import BotFactory, World, eventually
+from tests.daily.helpers import configure_world
+from tests.leaderboard.helpers import board_text, both, buttons, reply_to, seed, text_of
+from tests.leaderboard.history import day
+
+DATES = [f"2026-02-{d:02d}" for d in range(13, 27)]  # 14 days before START (2 March)
+
+
+async def test_top_10_pages_and_the_callers_rank_outside_the_top_10(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    await configure_world(store, world)
+    members = [world.guild.add_member(f"member{k:02d}") for k in range(14)]
+    await seed(store, world.guild.id, DATES, members)
+    last = members[0]  # answered once: rank 14
+    async with start_bot():
+        inter = await last.slash("leaderboard", {"period": "all"}, channel_id=world.channel.id)
+        board = await reply_to(inter)
+        text = text_of(board)
+        assert text.index("member13") < text.index("member12") < text.index("member04")
+        assert "**1.** member13 · **" in text and "member03" not in text.split("\nYou")[0]
+        assert "**14.** member00 · **13** pts · 1 answer" in text  # the You field
+        assert buttons(board) == {"drill:board:0:all": True, "drill:board:1:all": False}
+        # Two presses of Next at once: both answered, the page shown once.
+        presses = await both(
+            last.click(board.channel_id, board.id, "drill:board:1:all"),
+            last.click(board.channel_id, board.id, "drill:board:1:all"),
+        )
+        for press in presses:
+            assert (await press.wait_response())["type"] == 6
+        await eventually(lambda: "Page 2" in board_text(world.emu, board))
+        page2 = board_text(world.emu, board)
+        assert "**11.** member03" in page2 and "**14.** member00" in page2
+        assert "member13" not in page2.split("\nYou")[0]
+        await last.click(board.channel_id, board.id, "drill:board:0:all")
+        await eventually(lambda: "**1.** member13" in board_text(world.emu, board))
+    assert world.emu.errors == []
+
+
+async def test_a_hostile_page_button_is_refused_without_an_error(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    await configure_world(store, world)
+    ana = world["ana"]
+    async with start_bot():
+        board = await reply_to(
+            await ana.slash("leaderboard", {"period": "all"}, channel_id=world.channel.id)
+        )
+        assert "Nobody has points" in text_of(board)
+        assert "no points on this board" in text_of(board)
+        # A forged custom id (another scope shape) is refused in a sentence.
+        board.components[0]["components"][1].update(
+            custom_id="drill:board:9999:t:x|DROP;TABLE", disabled=False
+        )
+        press = await ana.click(board.channel_id, board.id, "drill:board:9999:t:x|DROP;TABLE")
+        await press.wait_response()
+        refusal = await press.wait_followup()
+        assert "does not exist" in refusal.content
+    assert world.emu.errors == []
+
+
+async def test_week_boards_follow_each_guilds_timezone_and_week_start(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    # START is Monday 2 March 06:00 UTC: already Monday evening in Auckland, still Sunday
+    # evening in Los Angeles.
+    other = world.emu.create_guild("Pacific study group")
+    channel = other.create_text_channel("daily")
+    await configure_world(store, world, tz="Pacific/Auckland")
+    await store.guilds.update(
+        other.id, world.owner.id, clock.now(), channel_id=channel.id, timezone="America/Los_Angeles"
+    )
+    ana, pat = world["ana"], other.add_member("pat")
+    await day(store, "2026-03-01", ana.id, guild=world.guild.id)  # Sunday
+    await day(store, "2026-03-02", ana.id, world["ben"].id, guild=world.guild.id)  # Monday
+    await day(store, "2026-03-01", pat.id, guild=other.id)
+    await day(store, "2026-03-02", pat.id, guild=other.id)
+
+    async def week(member: object, channel_id: int, **extra: object) -> str:
+        inter = await member.slash(
+            "leaderboard", {"period": "week", **extra}, channel_id=channel_id
+        )  # type: ignore[attr-defined]
+        return text_of(await reply_to(inter))
+
+    async with start_bot():
+        auckland = await week(ana, world.channel.id)
+        assert "Week of 2026-03-02" in auckland and "**1.** ana · **14** pts · 1 answer" in auckland
+        la = await week(pat, channel.id)
+        assert "Week of 2026-02-23" in la and "**1.** pat · **13** pts · 1 answer" in la
+        clock.advance(timedelta(hours=12))  # Monday morning in Los Angeles
+        la = await week(pat, channel.id)
+        assert "Week of 2026-03-02" in la and "**1.** pat · **14** pts · 1 answer" in la
+        last_week = await week(pat, channel.id, back=1)
+        assert "Week of 2026-02-23" in last_week and "pat · **13** pts" in last_week
+        # Organisers start Auckland's weeks on Sunday: Sunday and Monday are one week now.
+        owner = world.owner
+        done = await reply_to(
+            await owner.slash("drill week-start", {"day": "sunday"}, channel_id=world.channel.id)
+        )
+        assert "Sunday" in done.content
+        auckland = await week(ana, world.channel.id)
+        assert "Week of 2026-03-01" in auckland and "ana · **27** pts · 2 answers" in auckland
+    assert await store.scores.totals(world.guild.id) == await store.scores.recompute_totals(
+        world.guild.id
+    )

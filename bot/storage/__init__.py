@@ -13,6 +13,7 @@ from bot.storage.daily import AnswerRepo, DailyRepo
 from bot.storage.database import Database, SchemaTooNew, migrations
 from bot.storage.guilds import GuildRepo
 from bot.storage.history import HistoryRepo
+from bot.storage.mock import MockRepo
 from bot.storage.models import (
     Answer,
     AuditEntry,
@@ -60,6 +61,7 @@ class Store:
         self.boards = BoardRepo(db)
         self.history = HistoryRepo(db)
         self.practice = PracticeRepo(db)
+        self.mock = MockRepo(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

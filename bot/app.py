@@ -24,6 +24,7 @@ from bot.daily import DailyService
 from bot.ingest import AnswerWriter
 from bot.jobs import DailyJobs
 from bot.leaderboard import LeaderboardService
+from bot.mock import MockService
 from bot.organiser import Organiser
 from bot.privacy import PrivacyService
 from bot.publishing import Publisher
@@ -74,6 +75,7 @@ class App:
     leaderboard: LeaderboardService
     stats: StatsService
     privacy: PrivacyService
+    mock: MockService
 
     async def start(self) -> None:
         """Inside the running loop, before the extensions load (discord.py's setup_hook)."""
@@ -120,6 +122,7 @@ async def build_app(
     jobs = DailyJobs(store, daily, clock)
     quiz = QuizService(store, catalog, clock)
     organiser = Organiser(store, catalog, clock, daily, jobs.reschedule)
+    mock = MockService(store.mock, catalog, clock)
     return App(
         settings=settings,
         clock=clock,
@@ -135,4 +138,5 @@ async def build_app(
         leaderboard=LeaderboardService(store, catalog, clock),
         stats=StatsService(store, catalog, clock),
         privacy=PrivacyService(store, clock),
+        mock=mock,
     )

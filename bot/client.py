@@ -30,7 +30,14 @@ from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.daily", "cogs.quiz", "cogs.drill", "cogs.leaderboard", "cogs.stats")
+EXTENSIONS = (
+    "cogs.daily",
+    "cogs.quiz",
+    "cogs.drill",
+    "cogs.leaderboard",
+    "cogs.stats",
+    "cogs.mock",
+)
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."
 SHUTDOWN_GRACE = 10.0  # seconds in-flight interactions get to finish when the bot stops

@@ -1,0 +1,120 @@
+"""/mock and /mock-history, and the handlers behind the mock-round buttons and modals.
+
+Thin: read the press, call one MockService method, render. Refusals from the core become one
+ephemeral sentence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import send_ephemeral
+from bot.errors import DrillError
+from bot.mock import ROUNDS_BY_SLUG, MockService, RatingDue, Step
+from cogs import mock_views as views
+from cogs.quiz_views import modal_values
+
+if TYPE_CHECKING:
+    from bot.client import DrillBot
+
+log = logging.getLogger(__name__)
+RoundName = Literal["phone-screen", "coding", "system-design", "ml-deep-dive", "behavioural"]
+
+
+@contextlib.asynccontextmanager
+async def refusing(interaction: discord.Interaction) -> AsyncIterator[None]:
+    try:
+        yield
+    except DrillError as exc:
+        await send_ephemeral(interaction, str(exc))
+    except Exception:
+        log.exception("mock interaction failed")
+        await send_ephemeral(interaction, "Something went wrong; it has been logged.")
+
+
+class MockCog(commands.Cog):
+    def __init__(self, service: MockService) -> None:
+        self.service = service
+
+    @app_commands.command(name="mock", description="A private mock interview round, under time")
+    @app_commands.describe(round="Which interview round to practise")
+    async def mock(self, interaction: discord.Interaction, round: RoundName) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        step = await self.service.start(interaction.guild_id, interaction.user.id, round)
+        await interaction.followup.send(
+            embed=views.step_embed(step), view=views.step_view(step), ephemeral=True
+        )
+
+    @app_commands.command(name="mock-history", description="Your past mock rounds and ratings")
+    async def history(self, interaction: discord.Interaction) -> None:
+        rounds = await self.service.history(interaction.user.id)
+        await interaction.response.send_message(embed=views.history_embed(rounds), ephemeral=True)
+
+    # -- buttons ----------------------------------------------------------------------------
+    async def press_answer(
+        self, interaction: discord.Interaction, sid: int, pos: int, step: int
+    ) -> None:
+        async with refusing(interaction):
+            current = await self.service.current(sid, interaction.user.id)
+            if not isinstance(current, Step) or (current.position, current.step) != (pos, step):
+                raise DrillError("That step is answered already; carry on with the current one.")
+            await interaction.response.send_modal(views.AnswerModal(sid, pos, step))
+
+    async def press_rate(self, interaction: discord.Interaction, sid: int) -> None:
+        async with refusing(interaction):
+            current = await self.service.current(sid, interaction.user.id)
+            if not isinstance(current, RatingDue):
+                raise DrillError("This round is not waiting for ratings.")
+            await interaction.response.send_modal(views.rating_modal(sid, current.round))
+
+    async def press_abandon(self, interaction: discord.Interaction, sid: int) -> None:
+        async with refusing(interaction):
+            await self.service.abandon(sid, interaction.user.id)
+            await interaction.response.edit_message(
+                content="Round abandoned. Start another with `/mock` when you are ready.",
+                embeds=[],
+                view=None,
+            )
+
+    # -- modal submissions ------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if match := views.ANSWER_MODAL.fullmatch(custom_id):
+            await self._submit_answer(
+                interaction, int(match["sid"]), int(match["pos"]), int(match["step"])
+            )
+        elif match := views.RATE_MODAL.fullmatch(custom_id):
+            await self._submit_ratings(interaction, int(match["sid"]))
+
+    async def _submit_answer(
+        self, interaction: discord.Interaction, sid: int, pos: int, step: int
+    ) -> None:
+        async with refusing(interaction):
+            text = modal_values(interaction).get("answer", "")
+            nxt = await self.service.answer(sid, interaction.user.id, pos, step, text)
+            if isinstance(nxt, Step):
+                embed, view = views.step_embed(nxt), views.step_view(nxt)
+            else:
+                embed, view = views.rating_embed(nxt.round), views.rating_view(sid)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+    async def _submit_ratings(self, interaction: discord.Interaction, sid: int) -> None:
+        async with refusing(interaction):
+            summary = await self.service.rate(sid, interaction.user.id, modal_values(interaction))
+            await interaction.response.edit_message(embeds=views.summary_embeds(summary), view=None)
+
+
+async def setup(bot: DrillBot) -> None:
+    assert set(ROUNDS_BY_SLUG) == set(RoundName.__args__)  # type: ignore[attr-defined]
+    await bot.add_cog(MockCog(bot.app.mock))
+    bot.add_dynamic_items(*views.DYNAMIC_ITEMS)

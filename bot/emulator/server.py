@@ -74,6 +74,9 @@ class Emulator:
         # Called with each new thread before the REST call that made it answers: members
         # who post the instant a thread appears, before the bot hears back.
         self.thread_hooks: list[Callable[[Channel], Awaitable[None]]] = []
+        # Called with each call Discord has carried out, before its answer goes back: e.g. the
+        # bot's process dies right after Discord took its message.
+        self.call_hooks: list[Callable[[RecordedCall], None]] = []
         # Discord kills an interaction token that gets no first response within 3 s.
         self.interaction_deadline = 3.0
         # A guild's cap on active threads (Discord: 1000); lower it to test the fallback.
@@ -191,6 +194,9 @@ class Emulator:
         response: web.StreamResponse = await handler(request)
         for key, value in verdict.headers.items():
             response.headers[key] = value
+        if response.status < 300:
+            for hook in list(self.call_hooks):
+                hook(call)
         return response
 
     def _too_many(
@@ -280,6 +286,10 @@ class Emulator:
     def on_thread_created(self, hook: Callable[[Channel], Awaitable[None]]) -> None:
         """Run ``hook(thread)`` as soon as a thread exists, before its creator hears back."""
         self.thread_hooks.append(hook)
+
+    def after_call(self, hook: Callable[[RecordedCall], None]) -> None:
+        """Run ``hook(call)`` once Discord carried a call out, before the caller hears back."""
+        self.call_hooks.append(hook)
 
     def lose_events(self, event: str, count: int = 1) -> None:
         """The next ``count`` gateway events of this kind reach no client (a gateway gap

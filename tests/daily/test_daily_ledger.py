@@ -4,6 +4,7 @@ after the deadline."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from bot.emulator import Channel, Message
 from bot.scoring import ANSWER_POINTS, FIRST_BONUS
 from bot.storage import Answer, DailyPost, Store
 from tests.conftest import BotFactory, World, eventually
-from tests.daily.helpers import ANSWER, configure_world, stored
+from tests.daily.helpers import ANSWER, configure, configure_world, daily_posts, stored
 
 NINE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 REVEAL = NINE + timedelta(hours=23)
@@ -160,3 +161,37 @@ async def test_reveal_now_scores_answers_up_to_now_and_not_after(
     after = await stored(store, world.guild.id, TODAY)
     assert after.state == "revealed" and after.reveal_at == NINE + timedelta(hours=2)
     assert "1 member answered" in reveal_in(world, post.thread_id).content
+
+
+async def test_a_pin_held_in_one_guild_does_not_hold_other_guilds(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    emu = world.emu
+    await configure_world(store, world, pin_posts=True)
+    other = emu.create_guild("Second group")
+    other_channel = other.create_text_channel("daily-question")
+    await configure(store, other.id, other_channel.id, other.owner.id, pin_posts=True)
+    third = emu.create_guild("Third group")
+    third_channel = third.create_text_channel("daily-question")
+    await configure(store, third.id, third_channel.id, third.owner.id, time="18:00")
+    # Discord sits on the first guild's pin as it would on a 30 s rate limit.
+    pin = emu.hold(f"PUT /channels/{world.channel.id}/messages/pins/", seconds=30)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        ticking = bot.loop.create_task(bot.daily.tick())
+        try:
+            await emu.wait_until(lambda: pin.waiting == 1, what="(the pin was not called)")
+            # The second guild posts on time, and an organiser's post-now in a third guild
+            # is answered, while the first guild's pin is still held.
+            await emu.wait_until(
+                lambda: daily_posts(emu, other_channel.id), what="(second guild waited)"
+            )
+            posted, outcome = await asyncio.wait_for(bot.daily.post_now(third.id), 5)
+            assert outcome == "posted" and posted is not None
+            assert pin.waiting == 1 and not ticking.done()
+        finally:
+            pin.release()
+            await ticking
+    assert len(daily_posts(emu, world.channel.id)) == 1
+    assert len(daily_posts(emu, other_channel.id)) == 1
+    assert len(daily_posts(emu, third_channel.id)) == 1

@@ -8,6 +8,7 @@ becoming ``True``/``1.0``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import yaml
@@ -20,6 +21,7 @@ from bot.bank.models import (
     MAX_FOLLOW_UP,
     MAX_FOLLOW_UPS,
     MAX_KEY_POINT,
+    MAX_PACK_BYTES,
     MAX_PROMPT,
     MAX_TESTING,
     Pack,
@@ -37,14 +39,25 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _STR = "tag:yaml.org,2002:str"
+# Enough to show an author the pattern without flooding the reply.
+_MAX_ANCHOR_ISSUES = 20
+
+
+class PackTooSlow(Exception):
+    """Checking the pack ran past its deadline (``parse_pack(deadline=...)``)."""
 
 
 class _Reader:
     """Walks one file's node tree, collecting issues instead of stopping at the first."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, deadline: float | None = None) -> None:
         self.source = source
         self.issues: list[PackIssue] = []
+        self.deadline = deadline
+
+    def check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise PackTooSlow(self.source)
 
     def error(self, node: yaml.Node | None, message: str) -> None:
         line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
@@ -56,6 +69,10 @@ class _Reader:
             return None
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                # Never str() a collection key: its text is as big as everything under it.
+                self.error(key, f"{what}: keys must be plain text")
+                continue
             name = str(key.value)
             if name in out:
                 self.error(key, f"{what}: key '{name}' appears twice")
@@ -118,29 +135,80 @@ class _Reader:
         return node, [i for i in items if i is not None]
 
 
-def _compose(text: str, source: str) -> tuple[yaml.Node | None, list[PackIssue]]:
-    try:
-        return yaml.compose(text, Loader=_Loader), []
-    except yaml.MarkedYAMLError as exc:
+def _syntax_issue(exc: yaml.YAMLError, source: str) -> PackIssue:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        return None, [PackIssue(source, line, col, f"YAML syntax error: {problem}")]
+        return PackIssue(source, line, col, f"YAML syntax error: {problem}")
+    return PackIssue(source, 1, 1, f"YAML error: {exc}")
+
+
+def _anchor_issues(text: str, source: str) -> list[PackIssue]:
+    """Every anchor (``&a``) and alias (``*a``) in the text, from the event stream.
+
+    An alias is a pointer: composing shares one node among all its references, so any walk
+    of the node graph visits it once per reference (nine levels of nine aliases: 9^9 visits
+    from 500 bytes). Packs are plain text written out, so both are refused before composing.
+    """
+    issues: list[PackIssue] = []
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                what = f"alias '*{event.anchor[:40]}'"
+            elif getattr(event, "anchor", None):
+                what = f"anchor '&{event.anchor[:40]}'"
+            else:
+                continue
+            mark = event.start_mark
+            issues.append(
+                PackIssue(
+                    source,
+                    mark.line + 1,
+                    mark.column + 1,
+                    f"YAML {what}: anchors and aliases are not allowed in packs; "
+                    "write the text out in full",
+                )
+            )
+            if len(issues) >= _MAX_ANCHOR_ISSUES:
+                break
     except yaml.YAMLError as exc:
-        return None, [PackIssue(source, 1, 1, f"YAML error: {exc}")]
+        return [_syntax_issue(exc, source)]
+    return issues
 
 
-def parse_pack(text: str, source: str) -> tuple[Pack | None, list[PackIssue]]:
+def _compose(text: str, source: str) -> tuple[yaml.Node | None, list[PackIssue]]:
+    size = len(text.encode("utf-8"))
+    if size > MAX_PACK_BYTES:
+        message = f"pack is {size // 1024} KiB; the limit is {MAX_PACK_BYTES // 1024} KiB"
+        return None, [PackIssue(source, 1, 1, message)]
+    issues = _anchor_issues(text, source)
+    if issues:
+        return None, issues
+    try:
+        return yaml.compose(text, Loader=_Loader), []
+    except yaml.YAMLError as exc:
+        return None, [_syntax_issue(exc, source)]
+
+
+def parse_pack(
+    text: str, source: str, *, deadline: float | None = None
+) -> tuple[Pack | None, list[PackIssue]]:
     """Parse and validate one pack's text.
 
     Returns the valid part of the pack (None if the file is unreadable as a pack) and every
     issue; callers must treat any issue as failure. The partial pack lets cross-pack checks
     (unknown topics, duplicate ids) run too, so one pass reports everything.
+
+    Every pass is linear in the text: size is capped, anchors and aliases are refused before
+    a node graph exists. ``deadline`` (``time.monotonic()``) makes the walk raise
+    ``PackTooSlow`` once passed; it is for callers that run this off the event loop.
     """
     root, issues = _compose(text, source)
     if issues:
         return None, issues
-    reader = _Reader(source)
+    reader = _Reader(source, deadline)
+    reader.check_time()
     if root is None:
         reader.error(None, "pack is empty")
         return None, reader.issues
@@ -209,6 +277,7 @@ def _questions(
         reader.error(seq, "questions must be a list")
         return
     for node in seq.value:
+        reader.check_time()
         question = _question(reader, node, pack, version)
         if question is not None:
             yield question

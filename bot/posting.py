@@ -12,7 +12,7 @@ import dataclasses
 import logging
 from datetime import datetime, timedelta
 
-from bot import schedule
+from bot import metrics, schedule
 from bot.answers import AnswerLog
 from bot.bank import Question
 from bot.catalog import Catalog
@@ -162,6 +162,7 @@ class Poster:
         if settings.pin_posts:
             await self._pin(sent)
         log.info("guild %s: posted %s for %s", post.guild_id, question.id, post.local_date)
+        metrics.post_made()
         return sent
 
     async def _open_thread(self, post: DailyPost, topic_name: str) -> DailyPost:
@@ -212,6 +213,7 @@ class Poster:
             )
 
     async def _failed(self, post: DailyPost, exc: PublishError) -> None:
+        metrics.post_failed()
         await self.store.daily.record_failure(post.id, str(exc) or type(exc).__name__)
         attempts = post.attempts + 1
         wait = timedelta(minutes=min(2 ** (attempts - 1), MAX_BACKOFF.total_seconds() / 60))

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot import scoring
+from bot import metrics, scoring
 from bot.answers import AnswerLog
 from bot.catalog import Catalog
 from bot.clock import Clock
@@ -88,7 +88,14 @@ class Revealer:
                 await self.publisher.close_thread(claimed.thread_id)
             except PublishError as exc:
                 log.warning("closing thread %s failed: %s", claimed.thread_id, exc)
-        log.info("guild %s: revealed %s (%d answered)", post.guild_id, post.question_id, answered)
+        log.info(
+            "guild %s: revealed %s for %s (%d answered)",
+            post.guild_id,
+            post.question_id,
+            post.local_date,
+            answered,
+        )
+        metrics.reveal_made()
         return True
 
     async def _catch_up(self, post: DailyPost) -> bool:

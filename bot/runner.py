@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import signal
 import time
 from typing import Any
 
+from bot import metrics
 from bot.bank import Bank
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.health import HealthServer
 from bot.preflight import Exit, PreflightError, http_probe, wait_reachable
 
 log = logging.getLogger(__name__)
@@ -81,7 +84,22 @@ async def serve(
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig)
-    bot = await (bot_factory or build_bot)(settings, bank)
+    health = HealthServer(settings.health_host, settings.health_port, {})
+    try:
+        await health.start()
+    except OSError as exc:
+        raise PreflightError(
+            f"health server cannot listen on {settings.health_host}:{settings.health_port}: "
+            f"{exc.strerror or exc} (DRILLBOT_HEALTH; port 0 turns it off)",
+            Exit.CONFIG,
+        ) from None
+    try:
+        bot = await (bot_factory or build_bot)(settings, bank)
+    except BaseException:
+        await health.close()
+        raise
+    health.checks.update(readiness(bot))
+    health.before_scrape = lambda: observe_latency(bot)
     token = settings.token.reveal() if settings.token else ""
     running = asyncio.create_task(bot.start(token), name="drillbot")
     stopping = asyncio.create_task(stop.wait(), name="drillbot-stop")
@@ -96,6 +114,7 @@ async def serve(
             loop.remove_signal_handler(sig)
         if not bot.is_closed():
             await bot.close()
+        await health.close()
 
 
 async def build_bot(settings: Settings, bank: Bank) -> Any:
@@ -105,10 +124,41 @@ async def build_bot(settings: Settings, bank: Bank) -> Any:
 
     app = await build_app(settings, SystemClock(), bank=bank)
     try:
-        return DrillBot(app=app)
+        bot = DrillBot(app=app, http_trace=metrics.http_trace())
     except BaseException:
         await app.close()
         raise
+    timer = metrics.CommandTimer()
+    metrics.count_events(bot._connection.parsers, timer)
+
+    async def on_app_command_completion(interaction: Any, command: Any) -> None:
+        timer.completed(interaction.id, command.qualified_name)
+
+    bot.add_listener(on_app_command_completion)
+    return bot
+
+
+def readiness(bot: Any) -> dict[str, Any]:
+    """/readyz: connected to the gateway, the database takes a write, the scheduler runs."""
+
+    async def gateway() -> bool:
+        ws = getattr(bot, "ws", None)
+        return bool(bot.is_ready() and not bot.is_closed() and ws is not None and ws.open)
+
+    async def database() -> bool:
+        async with bot.app.store.db.transaction():
+            return True  # BEGIN IMMEDIATE took the write lock; COMMIT of nothing
+
+    async def scheduler() -> bool:
+        return bool(bot.app.jobs.scheduler.running)
+
+    return {"gateway": gateway, "database": database, "scheduler": scheduler}
+
+
+def observe_latency(bot: Any) -> None:
+    latency = float(bot.latency)
+    if math.isfinite(latency):
+        metrics.GATEWAY_LATENCY.set(latency)
 
 
 async def _stop(bot: Any, reason: str) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot import metrics
 from bot.storage.database import Database, from_iso, iso
 from bot.storage.models import Answer, DailyPost, NewAnswer
 
@@ -243,7 +244,9 @@ class AnswerRepo:
                     for a in answers
                 ],
             )
-            return conn.total_changes - before
+            new = conn.total_changes - before
+        metrics.answers_stored(new)  # after COMMIT: counted only once durable
+        return new
 
     async def record_quiz(
         self, *, session_id: int, guild_id: int | None, user_id: int, content: str, now: datetime

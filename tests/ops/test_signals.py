@@ -5,12 +5,15 @@ from __future__ import annotations
 import signal
 import sqlite3
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.ops.procs import Proc, start_bot, start_emulator
+from tests.ops.test_health import free_port
 
 
 @pytest.fixture
@@ -50,3 +53,44 @@ def test_signal_stops_the_bot_cleanly(
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
         conn.close()
+
+
+def fetch(port: int, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_health_readiness_and_metrics_of_a_running_bot(
+    tmp_path: Path, emulator: tuple[Proc, dict[str, str]]
+) -> None:
+    _, env = emulator
+    port = free_port()
+    bot = start_bot(
+        tmp_path,
+        {
+            **env,
+            "DRILLBOT_DB": str(tmp_path / "drill.sqlite3"),
+            "DRILLBOT_HEALTH": f"127.0.0.1:{port}",
+        },
+    )
+    try:
+        bot.wait_for(rf"health and metrics on http://127.0.0.1:{port}/")
+        assert fetch(port, "/healthz") == (200, "ok\n")
+        bot.wait_for(r"ready as drillbot")
+        assert fetch(port, "/readyz") == (200, "gateway: ok\ndatabase: ok\nscheduler: ok\n")
+        status, body = fetch(port, "/metrics")
+        assert status == 200
+        assert 'drillbot_gateway_events_total{event="READY"} 1.0' in body
+        assert 'drillbot_gateway_events_total{event="GUILD_CREATE"} 1.0' in body
+        assert "drillbot_gateway_latency_seconds " in body
+        bot.signal(signal.SIGTERM)
+        assert bot.wait(timeout=10) == 0
+        out = bot.drain()
+    finally:
+        bot.stop()
+    # Library chatter is gone at INFO: APScheduler's per-run lines, discord.py's voice warning.
+    assert "apscheduler" not in out and "voice will NOT be supported" not in out
+    assert env["DISCORD_TOKEN"] not in out

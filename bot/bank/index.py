@@ -215,18 +215,20 @@ class Bank:
 def _retire(bank: Bank, packs: list[tuple[Pack, str]]) -> list[PackIssue]:
     """Record retired ids; a retired id may not be active, and must lead to a question."""
     issues: list[PackIssue] = []
-    for pack, text in packs:
+    # One locator per pack: its scans are bounded, however many retired ids clash.
+    where = {id(pack): _Locator(pack, text) for pack, text in packs}
+    for pack, _ in packs:
         for old in pack.retired:
             if old.id in bank.questions:
                 message = f"retired '{old.id}': the id is still used by a question"
-                issues.append(_issue_at(pack, text, old.id, message, after="retired:"))
+                issues.append(where[id(pack)].scan(old.id, message, after="retired:"))
             else:
                 bank.retired[old.id] = old.replaced_by
-    for pack, text in packs:
+    for pack, _ in packs:
         for old in pack.retired:
             if old.id in bank.retired and bank.lookup(old.id) is None:
                 message = f"retired '{old.id}': replaced_by '{old.replaced_by}' is no question"
-                issues.append(_issue_at(pack, text, old.id, message, after="retired:"))
+                issues.append(where[id(pack)].scan(old.id, message, after="retired:"))
     return issues
 
 

@@ -72,6 +72,13 @@ async def test_a_phone_screen_round_with_a_restart_follow_ups_and_the_summary(
         summary = emu.message(first.channel_id, first.id)
         assert summary is not None and summary.components == []
         card = summary.embeds[0]
+        (chart,) = summary.attachments
+        assert chart["filename"] == "signals.png"
+        assert card["image"]["url"] == "attachment://signals.png"
+        _, png, _ = emu.world.blobs[int(chart["id"])]
+        assert png.startswith(b"\x89PNG\r\n\x1a\n") and 10_000 < len(png) < 1_000_000
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert (width, height) == (800, 450)
         assert card["title"] == "Mock phone screen: summary"
         times = card["fields"][0]["value"]
         assert times.count("\n") == 4 and "**over time**" in times.splitlines()[0]

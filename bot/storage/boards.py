@@ -43,6 +43,8 @@ _FORGET = (
     ("hidden_members", "guild_id = ? AND user_id = ?"),
     ("reports", "guild_id = ? AND user_id = ?"),
     ("forget_requests", "guild_id = ? AND user_id = ?"),
+    # Its items, answers and ratings go with it (ON DELETE CASCADE).
+    ("mock_sessions", "guild_id = ? AND user_id = ?"),
 )
 
 

@@ -161,3 +161,25 @@ async def test_hostile_answers_are_refused_and_nothing_moves(mock: MockService) 
     assert await mock.repo.answers(step.session_id) == []
     with pytest.raises(DrillError, match="no round"):
         await mock.start(1, 7, "x" * 5000)
+
+
+async def test_forget_me_deletes_the_members_mock_rounds_and_everything_in_them(
+    mock: MockService, store: Store, clock: FakeClock
+) -> None:
+    step: Step | RatingDue = await mock.start(1, 7, "behavioural")
+    while isinstance(step, Step):
+        step = await answer(mock, step)
+    await mock.rate(step.session_id, 7, dict.fromkeys(ROUNDS_BY_SLUG["behavioural"].signals, "2"))
+    other = await mock.start(1, 8, "coding")  # another member's round stays
+    request = await store.boards.request_forget(1, 7, clock.now())
+    deleted = await store.boards.forget(request, 7, clock.now())
+    assert deleted is not None and deleted["mock_sessions"] == 1
+    for table in ("mock_sessions", "mock_items", "mock_answers", "mock_ratings"):
+        rows = await store.db.fetchall(
+            f"SELECT COUNT(*) FROM {table} WHERE session_id = ?"
+            if table != "mock_sessions"
+            else f"SELECT COUNT(*) FROM {table} WHERE id = ?",
+            (step.session_id,),
+        )
+        assert rows[0][0] == 0, table
+    assert await store.mock.session(other.session_id) is not None

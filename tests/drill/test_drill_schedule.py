@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.bank import default_content_dir, load_bank
 from bot.storage import Store
 from tests.conftest import BotFactory, World
 from tests.drill.conftest import run, text_of
@@ -120,7 +121,8 @@ async def test_status_shows_five_posts_reveal_today_and_coverage(
     # Reveal "at the next post": the post after the first one.
     assert f"Next reveal\n{stamp(expected[1])}" in status
     assert "Today (2026-03-02)\nNo post today (not a posting day)." in status
-    assert "`cicd` 0 used · 18 left" in status and "All present." in status
+    n_cicd = len(load_bank([default_content_dir()]).by_topic("cicd"))
+    assert f"`cicd` 0 used · {n_cicd} left" in status and "All present." in status
 
 
 async def test_pause_and_resume_stop_and_restart_the_schedule(

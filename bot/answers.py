@@ -90,6 +90,11 @@ class AnswerLog:
             self._park(channel_id, msg)
         return False
 
+    @property
+    def parked(self) -> int:
+        """Messages held for threads not known yet (bounded, whatever members do)."""
+        return sum(len(m) for m in self._parked.values())
+
     def _park(self, thread_id: int, msg: HistoryMessage) -> None:
         parked = self._parked.get(thread_id)
         if parked is None:

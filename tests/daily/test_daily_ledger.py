@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.answers import PARKED_THREADS
 from bot.clock import FakeClock
 from bot.emulator import Channel, Message
 from bot.scoring import ANSWER_POINTS, FIRST_BONUS
@@ -195,3 +196,80 @@ async def test_a_pin_held_in_one_guild_does_not_hold_other_guilds(
     assert len(daily_posts(emu, world.channel.id)) == 1
     assert len(daily_posts(emu, other_channel.id)) == 1
     assert len(daily_posts(emu, third_channel.id)) == 1
+
+
+async def test_two_runs_revealing_at_once_send_one_reveal_and_award_once(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    # The per-guild lock is in-process; the claim in the database is what keeps this safe.
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.thread_id is not None
+        await world["ana"].send(post.thread_id, ANSWER)
+        await answers_of(store, post, 1)
+        daily = bot.daily
+        twin = type(daily)(daily.store, daily.catalog, daily.publisher, daily.clock, daily.writer)
+        clock.set(REVEAL)
+        await asyncio.gather(daily.tick(), twin.tick(), twin.reveal_now(world.guild.id))
+        await daily.tick()
+    reveal_in(world, post.thread_id)  # exactly one
+    assert (await stored(store, world.guild.id, TODAY)).state == "revealed"
+    top = await store.scores.top(world.guild.id)
+    assert [(s.user_id, s.points) for s in top] == [(world["ana"].id, ANSWER_POINTS + FIRST_BONUS)]
+
+
+async def test_a_reveal_claimed_by_another_run_is_left_to_it(store: Store) -> None:
+    post, _ = await store.daily.claim(
+        guild_id=1,
+        local_date=TODAY,
+        question_id="cicd-001",
+        topic="cicd",
+        channel_id=2,
+        nonce="n",
+        scheduled_for=NINE,
+        reveal_at=REVEAL,
+        now=NINE,
+    )
+    await store.daily.mark_posted(post.id, 3, 3, NINE)
+    first, second = await asyncio.gather(
+        store.daily.claim_reveal(post.id, "run-a", NINE + timedelta(hours=1)),
+        store.daily.claim_reveal(post.id, "run-b", NINE + timedelta(hours=1)),
+    )
+    assert (first is None) != (second is None)
+    winner = first or second
+    assert winner is not None and winner.reveal_at == NINE + timedelta(hours=1)
+    # The winner may retry its own claim; the loser may not take it while the winner runs.
+    assert await store.daily.claim_reveal(post.id, winner.reveal_claimed_by or "", REVEAL)
+    loser = "run-b" if winner.reveal_claimed_by == "run-a" else "run-a"
+    assert await store.daily.claim_reveal(post.id, loser, REVEAL) is None
+    # A new run (after a crash) takes it over, keeping the first claim's time.
+    assert await store.daily.take_over_reveals("run-c") == 1
+    taken = await store.daily.claim_reveal(post.id, "run-c", REVEAL)
+    assert taken is not None and taken.reveal_claimed_at == NINE + timedelta(hours=1)
+    assert [p.id for p in await store.daily.due_reveals(NINE)] == [post.id]
+    await store.daily.mark_revealed(post.id, REVEAL)
+    assert await store.daily.claim_reveal(post.id, "run-c", REVEAL) is None
+
+
+async def test_members_own_threads_under_the_daily_channel_are_not_answers_and_stay_bounded(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        for i in range(PARKED_THREADS + 10):
+            side = world.guild.create_thread(world.channel.id, f"side {i}", owner=world["eve"])
+            await world["eve"].send(side.id, "x" * 2000)
+        last = await world["ana"].send(post.thread_id or 0, ANSWER)
+
+        async def answer_stored() -> bool:
+            return await store.answers.by_message(last.id) is not None
+
+        await eventually(answer_stored)
+        assert bot.daily.answers.parked <= PARKED_THREADS
+    assert [a.message_id for a in await store.answers.for_post(post.id)] == [last.id]

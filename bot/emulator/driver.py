@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.emulator.access import permissions
+from bot.emulator.core import Core
 from bot.emulator.interactions import Interaction, build_command_data, interaction_payload
 from bot.emulator.perms import BOT_DEFAULT, EVERYONE_DEFAULT, FLAGS, bits
 from bot.emulator.rest_messages import (
@@ -18,9 +20,6 @@ from bot.emulator.rest_messages import (
 )
 from bot.emulator.snowflake import now_iso
 from bot.emulator.state import TEXT, Channel, Guild, Member, Message, Overwrite, Role, User
-
-if TYPE_CHECKING:
-    from bot.emulator.server import Emulator
 
 Json = dict[str, Any]
 PermSpec = int | str | Iterable[str]
@@ -47,11 +46,11 @@ class MemberHandle:
         return self.user.username
 
     @property
-    def emu(self) -> Emulator:
+    def emu(self) -> Core:
         return self.guild.emu
 
     def permissions(self, channel_id: int) -> int:
-        return self.emu.world.permissions(self.emu.world.channels[channel_id], self.id)
+        return permissions(self.emu.world, self.emu.world.channels[channel_id], self.id)
 
     def _need(self, channel: Channel, *names: str) -> None:
         perms = self.permissions(channel.id)
@@ -231,7 +230,7 @@ def find_component(components: list[Json], custom_id: str) -> Json | None:
 class GuildHandle:
     """A guild the bot is in, with helpers to shape it for a test."""
 
-    def __init__(self, emu: Emulator, guild: Guild) -> None:
+    def __init__(self, emu: Core, guild: Guild) -> None:
         self.emu = emu
         self.guild = guild
         self.members: dict[str, MemberHandle] = {}
@@ -248,7 +247,7 @@ class GuildHandle:
         guild.system_channel_id = general.id
 
     @classmethod
-    def create(cls, emu: Emulator, name: str) -> GuildHandle:
+    def create(cls, emu: Core, name: str) -> GuildHandle:
         guild = Guild(emu.ids.next(), name, 0)
         guild.roles[guild.id] = Role(guild.id, "@everyone", EVERYONE_DEFAULT)
         emu.world.guilds[guild.id] = guild

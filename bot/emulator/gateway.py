@@ -10,12 +10,11 @@ import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
-if TYPE_CHECKING:
-    from bot.emulator.server import Emulator
+from bot.emulator.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ class Session:
 
 
 class Gateway:
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: Core) -> None:
         self.emu = emu
         self.sessions: dict[str, Session] = {}
         self.identifies: list[Json] = []

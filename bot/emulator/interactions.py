@@ -5,12 +5,11 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.emulator.access import permissions
+from bot.emulator.core import Core
 from bot.emulator.state import Message, User
-
-if TYPE_CHECKING:
-    from bot.emulator.server import Emulator
 
 Json = dict[str, Any]
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
@@ -22,7 +21,7 @@ STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT =
 class Interaction:
     """One interaction; `response` is the bot's callback body once it answered."""
 
-    emu: Emulator
+    emu: Core
     id: int
     token: str
     type: int
@@ -41,7 +40,7 @@ class Interaction:
     @classmethod
     def new(
         cls,
-        emu: Emulator,
+        emu: Core,
         kind: int,
         user: User,
         guild_id: int,
@@ -88,12 +87,12 @@ class Interaction:
         return f"{label} {detail!r}"
 
 
-def interaction_payload(emu: Emulator, inter: Interaction) -> Json:
+def interaction_payload(emu: Core, inter: Interaction) -> Json:
     """INTERACTION_CREATE as discord.py 2.7 reads it (every key it reads unconditionally)."""
     world = emu.world
     channel = world.channels[inter.channel_id]
     guild = world.guilds[inter.guild_id]
-    perms = world.permissions(channel, inter.user.id)
+    perms = permissions(world, channel, inter.user.id)
     data: Json = {
         "id": str(inter.id),
         "application_id": str(emu.application_id),
@@ -106,7 +105,7 @@ def interaction_payload(emu: Emulator, inter: Interaction) -> Json:
         "member": guild.members[inter.user.id].to_dict(permissions=perms),
         "token": inter.token,
         "version": 1,
-        "app_permissions": str(world.permissions(channel, emu.bot_user_id)),
+        "app_permissions": str(permissions(world, channel, emu.bot_user_id)),
         "locale": "en-US",
         "guild_locale": "en-US",
         "entitlements": [],
@@ -122,7 +121,7 @@ def interaction_payload(emu: Emulator, inter: Interaction) -> Json:
     return data
 
 
-def find_command(emu: Emulator, guild_id: int, name: str) -> Json:
+def find_command(emu: Core, guild_id: int, name: str) -> Json:
     for scope in (guild_id, None):
         for cmd in emu.commands.get(scope, []):
             if cmd["name"] == name and cmd.get("type", 1) == 1:
@@ -134,7 +133,7 @@ def find_command(emu: Emulator, guild_id: int, name: str) -> Json:
 
 
 def build_command_data(
-    emu: Emulator, guild_id: int, command: str, values: Json, *, focused: str | None = None
+    emu: Core, guild_id: int, command: str, values: Json, *, focused: str | None = None
 ) -> Json:
     """Nest options as Discord does, typed from the command the bot registered."""
     parts = command.split()
@@ -168,7 +167,7 @@ def build_command_data(
 
 
 def _option(
-    emu: Emulator,
+    emu: Core,
     guild_id: int,
     schema: list[Json],
     key: str,
@@ -209,7 +208,7 @@ def _option(
     elif kind == CHANNEL:
         channel = world.channels[_ident(value)]
         opt["value"] = str(channel.id)
-        perms = world.permissions(channel, emu.bot_user_id)
+        perms = permissions(world, channel, emu.bot_user_id)
         resolved.setdefault("channels", {})[str(channel.id)] = {
             **channel.to_dict(),
             "permissions": str(perms),

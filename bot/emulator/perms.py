@@ -1,12 +1,8 @@
-"""Discord permission bits and the way Discord combines roles and channel overwrites."""
+"""Discord permission bits and their names (how they combine is in ``access``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.emulator.state import Channel, Guild
 
 FLAGS: dict[str, int] = {
     "CREATE_INSTANT_INVITE": 1 << 0,
@@ -82,48 +78,3 @@ def bits(value: int | str | Iterable[str]) -> int:
     if isinstance(value, str):
         return FLAGS[value.upper()]
     return sum(FLAGS[name.upper()] for name in value)
-
-
-def base_permissions(guild: Guild, user_id: int) -> int:
-    if user_id == guild.owner_id:
-        return ALL
-    member = guild.members.get(user_id)
-    if member is None:
-        return 0
-    value = guild.roles[guild.id].permissions
-    for role_id in member.roles:
-        role = guild.roles.get(role_id)
-        if role is not None:
-            value |= role.permissions
-    if value & FLAGS["ADMINISTRATOR"]:
-        return ALL
-    return value
-
-
-def channel_permissions(
-    guild: Guild, channel: Channel, user_id: int, parent: Channel | None
-) -> int:
-    """Role permissions, then @everyone, role and member overwrites (threads use the parent's)."""
-    value = base_permissions(guild, user_id)
-    if value == ALL:
-        return ALL
-    source = parent if channel.is_thread and parent is not None else channel
-    overwrites = source.overwrites
-    everyone = overwrites.get(guild.id)
-    if everyone is not None:
-        value = (value & ~everyone.deny) | everyone.allow
-    member = guild.members.get(user_id)
-    role_ids = member.roles if member is not None else []
-    allow = deny = 0
-    for role_id in role_ids:
-        ow = overwrites.get(role_id)
-        if ow is not None and ow.type == 0:
-            allow |= ow.allow
-            deny |= ow.deny
-    value = (value & ~deny) | allow
-    own = overwrites.get(user_id)
-    if own is not None and own.type == 1:
-        value = (value & ~own.deny) | own.allow
-    if not value & FLAGS["VIEW_CHANNEL"]:
-        return 0
-    return value

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from bot.emulator import rest_interactions, rest_messages
+from bot.emulator.core import Core
 from bot.emulator.perms import FLAGS
 from bot.emulator.rest_messages import (
     api_error,
@@ -21,25 +22,22 @@ from bot.emulator.rest_messages import (
 from bot.emulator.snowflake import now_iso
 from bot.emulator.state import PRIVATE_THREAD, PUBLIC_THREAD, Channel
 
-if TYPE_CHECKING:
-    from bot.emulator.server import Emulator
-
 Json = dict[str, Any]
 PREFIX = "/api/v10"
 
 
-async def me(request: web.Request, emu: Emulator) -> web.Response:
+async def me(request: web.Request, emu: Core) -> web.Response:
     return ok({**emu.bot_user.to_dict(), "verified": True, "mfa_enabled": False})
 
 
-async def get_user(request: web.Request, emu: Emulator) -> web.Response:
+async def get_user(request: web.Request, emu: Core) -> web.Response:
     user = emu.world.users.get(snowflake_param(request, "user_id"))
     if user is None:
         raise api_error(404, 10013, "Unknown User")
     return ok(user.to_dict())
 
 
-async def application(request: web.Request, emu: Emulator) -> web.Response:
+async def application(request: web.Request, emu: Core) -> web.Response:
     return ok(
         {
             "id": str(emu.application_id),
@@ -59,16 +57,16 @@ async def application(request: web.Request, emu: Emulator) -> web.Response:
     )
 
 
-async def gateway(request: web.Request, emu: Emulator) -> web.Response:
+async def gateway(request: web.Request, emu: Core) -> web.Response:
     return ok({"url": emu.gateway_url})
 
 
-async def gateway_bot(request: web.Request, emu: Emulator) -> web.Response:
+async def gateway_bot(request: web.Request, emu: Core) -> web.Response:
     limit = {"total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1}
     return ok({"url": emu.gateway_url, "shards": 1, "session_start_limit": limit})
 
 
-def _check_app(request: web.Request, emu: Emulator) -> int | None:
+def _check_app(request: web.Request, emu: Core) -> int | None:
     if snowflake_param(request, "application_id") != emu.application_id:
         raise api_error(403, 50001, "Missing Access")
     if "guild_id" not in request.match_info:
@@ -79,7 +77,7 @@ def _check_app(request: web.Request, emu: Emulator) -> int | None:
     return guild_id
 
 
-async def put_commands(request: web.Request, emu: Emulator) -> web.Response:
+async def put_commands(request: web.Request, emu: Core) -> web.Response:
     guild_id = _check_app(request, emu)
     previous = {(c["name"], c.get("type", 1)): c for c in emu.commands.get(guild_id, [])}
     stored: list[Json] = []
@@ -107,17 +105,17 @@ async def put_commands(request: web.Request, emu: Emulator) -> web.Response:
     return ok(stored)
 
 
-async def get_commands(request: web.Request, emu: Emulator) -> web.Response:
+async def get_commands(request: web.Request, emu: Core) -> web.Response:
     return ok(emu.commands.get(_check_app(request, emu), []))
 
 
-async def get_channel_route(request: web.Request, emu: Emulator) -> web.Response:
+async def get_channel_route(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, channel)
     return ok(dm_dict(emu, channel) if channel.type == 1 else channel.to_dict())
 
 
-async def patch_channel(request: web.Request, emu: Emulator) -> web.Response:
+async def patch_channel(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     payload: Json = body_of(request).json or {}
     perms = require(emu, channel)
@@ -144,7 +142,7 @@ async def patch_channel(request: web.Request, emu: Emulator) -> web.Response:
     return ok(channel.to_dict())
 
 
-def new_thread(emu: Emulator, parent: Channel, thread_id: int, payload: Json, kind: int) -> Channel:
+def new_thread(emu: Core, parent: Channel, thread_id: int, payload: Json, kind: int) -> Channel:
     if len(emu.world.active_threads(parent.guild_id)) >= emu.max_active_threads:
         raise api_error(400, 160006, "Maximum number of active threads reached")
     name = str(payload.get("name") or "thread")[:100]
@@ -162,14 +160,14 @@ def new_thread(emu: Emulator, parent: Channel, thread_id: int, payload: Json, ki
     return thread
 
 
-async def announce_thread(emu: Emulator, thread: Channel) -> web.Response:
+async def announce_thread(emu: Core, thread: Channel) -> web.Response:
     await emu.dispatch("THREAD_CREATE", {**thread.to_dict(), "newly_created": True})
     for hook in list(emu.thread_hooks):
         await hook(thread)
     return ok(thread.to_dict(), 201)
 
 
-async def thread_from_message(request: web.Request, emu: Emulator) -> web.Response:
+async def thread_from_message(request: web.Request, emu: Core) -> web.Response:
     parent = get_channel(emu, snowflake_param(request, "channel_id"))
     if parent.is_thread or parent.type == 1:
         raise api_error(400, 50024, "Cannot execute action on this channel type")
@@ -183,7 +181,7 @@ async def thread_from_message(request: web.Request, emu: Emulator) -> web.Respon
     return await announce_thread(emu, thread)
 
 
-async def thread_without_message(request: web.Request, emu: Emulator) -> web.Response:
+async def thread_without_message(request: web.Request, emu: Core) -> web.Response:
     parent = get_channel(emu, snowflake_param(request, "channel_id"))
     if parent.is_thread or parent.type == 1:
         raise api_error(400, 50024, "Cannot execute action on this channel type")
@@ -196,7 +194,7 @@ async def thread_without_message(request: web.Request, emu: Emulator) -> web.Res
     return await announce_thread(emu, thread)
 
 
-async def guild_channels(request: web.Request, emu: Emulator) -> web.Response:
+async def guild_channels(request: web.Request, emu: Core) -> web.Response:
     guild = emu.world.guilds.get(snowflake_param(request, "guild_id"))
     if guild is None:
         raise api_error(404, 10004, "Unknown Guild")
@@ -204,14 +202,14 @@ async def guild_channels(request: web.Request, emu: Emulator) -> web.Response:
     return ok([c.to_dict() for c in chans if not c.is_thread])
 
 
-async def get_guild(request: web.Request, emu: Emulator) -> web.Response:
+async def get_guild(request: web.Request, emu: Core) -> web.Response:
     guild = emu.world.guilds.get(snowflake_param(request, "guild_id"))
     if guild is None:
         raise api_error(404, 10004, "Unknown Guild")
     return ok({**guild.to_dict(), "approximate_member_count": len(guild.members)})
 
 
-async def get_member(request: web.Request, emu: Emulator) -> web.Response:
+async def get_member(request: web.Request, emu: Core) -> web.Response:
     guild = emu.world.guilds.get(snowflake_param(request, "guild_id"))
     member = guild.members.get(snowflake_param(request, "user_id")) if guild else None
     if member is None:
@@ -219,13 +217,13 @@ async def get_member(request: web.Request, emu: Emulator) -> web.Response:
     return ok(member.to_dict())
 
 
-async def active_threads(request: web.Request, emu: Emulator) -> web.Response:
+async def active_threads(request: web.Request, emu: Core) -> web.Response:
     guild_id = snowflake_param(request, "guild_id")
     threads = [t.to_dict() for t in emu.world.active_threads(guild_id)]
     return ok({"threads": threads, "members": []})
 
 
-async def archived_public(request: web.Request, emu: Emulator) -> web.Response:
+async def archived_public(request: web.Request, emu: Core) -> web.Response:
     parent = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, parent, "READ_MESSAGE_HISTORY")
     limit = int(request.query.get("limit", 50))
@@ -242,7 +240,7 @@ async def archived_public(request: web.Request, emu: Emulator) -> web.Response:
     return ok(body)
 
 
-async def open_dm(request: web.Request, emu: Emulator) -> web.Response:
+async def open_dm(request: web.Request, emu: Core) -> web.Response:
     payload: Json = body_of(request).json or {}
     user_id = int(payload.get("recipient_id", 0))
     user = emu.world.users.get(user_id)
@@ -256,7 +254,7 @@ async def open_dm(request: web.Request, emu: Emulator) -> web.Response:
     return ok(dm_dict(emu, channel))
 
 
-def dm_dict(emu: Emulator, channel: Channel) -> Json:
+def dm_dict(emu: Core, channel: Channel) -> Json:
     recipient = emu.world.users[channel.owner_id or 0]
     last = str(channel.last_message_id) if channel.last_message_id else None
     return {
@@ -294,7 +292,7 @@ def routes() -> list[tuple[str, str, Any]]:
     ]
 
 
-def register(app: web.Application, emu: Emulator) -> None:
+def register(app: web.Application, emu: Core) -> None:
     table = routes() + rest_messages.routes() + rest_interactions.routes()
     for method, path, handler in table:
         app.router.add_route(method, PREFIX + path, functools.partial(handler, emu=emu))

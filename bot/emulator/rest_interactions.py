@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from bot.emulator.core import Core
+from bot.emulator.interactions import Interaction
 from bot.emulator.rest_messages import (
     api_error,
     apply_edit,
@@ -21,14 +23,10 @@ from bot.emulator.rest_messages import (
 )
 from bot.emulator.state import EPHEMERAL, LOADING, Message
 
-if TYPE_CHECKING:
-    from bot.emulator.interactions import Interaction
-    from bot.emulator.server import Emulator
-
 Json = dict[str, Any]
 
 
-def lookup(emu: Emulator, token: str) -> Interaction:
+def lookup(emu: Core, token: str) -> Interaction:
     inter = emu.interactions.get(token)
     if inter is None:
         raise api_error(404, 10062, "Unknown interaction")
@@ -50,7 +48,7 @@ def metadata(inter: Interaction) -> Json:
 
 
 async def _respond_with_message(
-    emu: Emulator,
+    emu: Core,
     inter: Interaction,
     data: Json,
     files: list[tuple[str, bytes, str]],
@@ -75,7 +73,7 @@ async def _respond_with_message(
     return msg
 
 
-async def callback(request: web.Request, emu: Emulator) -> web.Response:
+async def callback(request: web.Request, emu: Core) -> web.Response:
     inter = lookup(emu, request.match_info["interaction_token"])
     if snowflake_param(request, "interaction_id") != inter.id:
         raise api_error(404, 10062, "Unknown interaction")
@@ -121,13 +119,13 @@ async def callback(request: web.Request, emu: Emulator) -> web.Response:
     return ok({"interaction": info, "resource": resource})
 
 
-def _check_app(request: web.Request, emu: Emulator) -> Interaction:
+def _check_app(request: web.Request, emu: Core) -> Interaction:
     if snowflake_param(request, "application_id") != emu.application_id:
         raise api_error(404, 10015, "Unknown Webhook")
     return lookup(emu, request.match_info["interaction_token"])
 
 
-def _target(emu: Emulator, inter: Interaction, message_ref: str) -> Message:
+def _target(emu: Core, inter: Interaction, message_ref: str) -> Message:
     if message_ref == "@original":
         if inter.original_id is None:
             raise api_error(404, 10008, "Unknown Message")
@@ -142,7 +140,7 @@ def _target(emu: Emulator, inter: Interaction, message_ref: str) -> Message:
     return msg
 
 
-async def followup(request: web.Request, emu: Emulator) -> web.Response:
+async def followup(request: web.Request, emu: Core) -> web.Response:
     inter = _check_app(request, emu)
     if inter.response is None:
         raise api_error(404, 10015, "Unknown Webhook")
@@ -169,7 +167,7 @@ async def followup(request: web.Request, emu: Emulator) -> web.Response:
     return no_content()
 
 
-async def webhook_message(request: web.Request, emu: Emulator) -> web.Response:
+async def webhook_message(request: web.Request, emu: Core) -> web.Response:
     inter = _check_app(request, emu)
     msg = _target(emu, inter, request.match_info["message_id"])
     if request.method == "GET":

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from bot.emulator.access import permissions
+from bot.emulator.core import Core
 from bot.emulator.limits import validate
 from bot.emulator.perms import FLAGS
 from bot.emulator.snowflake import now_iso
 from bot.emulator.state import EPHEMERAL, Channel, Message, User
 from bot.emulator.wire import BODY, ApiError, Body, json_response
-
-if TYPE_CHECKING:
-    from bot.emulator.server import Emulator
 
 Json = dict[str, Any]
 MENTION = re.compile(r"<@!?(\d+)>")
@@ -44,18 +43,18 @@ def snowflake_param(request: web.Request, name: str) -> int:
         raise api_error(404, 10003 if "channel" in name else 10008, "404: Not Found") from None
 
 
-def get_channel(emu: Emulator, channel_id: int) -> Channel:
+def get_channel(emu: Core, channel_id: int) -> Channel:
     channel = emu.world.channel(channel_id)
     if channel is None:
         raise api_error(404, 10003, "Unknown Channel")
     return channel
 
 
-def require(emu: Emulator, channel: Channel, *names: str) -> int:
+def require(emu: Core, channel: Channel, *names: str) -> int:
     """403 50001 without VIEW_CHANNEL, 50013 without any of `names` (DMs allow everything)."""
     if channel.type == 1:
         return -1
-    perms = emu.world.permissions(channel, emu.bot_user_id)
+    perms = permissions(emu.world, channel, emu.bot_user_id)
     if not perms & FLAGS["VIEW_CHANNEL"]:
         raise api_error(403, 50001, "Missing Access")
     for name in names:
@@ -64,7 +63,7 @@ def require(emu: Emulator, channel: Channel, *names: str) -> int:
     return perms
 
 
-def get_message(emu: Emulator, channel_id: int, message_id: int) -> Message:
+def get_message(emu: Core, channel_id: int, message_id: int) -> Message:
     msg = emu.world.messages.get(channel_id, {}).get(message_id)
     if msg is None or msg.deleted:
         raise api_error(404, 10008, "Unknown Message")
@@ -76,9 +75,7 @@ def refuse_if_archived(channel: Channel) -> None:
         raise api_error(400, 50083, "Thread is archived")
 
 
-def attachments_from(
-    emu: Emulator, payload: Json, files: list[tuple[str, bytes, str]]
-) -> list[Json]:
+def attachments_from(emu: Core, payload: Json, files: list[tuple[str, bytes, str]]) -> list[Json]:
     result: list[Json] = []
     described = {str(a.get("id")): a for a in payload.get("attachments") or []}
     for index, (name, data, ctype) in enumerate(files):
@@ -102,7 +99,7 @@ def attachments_from(
 
 
 def build_message(
-    emu: Emulator,
+    emu: Core,
     channel: Channel,
     author: User,
     payload: Json,
@@ -138,7 +135,7 @@ def build_message(
     return msg
 
 
-def event_payload(emu: Emulator, msg: Message) -> Json:
+def event_payload(emu: Core, msg: Message) -> Json:
     data = msg.to_dict(emu.bot_user_id)
     guild = emu.world.guilds.get(msg.guild_id or 0)
     if guild is not None and msg.author.id in guild.members:
@@ -148,7 +145,7 @@ def event_payload(emu: Emulator, msg: Message) -> Json:
     return data
 
 
-async def publish(emu: Emulator, msg: Message) -> None:
+async def publish(emu: Core, msg: Message) -> None:
     """Store a message and report it as Discord does (no events for ephemeral ones)."""
     emu.world.add_message(msg)
     if not msg.ephemeral:
@@ -159,7 +156,7 @@ async def publish(emu: Emulator, msg: Message) -> None:
         emu.changed()
 
 
-async def check_thread_for_post(emu: Emulator, channel: Channel, perms: int) -> None:
+async def check_thread_for_post(emu: Core, channel: Channel, perms: int) -> None:
     if not channel.is_thread:
         return
     if channel.locked and perms != -1 and not perms & FLAGS["MANAGE_THREADS"]:
@@ -171,7 +168,7 @@ async def check_thread_for_post(emu: Emulator, channel: Channel, perms: int) -> 
         await emu.dispatch("THREAD_UPDATE", channel.to_dict())
 
 
-async def create_message(request: web.Request, emu: Emulator) -> web.Response:
+async def create_message(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     body = body_of(request)
     payload: Json = body.json or {}
@@ -194,9 +191,7 @@ async def create_message(request: web.Request, emu: Emulator) -> web.Response:
     return ok(msg.to_dict(emu.bot_user_id))
 
 
-def apply_edit(
-    emu: Emulator, msg: Message, payload: Json, files: list[tuple[str, bytes, str]]
-) -> None:
+def apply_edit(emu: Core, msg: Message, payload: Json, files: list[tuple[str, bytes, str]]) -> None:
     validate(payload)
     if "content" in payload:
         msg.content = str(payload["content"] or "")
@@ -213,7 +208,7 @@ def apply_edit(
     msg.edited_timestamp = now_iso()
 
 
-async def edit_message(request: web.Request, emu: Emulator) -> web.Response:
+async def edit_message(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, channel)
     msg = get_message(emu, channel.id, snowflake_param(request, "message_id"))
@@ -226,7 +221,7 @@ async def edit_message(request: web.Request, emu: Emulator) -> web.Response:
     return ok(msg.to_dict(emu.bot_user_id))
 
 
-async def delete_message(request: web.Request, emu: Emulator) -> web.Response:
+async def delete_message(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     msg = get_message(emu, channel.id, snowflake_param(request, "message_id"))
     if msg.author.id != emu.bot_user_id:
@@ -237,7 +232,7 @@ async def delete_message(request: web.Request, emu: Emulator) -> web.Response:
     return no_content()
 
 
-async def remove_message(emu: Emulator, msg: Message) -> None:
+async def remove_message(emu: Core, msg: Message) -> None:
     msg.deleted = True
     data: Json = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
     if msg.guild_id:
@@ -245,14 +240,14 @@ async def remove_message(emu: Emulator, msg: Message) -> None:
     await emu.dispatch("MESSAGE_DELETE", data, guild=msg.guild_id is not None)
 
 
-async def get_one(request: web.Request, emu: Emulator) -> web.Response:
+async def get_one(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, channel, "READ_MESSAGE_HISTORY")
     msg = get_message(emu, channel.id, snowflake_param(request, "message_id"))
     return ok(msg.to_dict(emu.bot_user_id))
 
 
-async def list_messages(request: web.Request, emu: Emulator) -> web.Response:
+async def list_messages(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, channel, "READ_MESSAGE_HISTORY")
     limit = max(1, min(int(request.query.get("limit", 50)), 100))
@@ -273,7 +268,7 @@ async def list_messages(request: web.Request, emu: Emulator) -> web.Response:
     return ok([m.to_dict(emu.bot_user_id) for m in reversed(chosen)])
 
 
-def reaction_event(emu: Emulator, msg: Message, user_id: int, emoji: str) -> Json:
+def reaction_event(emu: Core, msg: Message, user_id: int, emoji: str) -> Json:
     name, _, emoji_id = emoji.partition(":")
     data: Json = {
         "user_id": str(user_id),
@@ -292,7 +287,7 @@ def reaction_event(emu: Emulator, msg: Message, user_id: int, emoji: str) -> Jso
     return data
 
 
-async def add_reaction(emu: Emulator, msg: Message, user_id: int, emoji: str) -> None:
+async def add_reaction(emu: Core, msg: Message, user_id: int, emoji: str) -> None:
     users = msg.reactions.setdefault(emoji, set())
     if user_id in users:
         return
@@ -300,7 +295,7 @@ async def add_reaction(emu: Emulator, msg: Message, user_id: int, emoji: str) ->
     await emu.dispatch("MESSAGE_REACTION_ADD", reaction_event(emu, msg, user_id, emoji))
 
 
-async def put_reaction(request: web.Request, emu: Emulator) -> web.Response:
+async def put_reaction(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, channel, "READ_MESSAGE_HISTORY", "ADD_REACTIONS")
     msg = get_message(emu, channel.id, snowflake_param(request, "message_id"))
@@ -309,7 +304,7 @@ async def put_reaction(request: web.Request, emu: Emulator) -> web.Response:
     return no_content()
 
 
-async def delete_reaction(request: web.Request, emu: Emulator) -> web.Response:
+async def delete_reaction(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     who = request.match_info.get("user_id", "@me")
     require(emu, channel, *([] if who == "@me" else ["MANAGE_MESSAGES"]))
@@ -324,7 +319,7 @@ async def delete_reaction(request: web.Request, emu: Emulator) -> web.Response:
     return no_content()
 
 
-async def get_reactions(request: web.Request, emu: Emulator) -> web.Response:
+async def get_reactions(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, channel, "READ_MESSAGE_HISTORY")
     msg = get_message(emu, channel.id, snowflake_param(request, "message_id"))
@@ -332,7 +327,7 @@ async def get_reactions(request: web.Request, emu: Emulator) -> web.Response:
     return ok([emu.world.users[u].to_dict() for u in users])
 
 
-async def pin(request: web.Request, emu: Emulator) -> web.Response:
+async def pin(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, channel, "MANAGE_MESSAGES")
     msg = get_message(emu, channel.id, snowflake_param(request, "message_id"))
@@ -353,7 +348,7 @@ async def pin(request: web.Request, emu: Emulator) -> web.Response:
     return no_content()
 
 
-async def list_pins(request: web.Request, emu: Emulator) -> web.Response:
+async def list_pins(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
     require(emu, channel, "READ_MESSAGE_HISTORY")
     store = emu.world.messages.get(channel.id, {})

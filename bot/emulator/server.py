@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -18,18 +16,18 @@ from typing import Any
 from aiohttp import web
 
 from bot.emulator import rest
+from bot.emulator.access import permissions
+from bot.emulator.core import API_PREFIX, Core
 from bot.emulator.driver import GuildHandle, MemberHandle
 from bot.emulator.gateway import Gateway
 from bot.emulator.perms import bits
 from bot.emulator.ratelimit import Bucket, Fault, Faults, Hold, RateLimiter
-from bot.emulator.snowflake import SnowflakeFactory
-from bot.emulator.state import Channel, Message, User, World
+from bot.emulator.state import Message
 from bot.emulator.wire import BODY, ApiError, Body, json_response, read_body
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-API_PREFIX = "/api/v10"
 __all__ = ["ApiError", "Emulator", "RecordedCall"]
 
 
@@ -45,48 +43,26 @@ class RecordedCall:
     query: dict[str, str] = field(default_factory=dict)
 
 
-class Emulator:
-    """A fake Discord that the real discord.py client can log in to."""
+class Emulator(Core):
+    """A fake Discord that the real discord.py client can log in to: the shared state and
+    event bus of ``Core``, served over HTTP and a websocket, with faults tests can inject."""
 
     def __init__(
         self, *, bot_name: str = "drillbot", now: Callable[[], datetime] | None = None
     ) -> None:
-        # ``now``: Discord's time (message timestamps, snowflakes); default the wall clock.
-        self.ids = SnowflakeFactory(now)
-        self.token = "emu." + secrets.token_urlsafe(24)
-        self.application_id = self.ids.next()
-        bot_user = User(self.application_id, bot_name, bot=True)
-        self.bot_user_id = bot_user.id
-        self.bot_user = bot_user
-        self.world = World(bot_user, self.application_id, self.ids)
-        self.owner = self.world.new_user("app-owner")
+        super().__init__(bot_name=bot_name, now=now)
         self.gateway = Gateway(self)
+        self.sink = self.gateway
         self.limiter = RateLimiter()
         self.faults = Faults()
         self.calls: list[RecordedCall] = []
         self.unknown_calls: list[RecordedCall] = []
         self.errors: list[Exception] = []
         self.guild_handles: list[GuildHandle] = []
-        self.commands: dict[int | None, list[Json]] = {}
-        self.interactions: dict[str, Any] = {}
-        self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
-        self.nonce_window = 300.0  # seconds Discord remembers a message nonce
-        # Called with each new thread before the REST call that made it answers: members
-        # who post the instant a thread appears, before the bot hears back.
-        self.thread_hooks: list[Callable[[Channel], Awaitable[None]]] = []
         # Called with each call Discord has carried out, before its answer goes back: e.g. the
         # bot's process dies right after Discord took its message.
         self.call_hooks: list[Callable[[RecordedCall], None]] = []
-        # Discord kills an interaction token that gets no first response within 3 s.
-        self.interaction_deadline = 3.0
-        # A guild's cap on active threads (Discord: 1000); lower it to test the fallback.
-        self.max_active_threads = 1000
-        # What READY advertises for resumes. Discord hands out its own host here, which a bot
-        # behind a gateway proxy must ignore; tests set this to check that it does.
-        self.resume_gateway_url: str | None = None
-        self.port = 0
         self._runner: web.AppRunner | None = None
-        self._changed = asyncio.Event()
 
     # lifecycle -----------------------------------------------------------------------------
     async def start(self) -> Emulator:
@@ -118,18 +94,6 @@ class Emulator:
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def api_base(self) -> str:
-        return self.base_url + API_PREFIX
-
-    @property
-    def gateway_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/gateway"
 
     @property
     def connected(self) -> bool:
@@ -229,20 +193,6 @@ class Emulator:
         _, data, ctype = blob
         return web.Response(body=data, headers={"Content-Type": ctype})
 
-    # events --------------------------------------------------------------------------------
-    def changed(self) -> None:
-        """Wake every bounded wait; they re-check their predicate."""
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    def emit(self, event: str, data: Json, *, guild: bool = True) -> None:
-        """Queue a gateway event for every live session (ordered per connection)."""
-        self.gateway.dispatch(event, data, guild=guild)
-        self.changed()
-
-    async def dispatch(self, event: str, data: Json, *, guild: bool = True) -> None:
-        self.emit(event, data, guild=guild)
-
     # faults and limits ---------------------------------------------------------------------
     def rate_limits(
         self,
@@ -283,10 +233,6 @@ class Emulator:
         self.faults.holds.append(hold)
         return hold
 
-    def on_thread_created(self, hook: Callable[[Channel], Awaitable[None]]) -> None:
-        """Run ``hook(thread)`` as soon as a thread exists, before its creator hears back."""
-        self.thread_hooks.append(hook)
-
     def after_call(self, hook: Callable[[RecordedCall], None]) -> None:
         """Run ``hook(call)`` once Discord carried a call out, before the caller hears back."""
         self.call_hooks.append(hook)
@@ -296,35 +242,11 @@ class Emulator:
         that no RESUME replays): only the channel's history still has them."""
         self.gateway.losing[event] = self.gateway.losing.get(event, 0) + count
 
-    def forget_nonces(self) -> None:
-        """An outage longer than Discord's nonce memory: a reused nonce makes a new message."""
-        self.nonces.clear()
-
     async def drop_gateway(self, resume_ok: bool = True) -> None:
         await self.gateway.drop(resume_ok=resume_ok)
         self.changed()
 
     # waiting and reading -------------------------------------------------------------------
-    async def wait_until(
-        self,
-        predicate: Callable[[], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109 (driver contract)
-        what: str = "",
-    ) -> Any:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"emulator: condition not met within {timeout}s {what}".rstrip())
-            event = self._changed
-            # Poll too, so predicates on state the emulator does not announce still work.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=min(remaining, 0.01))
-
     async def wait_for_call(
         self,
         predicate: Callable[[RecordedCall], bool],
@@ -377,19 +299,8 @@ class Emulator:
             self.gateway.wait_predicate(), timeout, "(no client IDENTIFYed and got READY)"
         )
 
-    def messages(self, channel_id: int) -> list[Message]:
-        return [m for m in self.world.messages.get(channel_id, {}).values() if not m.deleted]
-
-    def message(self, channel_id: int, message_id: int) -> Message | None:
-        msg = self.world.messages.get(channel_id, {}).get(message_id)
-        return msg if msg is not None else self.world.ephemeral.get(message_id)
-
-    def channel(self, channel_id: int) -> Channel | None:
-        return self.world.channel(channel_id)
-
     def bot_permissions(self, channel_id: int) -> int:
-        channel = self.world.channels[channel_id]
-        return self.world.permissions(channel, self.bot_user_id)
+        return permissions(self.world, self.world.channels[channel_id], self.bot_user_id)
 
     def create_guild(self, name: str) -> GuildHandle:
         handle = GuildHandle.create(self, name)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.emulator.perms import channel_permissions
 from bot.emulator.snowflake import SnowflakeFactory, now_iso, snowflake_time
 
 Json = dict[str, Any]
@@ -308,12 +307,6 @@ class World:
 
     def parent(self, channel: Channel) -> Channel | None:
         return self.channels.get(channel.parent_id) if channel.parent_id else None
-
-    def permissions(self, channel: Channel, user_id: int) -> int:
-        guild = self.guilds.get(channel.guild_id)
-        if guild is None:
-            return 0
-        return channel_permissions(guild, channel, user_id, self.parent(channel))
 
     def find_message(self, message_id: int) -> Message | None:
         for store in self.messages.values():

@@ -1,15 +1,14 @@
 """On-demand practice: /quiz, /review, answers, notes, self-grades and reports. No discord here.
 
 Every step takes the acting member's id and the session id the button carried; the session
-row in the database is the whole state, so buttons keep working after a restart.
+row in the database is the whole state, so buttons keep working after a restart. Every step
+that changes a session is one guarded statement in bot/storage/practice.py: when two presses
+cross, the row count picks one, and the other is told it was already done (AlreadyDone).
 """
 
 from __future__ import annotations
 
-import logging
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import srs
@@ -17,77 +16,38 @@ from bot.bank import Bank, Question, Topic, UnknownTopic
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import DrillError
+from bot.practice import (
+    MAX_ANSWER,
+    MAX_REPORT_DETAIL,
+    REPORT_REASONS,
+    SESSION_TTL,
+    AlreadyDone,
+    Cooldown,
+    Graded,
+    Revealed,
+    Shown,
+    already_done,
+    discord_time,
+    parse_reason,
+)
+from bot.reports import Reports
 from bot.selection import NoQuestions, choose_practice, eligible
 from bot.storage import QuizSession, SrsCard, Store
 
-log = logging.getLogger(__name__)
-
-MAX_ANSWER = 4000  # Discord's limit for a modal text input
-MAX_REPORT_DETAIL = 1000
-SESSION_TTL = timedelta(hours=24)
-REPORT_REASONS = ("wrong", "unclear", "outdated")
-
-
-def discord_time(when: datetime, style: str = "R") -> str:
-    """Discord's timestamp markup (plain text): each reader sees it in their own timezone."""
-    return f"<t:{int(when.timestamp())}:{style}>"
-
-
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """A question on screen, tied to its session."""
-
-    session: QuizSession
-    question: Question
-    topic: Topic
-
-
-@dataclass(frozen=True, slots=True)
-class Revealed:
-    """The notes after an answer (``answer`` set) or instead of one (``answer`` None)."""
-
-    session: QuizSession
-    question: Question
-    topic: Topic
-    answer: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Graded:
-    session: QuizSession
-    question: Question
-    grade: int
-    due: datetime
-
-    @property
-    def grade_name(self) -> str:
-        return srs.grade_name(self.grade)
-
-
-class Cooldown:
-    """A sliding window per member (``rate`` new questions per ``per``), on the injected clock.
-
-    Kept in memory on purpose: a restart forgiving a burst is harmless, and the daily
-    self-grades (which also create sessions) must not count against practice.
-    """
-
-    def __init__(self, rate: int = 4, per: timedelta = timedelta(seconds=60)) -> None:
-        self.rate, self.per = rate, per
-        self._hits: dict[int, deque[datetime]] = {}
-
-    def retry_after(self, user_id: int, now: datetime) -> float:
-        """Seconds to wait, 0 when allowed. Does not record a use."""
-        hits = self._hits.get(user_id)
-        if not hits:
-            return 0.0
-        while hits and now - hits[0] >= self.per:
-            hits.popleft()
-        if len(hits) < self.rate:
-            return 0.0
-        return (hits[0] + self.per - now).total_seconds()
-
-    def hit(self, user_id: int, now: datetime) -> None:
-        self._hits.setdefault(user_id, deque()).append(now)
+__all__ = [
+    "MAX_ANSWER",
+    "MAX_REPORT_DETAIL",
+    "REPORT_REASONS",
+    "SESSION_TTL",
+    "AlreadyDone",
+    "Cooldown",
+    "Graded",
+    "QuizService",
+    "Revealed",
+    "Shown",
+    "discord_time",
+    "parse_reason",
+]
 
 
 class QuizService:
@@ -103,6 +63,7 @@ class QuizService:
         self.store, self.catalog, self.clock = store, catalog, clock
         self.cooldown = cooldown or Cooldown()
         self.session_ttl = session_ttl
+        self.reports = Reports(store, catalog, clock)
 
     # -- topics -----------------------------------------------------------------------------
     async def complete_topics(self, guild_id: int | None, text: str) -> list[Topic]:
@@ -128,30 +89,50 @@ class QuizService:
         self, guild_id: int | None, user_id: int, topic_text: str, difficulty: str | None = None
     ) -> Shown:
         """/quiz: unseen questions of the topic first, then due ones, then the least seen."""
-        now = self._check_cooldown(user_id)
-        bank = await self.catalog.for_guild(guild_id)
+        now = self._take_cooldown(user_id)
         try:
-            topic = bank.resolve_topic(topic_text)
+            bank = await self.catalog.for_guild(guild_id)
+            topic = await self._topic(guild_id, bank, topic_text)
+            question = await self._pick(guild_id, user_id, bank, topic, difficulty, exclude=())
+            return await self._open(guild_id, user_id, question, topic, "quiz", now)
+        except DrillError:
+            self.cooldown.give_back(user_id, now)
+            raise
+
+    async def _topic(self, guild_id: int | None, bank: Bank, text: str) -> Topic:
+        try:
+            topic = bank.resolve_topic(text)
         except UnknownTopic as exc:
             hint = "" if exc.suggestions else " Start typing and pick a topic from the list."
             raise DrillError(f"{exc}{hint}") from exc
         if topic.slug in await self._disabled_topics(guild_id):
             raise DrillError(f"{topic.name} is switched off in this server.")
-        question = await self._pick(guild_id, user_id, bank, topic, difficulty, exclude=())
-        return await self._open(guild_id, user_id, question, topic, "quiz", now)
+        return topic
 
     async def review(self, guild_id: int | None, user_id: int) -> Shown:
         """/review: the member's due questions, oldest due first."""
-        now = self._check_cooldown(user_id)
-        return await self._next_review(guild_id, user_id, now, after=None)
+        now = self._take_cooldown(user_id)
+        try:
+            return await self._next_review(guild_id, user_id, now, after=None)
+        except DrillError:
+            self.cooldown.give_back(user_id, now)
+            raise
 
     async def skip(self, session_id: int, user_id: int) -> Shown:
         """Skip: mark this one skipped and show another of the same topic (or the next due)."""
         session = await self._own(session_id, user_id)
         if session.state != "open":
-            raise DrillError("You already answered or revealed this one; grade it instead.")
-        now = self._check_cooldown(user_id)
-        await self.store.practice.mark(session.id, "skipped", now)
+            raise already_done(session)
+        now = self._take_cooldown(user_id)
+        try:
+            if not await self.store.practice.mark(session.id, "skipped", now):
+                raise already_done(await self._reload(session.id))
+            return await self._after_skip(session, user_id, now)
+        except DrillError:
+            self.cooldown.give_back(user_id, now)
+            raise
+
+    async def _after_skip(self, session: QuizSession, user_id: int, now: datetime) -> Shown:
         if session.mode == "review":
             # Move on along the due order: skipped cards stay due, so excluding only this one
             # would bounce between two of them.
@@ -236,19 +217,11 @@ class QuizService:
             mode=mode,
             now=now,
         )
-        self.cooldown.hit(user_id, now)
         return Shown(session, question, topic)
 
-    def _check_cooldown(self, user_id: int) -> datetime:
+    def _take_cooldown(self, user_id: int) -> datetime:
         now = self.clock.now()
-        wait = self.cooldown.retry_after(user_id, now)
-        if wait > 0:
-            seconds = max(1, round(wait))
-            raise DrillError(
-                f"Slow down: that's {self.cooldown.rate} questions in "
-                f"{int(self.cooldown.per.total_seconds())}s. Try again in {seconds}s "
-                f"({discord_time(now + timedelta(seconds=seconds))})."
-            )
+        self.cooldown.take(user_id, now)
         return now
 
     # -- answering, notes, grading ----------------------------------------------------------
@@ -262,116 +235,100 @@ class QuizService:
         if len(body) > MAX_ANSWER:
             raise DrillError(f"Answers can be up to {MAX_ANSWER} characters.")
         if session.state != "open":
-            raise DrillError("You already answered or revealed this question.")
+            raise already_done(session)
         now = self.clock.now()
-        session = await self.store.practice.record_answer(
+        stored = await self.store.practice.record_answer(
             session.id, guild_id=session.guild_id, user_id=user_id, text=body, now=now
         )
-        await self.store.practice.mark(session.id, "revealed", now)
+        if stored is None:  # a second submit (or Show notes) got there first
+            raise already_done(await self._reload(session.id))
+        await self.store.practice.mark(session.id, "revealed", now, expect=("answered",))
         question, topic = await self._question(session)
         return Revealed(await self._reload(session.id), question, topic, body)
 
     async def show_notes(self, session_id: int, user_id: int) -> Revealed:
-        """Reveal without answering; stored as notes-only so it is not mistaken for an answer."""
+        """Reveal without answering; stored as notes-only so it is not mistaken for an answer.
+        Showing notes that are already shown changes nothing and shows them again."""
         session = await self._own(session_id, user_id)
-        if session.state not in ("open", "revealed"):
-            raise DrillError("This question is finished; run /quiz for another.")
         if session.state == "open":
+            now = self.clock.now()
             await self.store.practice.mark(
-                session.id, "revealed", self.clock.now(), notes_only=True
+                session.id, "revealed", now, notes_only=True, expect=("open",)
             )
+            session = await self._reload(session.id)
+        if session.state not in ("answered", "revealed"):
+            raise DrillError("This question is finished; run /quiz for another.")
         question, topic = await self._question(session)
-        return Revealed(await self._reload(session.id), question, topic, None)
+        return Revealed(session, question, topic, None)
 
     async def grade(self, session_id: int, user_id: int, grade: int) -> Graded:
         session = await self._own(session_id, user_id)
-        if session.state == "graded":
-            raise DrillError(f"You already graded this one ({srs.grade_name(session.grade or 3)}).")
         if session.state not in ("answered", "revealed"):
-            raise DrillError("Answer the question or show the notes before grading yourself.")
+            raise already_done(session)
         return await self._grade(session, grade)
 
     async def _grade(self, session: QuizSession, grade: int) -> Graded:
         now = self.clock.now()
-        previous = await self.store.practice.card(session.user_id, session.question_id)
-        result = srs.review(
-            previous.card_json if previous else None,
-            grade,
-            now,
-            user_id=session.user_id,
-            question_id=session.question_id,
-            duration_ms=session.time_taken_ms,
-        )
-        card = _card(session, result)
-        await self.store.practice.grade(session.id, grade, card, now)
+
+        def review(previous: SrsCard | None) -> SrsCard:
+            result = srs.review(
+                previous.card_json if previous else None,
+                grade,
+                now,
+                user_id=session.user_id,
+                question_id=session.question_id,
+                duration_ms=session.time_taken_ms,
+            )
+            # last_grade and reviews are kept by the repository's upsert.
+            return SrsCard(
+                session.user_id, session.question_id, result.card_json, result.due, None, 0
+            )
+
+        card = await self.store.practice.grade(session.id, grade, review, now)
+        if card is None:  # the other press graded it first
+            raise await self._graded_already(await self._reload(session.id))
         question, _ = await self._question(session)
-        return Graded(await self._reload(session.id), question, grade, result.due)
+        return Graded(await self._reload(session.id), question, grade, card.due)
+
+    async def _graded_already(self, session: QuizSession) -> AlreadyDone:
+        refusal = already_done(session)
+        if session.state != "graded":
+            return refusal
+        card = await self.store.practice.card(session.user_id, session.question_id)
+        when = f" It is due {discord_time(card.due)}." if card else ""
+        return AlreadyDone(f"{refusal}{when}")
 
     async def grade_daily(self, post_id: int, user_id: int, grade: int) -> Graded:
         """A grade button under the daily reveal: puts the question into this member's queue."""
         post = await self.store.daily.by_id(post_id)
         if post is None:
             raise DrillError("That daily question is gone.")
-        existing = await self.store.practice.daily_session(user_id, post_id)
-        if existing is not None and existing.state == "graded":
-            card = await self.store.practice.card(user_id, existing.question_id)
-            when = f" It is due {discord_time(card.due)}." if card else ""
-            name = srs.grade_name(existing.grade or 3)
-            raise DrillError(f"You already graded this one ({name}).{when}")
-        session = existing
+        session = await self.store.practice.daily_session(user_id, post_id)
         if session is None:
             bank = await self.catalog.for_guild(post.guild_id)
             question = bank.questions.get(post.question_id)
             if question is None:
                 raise DrillError("That question is no longer in the bank.")
-            session = await self.store.practice.open_session(
+            # Two presses at once both get here; the UNIQUE key gives both the same session.
+            session = await self.store.practice.open_daily_session(
                 guild_id=post.guild_id,
                 user_id=user_id,
                 question_id=question.id,
                 question_version=question.version,
-                mode="daily",
-                now=self.clock.now(),
                 daily_post_id=post.id,
+                now=self.clock.now(),
             )
+        if session.state == "graded":
+            raise await self._graded_already(session)
         return await self._grade(session, grade)
 
     # -- reports ----------------------------------------------------------------------------
     async def report(self, session_id: int, user_id: int, reason: str, detail: str) -> str:
         session = await self._own(session_id, user_id)
-        return await self._report(
-            session.guild_id, user_id, session.question_id, session.question_version, reason, detail
-        )
+        return await self.reports.for_session(session, reason, detail)
 
     async def report_daily(self, post_id: int, user_id: int, reason: str, detail: str) -> str:
-        post = await self.store.daily.by_id(post_id)
-        if post is None:
-            raise DrillError("That daily question is gone.")
-        bank = await self.catalog.for_guild(post.guild_id)
-        question = bank.questions.get(post.question_id)
-        version = question.version if question else "?"
-        return await self._report(post.guild_id, user_id, post.question_id, version, reason, detail)
-
-    async def _report(
-        self,
-        guild_id: int | None,
-        user_id: int,
-        question_id: str,
-        version: str,
-        reason: str,
-        detail: str,
-    ) -> str:
-        kind = parse_reason(reason)
-        await self.store.practice.report(
-            guild_id=guild_id,
-            user_id=user_id,
-            question_id=question_id,
-            question_version=version,
-            reason=kind,
-            detail=detail.strip()[:MAX_REPORT_DETAIL],
-            now=self.clock.now(),
-        )
-        log.info("question %s v%s reported as %s", question_id, version, kind)
-        return kind
+        return await self.reports.for_daily(post_id, user_id, reason, detail)
 
     # -- sessions ---------------------------------------------------------------------------
     async def _own(self, session_id: int, user_id: int) -> QuizSession:
@@ -405,17 +362,3 @@ class QuizService:
         session = await self.store.practice.session(session_id)
         assert session is not None
         return session
-
-
-def parse_reason(text: str) -> str:
-    """Free text to wrong/unclear/outdated (a prefix such as 'out' is enough), else 'other'."""
-    word = text.strip().casefold()
-    for reason in REPORT_REASONS:
-        if word and (reason.startswith(word) or word.startswith(reason)):
-            return reason
-    return "other"
-
-
-def _card(session: QuizSession, result: srs.Review) -> SrsCard:
-    # last_grade and reviews are kept by the repository's upsert; only the card and due matter.
-    return SrsCard(session.user_id, session.question_id, result.card_json, result.due, None, 0)

@@ -523,7 +523,21 @@ async def test_session_answer_reveal_and_grade(store: Store) -> None:
         graded_at,
     )
     assert await store.practice.card(ANA, "ml-001") == SrsCard(ANA, "ml-001", "{}", due, 3, 1)
-    await store.practice.grade(session.id, 4, SrsCard(ANA, "ml-001", '{"s":2}', due, None, 0), due)
+    # Graded once: a second grade of the same session changes nothing.
+    second = SrsCard(ANA, "ml-001", '{"s":2}', due, None, 0)
+    assert await store.practice.grade(session.id, 4, second, due) is None
+    assert await store.practice.card(ANA, "ml-001") == SrsCard(ANA, "ml-001", "{}", due, 3, 1)
+    # The next session of the same question reviews the same card again.
+    again = await store.practice.open_session(
+        guild_id=GUILD,
+        user_id=ANA,
+        question_id="ml-001",
+        question_version="3",
+        mode="quiz",
+        now=due,
+    )
+    assert await store.practice.mark(again.id, "revealed", due, notes_only=True)
+    assert await store.practice.grade(again.id, 4, second, due) == second
     card = await store.practice.card(ANA, "ml-001")
     assert card is not None and (card.reviews, card.last_grade, card.card_json) == (2, 4, '{"s":2}')
 
@@ -566,12 +580,13 @@ async def test_seen_questions_and_sessions_since(store: Store) -> None:
 
 async def test_due_cards_and_next_due(store: Store) -> None:
     assert await store.practice.next_due(ANA) is None
-    session = await store.practice.open_session(
-        guild_id=None, user_id=ANA, question_id="ml-001", question_version="1", mode="quiz", now=T0
-    )
     soon, later = T0 + timedelta(days=1), T0 + timedelta(days=5)
-    await store.practice.grade(session.id, 3, SrsCard(ANA, "ml-001", "{}", later, None, 0), T0)
-    await store.practice.grade(session.id, 2, SrsCard(ANA, "iac-001", "{}", soon, None, 0), T0)
+    for qid, grade, due in [("ml-001", 3, later), ("iac-001", 2, soon)]:
+        session = await store.practice.open_session(
+            guild_id=None, user_id=ANA, question_id=qid, question_version="1", mode="quiz", now=T0
+        )
+        await store.practice.mark(session.id, "revealed", T0, notes_only=True)
+        await store.practice.grade(session.id, grade, SrsCard(ANA, qid, "{}", due, None, 0), T0)
     assert await store.practice.next_due(ANA) == soon
     assert await store.practice.due_cards(ANA, T0) == []
     assert [c.question_id for c in await store.practice.due_cards(ANA, later)] == [

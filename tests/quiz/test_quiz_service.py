@@ -86,8 +86,9 @@ async def test_show_notes_is_recorded_as_notes_only(service: QuizService) -> Non
     revealed = await service.show_notes(shown.session.id, ANA)
     assert revealed.answer is None and revealed.session.notes_only
     assert revealed.session.state == "revealed"
-    with pytest.raises(DrillError, match="already answered or revealed"):
+    with pytest.raises(DrillError, match="already showed the notes"):
         await service.answer(shown.session.id, ANA, "too late")
+    assert await store_answers(service, shown.session.id) == []
     graded = await service.grade(shown.session.id, ANA, 1)
     assert graded.session.notes_only and graded.session.grade == 1
 
@@ -199,7 +200,19 @@ async def test_reports_keep_question_id_version_and_reason(
 ) -> None:
     shown = await service.start(GUILD, ANA, "cicd")
     assert await service.report(shown.session.id, ANA, "Outdated", "Uses v1 API") == "outdated"
-    assert await service.report(shown.session.id, ANA, "meh", "") == "other"
+    # One report per card: a second submit is told and stores nothing.
+    with pytest.raises(DrillError, match="already reported"):
+        await service.report(shown.session.id, ANA, "wrong", "again")
+    # Another member's card with the same question is another report.
+    bens = await store.practice.open_session(
+        guild_id=GUILD,
+        user_id=BEN,
+        question_id=shown.question.id,
+        question_version=shown.question.version,
+        mode="quiz",
+        now=START,
+    )
+    assert await service.report(bens.id, BEN, "meh", "") == "other"
     summary = await store.practice.report_summary(GUILD)
     assert summary[0].question_id == shown.question.id and summary[0].count == 2
     assert summary[0].reasons == ("other", "outdated")
@@ -213,3 +226,7 @@ def test_reason_parsing_accepts_prefixes() -> None:
         "other",
         "other",
     ]
+
+
+async def store_answers(service: QuizService, session_id: int) -> list[str]:
+    return [a.content for a in await service.store.answers.for_session(session_id)]

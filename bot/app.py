@@ -26,6 +26,7 @@ from bot.jobs import DailyJobs
 from bot.leaderboard import LeaderboardService
 from bot.mock import MockService
 from bot.organiser import Organiser
+from bot.planner import PlanService
 from bot.privacy import PrivacyService
 from bot.publishing import Publisher
 from bot.quiz import QuizService
@@ -76,6 +77,7 @@ class App:
     stats: StatsService
     privacy: PrivacyService
     mock: MockService
+    plan: PlanService
 
     async def start(self) -> None:
         """Inside the running loop, before the extensions load (discord.py's setup_hook)."""
@@ -139,4 +141,5 @@ async def build_app(
         stats=StatsService(store, catalog, clock),
         privacy=PrivacyService(store, clock),
         mock=mock,
+        plan=PlanService(store, catalog, clock),
     )

@@ -37,6 +37,7 @@ EXTENSIONS = (
     "cogs.leaderboard",
     "cogs.stats",
     "cogs.mock",
+    "cogs.plan",
 )
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."

@@ -28,6 +28,7 @@ from bot.storage.models import (
     SrsCard,
     Standing,
 )
+from bot.storage.plans import PlanRepo
 from bot.storage.practice import PracticeRepo
 from bot.storage.scores import ScoreRepo
 
@@ -62,6 +63,7 @@ class Store:
         self.history = HistoryRepo(db)
         self.practice = PracticeRepo(db)
         self.mock = MockRepo(db)
+        self.plans = PlanRepo(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

@@ -1,0 +1,122 @@
+"""/plan start, /plan today and /plan stop. Thin: parse, call PlanService, render.
+
+Discord does not let /plan take options and subcommands at once, so today's view is
+`/plan today` rather than a bare `/plan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.plan import PlanDay
+from bot.planner import PlanService, Started, Today
+
+if TYPE_CHECKING:
+    from bot.client import DrillBot
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def _day(day: PlanDay) -> str:
+    mock = f" · mock **{day.mock}**" if day.mock else ""
+    return (
+        f"{day.day:%a %d %b}: {', '.join(f'`{t}`' for t in day.topics)} · "
+        f"{day.quiz} quiz · {day.review} review{mock}"
+    )
+
+
+def started_embed(started: Started) -> discord.Embed:
+    days: Sequence[PlanDay] = started.days
+    embed = discord.Embed(
+        title=f"Your plan: {len(days)} days to {started.interview:%A %d %B %Y}",
+        description="Replaces your previous plan. " if started.replaced else "",
+        colour=0x5865F2,
+    )
+    for phase in dict.fromkeys(d.phase for d in days):
+        mine = [d for d in days if d.phase == phase]
+        lines = [_day(d) for d in mine[:7]]
+        if len(mine) > 7:
+            lines.append(f"… and {len(mine) - 7} more days like these")
+        embed.add_field(name=phase, value="\n".join(lines)[:1024], inline=False)
+    embed.set_footer(text="/plan today shows today's items and progress · /plan stop ends it")
+    return embed
+
+
+def today_embed(view: Today) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"{view.days_left} days to your interview ({view.interview:%d %b})", colour=0x5865F2
+    )
+    if view.today is None:
+        embed.description = "The plan is over: good luck in the interview!"
+    else:
+        p = view.today
+        tick = "✅" if p.mock_done else "⬜"
+        lines = [
+            f"**Topics:** {', '.join(f'`{t}`' for t in p.plan.topics)} ({p.plan.phase})",
+            f"{'✅' if p.quiz_done >= p.plan.quiz else '⬜'} /quiz on these topics: "
+            f"{p.quiz_done}/{p.plan.quiz}",
+            f"{'✅' if p.review_done >= p.plan.review else '⬜'} /review: "
+            f"{p.review_done}/{p.plan.review}",
+        ]
+        if p.plan.mock:
+            lines.append(f"{tick} /mock round:{p.plan.mock}")
+        embed.description = "\n".join(lines)
+    late = view.behind
+    if not late.nothing:
+        mocks = f", mock rounds: {', '.join(late.mocks)}" if late.mocks else ""
+        embed.add_field(
+            name="Behind",
+            value=f"{late.quiz} quiz and {late.review} review questions{mocks}",
+            inline=False,
+        )
+    if view.next_mock is not None:
+        embed.add_field(
+            name="Next mock round",
+            value=f"{view.next_mock.mock} on {view.next_mock.day:%a %d %b}",
+            inline=False,
+        )
+    return embed
+
+
+class PlanCog(commands.Cog):
+    plan = app_commands.Group(name="plan", description="Your study plan before an interview")
+
+    def __init__(self, service: PlanService) -> None:
+        self.service = service
+
+    @plan.command(name="start", description="Start (or replace) your study plan")
+    @app_commands.describe(
+        interview_date="The interview's date, YYYY-MM-DD (default: in three weeks)",
+        weeks="Or: how many weeks to plan for",
+    )
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        interview_date: app_commands.Range[str, 1, 10] | None = None,
+        weeks: app_commands.Range[int, 1, 17] | None = None,
+    ) -> None:
+        started = await self.service.start(
+            interaction.guild_id, interaction.user.id, interview_date, weeks
+        )
+        await interaction.response.send_message(
+            embed=started_embed(started), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @plan.command(name="today", description="Today's items, their progress and what is behind")
+    async def today(self, interaction: discord.Interaction) -> None:
+        view = await self.service.today(interaction.user.id)
+        await interaction.response.send_message(embed=today_embed(view), ephemeral=True)
+
+    @plan.command(name="stop", description="Stop your study plan")
+    async def stop(self, interaction: discord.Interaction) -> None:
+        await self.service.stop(interaction.user.id)
+        await interaction.response.send_message("Your study plan is stopped.", ephemeral=True)
+
+
+async def setup(bot: DrillBot) -> None:
+    await bot.add_cog(PlanCog(bot.app.plan))

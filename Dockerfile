@@ -1,20 +1,40 @@
-# drillbot: a small image that runs `drillbot run`. The token comes from the environment or a
-# mounted secret file (DISCORD_TOKEN_FILE), never from the image.
-FROM python:3.11-slim
+# drillbot: runs `drillbot run`. The token comes from a mounted secret file (DISCORD_TOKEN_FILE)
+# or the environment, never from the image. Build: docker build -t drillbot .
+# Stage 1 builds the project and its dependencies as wheels; stage 2 installs only wheels,
+# so no compiler, build tool or source tree reaches the running image.
+FROM python:3.11.11-slim-bookworm AS build
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    DRILLBOT_DB=/data/drillbot.sqlite3
-
-WORKDIR /app
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY content ./content
-RUN pip install --no-cache-dir . && useradd --create-home --uid 10001 drillbot \
-    && mkdir -p /data && chown drillbot /data
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
-USER drillbot
+
+FROM python:3.11.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DRILLBOT_DB=/data/drillbot.sqlite3 \
+    DRILLBOT_HEALTH=0.0.0.0:8080
+
+# Numeric ids: Kubernetes' runAsNonRoot can check them without reading /etc/passwd.
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    pip install --no-cache-dir --no-index --find-links=/wheels /wheels/drillbot-*.whl \
+    && groupadd --gid 10001 drillbot \
+    && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin drillbot \
+    && mkdir /data && chown 10001:10001 /data
+
+USER 10001:10001
+WORKDIR /data
 VOLUME ["/data"]
+EXPOSE 8080
+
+# docker stop sends this; drillbot finishes in-flight work and exits 0 within 10 s.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+
 ENTRYPOINT ["drillbot"]
 CMD ["run"]

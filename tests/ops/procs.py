@@ -17,9 +17,12 @@ from tests.ops.helpers import clean_env
 class Proc:
     """A subprocess whose stderr lines are collected by a thread, so waits are bounded."""
 
-    def __init__(self, args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, args: list[str], *, cwd: Path, env: dict[str, str] | None = None, python: bool = True
+    ) -> None:
+        """``args`` after the Python interpreter, or the whole command with ``python=False``."""
         self.popen = subprocess.Popen(
-            [sys.executable, *args],
+            [sys.executable, *args] if python else args,
             cwd=cwd,
             env=clean_env(env),
             stdin=subprocess.DEVNULL,

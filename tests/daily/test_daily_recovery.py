@@ -127,3 +127,39 @@ async def test_killed_during_reveal_now_finishes_the_reveal_on_start(
     assert revealed.reveal_at == NINE + timedelta(hours=2)  # the organiser's moment, kept
     top = await store.scores.top(world.guild.id)
     assert [(s.user_id, s.points) for s in top] == [(world["ana"].id, ANSWER_POINTS + FIRST_BONUS)]
+
+
+async def test_killed_right_after_the_thread_opened_then_60_messages_keeps_that_thread(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    emu = world.emu
+    await configure_world(store, world)
+    clock.set(NINE)
+    prefix = f"/channels/{world.channel.id}/messages/"
+    killer = Killer(
+        lambda call: (
+            call.method == "POST"
+            and call.path.startswith(prefix)
+            and call.path.endswith("/threads")
+        )
+    )
+    async with bot_process(emu, store.db.path, NINE, killer):
+        pass
+    post = await stored(store, world.guild.id, TODAY)
+    assert post.state == "posted" and post.thread_id is None  # it died before storing it
+    (thread,) = [c for c in emu.world.channels.values() if c.is_thread]
+    await chatter(world, world.channel.id)
+    answer = await world["ana"].send(thread.id, ANSWER)  # while the bot is down
+    clock.advance(minutes=20)
+    async with start_bot() as bot:
+
+        async def adopted_with_its_answer() -> bool:
+            row = await stored(store, world.guild.id, TODAY)
+            answers = await store.answers.for_post(post.id)
+            return row.thread_id == thread.id and [a.message_id for a in answers] == [answer.id]
+
+        await eventually(adopted_with_its_answer)
+        clock.set(REVEAL)
+        await bot.daily.tick()
+    assert [c.id for c in emu.world.channels.values() if c.is_thread] == [thread.id]
+    assert "1 member answered" in reveals(world, thread.id)[0].content

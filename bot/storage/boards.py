@@ -21,13 +21,15 @@ _TOP_SQL = (
     f" WHERE t.guild_id = ? AND t.scope = ? AND {_NOT_HIDDEN}"
     " ORDER BY t.points DESC, t.user_id LIMIT ? OFFSET ?"
 )
-_ABOVE = "(t.points > ? OR (t.points = ? AND t.user_id < ?))"
+# A rank: members on higher levels, ties with a smaller id, minus hidden members above.
 _RANK_SQL = (
-    "SELECT (SELECT COUNT(*) FROM score_totals t INDEXED BY score_totals_rank"
-    f" WHERE t.guild_id = ? AND t.scope = ? AND {_ABOVE})"
-    " - (SELECT COUNT(*) FROM hidden_members h JOIN score_totals t"
-    " ON t.guild_id = h.guild_id AND t.scope = ? AND t.user_id = h.user_id"
-    f" WHERE h.guild_id = ? AND {_ABOVE})"
+    "SELECT (SELECT COALESCE(SUM(members), 0) FROM score_levels"
+    " WHERE guild_id = ?1 AND scope = ?2 AND points > ?3)"
+    " + (SELECT COUNT(*) FROM score_totals INDEXED BY score_totals_rank"
+    " WHERE guild_id = ?1 AND scope = ?2 AND points = ?3 AND user_id < ?4)"
+    " - (SELECT COUNT(*) FROM hidden_members h WHERE h.guild_id = ?1 AND EXISTS ("
+    "SELECT 1 FROM score_totals t WHERE t.guild_id = ?1 AND t.scope = ?2"
+    " AND t.user_id = h.user_id AND (t.points > ?3 OR (t.points = ?3 AND t.user_id < ?4))))"
 )
 # Tables holding a member's own data, deleted by forget-me (audit_log is kept: it records
 # the forgetting itself and organisers' setting changes).
@@ -95,16 +97,14 @@ class BoardRepo:
         if row is None:
             return None
         points = row[0]
-        above = await self.db.fetchone(
-            _RANK_SQL,
-            (guild_id, scope, points, points, user_id, scope, guild_id, points, points, user_id),
-        )
+        above = await self.db.fetchone(_RANK_SQL, (guild_id, scope, points, user_id))
         return BoardRow(int(above[0]) + 1, user_id, points, row[1], row[2], row[3])
 
     async def member_scopes(self, guild_id: int, user_id: int) -> dict[str, tuple[int, int]]:
         """Every board row of one member: scope -> (points, answers)."""
         rows = await self.db.fetchall(
-            "SELECT scope, points, answers FROM score_totals WHERE guild_id = ? AND user_id = ?",
+            "SELECT scope, points, answers FROM score_totals INDEXED BY score_totals_member"
+            " WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
         return {r[0]: (r[1], r[2]) for r in rows}
@@ -235,6 +235,12 @@ class BoardRepo:
                 return None
             guild_id = int(row[0])
             deleted: dict[str, int] = {}
+            await conn.execute(
+                "UPDATE score_levels SET members = members - 1 WHERE (guild_id, scope, points)"
+                " IN (SELECT guild_id, scope, points FROM score_totals"
+                " WHERE guild_id = ? AND user_id = ?)",
+                (guild_id, user_id),
+            )
             for table, where in _FORGET:
                 cur = await conn.execute(f"DELETE FROM {table} WHERE {where}", (guild_id, user_id))
                 deleted[table] = cur.rowcount

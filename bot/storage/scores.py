@@ -23,7 +23,12 @@ _TOTALS_UPSERT = (
     "INSERT INTO score_totals (guild_id, scope, user_id, points, answers) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (guild_id, scope, user_id) DO UPDATE SET"
     " points = score_totals.points + excluded.points,"
-    " answers = score_totals.answers + excluded.answers"
+    " answers = score_totals.answers + excluded.answers RETURNING points"
+)
+_LEVELS_UPSERT = (
+    "INSERT INTO score_levels (guild_id, scope, points, members) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (guild_id, scope, points) DO UPDATE SET"
+    " members = score_levels.members + excluded.members"
 )
 
 
@@ -82,13 +87,16 @@ async def _ledger(
     if cur.rowcount == 0:
         return False
     answered = int(reason == "answer")
-    await conn.executemany(
-        _TOTALS_UPSERT,
-        [
-            (guild_id, scope, user_id, points, answered)
-            for scope in scopes(local_date, topic, ctx.season, ctx.week_start)
-        ],
-    )
+    levels = []
+    for scope in scopes(local_date, topic, ctx.season, ctx.week_start):
+        cur = await conn.execute(_TOTALS_UPSERT, (guild_id, scope, user_id, points, answered))
+        row = await cur.fetchone()
+        after = int(row[0]) if row else points
+        # Every event earns points > 0, so a total of 0 means the member was not on the board.
+        if after - points:
+            levels.append((guild_id, scope, after - points, -1))
+        levels.append((guild_id, scope, after, 1))
+    await conn.executemany(_LEVELS_UPSERT, levels)
     return True
 
 
@@ -279,6 +287,26 @@ class ScoreRepo:
                 " VALUES (?, ?, ?, ?, ?)",
                 [(guild_id, s, u, p, a) for (s, u), (p, a) in fresh.items()],
             )
+            await conn.execute("DELETE FROM score_levels WHERE guild_id = ?", (guild_id,))
+            await conn.execute(
+                "INSERT INTO score_levels (guild_id, scope, points, members)"
+                " SELECT guild_id, scope, points, COUNT(*) FROM score_totals WHERE guild_id = ?"
+                " GROUP BY scope, points",
+                (guild_id,),
+            )
+
+    async def level_mismatches(self, guild_id: int) -> list[tuple[str, int, int, int]]:
+        """(scope, points, stored members, counted members) where score_levels disagrees with
+        score_totals; empty when they agree."""
+        rows = await self.db.fetchall(
+            "SELECT scope, points, SUM(stored), SUM(counted) FROM ("
+            " SELECT scope, points, members AS stored, 0 AS counted FROM score_levels"
+            " WHERE guild_id = ?1 AND members <> 0 UNION ALL"
+            " SELECT scope, points, 0, 1 FROM score_totals WHERE guild_id = ?1)"
+            " GROUP BY scope, points HAVING SUM(stored) <> SUM(counted)",
+            (guild_id,),
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
 async def _update_stats(

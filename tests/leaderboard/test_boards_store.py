@@ -43,6 +43,11 @@ async def test_top_pages_rank_and_hidden_members(store: Store) -> None:
     me = await store.boards.rank(GUILD, "all", 3)
     assert me is not None and me.rank == 22
     assert await store.boards.rank(GUILD, "m:2025-12", 3) is None
+    # Ties rank by member id; a hidden member with equal points and a smaller id is skipped.
+    await day(store, "2026-01-26", 1)
+    tied = await store.boards.rank(GUILD, "w:2026-01-26", 1)
+    assert tied is not None and tied.rank == 1
+    assert await store.scores.level_mismatches(GUILD) == []
 
 
 async def test_forget_deletes_the_member_from_every_table_once(store: Store) -> None:
@@ -67,6 +72,7 @@ async def test_forget_deletes_the_member_from_every_table_once(store: Store) -> 
                 continue
             left = await store.db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE {column} = 1", ())
             assert left[0] == 0, f"{table}.{column} still holds the forgotten member"
+    assert await store.scores.level_mismatches(GUILD) == []
     ben = await store.scores.stats(GUILD, 2)
     assert ben is not None and ben.answered == 1
     audit = await store.db.fetchall(

@@ -47,6 +47,19 @@ async def test_totals_equal_a_recompute_from_the_ledger_after_a_random_history(
     totals = await store.scores.totals(GUILD)
     assert len(totals) > 100
     assert totals == await store.scores.recompute_totals(GUILD)
+    assert await store.scores.level_mismatches(GUILD) == []
+    await store.boards.set_hidden(GUILD, 2, True, at("2026-03-01"))
+    await store.boards.set_hidden(GUILD, 7, True, at("2026-03-01"))
+    for scope in ("all", "s:1", "t:cicd|all", "m:2026-01"):
+        ranked = sorted(
+            ((p, u) for (s, u), (p, _a) in totals.items() if s == scope and u not in (2, 7)),
+            key=lambda pu: (-pu[0], pu[1]),
+        )
+        for place, (_points, user) in enumerate(ranked, start=1):
+            row = await store.boards.rank(GUILD, scope, user)
+            assert row is not None and row.rank == place, (scope, user)
+        top = await store.boards.top(GUILD, scope, limit=5, offset=0)
+        assert [r.user_id for r in top] == [u for _p, u in ranked[:5]]
     ledger = await store.scores.recomputed_totals(GUILD)
     assert {u: totals["all", u][0] for u in ledger} == ledger
     for user in ledger:
@@ -57,6 +70,7 @@ async def test_totals_equal_a_recompute_from_the_ledger_after_a_random_history(
     await store.scores.rebuild_totals(GUILD)
     rebuilt = await store.scores.totals(GUILD)
     assert rebuilt == await store.scores.recompute_totals(GUILD)
+    assert await store.scores.level_mismatches(GUILD) == []
     assert {s for s, _ in rebuilt if s.startswith("w:")} != {s for s, _ in totals if s[:2] == "w:"}
 
 

@@ -12,6 +12,7 @@ extension loads. Using it before then is a start-up bug and raises.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any, cast
@@ -22,7 +23,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.daily import DailyService
 from bot.ingest import AnswerWriter
-from bot.jobs import DailyJobs
+from bot.jobs import Dispatcher
 from bot.leaderboard import LeaderboardService
 from bot.mock import MockService
 from bot.organiser import Organiser
@@ -34,6 +35,7 @@ from bot.stats import StatsService
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
+STOP_GRACE = 10.0  # seconds daily work half-way through gets to finish on shutdown
 
 
 class DiscordPort:
@@ -70,7 +72,7 @@ class App:
     discord: DiscordPort
     writer: AnswerWriter
     daily: DailyService
-    jobs: DailyJobs
+    jobs: Dispatcher
     quiz: QuizService
     organiser: Organiser
     leaderboard: LeaderboardService
@@ -89,8 +91,14 @@ class App:
         await self.jobs.start()
 
     async def stop_schedule(self) -> None:
-        """Before Discord closes: no new jobs; a post half-way through finishes."""
+        """Before Discord closes: no new runs; a post half-way through finishes, and so does
+        an organiser's post-now or reveal-now."""
         await self.jobs.shutdown()
+        try:
+            async with asyncio.timeout(STOP_GRACE):
+                await self.daily.idle()
+        except TimeoutError:
+            log.warning("closing while daily work is still running")
 
     async def close(self) -> None:
         """After Discord closed: undo ``start`` and ``build_app`` (answer writer, store)."""
@@ -121,7 +129,7 @@ async def build_app(
     discord = DiscordPort()
     writer = AnswerWriter(store)
     daily = DailyService(store, catalog, cast(Publisher, discord), clock, writer)
-    jobs = DailyJobs(store, daily, clock)
+    jobs = Dispatcher(store, daily, clock)
     quiz = QuizService(store, catalog, clock)
     organiser = Organiser(store, catalog, clock, daily, jobs.reschedule)
     mock = MockService(store.mock, catalog, clock)

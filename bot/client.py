@@ -25,7 +25,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import DISCORD_GATEWAY_URL, Settings
 from bot.daily import DailyService
 from bot.errors import DrillError
-from bot.jobs import DailyJobs
+from bot.jobs import Dispatcher
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ class DrillBot(commands.Bot):
         return self.app.daily
 
     @property
-    def jobs(self) -> DailyJobs:
+    def jobs(self) -> Dispatcher:
         return self.app.jobs
 
     async def setup_hook(self) -> None:
@@ -222,7 +222,7 @@ class DrillBot(commands.Bot):
         # Runs after every (re)connect: answers posted while we were away are read back,
         # and anything that fell due while we were down is posted or revealed.
         await self.app.daily.backfill()
-        await self.app.jobs.tick()
+        self.app.jobs.wake()
 
     async def on_resumed(self) -> None:
         await self.app.daily.backfill()

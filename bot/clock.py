@@ -1,15 +1,40 @@
 """The one source of time for the core, the scheduler and the tests.
 
-Only ``SystemClock`` reads the wall clock; everything else takes a ``Clock``.
-``FakeClock`` lets tests move time without sleeping: listeners are told on every move so the
-scheduler can re-check what is due.
+Only ``SystemClock`` reads the wall clock; everything else takes a ``Clock``. Each clock also
+makes the one alarm the dispatcher (bot/jobs.py) sleeps on: on the real clock an APScheduler
+date job, on ``FakeClock`` a bell rung when a test moves time past it. Tests move time without
+sleeping, and the bot wakes exactly as it would in production: when something is due.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+# APScheduler's default grace of 1 s silently drops a run that starts late (a busy loop, a
+# suspended laptop): never drop, and fold missed runs into one (shared/FACTS.md).
+JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+
+
+class Alarm(Protocol):
+    """One alarm: ``set`` replaces the time it rings at; ringing calls the callback once."""
+
+    def start(self) -> None:
+        """Call inside the running loop (discord.py's setup_hook)."""
+        ...
+
+    def set(self, when: datetime | None) -> None:
+        """Ring at ``when`` (at once if it is past); None: don't ring."""
+        ...
+
+    def shutdown(self) -> None: ...
 
 
 class Clock(Protocol):
@@ -17,18 +42,90 @@ class Clock(Protocol):
         """Aware UTC datetime."""
         ...
 
-    def subscribe(self, listener: Callable[[datetime], None]) -> None:
-        """Call ``listener(now)`` whenever time jumps (no-op for the real clock)."""
+    def alarm(self, ring: Callable[[], None]) -> Alarm:
+        """An alarm on this clock's time that calls ``ring`` in the event loop."""
         ...
+
+
+class SchedulerAlarm:
+    """The real clock's alarm: one APScheduler date-trigger job, replaced on every ``set``."""
+
+    JOB_ID = "dispatch"
+
+    def __init__(self, ring: Callable[[], None]) -> None:
+        self.ring = ring
+        self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self._stopped = False
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def set(self, when: datetime | None) -> None:
+        if self._stopped:
+            return
+        if when is None:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(self.JOB_ID)
+            return
+        self.scheduler.add_job(
+            self._ring, DateTrigger(run_date=when), id=self.JOB_ID, replace_existing=True
+        )
+
+    async def _ring(self) -> None:
+        # A coroutine job runs on the loop; a plain function would go to a thread pool.
+        self.ring()
+
+    def next_ring(self) -> datetime | None:
+        job = self.scheduler.get_job(self.JOB_ID)
+        return job.next_run_time if job else None
+
+    def shutdown(self) -> None:
+        # AsyncIOScheduler stops on the loop's next turn and reports running until then: a
+        # second call in between would raise from inside the loop, so remember we asked.
+        if self.scheduler.running and not self._stopped:
+            self.scheduler.shutdown(wait=False)
+        self._stopped = True
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
-    def subscribe(self, listener: Callable[[datetime], None]) -> None:
-        # Real time flows by itself; nobody needs to be told.
-        return None
+    def alarm(self, ring: Callable[[], None]) -> Alarm:
+        return SchedulerAlarm(ring)
+
+
+class FakeAlarm:
+    """Rings when the fake clock is moved to or past the time it is set to."""
+
+    def __init__(self, clock: FakeClock, ring: Callable[[], None]) -> None:
+        self.clock = clock
+        self.ring = ring
+        self.when: datetime | None = None
+        self._running = False
+        clock.subscribe(self._moved)
+
+    def start(self) -> None:
+        self._running = True
+        self._moved(self.clock.now())
+
+    def set(self, when: datetime | None) -> None:
+        self.when = when
+        self._moved(self.clock.now())
+
+    def shutdown(self) -> None:
+        self._running = False
+        self.when = None
+
+    def _moved(self, now: datetime) -> None:
+        if self._running and self.when is not None and now >= self.when:
+            self.when = None
+            # On the loop's next turn, as a scheduler job would: never inside clock.set().
+            asyncio.get_running_loop().call_soon(self._ring)
+
+    def _ring(self) -> None:
+        if self._running:
+            self.ring()
 
 
 class FakeClock:
@@ -43,7 +140,11 @@ class FakeClock:
     def now(self) -> datetime:
         return self._now
 
+    def alarm(self, ring: Callable[[], None]) -> Alarm:
+        return FakeAlarm(self, ring)
+
     def subscribe(self, listener: Callable[[datetime], None]) -> None:
+        """Call ``listener(now)`` whenever the clock is moved."""
         self._listeners.append(listener)
 
     def set(self, when: datetime) -> None:

@@ -214,6 +214,27 @@ def next_posts(settings: GuildSettings, after: datetime, count: int = 5) -> list
     return out
 
 
+def posts(settings: GuildSettings) -> bool:
+    """Whether the guild posts at all (set up, not paused, some weekday)."""
+    return settings.configured and not settings.paused and bool(settings.weekdays)
+
+
+def next_post_after(settings: GuildSettings, after: datetime) -> datetime | None:
+    """The guild's first post instant strictly after ``after``; None if it never posts."""
+    if not posts(settings):
+        return None
+    return next_posts(settings, after, 1)[0]
+
+
+def next_due(settings: GuildSettings, now: datetime) -> datetime | None:
+    """When the guild should next be looked at for a post: ``now`` if today's slot has come
+    (whether it was posted is the database's to say), else its next post; None if it never
+    posts. The dispatcher's one question about "when", so DST is decided here only."""
+    if due_slot(settings, now) is not None:
+        return now
+    return next_post_after(settings, now)
+
+
 def reveal_time(settings: GuildSettings, post_at: datetime) -> datetime:
     """When the post made at ``post_at`` reveals: after the delay, or at the next post."""
     if settings.reveal_after_minutes is not None:

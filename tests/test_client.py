@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime, timedelta
 
 import discord
 import yarl
@@ -15,7 +16,10 @@ from bot.clock import FakeClock
 from bot.config import DISCORD_API_BASE, DISCORD_GATEWAY_URL, Secret, Settings
 from bot.emulator import Emulator
 from bot.storage import Store
-from tests.conftest import eventually
+from tests.conftest import BotFactory, World, eventually
+from tests.daily.helpers import configure_world, daily_posts, stored
+
+NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 async def test_bot_uses_configured_endpoints_and_resumes_through_them(
@@ -51,3 +55,30 @@ async def test_bot_uses_configured_endpoints_and_resumes_through_them(
             await asyncio.wait_for(task, timeout=5)
         discord.http.Route.BASE = DISCORD_API_BASE
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(DISCORD_GATEWAY_URL)
+
+
+async def test_the_bot_posts_when_the_clock_reaches_the_guilds_time_unasked(
+    world: World, store: Store, clock: FakeClock, start_bot: BotFactory
+) -> None:
+    # Nobody calls tick(): the dispatcher's alarm is the only thing that wakes the bot.
+    await configure_world(store, world)  # 09:00 Berlin; the clock says 07:00 Berlin
+    async with start_bot() as bot:
+        assert bot.jobs.next_run(world.guild.id) == NINE_BERLIN
+        clock.set(NINE_BERLIN - timedelta(seconds=1))
+        await asyncio.sleep(0)  # the turn on which a due alarm would ring
+        assert bot.jobs.runs == 0 and not bot.jobs.running
+        clock.set(NINE_BERLIN)
+        await world.emu.wait_until(lambda: daily_posts(world.emu, world.channel.id), timeout=5)
+        post = await stored(store, world.guild.id, "2026-03-02")
+        # The next bell: this post's reveal (23 h later) comes before tomorrow's post.
+        assert post.reveal_at == NINE_BERLIN + timedelta(hours=23)
+        await eventually(lambda: not bot.jobs.running)
+        clock.set(post.reveal_at)
+        await eventually(lambda: _state(store, world.guild.id, "2026-03-02", "revealed"), timeout=5)
+        assert len(daily_posts(world.emu, world.channel.id)) == 1
+        assert bot.jobs.rings >= 3  # the start, the post and the reveal
+
+
+async def _state(store: Store, guild_id: int, local_date: str, state: str) -> bool:
+    post = await store.daily.get(guild_id, local_date)
+    return post is not None and post.state == state

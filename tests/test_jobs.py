@@ -1,166 +1,375 @@
-"""APScheduler wiring without Discord: one cron job per guild in its own timezone, jobs that
-are never dropped for running late, and sync that adds, replaces and removes jobs."""
+"""The dispatcher: one alarm at the earliest due time, runs for the due guilds only, one guild
+never waiting on another, repeated requests coalesced; and the APScheduler alarm under it."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import DiscordPort
-from bot.bank import Bank
-from bot.catalog import Catalog
-from bot.clock import FakeClock
-from bot.daily import DailyService
-from bot.ingest import AnswerWriter
-from bot.jobs import SWEEP_SECONDS, DailyJobs, cron_for
-from bot.publishing import Publisher
-from bot.storage import GuildSettings, Store
+from bot.clock import FakeAlarm, FakeClock, SchedulerAlarm
+from bot.jobs import RETRY, Dispatcher
+from bot.storage import Store
+from tests.conftest import START, eventually
 
+# START is Monday 2026-03-02 06:00 UTC: 07:00 in Berlin, 01:00 in New York.
+NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+NINE_NEW_YORK = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def guild(gid: int, **changes: object) -> GuildSettings:
-    base: dict[str, object] = {"guild_id": gid, "channel_id": 10 + gid, "timezone": "Europe/Berlin"}
-    return GuildSettings(**{**base, **changes})  # type: ignore[arg-type]
+class Work:
+    """The daily service as the dispatcher sees it; posts by storing what a post stores."""
+
+    def __init__(self, store: Store, clock: FakeClock) -> None:
+        self.store = store
+        self.clock = clock
+        self.runs: Counter[int] = Counter()
+        self.unblocked: list[int] = []
+        self.hold: dict[int, asyncio.Event] = {}  # guild -> released when the test says
+        self.post = True  # False: every post fails and stays pending
+
+    async def run_guild(self, guild_id: int) -> None:
+        self.runs[guild_id] += 1
+        if guild_id in self.hold:
+            await self.hold[guild_id].wait()
+        if self.post:
+            await post_in_store(self.store, guild_id, self.clock.now(), reveal_after=None)
+
+    def unblock(self, guild_id: int) -> None:
+        self.unblocked.append(guild_id)
 
 
-def make_jobs(store: Store, bank: Bank, clock: FakeClock) -> DailyJobs:
-    daily = DailyService(
-        store, Catalog(bank, store), cast(Publisher, DiscordPort()), clock, AnswerWriter(store)
+async def post_in_store(
+    store: Store, guild_id: int, now: datetime, reveal_after: timedelta | None = timedelta(hours=23)
+) -> None:
+    local = now.astimezone(BERLIN).date()
+    post, _ = await store.daily.claim(
+        guild_id=guild_id,
+        local_date=local.isoformat(),
+        question_id="q",
+        topic="python",
+        channel_id=10 + guild_id,
+        nonce=f"n{guild_id}{local}",
+        scheduled_for=now,
+        reveal_at=now + reveal_after if reveal_after is not None else None,
+        now=now,
     )
-    return DailyJobs(store, daily, clock)
+    await store.daily.mark_posted(post.id, guild_id * 100, None, now)
+
+
+async def configure(store: Store, guild_id: int, **values: Any) -> None:
+    values = {"channel_id": 10 + guild_id, "post_time": "09:00", **values}
+    values.setdefault("timezone", "Europe/Berlin")
+    await store.guilds.update(guild_id, 1, START, **values)
 
 
 @pytest.fixture
-async def jobs(store: Store, bank: Bank, clock: FakeClock) -> AsyncIterator[DailyJobs]:
-    # Started inside the running loop, as setup_hook does; shut down whatever the test did.
-    scheduler = make_jobs(store, bank, clock)
-    await scheduler.start()
+def work(store: Store, clock: FakeClock) -> Work:
+    return Work(store, clock)
+
+
+@pytest.fixture
+async def dispatcher(store: Store, clock: FakeClock, work: Work) -> AsyncIterator[Dispatcher]:
+    jobs = Dispatcher(store, work, clock)
     try:
-        yield scheduler
+        yield jobs
     finally:
-        await scheduler.shutdown()
+        for event in work.hold.values():
+            event.set()
+        await jobs.shutdown()
 
 
-def fires(settings: GuildSettings, after: datetime, count: int) -> list[datetime]:
-    trigger = cron_for(settings)
-    out: list[datetime] = []
-    previous: datetime | None = None
-    now = after
-    while len(out) < count:
-        at = trigger.get_next_fire_time(previous, now)
-        assert at is not None
-        out.append(at)
-        previous, now = at, at + timedelta(seconds=1)
-    return out
+async def started(jobs: Dispatcher) -> Dispatcher:
+    await jobs.start()
+    jobs.wake()  # as the client does once connected
+    return jobs
 
 
-def test_cron_fires_at_local_time_in_the_guilds_timezone() -> None:
-    after = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
-    berlin = fires(guild(1), after, 1)[0]
-    new_york = fires(guild(2, timezone="America/New_York"), after, 1)[0]
-    assert berlin.astimezone(UTC) == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    assert new_york.astimezone(UTC) == datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+async def settle(jobs: Dispatcher) -> None:
+    """Let rung alarms and the runs they started finish (bounded)."""
+    await asyncio.sleep(0)  # a FakeAlarm rings on the loop's next turn
+    await eventually(lambda: not jobs.running, timeout=5)
 
 
-def test_cron_keeps_local_time_across_spring_forward_and_fall_back() -> None:
-    spring = fires(guild(1), datetime(2026, 3, 28, 0, 0, tzinfo=UTC), 3)
-    assert [f.astimezone(BERLIN).hour for f in spring] == [9, 9, 9]
-    assert [f.astimezone(UTC).hour for f in spring] == [8, 7, 7]
-    autumn = fires(guild(1), datetime(2026, 10, 24, 0, 0, tzinfo=UTC), 3)
-    assert [f.astimezone(UTC).hour for f in autumn] == [7, 8, 8]
+def alarm_time(jobs: Dispatcher) -> datetime | None:
+    assert isinstance(jobs.alarm, FakeAlarm)
+    return jobs.alarm.when
 
 
-def test_cron_for_a_time_in_the_spring_forward_gap_does_not_fire_at_a_wrong_day() -> None:
-    # APScheduler skips or shifts the non-existent 02:30; the sweep (and tick's due_slot)
-    # cover the day. Whatever it does, it must not fire twice nor on another local date.
-    after = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
-    local_dates = [
-        f.astimezone(BERLIN).date() for f in fires(guild(1, post_time="02:30"), after, 3)
-    ]
-    assert len(set(local_dates)) == 3
-    assert local_dates[0].isoformat() in {"2026-03-29", "2026-03-30"}
-
-
-def test_cron_only_on_the_guilds_weekdays() -> None:
-    friday = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
-    days = [f.weekday() for f in fires(guild(1, weekdays=frozenset({0, 2, 4})), friday, 4)]
-    assert days == [0, 2, 4, 0]
-
-
-async def test_sync_adds_one_job_per_configured_active_guild(jobs: DailyJobs) -> None:
-    jobs.sync([guild(1), guild(2, timezone="America/New_York"), guild(3, paused=True)])
-    ids = {j.id for j in jobs.scheduler.get_jobs()}
-    assert ids == {"sweep", "post:1", "post:2"}
-    job = jobs.scheduler.get_job("post:2")
-    assert job is not None
-    assert str(job.trigger.timezone) == "America/New_York"
-    assert "day_of_week='mon,tue,wed,thu,fri,sat,sun'" in repr(job.trigger)
-
-
-async def test_sync_skips_guilds_without_channel_or_weekdays(jobs: DailyJobs) -> None:
-    jobs.sync([guild(1, channel_id=None), guild(2, weekdays=frozenset())])
-    assert [j.id for j in jobs.scheduler.get_jobs()] == ["sweep"]
-
-
-async def test_every_job_is_never_dropped_for_starting_late_and_coalesces(
-    jobs: DailyJobs,
+async def test_the_alarm_is_set_for_the_earliest_guild_only(
+    store: Store, clock: FakeClock, dispatcher: Dispatcher
 ) -> None:
-    jobs.sync([guild(1)])
-    jobs.reveal_at(7, datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
-    all_jobs = jobs.scheduler.get_jobs()
-    assert {j.id for j in all_jobs} == {"sweep", "post:1", "reveal:7"}
-    for job in all_jobs:
-        assert job.misfire_grace_time is None, job.id
-        assert job.coalesce is True, job.id
-        assert job.max_instances == 1, job.id
+    await configure(store, 1)
+    await configure(store, 2, timezone="America/New_York")
+    await started(dispatcher)
+    assert alarm_time(dispatcher) == NINE_BERLIN
+    assert dispatcher.next_run(2) == NINE_NEW_YORK
 
 
-async def test_sync_replaces_a_changed_guild_and_removes_a_gone_one(jobs: DailyJobs) -> None:
-    jobs.sync([guild(1), guild(2)])
-    jobs.sync([guild(1, post_time="18:30", timezone="America/New_York")])
-    assert {j.id for j in jobs.scheduler.get_jobs()} == {"sweep", "post:1"}
-    job = jobs.scheduler.get_job("post:1")
-    assert job is not None
-    nxt = job.trigger.get_next_fire_time(None, datetime(2026, 3, 2, 0, 0, tzinfo=UTC))
-    assert nxt.astimezone(UTC) == datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
-    assert jobs.next_run(1) is not None and jobs.next_run(2) is None
+async def test_a_ring_runs_the_guilds_that_are_due_and_no_other(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1)
+    await configure(store, 2)
+    await configure(store, 3, timezone="America/New_York")
+    await configure(store, 4, post_time="10:00")
+    await started(dispatcher)
+    clock.set(NINE_BERLIN)
+    await settle(dispatcher)
+    assert work.runs == Counter({1: 1, 2: 1})
+    assert dispatcher.rings == 2  # the start-up wake and the 09:00 bell
+    assert alarm_time(dispatcher) == NINE_BERLIN + timedelta(hours=1)  # guild 4 next
 
 
-async def test_pausing_a_guild_removes_its_job(jobs: DailyJobs) -> None:
-    jobs.sync([guild(1)])
-    jobs.sync([guild(1, paused=True)])
-    assert jobs.scheduler.get_job("post:1") is None
+async def test_a_ring_reads_no_guild_settings(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher, monkeypatch: Any
+) -> None:
+    for gid in range(1, 201):
+        await configure(store, gid, post_time="09:00" if gid == 7 else "18:00")
+    await started(dispatcher)
+    reads: Counter[str] = Counter()
+    for name in ("configured", "get", "get_or_default"):
+        original = getattr(store.guilds, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original) -> Any:
+            reads[_name] += 1
+            return _original(*args)
+
+        monkeypatch.setattr(store.guilds, name, counted)
+    clock.set(NINE_BERLIN)
+    await settle(dispatcher)
+    assert work.runs == Counter({7: 1})
+    assert reads == Counter()
 
 
-async def test_a_posts_reveal_job_is_added_once(jobs: DailyJobs) -> None:
-    # Re-adding a job whose time is past would fire it again at once, on every tick.
-    first = datetime(2030, 1, 1, tzinfo=UTC)
-    jobs.reveal_at(7, first)
-    jobs.reveal_at(7, first + timedelta(hours=1))
-    jobs.reveal_at(8, first)
-    reveal = {j.id: j for j in jobs.scheduler.get_jobs() if j.id.startswith("reveal:")}
-    assert set(reveal) == {"reveal:7", "reveal:8"}
-    assert reveal["reveal:7"].next_run_time == first
+async def test_after_a_post_the_next_bell_is_the_next_local_09_00_across_dst(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1)
+    clock.set(datetime(2026, 3, 28, 7, 0, tzinfo=UTC))  # Saturday 08:00 Berlin (UTC+1)
+    await started(dispatcher)
+    rung = []
+    for _ in range(3):
+        when = alarm_time(dispatcher)
+        assert when is not None
+        clock.set(when)
+        await settle(dispatcher)
+        rung.append(when)
+    # 09:00 local each day: 08:00 UTC before the change on Sunday 29 March, 07:00 after.
+    assert rung == [
+        datetime(2026, 3, 28, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 29, 7, 0, tzinfo=UTC),
+        datetime(2026, 3, 30, 7, 0, tzinfo=UTC),
+    ]
+    assert work.runs == Counter({1: 3})
 
 
-async def test_the_sweep_runs_every_minute(jobs: DailyJobs) -> None:
-    sweep = jobs.scheduler.get_job("sweep")
-    assert sweep is not None
-    assert sweep.trigger.interval == timedelta(seconds=SWEEP_SECONDS) <= timedelta(minutes=1)
+async def test_a_time_in_the_fall_back_hour_runs_once_that_day(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    # 02:30 happens twice in Berlin on Sunday 25 October 2026: the first one counts.
+    await configure(store, 1, post_time="02:30")
+    clock.set(datetime(2026, 10, 24, 12, 0, tzinfo=UTC))
+    await started(dispatcher)
+    await settle(dispatcher)  # Saturday's 02:30 has passed: that post is made at once
+    assert work.runs == Counter({1: 1})
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST
+    assert alarm_time(dispatcher) == first
+    clock.set(first)
+    await settle(dispatcher)
+    clock.set(first + timedelta(hours=1))  # 02:30 CET, the second time round
+    await settle(dispatcher)
+    assert work.runs == Counter({1: 2})
+    assert alarm_time(dispatcher) == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
 
 
-async def test_shutdown_is_safe_twice(store: Store, bank: Bank, clock: FakeClock) -> None:
-    scheduler = make_jobs(store, bank, clock)
-    await scheduler.start()
-    await scheduler.shutdown()
-    await (
-        scheduler.shutdown()
-    )  # AsyncIOScheduler stops on the next loop turn; a second call is a no-op
+async def test_a_failed_post_is_looked_at_again_a_minute_later(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1)
+    work.post = False
+    await started(dispatcher)
+    clock.set(NINE_BERLIN)
+    await settle(dispatcher)
+    assert alarm_time(dispatcher) == NINE_BERLIN + RETRY
+    work.post = True
+    clock.set(NINE_BERLIN + RETRY)
+    await settle(dispatcher)
+    assert work.runs == Counter({1: 2})
+    assert alarm_time(dispatcher) == NINE_BERLIN + timedelta(days=1)
+
+
+async def test_a_run_requested_while_one_runs_runs_once_after_it(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1)
+    work.hold[1] = asyncio.Event()
+    await started(dispatcher)
+    clock.set(NINE_BERLIN)
+    await eventually(lambda: work.runs[1] == 1)
+    for _ in range(3):  # settings saved three times while the post is under way
+        await dispatcher.reschedule(1)
+        await asyncio.sleep(0)
+    assert work.runs[1] == 1
+    work.hold[1].set()
+    await settle(dispatcher)
+    assert work.runs == Counter({1: 2})
+
+
+async def test_a_guild_stuck_on_discord_holds_no_other(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1)
+    await configure(store, 2)
+    work.hold[1] = asyncio.Event()  # e.g. a pin waiting out a 30 s cooldown
+    await started(dispatcher)
+    clock.set(NINE_BERLIN)
+    await eventually(lambda: store.daily.get(2, "2026-03-02"), timeout=5)
+    await eventually(lambda: 2 not in dispatcher.running)
+    assert 1 in dispatcher.running and work.runs == Counter({1: 1, 2: 1})
+
+
+async def test_a_settings_change_replans_that_guild(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1)
+    await started(dispatcher)
+    await configure(store, 1, post_time="07:30", timezone="UTC")
+    await dispatcher.reschedule(1)
+    assert alarm_time(dispatcher) == datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+    assert work.unblocked == [1]
+    await configure(store, 1, paused=True)
+    await dispatcher.reschedule(1)
+    assert alarm_time(dispatcher) is None and dispatcher.next_run(1) is None
+    clock.set(NINE_BERLIN)
+    await settle(dispatcher)
+    assert work.runs == Counter()
+
+
+async def test_setting_up_after_todays_time_is_due_at_once(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await started(dispatcher)
+    clock.set(NINE_BERLIN + timedelta(hours=1))
+    await configure(store, 1)
+    await dispatcher.reschedule(1)
+    await settle(dispatcher)
+    assert work.runs == Counter({1: 1})
+
+
+async def test_an_open_posts_reveal_rings_at_its_time(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1, paused=True)  # paused guilds still reveal what is open
+    await post_in_store(store, 1, NINE_BERLIN - timedelta(hours=20))
+    work.post = False
+    await started(dispatcher)
+    reveal = NINE_BERLIN + timedelta(hours=3)
+    assert alarm_time(dispatcher) == reveal
+    clock.set(reveal - timedelta(seconds=1))
+    await settle(dispatcher)
+    assert work.runs == Counter()
+    clock.set(reveal)
+    await settle(dispatcher)
+    assert work.runs == Counter({1: 1})
+    # The fake work does not reveal: the post is still open, so it is tried again soon.
+    assert alarm_time(dispatcher) == reveal + RETRY
+
+
+async def test_a_post_now_reveal_is_planned(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1, paused=True)
+    await started(dispatcher)
+    await post_in_store(store, 1, clock.now())
+    post = (await store.daily.in_state("posted", 1))[0]
+    assert post.reveal_at is not None
+    dispatcher.reveal_at(post.id, post.reveal_at)
+    await eventually(lambda: alarm_time(dispatcher) == post.reveal_at)
+
+
+async def test_nothing_runs_before_the_first_wake(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1)
+    clock.set(NINE_BERLIN + timedelta(hours=2))  # due since 09:00, e.g. down over it
+    await dispatcher.start()
     await asyncio.sleep(0)
-    assert not scheduler.scheduler.running
+    assert work.runs == Counter()
+    dispatcher.wake()
+    await settle(dispatcher)
+    assert work.runs == Counter({1: 1})
+
+
+async def test_shutdown_lets_a_run_finish_and_starts_no_more(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+) -> None:
+    await configure(store, 1)
+    await configure(store, 2)
+    work.hold[1] = asyncio.Event()
+    dispatcher._gate = asyncio.Semaphore(1)  # guild 2 queues behind guild 1
+    await started(dispatcher)
+    clock.set(NINE_BERLIN)
+    await eventually(lambda: work.runs[1] == 1)
+    stopping = asyncio.create_task(dispatcher.shutdown())
+    await asyncio.sleep(0)
+    assert not stopping.done()
+    work.hold[1].set()
+    await asyncio.wait_for(stopping, timeout=5)
+    assert await store.daily.get(1, "2026-03-02") is not None
+    assert work.runs == Counter({1: 1})  # guild 2 never started
+    clock.advance(days=1)
+    await asyncio.sleep(0)
+    assert work.runs == Counter({1: 1})
+
+
+# -- the APScheduler alarm ----------------------------------------------------------------------
+@pytest.fixture
+async def alarm() -> AsyncIterator[tuple[SchedulerAlarm, asyncio.Event]]:
+    rang = asyncio.Event()
+    bell = SchedulerAlarm(rang.set)
+    bell.start()  # inside the running loop, as setup_hook does
+    try:
+        yield bell, rang
+    finally:
+        bell.shutdown()
+
+
+async def test_the_alarm_is_one_date_job_never_dropped_for_running_late(
+    alarm: tuple[SchedulerAlarm, asyncio.Event],
+) -> None:
+    bell, _ = alarm
+    bell.set(datetime(2030, 1, 1, tzinfo=UTC))
+    bell.set(datetime(2031, 1, 1, tzinfo=UTC))
+    jobs = bell.scheduler.get_jobs()
+    assert [j.id for j in jobs] == ["dispatch"]
+    assert bell.next_ring() == datetime(2031, 1, 1, tzinfo=UTC)
+    assert jobs[0].misfire_grace_time is None
+    assert jobs[0].coalesce is True and jobs[0].max_instances == 1
+    bell.set(None)
+    assert bell.scheduler.get_jobs() == []
+
+
+async def test_the_alarm_rings_at_once_for_a_time_already_past(
+    alarm: tuple[SchedulerAlarm, asyncio.Event],
+) -> None:
+    bell, rang = alarm
+    bell.set(datetime.now(UTC) - timedelta(minutes=5))  # e.g. the loop was blocked
+    await asyncio.wait_for(rang.wait(), timeout=5)
+    assert bell.scheduler.get_jobs() == []  # a date job runs once
+
+
+async def test_the_alarm_shuts_down_safely_twice() -> None:
+    bell = SchedulerAlarm(lambda: None)
+    bell.start()
+    bell.shutdown()
+    bell.shutdown()
+    bell.set(datetime(2030, 1, 1, tzinfo=UTC))  # after shutdown: ignored, no error
+    await asyncio.sleep(0)
+    assert not bell.scheduler.running

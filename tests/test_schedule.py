@@ -231,3 +231,45 @@ def test_unknown_zone_in_stored_settings_is_a_schedule_error() -> None:
     with pytest.raises(ScheduleError):
         schedule.zone("../etc/passwd")
     assert NEW_YORK.key == schedule.zone("America/New_York").key
+
+
+# -- the dispatcher's questions ------------------------------------------------------------------
+def test_next_due_is_now_once_todays_slot_has_come_else_the_next_post() -> None:
+    settings = guild()
+    before = datetime(2026, 3, 2, 7, 59, tzinfo=UTC)  # 08:59 Berlin
+    assert schedule.next_due(settings, before) == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    late = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    assert schedule.next_due(settings, late) == late
+
+
+def test_next_due_is_none_for_a_guild_that_never_posts() -> None:
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    assert schedule.next_due(guild(paused=True), now) is None
+    assert schedule.next_due(guild(channel_id=None), now) is None
+    assert schedule.next_due(guild(weekdays=frozenset()), now) is None
+
+
+def test_next_post_after_walks_one_post_per_local_day_through_both_dst_changes() -> None:
+    for start, zone_name in [
+        (datetime(2026, 3, 27, 12, 0, tzinfo=UTC), "Europe/Berlin"),
+        (datetime(2026, 10, 23, 12, 0, tzinfo=UTC), "Europe/Berlin"),
+        (datetime(2026, 3, 6, 12, 0, tzinfo=UTC), "America/New_York"),
+        (datetime(2026, 10, 30, 12, 0, tzinfo=UTC), "America/New_York"),
+    ]:
+        for post_time in ("09:00", "02:30", "00:00", "23:59"):
+            settings = guild(timezone=zone_name, post_time=post_time)
+            at, days = start, []
+            for _ in range(5):
+                nxt = schedule.next_post_after(settings, at)
+                assert nxt is not None and nxt > at
+                days.append(nxt.astimezone(ZoneInfo(zone_name)).date())
+                at = nxt
+            # Five posts on five consecutive local days, none skipped, none doubled.
+            assert [(d - days[0]).days for d in days] == [0, 1, 2, 3, 4], (zone_name, post_time)
+
+
+def test_next_post_after_keeps_only_the_guilds_weekdays() -> None:
+    settings = guild(weekdays=frozenset({0, 2, 4}))
+    friday_noon = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
+    nxt = schedule.next_post_after(settings, friday_noon)
+    assert nxt == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # Monday 09:00 Berlin

@@ -36,6 +36,11 @@ class Alarm(Protocol):
 
     def shutdown(self) -> None: ...
 
+    @property
+    def running(self) -> bool:
+        """Started and not shut down (readiness checks ask this)."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -74,6 +79,10 @@ class SchedulerAlarm:
     async def _ring(self) -> None:
         # A coroutine job runs on the loop; a plain function would go to a thread pool.
         self.ring()
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running) and not self._stopped
 
     def next_ring(self) -> datetime | None:
         job = self.scheduler.get_job(self.JOB_ID)
@@ -116,6 +125,10 @@ class FakeAlarm:
     def shutdown(self) -> None:
         self._running = False
         self.when = None
+
+    @property
+    def running(self) -> bool:
+        return self._running
 
     def _moved(self, now: datetime) -> None:
         if self._running and self.when is not None and now >= self.when:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot import schedule
-from bot.clock import Clock
+from bot.clock import Alarm, Clock
 from bot.storage import GuildSettings, Store
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,11 @@ class Dispatcher:
         if post is not None:
             self._plan(post.guild_id, when)
             self._arm()
+
+    @property
+    def scheduler(self) -> Alarm:
+        """What wakes the dispatcher (on the real clock, an APScheduler date job)."""
+        return self.alarm
 
     @property
     def running(self) -> frozenset[int]:

@@ -368,8 +368,20 @@ async def test_the_alarm_rings_at_once_for_a_time_already_past(
 async def test_the_alarm_shuts_down_safely_twice() -> None:
     bell = SchedulerAlarm(lambda: None)
     bell.start()
+    assert bell.running
     bell.shutdown()
+    assert not bell.running
     bell.shutdown()
     bell.set(datetime(2030, 1, 1, tzinfo=UTC))  # after shutdown: ignored, no error
     await asyncio.sleep(0)
     assert not bell.scheduler.running
+
+
+async def test_the_dispatchers_scheduler_runs_from_start_to_shutdown(
+    dispatcher: Dispatcher,
+) -> None:
+    assert not dispatcher.scheduler.running
+    await dispatcher.start()
+    assert dispatcher.scheduler.running
+    await dispatcher.shutdown()
+    assert not dispatcher.scheduler.running

@@ -8,12 +8,15 @@ also cut off after ``parse_seconds`` (the walk checks a deadline; the wait is bo
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
 
 from bot.bank import Bank, Pack, PackError, PackIssue, parse_pack
 from bot.bank.parse import PackTooSlow
 from bot.storage import Store
+
+log = logging.getLogger(__name__)
 
 # A 256 KiB pack checks in ~0.2 s on one core; the cap leaves room for a busy machine.
 PARSE_SECONDS = 5.0
@@ -32,7 +35,20 @@ def _merge(base: Bank, bodies: Sequence[tuple[str, str]], deadline: float | None
         pack, issues = parse_pack(body, f"{name}.yaml", deadline=deadline)
         if pack is not None and not issues:
             parsed.append((pack, body))
-    return Bank.from_packs(parsed, base) if parsed else base
+    if not parsed:
+        return base
+    try:
+        return Bank.from_packs(parsed, base)
+    except PackError:
+        # Stored packs that clash (stored before a check existed, or the shipped bank grew an
+        # id a guild pack uses): keep every pack that fits rather than lose the guild's bank.
+        bank = base
+        for item in parsed:
+            try:
+                bank = Bank.from_packs([item], bank)
+            except PackError as exc:
+                log.warning("guild pack %s left out: %s", item[0].name, exc.issues[0])
+        return bank
 
 
 def _check(

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot import srs
-from bot.bank import Bank, Question, Topic, UnknownTopic
+from bot import srs, validation
+from bot.bank import Bank, Question, Topic
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import DrillError
@@ -100,11 +100,9 @@ class QuizService:
             raise
 
     async def _topic(self, guild_id: int | None, bank: Bank, text: str) -> Topic:
-        try:
-            topic = bank.resolve_topic(text)
-        except UnknownTopic as exc:
-            hint = "" if exc.suggestions else " Start typing and pick a topic from the list."
-            raise DrillError(f"{exc}{hint}") from exc
+        topic = validation.resolve_topic(
+            bank, text, " Start typing and pick a topic from the list."
+        )
         if topic.slug in await self._disabled_topics(guild_id):
             raise DrillError(f"{topic.name} is switched off in this server.")
         return topic

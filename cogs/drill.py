@@ -8,16 +8,24 @@ sees the commands, and the organiser role must work without Manage Server: so th
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import validation
 from bot.errors import DrillError
-from bot.organiser import NOT_ORGANISER, REQUIRED_PERMISSIONS, Organiser, check_pack_size
+from bot.organiser import (
+    NOT_ORGANISER,
+    PIN_PERMISSION,
+    REQUIRED_PERMISSIONS,
+    Organiser,
+    check_pack_size,
+)
 from bot.schedule import complete_timezones
 from cogs import drill_render as render
+from cogs.render import refusals, reply
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -36,16 +44,8 @@ def granted_in(guild: discord.Guild, channel_id: int) -> list[str] | None:
     if channel is None or guild.me is None:
         return None
     perms = channel.permissions_for(guild.me)
-    return [name for name, _ in REQUIRED_PERMISSIONS if getattr(perms, name)]
-
-
-async def reply(
-    interaction: discord.Interaction, content: str | None = None, **kwargs: Any
-) -> None:
-    if interaction.response.is_done():
-        await interaction.followup.send(content or "", ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+    names = [name for name, _ in REQUIRED_PERMISSIONS] + [PIN_PERMISSION[0], "mention_everyone"]
+    return [name for name in names if getattr(perms, name)]
 
 
 def guild_of(interaction: discord.Interaction) -> discord.Guild:
@@ -105,84 +105,127 @@ class DrillCog(commands.Cog):
         weekdays: str | None = None,
         reveal: str | None = None,
     ) -> None:
-        result = await self.organiser.setup(
-            guild_of(interaction).id,
-            interaction.user.id,
-            channel_id=channel.id,
-            time=time,
-            timezone=timezone,
-            weekdays=weekdays,
-            reveal=reveal,
-            granted=granted_in(channel.guild, channel.id),
-        )
-        await reply(interaction, render.setup_text(result))
+        async with refusals(interaction):
+            result = await self.organiser.setup(
+                guild_of(interaction).id,
+                interaction.user.id,
+                channel_id=channel.id,
+                time=time,
+                timezone=timezone,
+                weekdays=weekdays,
+                reveal=reveal,
+                granted=granted_in(channel.guild, channel.id),
+            )
+            await reply(interaction, render.setup_text(result))
 
     @setup.autocomplete("timezone")
     async def _timezones(self, _interaction: discord.Interaction, current: str) -> Choices:
-        return [app_commands.Choice(name=z, value=z) for z in complete_timezones(current)]
+        zones = [z for z in complete_timezones(current[:64]) if validation.is_place(z)]
+        return [app_commands.Choice(name=z, value=z) for z in zones]
 
     @drill.command(name="organisers", description="Set (or clear) the organiser role")
     @app_commands.describe(role="Members with this role may use /drill; leave out to clear")
     async def organisers(
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:
-        guild = guild_of(interaction)
-        changed = await self.organiser.set_organiser_role(
-            guild.id, interaction.user.id, role.id if role else None
-        )
-        who = f"{role.mention} and members with Manage Server" if role else "Manage Server only"
-        await reply(
-            interaction,
-            f"Organisers: {who}." + ("" if changed else " (unchanged)"),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        async with refusals(interaction):
+            guild = guild_of(interaction)
+            changed = await self.organiser.set_organiser_role(
+                guild.id, interaction.user.id, role.id if role else None
+            )
+            who = f"{role.mention} and members with Manage Server" if role else "Manage Server only"
+            await reply(
+                interaction,
+                f"Organisers: {who}." + ("" if changed else " (unchanged)"),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+
+    @drill.command(name="pin", description="Pin each day's question (and unpin the day before's)")
+    @app_commands.describe(on="True: pin today's question; False: stop pinning")
+    async def pin(self, interaction: discord.Interaction, on: bool) -> None:
+        async with refusals(interaction):
+            guild = guild_of(interaction)
+            result = await self.organiser.set_pinning(
+                guild.id, interaction.user.id, on, lambda cid: granted_in(guild, cid)
+            )
+            await reply(interaction, render.pin_text(result))
+
+    @drill.command(name="ping", description="Ping a role with each daily question (or nobody)")
+    @app_commands.describe(role="The role to ping; leave out to stop pinging")
+    async def ping(
+        self, interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        async with refusals(interaction):
+            guild = guild_of(interaction)
+            me = guild.me.guild_permissions if guild.me is not None else None
+            result = await self.organiser.set_ping_role(
+                guild.id,
+                interaction.user.id,
+                role.id if role else None,
+                mentionable=role.mentionable if role else True,
+                may_mention_all=me.mention_everyone if me is not None else True,
+            )
+            await reply(interaction, render.ping_text(result))
 
     @drill.command(name="pause", description="Stop posting until /drill resume")
     async def pause(self, interaction: discord.Interaction) -> None:
-        changed = await self.organiser.set_paused(
-            guild_of(interaction).id, interaction.user.id, True
-        )
-        text = "Paused: no daily questions until `/drill resume`." if changed else "Already paused."
-        await reply(interaction, text)
+        async with refusals(interaction):
+            changed = await self.organiser.set_paused(
+                guild_of(interaction).id, interaction.user.id, True
+            )
+            text = (
+                "Paused: no daily questions until `/drill resume`."
+                if changed
+                else "Already paused."
+            )
+            await reply(interaction, text)
 
     @drill.command(name="resume", description="Start posting again")
     async def resume(self, interaction: discord.Interaction) -> None:
-        changed = await self.organiser.set_paused(
-            guild_of(interaction).id, interaction.user.id, False
-        )
-        text = "Resumed: the daily question is back on schedule." if changed else "Not paused."
-        await reply(interaction, text)
+        async with refusals(interaction):
+            changed = await self.organiser.set_paused(
+                guild_of(interaction).id, interaction.user.id, False
+            )
+            text = "Resumed: the daily question is back on schedule." if changed else "Not paused."
+            await reply(interaction, text)
 
     @drill.command(name="post-now", description="Post today's question now, if none yet")
     async def post_now(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        post, outcome = await self.organiser.post_now(guild_of(interaction).id, interaction.user.id)
-        if post is not None and post.state == "posted" and post.reveal_at is not None:
-            self.bot.jobs.reveal_at(post.id, post.reveal_at)
-        await reply(interaction, render.post_now_text(post, outcome))
+        async with refusals(interaction):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            post, outcome = await self.organiser.post_now(
+                guild_of(interaction).id, interaction.user.id
+            )
+            if post is not None and post.state == "posted" and post.reveal_at is not None:
+                self.bot.jobs.reveal_at(post.id, post.reveal_at)
+            await reply(interaction, render.post_now_text(post, outcome))
 
     @drill.command(name="reveal-now", description="Reveal the notes of the open question now")
     async def reveal_now(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        post = await self.organiser.reveal_now(guild_of(interaction).id, interaction.user.id)
-        await reply(interaction, render.reveal_now_text(post))
+        async with refusals(interaction):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            post = await self.organiser.reveal_now(guild_of(interaction).id, interaction.user.id)
+            await reply(interaction, render.reveal_now_text(post))
 
     @drill.command(name="status", description="Schedule, today's question, permissions, bank")
     async def status(self, interaction: discord.Interaction) -> None:
-        guild = guild_of(interaction)
-        status = await self.organiser.status(guild.id, lambda cid: granted_in(guild, cid))
-        embed = render.status_embed(status, status.settings.organiser_role_id)
-        await reply(interaction, embed=embed)
+        async with refusals(interaction):
+            guild = guild_of(interaction)
+            status = await self.organiser.status(guild.id, lambda cid: granted_in(guild, cid))
+            embed = render.status_embed(status, status.settings.organiser_role_id)
+            await reply(interaction, embed=embed)
 
     @drill.command(name="audit", description="The last 20 changes to this server's settings")
     async def audit(self, interaction: discord.Interaction) -> None:
-        entries = await self.organiser.audit(guild_of(interaction).id)
-        await reply(interaction, embed=render.audit_embed(entries))
+        async with refusals(interaction):
+            entries = await self.organiser.audit(guild_of(interaction).id)
+            await reply(interaction, embed=render.audit_embed(entries))
 
     @drill.command(name="reports", description="Questions members reported")
     async def reports(self, interaction: discord.Interaction) -> None:
-        lines = await self.organiser.reports(guild_of(interaction).id)
-        await reply(interaction, embed=render.reports_embed(lines))
+        async with refusals(interaction):
+            lines = await self.organiser.reports(guild_of(interaction).id)
+            await reply(interaction, embed=render.reports_embed(lines))
 
     # -- topics -----------------------------------------------------------------------------
     async def _topic_choices(self, interaction: discord.Interaction, current: str) -> Choices:
@@ -203,17 +246,19 @@ class DrillCog(commands.Cog):
     topic_disable.autocomplete("topic")(_topic_choices)
 
     async def _set_topic(self, interaction: discord.Interaction, text: str, on: bool) -> None:
-        topic, changed = await self.organiser.set_topic(
-            guild_of(interaction).id, interaction.user.id, text, on
-        )
-        state = "enabled" if on else "disabled"
-        note = "" if changed else " (it already was)"
-        await reply(interaction, f"Topic **{topic.name}** (`{topic.slug}`) is {state}{note}.")
+        async with refusals(interaction):
+            topic, changed = await self.organiser.set_topic(
+                guild_of(interaction).id, interaction.user.id, text, on
+            )
+            state = "enabled" if on else "disabled"
+            note = "" if changed else " (it already was)"
+            await reply(interaction, f"Topic **{topic.name}** (`{topic.slug}`) is {state}{note}.")
 
     @topics.command(name="list", description="Topics with daily questions used and left")
     async def topic_list(self, interaction: discord.Interaction) -> None:
-        coverage = await self.organiser.coverage(guild_of(interaction).id)
-        await reply(interaction, embed=render.topics_embed(coverage))
+        async with refusals(interaction):
+            coverage = await self.organiser.coverage(guild_of(interaction).id)
+            await reply(interaction, embed=render.topics_embed(coverage))
 
     # -- questions --------------------------------------------------------------------------
     async def _question_choices(self, interaction: discord.Interaction, current: str) -> Choices:
@@ -236,42 +281,46 @@ class DrillCog(commands.Cog):
     question_enable.autocomplete("id")(_question_choices)
 
     async def _set_question(self, interaction: discord.Interaction, qid: str, on: bool) -> None:
-        changed = await self.organiser.set_question(
-            guild_of(interaction).id, interaction.user.id, qid, on
-        )
-        state = "enabled" if on else "disabled"
-        note = "" if changed else " (it already was)"
-        await reply(interaction, f"Question `{qid.strip().lower()}` is {state}{note}.")
+        async with refusals(interaction):
+            changed = await self.organiser.set_question(
+                guild_of(interaction).id, interaction.user.id, qid, on
+            )
+            state = "enabled" if on else "disabled"
+            note = "" if changed else " (it already was)"
+            await reply(interaction, f"Question `{qid.strip().lower()}` is {state}{note}.")
 
     # -- packs ------------------------------------------------------------------------------
     @pack.command(name="import", description="Add (or replace) a YAML question pack")
     @app_commands.describe(file="The pack's .yaml file (at most 256 KiB)")
     async def pack_import(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        check_pack_size(file.size)  # before downloading anything
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            data = await file.read()
-        except discord.HTTPException as exc:
-            raise DrillError("I could not download that file; try uploading it again.") from exc
-        result = await self.organiser.import_pack(
-            guild_of(interaction).id, interaction.user.id, file.filename, data
-        )
-        await reply(interaction, render.pack_imported_text(result))
+        async with refusals(interaction):
+            check_pack_size(file.size)  # before downloading anything
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                data = await file.read()
+            except discord.HTTPException as exc:
+                raise DrillError("I could not download that file; try uploading it again.") from exc
+            result = await self.organiser.import_pack(
+                guild_of(interaction).id, interaction.user.id, file.filename, data
+            )
+            await reply(interaction, render.pack_imported_text(result))
 
     @pack.command(name="list", description="Packs imported for this server")
     async def pack_list(self, interaction: discord.Interaction) -> None:
-        packs = await self.organiser.packs(guild_of(interaction).id)
-        await reply(interaction, embed=render.packs_embed(packs))
+        async with refusals(interaction):
+            packs = await self.organiser.packs(guild_of(interaction).id)
+            await reply(interaction, embed=render.packs_embed(packs))
 
     @pack.command(name="remove", description="Remove one of this server's packs")
     @app_commands.describe(name="The pack's name (see /drill pack list)")
     async def pack_remove(self, interaction: discord.Interaction, name: str) -> None:
-        removed = await self.organiser.remove_pack(
-            guild_of(interaction).id, interaction.user.id, name
-        )
-        await reply(
-            interaction, f"Removed pack **{removed.name}** ({removed.questions} question(s))."
-        )
+        async with refusals(interaction):
+            removed = await self.organiser.remove_pack(
+                guild_of(interaction).id, interaction.user.id, name
+            )
+            await reply(
+                interaction, f"Removed pack **{removed.name}** ({removed.questions} question(s))."
+            )
 
     @pack_remove.autocomplete("name")
     async def _pack_names(self, interaction: discord.Interaction, current: str) -> Choices:

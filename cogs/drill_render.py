@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import discord
 
 from bot import schedule
-from bot.organiser import PackImport, ReportLine, SetupResult, Status, TopicCoverage
+from bot.organiser import Announce, PackImport, ReportLine, SetupResult, Status, TopicCoverage
 from bot.storage import AuditEntry, DailyPost, GuildPack, GuildSettings
 from cogs.render import ts
 
@@ -60,6 +60,34 @@ def setup_text(result: SetupResult) -> str:
     if result.missing:
         parts.append(missing_line(settings.channel_id, result.missing))
     return clip("\n".join(parts), 2000)
+
+
+def pin_text(result: Announce) -> str:
+    on = result.settings.pin_posts
+    text = (
+        "Each day's question is pinned, and the day before's unpinned."
+        if on
+        else "Daily questions are no longer pinned."
+    )
+    if not result.changed:
+        text += " (unchanged)"
+    if result.missing:
+        where = f"<#{result.settings.channel_id}>" if result.settings.channel_id else "the channel"
+        text += f"\n{WARN} I need **{', '.join(result.missing)}** in {where} to pin."
+    return text
+
+
+def ping_text(result: Announce) -> str:
+    role = result.settings.ping_role_id
+    text = f"Each daily question pings <@&{role}>." if role else "Daily questions ping nobody."
+    if not result.changed:
+        text += " (unchanged)"
+    if result.missing:
+        text += (
+            f"\n{WARN} That role is not mentionable and I lack **{', '.join(result.missing)}**:"
+            " make the role mentionable, or nobody is pinged."
+        )
+    return text
 
 
 def jump(post: DailyPost) -> str:
@@ -132,6 +160,9 @@ def status_embed(status: Status, organiser_role_id: int | None) -> discord.Embed
     )
     role = f"<@&{organiser_role_id}>" if organiser_role_id else "none (Manage Server only)"
     embed.add_field(name="Organiser role", value=role, inline=False)
+    ping = f"<@&{settings.ping_role_id}>" if settings.ping_role_id else "nobody"
+    pinned = "pinned" if settings.pin_posts else "not pinned"
+    embed.add_field(name="Daily post", value=f"{pinned} · pings {ping}", inline=False)
     return embed
 
 

@@ -16,10 +16,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import send_ephemeral
-from bot.errors import DrillError
 from bot.quiz import QuizService, Shown
 from cogs import quiz_views as views
+from cogs.render import NO_PINGS, refusals, reply
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -32,12 +31,12 @@ Difficulty = Literal["easy", "medium", "hard"]
 async def answering(interaction: discord.Interaction) -> AsyncIterator[None]:
     """Turn a refusal from the core into an ephemeral message; never let a press crash."""
     try:
-        yield
-    except DrillError as exc:
-        await send_ephemeral(interaction, str(exc))
+        async with refusals(interaction):
+            yield
     except Exception:
         log.exception("practice interaction failed")
-        await send_ephemeral(interaction, "Something went wrong; it has been logged.")
+        with contextlib.suppress(discord.HTTPException):
+            await reply(interaction, "Something went wrong; it has been logged.")
 
 
 class QuizCog(commands.Cog):
@@ -56,10 +55,11 @@ class QuizCog(commands.Cog):
     ) -> None:
         # Deferred: a guild's first use may parse its uploaded packs, which can be slow.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        shown = await self.service.start(
-            interaction.guild_id, interaction.user.id, topic, difficulty
-        )
-        await self._send_question(interaction, shown)
+        async with refusals(interaction):
+            shown = await self.service.start(
+                interaction.guild_id, interaction.user.id, topic, difficulty
+            )
+            await self._send_question(interaction, shown)
 
     @quiz.autocomplete("topic")
     async def topic_choices(
@@ -78,14 +78,16 @@ class QuizCog(commands.Cog):
     @app_commands.guild_only()
     async def review(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        shown = await self.service.review(interaction.guild_id, interaction.user.id)
-        await self._send_question(interaction, shown)
+        async with refusals(interaction):
+            shown = await self.service.review(interaction.guild_id, interaction.user.id)
+            await self._send_question(interaction, shown)
 
     async def _send_question(self, interaction: discord.Interaction, shown: Shown) -> None:
         await interaction.followup.send(
             embed=views.question_embed(shown),
             view=views.question_view(shown.session.id),
             ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )
 
     # -- buttons ----------------------------------------------------------------------------
@@ -99,14 +101,18 @@ class QuizCog(commands.Cog):
         async with answering(interaction):
             revealed = await self.service.show_notes(session_id, interaction.user.id)
             await interaction.response.edit_message(
-                embeds=views.reveal_embeds(revealed), view=views.grade_view(session_id)
+                embeds=views.reveal_embeds(revealed),
+                view=views.grade_view(session_id),
+                allowed_mentions=NO_PINGS,
             )
 
     async def press_skip(self, interaction: discord.Interaction, session_id: int) -> None:
         async with answering(interaction):
             shown = await self.service.skip(session_id, interaction.user.id)
             await interaction.response.edit_message(
-                embed=views.question_embed(shown), view=views.question_view(shown.session.id)
+                embed=views.question_embed(shown),
+                view=views.question_view(shown.session.id),
+                allowed_mentions=NO_PINGS,
             )
 
     async def press_grade(
@@ -115,7 +121,9 @@ class QuizCog(commands.Cog):
         async with answering(interaction):
             graded = await self.service.grade(session_id, interaction.user.id, grade)
             await interaction.response.edit_message(
-                content=views.graded_line(graded), view=views.done_view(session_id)
+                content=views.graded_line(graded),
+                view=views.done_view(session_id),
+                allowed_mentions=NO_PINGS,
             )
 
     async def press_report(self, interaction: discord.Interaction, session_id: int) -> None:
@@ -130,7 +138,7 @@ class QuizCog(commands.Cog):
     ) -> None:
         async with answering(interaction):
             graded = await self.service.grade_daily(post_id, interaction.user.id, grade)
-            await interaction.response.send_message(views.graded_line(graded), ephemeral=True)
+            await reply(interaction, views.graded_line(graded))
 
     async def press_daily_report(self, interaction: discord.Interaction, post_id: int) -> None:
         async with answering(interaction):
@@ -159,9 +167,11 @@ class QuizCog(commands.Cog):
             embeds = views.reveal_embeds(revealed)
             view = views.grade_view(session_id)
             if interaction.message is not None:
-                await interaction.response.edit_message(embeds=embeds, view=view)
+                await interaction.response.edit_message(
+                    embeds=embeds, view=view, allowed_mentions=NO_PINGS
+                )
             else:  # pragma: no cover - our modals are always opened from a message's button
-                await interaction.response.send_message(embeds=embeds, view=view, ephemeral=True)
+                await reply(interaction, embeds=embeds, view=view)
 
     async def _submit_report(
         self, interaction: discord.Interaction, target: int, *, daily: bool
@@ -174,9 +184,9 @@ class QuizCog(commands.Cog):
                 kind = await self.service.report_daily(target, user, reason, detail)
             else:
                 kind = await self.service.report(target, user, reason, detail)
-            await interaction.response.send_message(
+            await reply(
+                interaction,
                 f"Thanks: reported as **{kind}**. The organisers will see it in /drill reports.",
-                ephemeral=True,
             )
 
 

@@ -52,7 +52,7 @@ def handlers(interaction: discord.Interaction) -> Handlers | None:
 
 
 async def unavailable(interaction: discord.Interaction) -> None:
-    await interaction.response.send_message("Practice is unavailable right now.", ephemeral=True)
+    await render.reply(interaction, "Practice is unavailable right now.")
 
 
 # -- buttons ----------------------------------------------------------------------------------

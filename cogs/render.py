@@ -2,17 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from typing import Any
 
 import discord
 
 from bot.bank import Question
+from bot.errors import DrillError
 from bot.publishing import DailyCard, RevealCard
 from bot.storage import Award
 
+log = logging.getLogger(__name__)
+
+# Replies ping nobody unless pinging is their point (the daily post's role ping sets its own).
+NO_PINGS = discord.AllowedMentions.none()
+CONTENT_LIMIT = 2000
+
 DIFFICULTY_COLOUR = {"easy": 0x2ECC71, "medium": 0xF1C40F, "hard": 0xE74C3C}
 TESTING_HEADING = "What they're testing"
+
+
+def fit(text: str, limit: int = CONTENT_LIMIT) -> str:
+    """Shorten to Discord's limit: a longer message is refused and the member sees nothing."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def reply(
+    interaction: discord.Interaction, content: str | None = None, **kwargs: Any
+) -> None:
+    """An ephemeral answer, as the response or a follow-up, within limits and pinging nobody."""
+    kwargs.setdefault("allowed_mentions", NO_PINGS)
+    kwargs.setdefault("ephemeral", True)
+    if content is not None:
+        kwargs["content"] = fit(content)
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+@contextlib.asynccontextmanager
+async def refusals(interaction: discord.Interaction) -> AsyncIterator[None]:
+    """A DrillError becomes one ephemeral sentence sent from here (shortened, no pings), so
+    it does not reach the tree's generic handler. Anything else still does."""
+    try:
+        yield
+    except DrillError as exc:
+        try:
+            await reply(interaction, str(exc))
+        except discord.HTTPException:
+            log.warning("could not send a refusal for interaction %s", interaction.id)
 
 
 def ts(when: datetime, style: str = "R") -> str:

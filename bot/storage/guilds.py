@@ -24,6 +24,8 @@ EDITABLE = (
     "paused",
     "configured_by",
 )
+# Written by the first change only: later ones keep the value on record.
+SET_ONCE = frozenset({"configured_by"})
 
 
 def _weekdays_to_mask(days: frozenset[int]) -> int:
@@ -108,7 +110,14 @@ class GuildRepo:
         if unknown:
             raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
         async with self.db.transaction() as conn:
+            # Read inside the write transaction: what changed is decided against the row as
+            # it is now, so two organisers at once give one audited change, not two.
             current = await self.get(guild_id) or GuildSettings(guild_id)
+            changes = {
+                k: v
+                for k, v in changes.items()
+                if not (k in SET_ONCE and getattr(current, k) is not None)
+            }
             new = replace(current, **changes)
             stamp = iso(now)
             values = {

@@ -305,3 +305,35 @@ async def test_removing_a_pack_hides_its_questions(organiser: Organiser) -> None
     assert "onboarding-001" not in (await organiser.catalog.for_guild(GUILD)).questions
     with pytest.raises(DrillError, match="no pack named"):
         await organiser.remove_pack(GUILD, OLGA, "team-extra")
+
+
+# -- at the same time ---------------------------------------------------------------------------
+async def test_two_setups_at_once_keep_one_first_organiser(
+    organiser: Organiser, store: Store
+) -> None:
+    import asyncio
+
+    await asyncio.gather(
+        organiser.setup(GUILD, OLGA, channel_id=500, time="10:30", timezone="Europe/Berlin"),
+        organiser.setup(GUILD, ANA, channel_id=500, time="10:30", timezone="Europe/Berlin"),
+    )
+    saved = await store.guilds.get(GUILD)
+    assert saved is not None and saved.configured_by in (OLGA, ANA)
+    actions = [e.action for e in await store.guilds.recent_audit(GUILD)]
+    assert actions.count("set configured_by") == 1 and actions.count("set post_time") == 1
+
+
+async def test_stored_packs_that_clash_leave_the_guild_its_bank(
+    organiser: Organiser, store: Store
+) -> None:
+    from bot.storage import GuildPack
+
+    clash = GOOD_PACK.replace("pack: team-extra", "pack: team-zz").replace(
+        "slug: onboarding\n    name: Team onboarding\n    aliases: [onboard]",
+        "slug: other\n    name: Other",
+    )
+    for name, body in (("team-extra", GOOD_PACK), ("team-zz", clash)):
+        await store.guilds.save_pack(GuildPack(GUILD, name, "1", body, 2, OLGA, START))
+    bank = await organiser.catalog.for_guild(GUILD)
+    assert "onboarding-001" in bank.questions and "cicd-001" in bank.questions
+    assert "other" not in bank.topics  # the second pack repeats ids: left out, not fatal

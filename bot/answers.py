@@ -135,7 +135,7 @@ class AnswerLog:
         stored = 0
         for post in await self.store.daily.in_state("posted"):
             if post.thread_id is None:
-                post = await self._adopt_thread(post)
+                post = await self.adopt_thread(post)
             threaded = post.thread_id is not None
             last = None if threaded else await self.store.answers.last_message_id(post.id)
             after = last or post.message_id or 0
@@ -165,7 +165,7 @@ class AnswerLog:
             elif current[answer.message_id] != answer.content:
                 await self.store.answers.edit(answer.message_id, current[answer.message_id], now)
 
-    async def _adopt_thread(self, post: DailyPost) -> DailyPost:
+    async def adopt_thread(self, post: DailyPost) -> DailyPost:
         """A crash between opening the thread and storing its id leaves a posted post that
         looks thread-less while members answer in the thread: take the thread Discord has
         under the post. A post whose thread was refused has none and stays as it is."""

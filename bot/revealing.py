@@ -66,6 +66,10 @@ class Revealer:
         claimed = await self.store.daily.claim_reveal(post.id, self.owner, self.clock.now())
         if claimed is None:
             return False
+        if claimed.thread_id is None:
+            # Discord may have opened the thread although the call failed for us (a timeout):
+            # answers are there, and the reveal belongs there.
+            claimed = await self.answers.adopt_thread(claimed)
         if not await self._catch_up(claimed):
             return False
         answers = on_time(await self.store.answers.for_post(claimed.id), claimed.reveal_at)

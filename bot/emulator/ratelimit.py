@@ -136,6 +136,7 @@ class Faults:
 
     def __init__(self) -> None:
         self.failures: list[Fault] = []
+        self.failures_after: list[Fault] = []  # carried out, then answered with an error
         self.forced_429: list[Fault] = []
         self.delays: dict[str, float] = {}
         self.holds: list[Hold] = []
@@ -156,6 +157,9 @@ class Faults:
 
     def failure(self, target: str) -> Fault | None:
         return self._take(self.failures, target)
+
+    def failure_after(self, target: str) -> Fault | None:
+        return self._take(self.failures_after, target)
 
     def rate_limit(self, target: str) -> Fault | None:
         return self._take(self.forced_429, target)

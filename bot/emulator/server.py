@@ -161,6 +161,10 @@ class Emulator(Core):
         if response.status < 300:
             for hook in list(self.call_hooks):
                 hook(call)
+            done_but = self.faults.failure_after(target)
+            if done_but is not None:
+                body = {"code": 0, "message": f"{done_but.status}: emulated failure after the fact"}
+                return json_response(body, done_but.status)
         return response
 
     def _too_many(
@@ -219,6 +223,11 @@ class Emulator(Core):
 
     def fail_next(self, route_substring: str, status: int = 500, times: int = 1) -> None:
         self.faults.failures.append(Fault(route_substring, times, status))
+
+    def fail_after(self, route_substring: str, status: int = 502, times: int = 1) -> None:
+        """Carry the call out, then answer with an error (a proxy timing out after Discord
+        did the work): the caller cannot tell that it happened."""
+        self.faults.failures_after.append(Fault(route_substring, times, status))
 
     def slow(self, route_substring: str, seconds: float) -> None:
         if seconds <= 0:

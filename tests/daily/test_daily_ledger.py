@@ -273,3 +273,26 @@ async def test_members_own_threads_under_the_daily_channel_are_not_answers_and_s
         await eventually(answer_stored)
         assert bot.daily.answers.parked <= PARKED_THREADS
     assert [a.message_id for a in await store.answers.for_post(post.id)] == [last.id]
+
+
+async def test_a_thread_discord_opened_while_the_call_failed_gets_its_answers_and_the_reveal(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    emu = world.emu
+    await configure_world(store, world)
+    emu.fail_after(f"POST /channels/{world.channel.id}/messages/", 502)  # the thread call
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.state == "posted" and post.thread_id is None  # the bot thinks it has none
+        (thread,) = [c for c in emu.world.channels.values() if c.is_thread]
+        sent = [await world[n].send(thread.id, f"{ANSWER} ({n})") for n in QUICK]
+        clock.set(REVEAL)
+        await bot.daily.tick()
+    revealed = await stored(store, world.guild.id, TODAY)
+    assert revealed.state == "revealed" and revealed.thread_id == thread.id
+    rows = await store.answers.for_post(post.id)
+    assert sorted(r.message_id for r in rows) == sorted(m.id for m in sent)
+    assert "3 members answered" in reveal_in(world, thread.id).content
+    assert emu.channel(thread.id).locked  # type: ignore[union-attr]

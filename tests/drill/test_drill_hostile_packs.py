@@ -9,11 +9,12 @@ from collections.abc import Callable
 import pytest
 
 import bot.catalog
+from bot.bank import MAX_PACK_BYTES
 from bot.storage import Store
 from tests.conftest import BotFactory, World, eventually
 from tests.drill.conftest import run
 from tests.drill.packs import GOOD_PACK
-from tests.support.hostile_packs import alias_bomb, aliased_copies, huge_pack
+from tests.support.hostile_packs import alias_bomb, aliased_copies, big_pack, huge_pack
 
 ANCHORS_REFUSED = "anchors and aliases are not allowed in packs"
 
@@ -87,3 +88,26 @@ async def test_quiz_in_another_guild_is_answered_while_a_pack_is_checked(
         imported = await importing.wait_followup()
         assert "Imported pack **team-extra** v1: 2 question(s)" in imported.content
     assert [p.name for p in await store.guilds.packs(world.guild.id)] == ["team-extra"]
+
+
+async def test_quiz_is_answered_within_three_seconds_while_a_full_size_pack_imports(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    text = big_pack()
+    assert MAX_PACK_BYTES - 10_000 < len(text.encode()) <= MAX_PACK_BYTES
+    async with start_bot() as drill:
+        other = world.emu.create_guild("Another study group")
+        other_chan = other.create_text_channel("practice")
+        oscar = other.add_member("oscar")
+        await world.emu.wait_until(lambda: drill.get_guild(other.id) is not None, timeout=5)
+        importing = await world.owner.slash(
+            "drill pack import", {"file": ("big.yaml", text.encode())}, channel_id=world.channel.id
+        )
+        quiz = await oscar.slash("quiz", {"topic": "cicd"}, channel_id=other_chan.id)
+        assert (await quiz.wait_response(timeout=3))["type"] == 5
+        assert (await quiz.wait_followup(timeout=3)).embeds[0]["title"] == "Practice question"
+        await importing.wait_response(timeout=10)
+        imported = await importing.wait_followup(timeout=20)
+    assert "Imported pack **bomb** v1: 1100 question(s)" in imported.content
+    (stored,) = await store.guilds.packs(world.guild.id)
+    assert stored.questions == 1100

@@ -70,7 +70,7 @@ class QuizService:
         """Autocomplete: names and aliases, fuzzy; topics switched off here are left out."""
         bank = await self.catalog.for_guild(guild_id)
         off = await self._disabled_topics(guild_id)
-        return [t for t in bank.complete_topics(text) if t.slug not in off][:25]
+        return [t for t in bank.complete_topics(text[:100]) if t.slug not in off][:25]
 
     async def _disabled_topics(self, guild_id: int | None) -> frozenset[str]:
         return await self.store.guilds.disabled_topics(guild_id) if guild_id else frozenset()

@@ -133,7 +133,7 @@ class DailyService:
         """Do what is due in one guild now (the dispatcher's call for a due guild)."""
         now = self.clock.now()
         settings = await self.store.guilds.get_or_default(guild_id)
-        due = [p for p in await self.store.daily.due_reveals(now) if p.guild_id == guild_id]
+        due = await self.store.daily.due_reveals(now, guild_id)
         await self._run(guild_id, settings if settings.configured else None, due, now)
 
     async def _run(

@@ -115,14 +115,16 @@ class DailyRepo:
         )
         return [_post(r) for r in rows]
 
-    async def due_reveals(self, now: datetime) -> list[DailyPost]:
+    async def due_reveals(self, now: datetime, guild_id: int | None = None) -> list[DailyPost]:
         """Posts past their reveal time, and reveals claimed but not finished (a run that
-        died half-way, or /drill reveal-now)."""
+        died half-way, or /drill reveal-now); in every guild or in one."""
+        one = " AND guild_id = ?" if guild_id is not None else ""
+        params: tuple[Any, ...] = (iso(now),) if guild_id is None else (iso(now), guild_id)
         rows = await self.db.fetchall(
             f"SELECT {_POST_COLS} FROM daily_posts WHERE state = 'posted'"
             " AND (reveal_claimed_by IS NOT NULL OR (reveal_at IS NOT NULL AND reveal_at <= ?))"
-            " ORDER BY reveal_at",
-            (iso(now),),
+            f"{one} ORDER BY reveal_at",
+            params,
         )
         return [_post(r) for r in rows]
 

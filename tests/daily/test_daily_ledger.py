@@ -250,6 +250,8 @@ async def test_a_reveal_claimed_by_another_run_is_left_to_it(store: Store) -> No
     taken = await store.daily.claim_reveal(post.id, "run-c", REVEAL)
     assert taken is not None and taken.reveal_claimed_at == NINE + timedelta(hours=1)
     assert [p.id for p in await store.daily.due_reveals(NINE)] == [post.id]
+    assert [p.id for p in await store.daily.due_reveals(NINE, guild_id=1)] == [post.id]
+    assert await store.daily.due_reveals(NINE, guild_id=2) == []
     await store.daily.mark_revealed(post.id, REVEAL)
     assert await store.daily.claim_reveal(post.id, "run-c", REVEAL) is None
 

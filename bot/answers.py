@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.errors import PublishError
@@ -36,6 +37,8 @@ class AnswerLog:
         self.open_unthreaded: dict[int, DailyPost] = {}  # post message id -> open post
         self.daily_channels: set[int] = set()  # channels that have had a post this run
         self._parked: dict[int, list[HistoryMessage]] = {}  # unknown thread -> its messages
+        self._parked_in: dict[int, int] = {}  # parked message id -> its thread
+        self._parked_gone: dict[int, datetime] = {}  # parked message id -> deleted at
 
     # -- which post ---------------------------------------------------------------------------
     async def load(self) -> None:
@@ -56,10 +59,14 @@ class AnswerLog:
             if post.message_id is not None:
                 self.open_unthreaded.pop(post.message_id, None)
             self.open_threads[post.thread_id] = post
-            parked = self._parked.pop(post.thread_id, [])
+            parked = self._unpark(post.thread_id)
             if parked:
                 log.info("post %s: storing %d answers that came early", post.id, len(parked))
-                await self.store.answers.record([m.answer_to(post) for m in parked])
+                gone = {m.message_id: self._parked_gone.pop(m.message_id, None) for m in parked}
+                await self.writer.add_many([m.answer_to(post) for m in parked])
+                for message_id, deleted_at in gone.items():
+                    if deleted_at is not None:
+                        await self.store.answers.delete(message_id, deleted_at)
         elif post.message_id is not None:
             self.open_unthreaded[post.message_id] = post
 
@@ -99,16 +106,39 @@ class AnswerLog:
         parked = self._parked.get(thread_id)
         if parked is None:
             if len(self._parked) >= PARKED_THREADS:  # members' own threads: forget the oldest
-                self._parked.pop(next(iter(self._parked)))
+                for forgotten in self._unpark(next(iter(self._parked))):
+                    self._parked_gone.pop(forgotten.message_id, None)
             parked = self._parked[thread_id] = []
         if len(parked) < PARKED_PER_THREAD:
             parked.append(msg)
+            self._parked_in[msg.message_id] = thread_id
+
+    def _unpark(self, thread_id: int) -> list[HistoryMessage]:
+        parked = self._parked.pop(thread_id, [])
+        for msg in parked:
+            self._parked_in.pop(msg.message_id, None)
+        return parked
+
+    def _edit_parked(self, message_id: int, content: str) -> bool:
+        thread_id = self._parked_in.get(message_id)
+        if thread_id is None:
+            return False
+        parked = self._parked[thread_id]
+        for i, msg in enumerate(parked):
+            if msg.message_id == message_id:
+                parked[i] = dataclasses.replace(msg, content=content, edited_at=self.clock.now())
+        return True
 
     async def record_edit(self, message_id: int, content: str) -> bool:
+        if self._edit_parked(message_id, content):  # edited before its thread was known
+            return True
         await self.writer.flush()
         return await self.store.answers.edit(message_id, content, self.clock.now())
 
     async def record_delete(self, message_id: int) -> bool:
+        if message_id in self._parked_in:  # kept (as deleted) once its thread is known
+            self._parked_gone[message_id] = self.clock.now()
+            return True
         await self.writer.flush()
         return await self.store.answers.delete(message_id, self.clock.now())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from contextlib import suppress
 
 from bot.storage import NewAnswer, Store
@@ -45,6 +46,19 @@ class AnswerWriter:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((answer, future))
         await future
+
+    async def add_many(self, answers: Sequence[NewAnswer]) -> None:
+        """Store several answers; all are queued before this awaits, so an edit or delete
+        that arrives meanwhile (and flushes) finds them. Returns after COMMIT."""
+        if self._task is None:
+            await self.store.answers.record(answers)
+            return
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[None]] = []
+        for answer in answers:
+            futures.append(loop.create_future())
+            self._queue.put_nowait((answer, futures[-1]))
+        await asyncio.gather(*futures)
 
     async def flush(self) -> None:
         """Return once every answer queued before this call is committed. Edits and deletes

@@ -5,6 +5,7 @@ after the deadline."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -298,3 +299,40 @@ async def test_a_thread_discord_opened_while_the_call_failed_gets_its_answers_an
     assert sorted(r.message_id for r in rows) == sorted(m.id for m in sent)
     assert "3 members answered" in reveal_in(world, thread.id).content
     assert emu.channel(thread.id).locked  # type: ignore[union-attr]
+
+
+async def test_answers_edited_and_deleted_the_instant_the_thread_appears_are_kept_as_left(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    emu = world.emu
+    await configure_world(store, world)
+    sent: dict[str, Message] = {}
+    async with start_bot() as bot:
+
+        def parked(count: int) -> Callable[[], bool]:
+            return lambda: bot.daily.answers.parked == count
+
+        async def answer_edit_delete(thread: Channel) -> None:
+            # All while the bot still waits for Discord to answer its "create thread" call.
+            sent["ana"] = await world["ana"].send(thread.id, "Canary it.")
+            await emu.wait_until(parked(1), what="(the bot did not keep ana's answer)")
+            await world["ana"].edit(thread.id, sent["ana"].id, ANSWER)
+            sent["ben"] = await world["ben"].send(thread.id, ANSWER + " (withdrawn)")
+            await world["ben"].delete(thread.id, sent["ben"].id)
+            sent["cy"] = await world["cy"].send(thread.id, ANSWER + " (cy)")
+            await emu.wait_until(parked(3), what="(the bot did not keep ben's and cy's)")
+
+        emu.on_thread_created(answer_edit_delete)
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        rows = {r.message_id: r for r in await answers_of(store, post, 3)}
+        assert rows[sent["ana"].id].content == ANSWER and rows[sent["ana"].id].edit_count == 1
+        assert rows[sent["ben"].id].deleted_at is not None
+        assert rows[sent["cy"].id].deleted_at is None
+        clock.set(REVEAL)
+        await bot.daily.tick()
+    assert post.thread_id is not None
+    assert "2 members answered" in reveal_in(world, post.thread_id).content
+    points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}
+    assert points == {world["ana"].id: ANSWER_POINTS + FIRST_BONUS, world["cy"].id: ANSWER_POINTS}

@@ -31,6 +31,7 @@ from bot.planner import PlanService
 from bot.privacy import PrivacyService
 from bot.publishing import Publisher
 from bot.quiz import QuizService
+from bot.reminders import Reminders
 from bot.stats import StatsService
 from bot.storage import Store
 
@@ -80,6 +81,7 @@ class App:
     privacy: PrivacyService
     mock: MockService
     plan: PlanService
+    reminders: Reminders
 
     async def start(self) -> None:
         """Inside the running loop, before the extensions load (discord.py's setup_hook)."""
@@ -89,10 +91,12 @@ class App:
     async def start_schedule(self) -> None:
         """After the extensions loaded: from here on jobs may reach Discord."""
         await self.jobs.start()
+        self.reminders.start()
 
     async def stop_schedule(self) -> None:
         """Before Discord closes: no new runs; a post half-way through finishes, and so does
         an organiser's post-now or reveal-now."""
+        await self.reminders.stop()
         await self.jobs.shutdown()
         try:
             async with asyncio.timeout(STOP_GRACE):
@@ -133,6 +137,7 @@ async def build_app(
     quiz = QuizService(store, catalog, clock)
     organiser = Organiser(store, catalog, clock, daily, jobs.reschedule)
     mock = MockService(store.mock, catalog, clock)
+    plan = PlanService(store, catalog, clock)
     return App(
         settings=settings,
         clock=clock,
@@ -149,5 +154,6 @@ async def build_app(
         stats=StatsService(store, catalog, clock),
         privacy=PrivacyService(store, clock),
         mock=mock,
-        plan=PlanService(store, catalog, clock),
+        plan=plan,
+        reminders=Reminders(plan, clock),
     )

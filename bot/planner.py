@@ -70,6 +70,7 @@ class PlanService:
         weeks: int | None = None,
         remind_at: str | None = None,
     ) -> Started:
+        """Start or replace the member's plan; ``remind_at`` (HH:MM, local) turns on a daily DM."""
         zone = await self._zone(guild_id)
         today = self.clock.now().astimezone(zone).date()
         when = parse_date(interview) if interview else None
@@ -102,6 +103,29 @@ class PlanService:
         if not await self.store.plans.stop(user_id):
             raise DrillError("You have no study plan running.")
 
+    # -- reminders --------------------------------------------------------------------------
+    async def next_reminder(self, after: datetime) -> datetime | None:
+        """The earliest reminder of any plan after ``after`` (looking two days ahead)."""
+        soon = [
+            when
+            for plan in await self.store.plans.with_reminders()
+            for when in reminders_between(plan, after, after + timedelta(days=2))
+        ]
+        return min(soon, default=None)
+
+    async def due_reminders(self, since: datetime, now: datetime) -> list[tuple[int, Today]]:
+        """Members whose reminder fell in (since, now], with today's view. One reminder per
+        member however long the gap was: a restart does not deliver a backlog."""
+        due = []
+        for plan in await self.store.plans.with_reminders():
+            if reminders_between(plan, since, now):
+                due.append((plan.user_id, await self.today(plan.user_id)))
+        return due
+
+    async def dms_closed(self, user_id: int) -> None:
+        """The member's DMs are closed: stop reminding at once; the plan itself stays."""
+        await self.store.plans.stop_reminders(user_id)
+
     async def _plan(self, user_id: int) -> StoredPlan:
         plan = await self.store.plans.get(user_id)
         if plan is None or plan.state != "active":
@@ -127,3 +151,25 @@ class PlanService:
             q.topic for qid in practised.questions if (q := bank.lookup(qid)) is not None
         )
         return DayDone(dict(topics), practised.reviews, practised.mocks)
+
+
+def reminder_at(plan: StoredPlan, day: date) -> datetime:
+    """The UTC instant of the plan's reminder on a local day."""
+    hour, minute = map(int, (plan.remind_at or "00:00").split(":"))
+    return datetime.combine(day, time(hour, minute), ZoneInfo(plan.timezone)).astimezone(UTC)
+
+
+def reminders_between(plan: StoredPlan, since: datetime, until: datetime) -> list[datetime]:
+    """The plan's reminder instants in (since, until], only on its study days."""
+    if plan.remind_at is None or plan.state != "active":
+        return []
+    zone = ZoneInfo(plan.timezone)
+    day = max(plan.first_day, since.astimezone(zone).date())
+    last = min(plan.interview_day - timedelta(days=1), until.astimezone(zone).date())
+    out = []
+    while day <= last:
+        when = reminder_at(plan, day)
+        if since < when <= until:
+            out.append(when)
+        day += timedelta(days=1)
+    return out

@@ -6,6 +6,7 @@ Discord does not let /plan take options and subcommands at once, so today's view
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -15,11 +16,13 @@ from discord.ext import commands
 
 from bot.plan import PlanDay
 from bot.planner import PlanService, Started, Today
+from bot.reminders import Reminders, Send
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
 
 NO_PINGS = discord.AllowedMentions.none()
+log = logging.getLogger(__name__)
 
 
 def _day(day: PlanDay) -> str:
@@ -86,23 +89,27 @@ def today_embed(view: Today) -> discord.Embed:
 class PlanCog(commands.Cog):
     plan = app_commands.Group(name="plan", description="Your study plan before an interview")
 
-    def __init__(self, service: PlanService) -> None:
+    def __init__(self, service: PlanService, reminders: Reminders) -> None:
         self.service = service
+        self.reminders = reminders
 
     @plan.command(name="start", description="Start (or replace) your study plan")
     @app_commands.describe(
         interview_date="The interview's date, YYYY-MM-DD (default: in three weeks)",
         weeks="Or: how many weeks to plan for",
+        remind_at="A daily DM with the day's items at this time, HH:MM (off if left out)",
     )
     async def start(
         self,
         interaction: discord.Interaction,
         interview_date: app_commands.Range[str, 1, 10] | None = None,
         weeks: app_commands.Range[int, 1, 17] | None = None,
+        remind_at: app_commands.Range[str, 1, 5] | None = None,
     ) -> None:
         started = await self.service.start(
-            interaction.guild_id, interaction.user.id, interview_date, weeks
+            interaction.guild_id, interaction.user.id, interview_date, weeks, remind_at
         )
+        self.reminders.wake()
         await interaction.response.send_message(
             embed=started_embed(started), ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -115,8 +122,27 @@ class PlanCog(commands.Cog):
     @plan.command(name="stop", description="Stop your study plan")
     async def stop(self, interaction: discord.Interaction) -> None:
         await self.service.stop(interaction.user.id)
+        self.reminders.wake()
         await interaction.response.send_message("Your study plan is stopped.", ephemeral=True)
 
 
+def dm_sender(bot: commands.Bot) -> Send:
+    async def send(user_id: int, today: Today) -> bool:
+        """False only when the member cannot get DMs (closed or blocked): never retried."""
+        try:
+            user = bot.get_user(user_id) or await bot.fetch_user(user_id)
+            await user.send(
+                "Your study plan for today:", embed=today_embed(today), allowed_mentions=NO_PINGS
+            )
+        except discord.Forbidden:
+            return False
+        except discord.HTTPException as exc:
+            log.warning("plan reminder to %s failed (%s); not retried", user_id, exc.status)
+        return True
+
+    return send
+
+
 async def setup(bot: DrillBot) -> None:
-    await bot.add_cog(PlanCog(bot.app.plan))
+    bot.app.reminders.plug(dm_sender(bot))
+    await bot.add_cog(PlanCog(bot.app.plan, bot.app.reminders))

@@ -53,6 +53,9 @@ def get_channel(emu: Core, channel_id: int) -> Channel:
 def require(emu: Core, channel: Channel, *names: str) -> int:
     """403 50001 without VIEW_CHANNEL, 50013 without any of `names` (DMs allow everything)."""
     if channel.type == 1:
+        user = emu.world.users.get(channel.owner_id or 0)
+        if user is not None and user.dms_closed and "SEND_MESSAGES" in names:
+            raise api_error(403, 50007, "Cannot send messages to this user")
         return -1
     perms = permissions(emu.world, channel, emu.bot_user_id)
     if not perms & FLAGS["VIEW_CHANNEL"]:

@@ -22,6 +22,7 @@ class User:
     id: int
     username: str
     bot: bool = False
+    dms_closed: bool = False  # the member blocked the bot or closed DMs: 403 50007 on send
 
     def to_dict(self) -> Json:
         return {

@@ -57,8 +57,11 @@ class Reminders:
             nxt = await self.plans.next_reminder(since)
             delay = MAX_SLEEP if nxt is None else (nxt - self.clock.now()).total_seconds()
             if delay > 0:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands
+                # as the event is set, and stop() would then wait forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=min(delay, MAX_SLEEP))
+                    async with asyncio.timeout(min(delay, MAX_SLEEP)):
+                        await self._wake.wait()
             self._wake.clear()
             now = self.clock.now()
             try:

@@ -124,3 +124,21 @@ async def test_hostile_dates_and_times_are_refused_and_nothing_is_stored(
         await plans.start(None, 7, interview=interview, remind_at=remind)
     assert len(str(caught.value)) < 200
     assert await store.plans.get(7) is None
+
+
+async def test_reminders_stop_even_when_woken_at_the_same_moment(
+    plans: PlanService, clock: FakeClock
+) -> None:
+    from bot.reminders import Reminders
+
+    async def send(user_id: int, today: object) -> bool:
+        return True
+
+    reminders = Reminders(plans, clock)
+    reminders.plug(send)
+    for _ in range(20):  # the cancel and the wake-up land on the same loop turn
+        reminders.start()
+        await asyncio.sleep(0.01)
+        reminders.wake()
+        async with asyncio.timeout(2):
+            await reminders.stop()

@@ -1,24 +1,25 @@
-"""The study-plan reminder loop: one task that sleeps until the next reminder is due.
+"""Study-plan reminders: one alarm on the project's clock, set to the next reminder due.
 
-Like RoboDanny's timer dispatch: no polling; woken early when a plan changes or the clock jumps
-(the test clock). Sending goes through a port, so this stays free of Discord. A failed send is
-not retried: closed DMs switch the member's reminders off at once.
+The same wake-up mechanism as the daily dispatcher (bot/clock.py: an APScheduler date job on
+the real clock, a bell rung by ``FakeClock`` in tests): no polling, no sleeping task. A plan
+change re-arms the alarm. Sending goes through a port plugged in by the Discord glue, so this
+stays free of Discord. A refused DM is never retried: closed DMs switch the member's reminders
+off at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
-from bot.clock import Clock
+from bot.clock import Alarm, Clock
 from bot.planner import PlanService, Today
 
 log = logging.getLogger(__name__)
 Send = Callable[[int, Today], Awaitable[bool]]  # False: the member cannot be reached by DM
-MAX_SLEEP = 3600.0  # wake at least hourly, so a real clock's drift or a suspend is caught
 
 
 class Reminders:
@@ -27,54 +28,63 @@ class Reminders:
     def __init__(self, plans: PlanService, clock: Clock) -> None:
         self.plans, self.clock = plans, clock
         self._send: Send | None = None
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[Any] | None = None
+        self._alarm: Alarm | None = None
+        self._since: datetime = clock.now()
+        self._lock = asyncio.Lock()  # one delivery at a time: ``_since`` moves forward once
+        self._tasks: set[asyncio.Task[Any]] = set()
         self.sent = 0
 
     def plug(self, send: Send) -> None:
         self._send = send
 
+    @property
+    def running(self) -> bool:
+        return self._alarm is not None and self._alarm.running
+
     def start(self) -> None:
         """Inside the running loop. Without a sender plugged in (no plan extension) it idles."""
-        if self._send is None or self._task is not None:
+        if self._send is None or self._alarm is not None:
             return
-        self.clock.subscribe(lambda _now: self.wake())
-        self._task = asyncio.create_task(self._run(), name="plan-reminders")
+        self._since = self.clock.now()
+        self._alarm = self.clock.alarm(lambda: self._spawn(self._deliver()))
+        self._alarm.start()
+        self.wake()
 
     def wake(self) -> None:
-        self._wake.set()
+        """A plan started or stopped: set the alarm to the next reminder again."""
+        if self._alarm is not None:
+            self._spawn(self._arm())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        if self._alarm is not None:
+            self._alarm.shutdown()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _run(self) -> None:
-        since = self.clock.now()
-        while True:
-            nxt = await self.plans.next_reminder(since)
-            delay = MAX_SLEEP if nxt is None else (nxt - self.clock.now()).total_seconds()
-            if delay > 0:
-                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands
-                # as the event is set, and stop() would then wait forever.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(min(delay, MAX_SLEEP)):
-                        await self._wake.wait()
-            self._wake.clear()
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work, name="plan-reminders")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _arm(self) -> None:
+        async with self._lock:
+            if self._alarm is not None:
+                self._alarm.set(await self.plans.next_reminder(self._since))
+
+    async def _deliver(self) -> None:
+        async with self._lock:
             now = self.clock.now()
             try:
-                await self._deliver(since, now)
+                for user_id, today in await self.plans.due_reminders(self._since, now):
+                    assert self._send is not None
+                    if await self._send(user_id, today):
+                        self.sent += 1
+                    else:
+                        log.info("DMs closed for member %s: plan reminders switched off", user_id)
+                        await self.plans.dms_closed(user_id)
             except Exception:
-                log.exception("plan reminders failed; next attempt at the next reminder")
-            since = now
-
-    async def _deliver(self, since: Any, now: Any) -> None:
-        for user_id, today in await self.plans.due_reminders(since, now):
-            assert self._send is not None
-            if await self._send(user_id, today):
-                self.sent += 1
-            else:
-                log.info("DMs closed for member %s: plan reminders switched off", user_id)
-                await self.plans.dms_closed(user_id)
+                log.exception("plan reminders failed; they resume at the next reminder")
+            self._since = now
+            if self._alarm is not None:
+                self._alarm.set(await self.plans.next_reminder(now))

@@ -126,7 +126,7 @@ async def test_hostile_dates_and_times_are_refused_and_nothing_is_stored(
     assert await store.plans.get(7) is None
 
 
-async def test_reminders_stop_even_when_woken_at_the_same_moment(
+async def test_reminders_stop_promptly_with_a_wake_up_in_flight(
     plans: PlanService, clock: FakeClock
 ) -> None:
     from bot.reminders import Reminders
@@ -134,11 +134,12 @@ async def test_reminders_stop_even_when_woken_at_the_same_moment(
     async def send(user_id: int, today: object) -> bool:
         return True
 
-    reminders = Reminders(plans, clock)
-    reminders.plug(send)
-    for _ in range(20):  # the cancel and the wake-up land on the same loop turn
+    for _ in range(20):  # the stop and the wake-up land on the same loop turn
+        reminders = Reminders(plans, clock)
+        reminders.plug(send)
         reminders.start()
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)
         reminders.wake()
         async with asyncio.timeout(2):
             await reminders.stop()
+        assert not reminders.running

@@ -1,0 +1,89 @@
+"""Stopping with a command in flight: it finishes (or a newcomer is refused cleanly) before
+the store closes. Once this logged "Cannot operate on a closed database"."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.bank import Bank
+from bot.client import RESTARTING, DrillBot
+from bot.clock import FakeClock
+from bot.config import Secret, Settings
+from bot.emulator import Emulator
+from tests.conftest import World, eventually
+from tests.daily.helpers import configure_world, daily_posts
+from tests.support.discord_harness import pointed_at
+
+EPHEMERAL = 64
+
+
+@pytest.fixture
+async def app(emulator: Emulator, clock: FakeClock, bank: Bank, tmp_path: Path) -> App:
+    # The app opens (and so closes) its own store, as in production.
+    settings = Settings(
+        token=Secret(emulator.token),
+        db_path=tmp_path / "own.sqlite3",
+        api_base=emulator.api_base,
+        gateway_url=emulator.gateway_url,
+    )
+    return await build_app(settings, clock, bank=bank)
+
+
+@pytest.fixture
+async def bot(app: App, emulator: Emulator) -> AsyncIterator[DrillBot]:
+    client = DrillBot(app=app, guild_ready_timeout=0.05)
+    with pointed_at(emulator):
+        task = asyncio.create_task(client.start(emulator.token))
+        try:
+            await eventually(client.is_ready, timeout=15)
+            yield client
+        finally:
+            await client.close()
+            await asyncio.wait_for(task, timeout=10)
+
+
+async def test_a_command_in_flight_finishes_before_the_store_closes(
+    world: World, app: App, bot: DrillBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu = world.emu
+    await configure_world(app.store, world)
+    held = emu.hold("/callback")  # Discord sits on the command's first answer (its defer)
+    post_now = await world.owner.slash("drill post-now", channel_id=world.channel.id)
+    await eventually(lambda: held.waiting == 1)
+    assert bot.interactions.in_flight == 1
+    closing = asyncio.create_task(bot.close())
+    await eventually(lambda: bot.interactions.closing)
+    # A member who asks now is told the bot is restarting; their command never runs.
+    late = await world["ana"].slash("quiz", {"topic": "cicd"}, channel_id=world.channel.id)
+    await eventually(lambda: held.waiting == 2)
+    assert not closing.done()  # still waiting for the post-now
+    with caplog.at_level(logging.WARNING):
+        held.release()
+        await asyncio.wait_for(closing, timeout=10)
+    # The command did all it set out to: today's question is posted and the organiser told.
+    assert len(daily_posts(emu, world.channel.id)) == 1
+    followup = await post_now.wait_followup(timeout=1)
+    assert followup.content and "Nothing was posted" not in followup.content
+    refused = await late.wait_response(timeout=1)
+    assert refused["data"]["content"] == RESTARTING
+    assert refused["data"]["flags"] & EPHEMERAL
+    assert bot.interactions.refused == 1
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert problems == [], [r.getMessage() for r in problems]
+    assert "closed database" not in caplog.text
+
+
+async def test_close_with_nothing_in_flight_closes_the_store_once(
+    world: World, app: App, bot: DrillBot
+) -> None:
+    assert bot.interactions.in_flight == 0
+    await asyncio.gather(bot.close(), bot.close())  # e.g. SIGTERM during a Ctrl-C
+    assert bot.is_closed()
+    with pytest.raises(ValueError):  # aiosqlite: no active connection
+        await app.store.guilds.configured()

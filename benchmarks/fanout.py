@@ -12,7 +12,10 @@ does the rest. Printed:
   seconds (the old per-guild cron fires re-read every guild: ~42 s of CPU here);
 * how often the dispatcher woke and how many guild runs it started.
 
-    .venv/bin/python benchmarks/fanout.py [--guilds 1000] [--quiet 3]
+    .venv/bin/python benchmarks/fanout.py [--guilds 1000] [--quiet 3] [--reveals]
+
+With --reveals the clock then moves 23 h on, when every post reveals, and the same figures
+are measured for the reveals.
 
 The last line of output is one JSON object, for scripts.
 """
@@ -27,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +49,8 @@ START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # 08:00 Berlin
 NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 GLOBAL_RATE = GLOBAL_LIMIT[0] / GLOBAL_LIMIT[1]  # requests per second
 TARGET_CPU_AFTER_S = 2.0
+POSTING = ("send_post", "start_thread", "pin", "say_no_thread")
+REVEALING = ("find_post", "history", "send_reveal", "close_thread")
 
 
 # -- the child: Discord ------------------------------------------------------------------------
@@ -123,6 +128,10 @@ class Stamps:
 
         setattr(target, name, stamped)
 
+    @staticmethod
+    def unwrap(target: Any, name: str) -> None:
+        delattr(target, name)  # the instance attribute; the class's method shows again
+
 
 async def configure(store: Store, guilds: list[list[int]]) -> None:
     for guild_id, channel_id, owner_id in guilds:
@@ -147,7 +156,7 @@ async def until_quiet(app: App, stamps: Stamps, quiet: float, limit: float) -> N
     raise TimeoutError(f"the fan-out did not finish within {limit:.0f}s")
 
 
-async def run(guilds: int, quiet: float) -> dict[str, Any]:
+async def run(guilds: int, quiet: float, with_reveals: bool) -> dict[str, Any]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
@@ -182,65 +191,101 @@ async def run(guilds: int, quiet: float) -> dict[str, Any]:
                         if task.done():
                             task.result()
                         await asyncio.sleep(0.05)
-                stamps = Stamps()
                 publisher = app.discord._publisher  # the plugged-in Discord publisher
-                for name in ("send_post", "start_thread", "pin", "say_no_thread"):
-                    stamps.wrap(publisher, name)
-                await child.ask("mark")
-                rings, runs = app.jobs.rings, app.jobs.runs
-                began = time.perf_counter()
-                clock.set(NINE_BERLIN)  # 09:00 in all 1,000 guilds
-                await until_quiet(app, stamps, quiet, limit=max(300.0, guilds * 0.3))
-                cpu_after = time.process_time() - stamps.last_cpu
-                counts = await child.ask("count")
+                posts = await phase(
+                    app, child, clock, publisher, POSTING, NINE_BERLIN, quiet, "post"
+                )
                 posted = len(await store.daily.in_state("posted"))
+                reveals = None
+                if with_reveals:
+                    # Every post reveals 23 h later: the same fan-out, one minute, 1,000 guilds.
+                    at = NINE_BERLIN + timedelta(hours=23)
+                    reveals = await phase(
+                        app, child, clock, publisher, REVEALING, at, quiet, "reveal"
+                    )
+                    reveals["revealed"] = len(await store.daily.in_state("revealed"))
             finally:
                 await bot.close()
                 await asyncio.wait_for(task, timeout=30)
         finally:
             await store.close()
             await child.stop()
+    result = {"guilds": guilds, "posted": posted, **posts, "quiet_s": quiet}
+    if reveals is not None:
+        result["reveals"] = reveals
+    return result
+
+
+async def phase(
+    app: App,
+    child: Child,
+    clock: FakeClock,
+    publisher: Any,
+    calls: tuple[str, ...],
+    at: datetime,
+    quiet: float,
+    what: str,
+) -> dict[str, Any]:
+    """Move the clock to ``at`` and measure the fan-out it sets off."""
+    stamps = Stamps()
+    for name in calls:
+        stamps.wrap(publisher, name)
+    await child.ask("mark")
+    rings, runs = app.jobs.rings, app.jobs.runs
+    began = time.perf_counter()
+    clock.set(at)
+    await until_quiet(app, stamps, quiet, limit=600.0)
+    cpu_after = time.process_time() - stamps.last_cpu
+    counts = await child.ask("count")
+    for name in calls:
+        stamps.unwrap(publisher, name)
     return {
-        "guilds": guilds,
-        "posted": posted,
         "requests": counts["requests"],
         "limited_429": counts["limited"],
-        "last_post_s": round(stamps.last_wall - began, 2),
+        f"last_{what}_s": round(stamps.last_wall - began, 2),
         # The global bucket starts full: the first window's requests cost no waiting.
         "floor_s": round(max(0, counts["requests"] - GLOBAL_LIMIT[0]) / GLOBAL_RATE, 2),
-        "cpu_after_last_post_s": round(cpu_after, 3),
-        "quiet_s": quiet,
+        f"cpu_after_last_{what}_s": round(cpu_after, 3),
         "dispatcher_rings": app.jobs.rings - rings,
         "guild_runs": app.jobs.runs - runs,
     }
 
 
 def table(result: dict[str, Any]) -> str:
+    out = [f"posting: {result['guilds']} guilds due at 09:00, {result['posted']} posts made"]
+    out.append(rows(result, result["quiet_s"], "post"))
+    if "reveals" in result:
+        reveals = result["reveals"]
+        out.append(f"revealing: 23 h later, {reveals['revealed']} posts revealed")
+        out.append(rows(reveals, result["quiet_s"], "reveal"))
+    return "\n".join(out)
+
+
+def rows(result: dict[str, Any], quiet: float, what: str) -> str:
     rows = [
-        ("guilds due at 09:00", f"{result['guilds']}"),
-        ("posts made", f"{result['posted']}"),
         ("REST requests (429s)", f"{result['requests']} ({result['limited_429']})"),
-        ("time to last post", f"{result['last_post_s']:.2f} s"),
+        (f"time to last {what}", f"{result[f'last_{what}_s']:.2f} s"),
         (
             "rate-limit floor",
             f"{result['floor_s']:.2f} s (requests after the first window, {GLOBAL_RATE:.0f} per s)",
         ),
         (
-            "CPU after last post",
-            f"{result['cpu_after_last_post_s']:.3f} s over {result['quiet_s']:.0f} s quiet "
+            f"CPU after last {what}",
+            f"{result[f'cpu_after_last_{what}_s']:.3f} s over {quiet:.0f} s quiet "
             f"(target < {TARGET_CPU_AFTER_S:.0f} s)",
         ),
         ("dispatcher wake-ups", f"{result['dispatcher_rings']}"),
         ("guild runs", f"{result['guild_runs']}"),
     ]
     width = max(len(k) for k, _ in rows)
-    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+    return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--guilds", type=int, default=1000)
     parser.add_argument("--quiet", type=float, default=3.0, help="seconds of quiet to wait")
+    parser.add_argument("--reveals", action="store_true", help="then the reveals, 23 h later")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -248,7 +293,7 @@ def main() -> None:
         return
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("discord").setLevel(logging.ERROR)
-    result = asyncio.run(run(args.guilds, args.quiet))
+    result = asyncio.run(run(args.guilds, args.quiet, args.reveals))
     print(table(result))
     print(json.dumps(result))
 

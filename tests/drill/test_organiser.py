@@ -337,3 +337,27 @@ async def test_stored_packs_that_clash_leave_the_guild_its_bank(
     bank = await organiser.catalog.for_guild(GUILD)
     assert "onboarding-001" in bank.questions and "cicd-001" in bank.questions
     assert "other" not in bank.topics  # the second pack repeats ids: left out, not fatal
+
+
+async def test_a_pack_check_past_its_time_cap_is_refused_and_nothing_stored(
+    store: Store, bank: Bank, clock: FakeClock, rescheduled: Recorder
+) -> None:
+    capped = Catalog(bank, store, parse_seconds=0.0)
+    organiser = Organiser(store, capped, clock, None, rescheduled)
+    with pytest.raises(
+        PackRejected, match=r"team\.yaml:1:1: checking the pack took longer than 0 s"
+    ):
+        await organiser.import_pack(GUILD, OLGA, "team.yaml", GOOD_PACK.encode())
+    assert await store.guilds.packs(GUILD) == []
+
+
+async def test_an_alias_bomb_stored_before_the_fix_is_skipped_on_rebuild(
+    organiser: Organiser, store: Store, bank: Bank
+) -> None:
+    from bot.storage import GuildPack
+    from tests.support.hostile_packs import alias_bomb
+
+    await store.guilds.save_pack(GuildPack(GUILD, "bomb", "1", alias_bomb(), 1, OLGA, START))
+    await store.guilds.save_pack(GuildPack(GUILD, "team-extra", "1", GOOD_PACK, 2, OLGA, START))
+    rebuilt = await organiser.catalog.for_guild(GUILD)
+    assert set(rebuilt.questions) == set(bank.questions) | {"onboarding-001", "onboarding-002"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.storage import Store
 from tests.conftest import BotFactory, World
 from tests.drill.conftest import reply_to, run, text_of
@@ -106,3 +108,58 @@ async def test_two_imports_claiming_one_id_at_once_store_one(
     )
     assert len(await store.guilds.packs(world.guild.id)) == 1
     assert listed.count("**team-") == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "action", "unchanged"),
+    [
+        ("drill topics disable", {"topic": "k8s"}, "topic containers", "(it already was)"),
+        ("drill question disable", {"id": "cicd-001"}, "question cicd-001", "(it already was)"),
+        ("drill pin", {"on": True}, "set pin_posts", "(unchanged)"),
+        ("drill organisers", {"role": "ROLE"}, "set organiser_role_id", "(unchanged)"),
+    ],
+    ids=["topic", "question", "pin", "organisers"],
+)
+async def test_the_same_change_twice_at_once_is_made_and_audited_once(
+    world: World,
+    store: Store,
+    start_bot: BotFactory,
+    command: str,
+    options: dict[str, object],
+    action: str,
+    unchanged: str,
+) -> None:
+    chan, owner = world.channel.id, world.owner
+    options = {k: world.organisers.id if v == "ROLE" else v for k, v in options.items()}
+    async with start_bot():
+        first, second = await asyncio.gather(
+            owner.slash(command, options, channel_id=chan),
+            owner.slash(command, options, channel_id=chan),
+        )
+        told = [(await reply_to(first)).content, (await reply_to(second)).content]
+    assert sum(unchanged in text for text in told) == 1
+    actions = [e.action for e in await store.guilds.recent_audit(world.guild.id)]
+    assert actions == [action]
+
+
+async def test_two_removes_of_one_pack_at_once_remove_it_once(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    from tests.drill.packs import GOOD_PACK
+
+    chan, owner = world.channel.id, world.owner
+    async with start_bot():
+        await run(owner, "drill pack import", {"file": ("team.yaml", GOOD_PACK.encode())},
+                  channel_id=chan)  # fmt: skip
+        first, second = await asyncio.gather(
+            owner.slash("drill pack remove", {"name": "team-extra"}, channel_id=chan),
+            owner.slash("drill pack remove", {"name": "team-extra"}, channel_id=chan),
+        )
+        told = sorted([(await reply_to(first)).content, (await reply_to(second)).content])
+    assert told == [
+        "Removed pack **team-extra** (2 question(s)).",
+        "This server has no pack named 'team-extra'.",
+    ]
+    actions = [e.action for e in await store.guilds.recent_audit(world.guild.id)]
+    assert actions == ["pack team-extra", "pack team-extra"]  # imported, then removed once
+    assert await store.guilds.packs(world.guild.id) == []

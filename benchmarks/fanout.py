@@ -10,6 +10,7 @@ does the rest. Printed:
   rate limit sets (the requests the fan-out made, less the first window's 50, at 50 per s);
 * CPU seconds this process used after that last call, until it had been quiet for --quiet
   seconds (the old per-guild cron fires re-read every guild: ~42 s of CPU here);
+* the event loop's worst lateness during the fan-out (the gateway heartbeat waits that long);
 * how often the dispatcher woke and how many guild runs it started.
 
     .venv/bin/python benchmarks/fanout.py [--guilds 1000] [--quiet 3] [--reveals]
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -133,6 +135,32 @@ class Stamps:
         delattr(target, name)  # the instance attribute; the class's method shows again
 
 
+class LagProbe:
+    """The event loop's worst lateness while a phase runs: what the gateway heartbeat (and
+    every member's command) would have waited."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        self.every = every
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._probe())
+
+    async def stop(self) -> float:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        return self.worst
+
+    async def _probe(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(self.every)
+            self.worst = max(self.worst, time.perf_counter() - before - self.every)
+
+
 async def configure(store: Store, guilds: list[list[int]]) -> None:
     for guild_id, channel_id, owner_id in guilds:
         await store.guilds.update(
@@ -232,10 +260,13 @@ async def phase(
         stamps.wrap(publisher, name)
     await child.ask("mark")
     rings, runs = app.jobs.rings, app.jobs.runs
+    lag = LagProbe()
+    lag.start()
     began = time.perf_counter()
     clock.set(at)
     await until_quiet(app, stamps, quiet, limit=600.0)
     cpu_after = time.process_time() - stamps.last_cpu
+    worst_lag = await lag.stop()
     counts = await child.ask("count")
     for name in calls:
         stamps.unwrap(publisher, name)
@@ -246,6 +277,7 @@ async def phase(
         # The global bucket starts full: the first window's requests cost no waiting.
         "floor_s": round(max(0, counts["requests"] - GLOBAL_LIMIT[0]) / GLOBAL_RATE, 2),
         f"cpu_after_last_{what}_s": round(cpu_after, 3),
+        "max_loop_lag_s": round(worst_lag, 3),
         "dispatcher_rings": app.jobs.rings - rings,
         "guild_runs": app.jobs.runs - runs,
     }
@@ -274,6 +306,7 @@ def rows(result: dict[str, Any], quiet: float, what: str) -> str:
             f"{result[f'cpu_after_last_{what}_s']:.3f} s over {quiet:.0f} s quiet "
             f"(target < {TARGET_CPU_AFTER_S:.0f} s)",
         ),
+        ("worst event-loop lag", f"{result['max_loop_lag_s'] * 1000:.0f} ms"),
         ("dispatcher wake-ups", f"{result['dispatcher_rings']}"),
         ("guild runs", f"{result['guild_runs']}"),
     ]

@@ -17,7 +17,7 @@ from bot.config import DISCORD_API_BASE, DISCORD_GATEWAY_URL, Secret, Settings
 from bot.emulator import Emulator
 from bot.storage import Store
 from tests.conftest import BotFactory, World, eventually
-from tests.daily.helpers import configure_world, daily_posts, stored
+from tests.daily.helpers import configure, configure_world, daily_posts, stored
 
 NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -81,3 +81,33 @@ async def test_the_bot_posts_when_the_clock_reaches_the_guilds_time_unasked(
 async def _state(store: Store, guild_id: int, local_date: str, state: str) -> bool:
     post = await store.daily.get(guild_id, local_date)
     return post is not None and post.state == state
+
+
+async def test_through_the_dispatcher_a_held_guild_holds_no_other_and_reruns_once(
+    world: World, store: Store, clock: FakeClock, start_bot: BotFactory
+) -> None:
+    emu = world.emu
+    await configure_world(store, world, pin_posts=True)
+    other = emu.create_guild("Second group")
+    other_channel = other.create_text_channel("daily-question")
+    await configure(store, other.id, other_channel.id, other.owner.id)
+    # Discord sits on the first guild's pin as it would during a 30 s cooldown.
+    pin = emu.hold(f"PUT /channels/{world.channel.id}/messages/pins/", seconds=30)
+    async with start_bot() as bot:
+        clock.set(NINE_BERLIN)  # the alarm rings; nobody calls tick()
+        try:
+            await emu.wait_until(lambda: pin.waiting == 1, what="(the pin was not called)")
+            await emu.wait_until(lambda: daily_posts(emu, other_channel.id), timeout=5)
+            await eventually(lambda: bot.jobs.running == {world.guild.id})
+            # Settings saved twice while the first guild is stuck: one more run, after it.
+            runs = bot.jobs.runs
+            await bot.jobs.reschedule(world.guild.id)
+            await bot.jobs.reschedule(world.guild.id)
+            await asyncio.sleep(0)
+            assert bot.jobs.runs == runs
+        finally:
+            pin.release()
+        await eventually(lambda: not bot.jobs.running)
+        assert bot.jobs.runs == runs + 1
+    assert len(daily_posts(emu, world.channel.id)) == 1
+    assert len(daily_posts(emu, other_channel.id)) == 1

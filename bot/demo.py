@@ -112,6 +112,7 @@ async def _demo(members: int, out: Any) -> int:
                     await _setup(emu, say, organiser, channel.id)
                     await _day(bot, emu, clock, say, channel.id, people, store, guild.id)
                     await _practice(emu, say, people, channel.id)
+                    await _boards(emu, say, people, channel.id)
         finally:
             await store.close()
     return 0
@@ -246,6 +247,23 @@ async def _practice(
     after = await emu.wait_until(lambda: graded.message, timeout=5)
     say.line(name, "grades it Good")
     say.line("drillbot", after.content)
+
+
+async def _boards(emu: Emulator, say: Transcript, people: dict[str, Any], channel_id: int) -> None:
+    """The board a member sees, and their /stats chart written to a file the demo names."""
+    name, member = next(iter(people.items()))
+    say.line(name, "/leaderboard period:all")
+    asked = await member.slash("leaderboard", {"period": "all"}, channel_id=channel_id)
+    board = await asked.wait_followup()
+    for embed in board.embeds:
+        say.embed(embed)
+    say.line(name, "/stats")
+    card = await (await member.slash("stats", channel_id=channel_id)).wait_followup()
+    say.line("drillbot", f"(only {name} sees this) " + card.embeds[0]["description"])
+    _, png, _ = emu.world.blobs[int(card.attachments[0]["id"])]
+    path = Path(tempfile.gettempdir()) / "drillbot-demo-stats.png"
+    path.write_bytes(png)
+    say.line("", f"chart written to {path} ({len(png):,} bytes PNG)")
 
 
 async def _settle(store: Store, post_id: int, expected: int, edits: int) -> None:

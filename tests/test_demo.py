@@ -36,6 +36,10 @@ def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
         "/quiz topic:cicd",
         "buttons: Answer · Show notes · Skip · Report",
         "Graded **Good**",
+        "/leaderboard period:all",
+        "Leaderboard · All time",
+        "ana        /stats",
+        "chart written to ",
     ]
     positions = [out.find(step) for step in steps]
     assert -1 not in positions, [s for s, p in zip(steps, positions, strict=True) if p == -1]

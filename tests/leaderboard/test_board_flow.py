@@ -56,6 +56,11 @@ async def test_a_hostile_page_button_is_refused_without_an_error(
         )
         assert "Nobody has points" in text_of(board)
         assert "no points on this board" in text_of(board)
+        cooking = await reply_to(
+            await ana.slash("leaderboard", {"topic": "cooking" * 14}, channel_id=world.channel.id)
+        )
+        assert cooking.content.startswith("No topic matches") and len(cooking.content) < 2000
+        assert not cooking.embeds
         # A forged custom id (another scope shape) is refused in a sentence.
         board.components[0]["components"][1].update(
             custom_id="drill:board:9999:t:x|DROP;TABLE", disabled=False

@@ -78,7 +78,14 @@ def question_embed(question: Question, topic_name: str, *, title: str) -> discor
     return embed
 
 
-def notes_embed(question: Question, topic_name: str, *, footer: str = "") -> discord.Embed:
+NOTES_BUDGET = 4000  # of a message's 6,000 embed characters: leaves room for the question
+
+
+def notes_embed(
+    question: Question, topic_name: str, *, footer: str = "", budget: int = NOTES_BUDGET
+) -> discord.Embed:
+    """What they're testing, key points, red flags, follow-ups and the worked solution. Within
+    ``budget`` characters: a long solution is cut with a visible note, never silently."""
     embed = discord.Embed(
         title=TESTING_HEADING,
         description=question.testing,
@@ -87,12 +94,36 @@ def notes_embed(question: Question, topic_name: str, *, footer: str = "") -> dis
     embed.add_field(
         name="Key points of a strong answer", value=bullets(question.key_points), inline=False
     )
+    if question.red_flags:
+        embed.add_field(
+            name="Red flags: a weak answer…", value=bullets(question.red_flags), inline=False
+        )
     if question.follow_ups:
         embed.add_field(
             name="Follow-up questions", value=bullets(question.follow_ups), inline=False
         )
     embed.set_footer(text=(footer or f"{topic_name} · {question.id} v{question.version}")[:2048])
+    if question.solution is not None:
+        embed.description = question.testing + solution_block(question, room=budget - len(embed))
     return embed
+
+
+def solution_block(question: Question, *, room: int) -> str:
+    """The worked solution as a code block that fits ``room`` characters (or a pointer)."""
+    solution = question.solution
+    assert solution is not None
+    head = "\n\n**Worked solution**\n"
+    notes = f"\n{solution.notes}" if solution.notes else ""
+    fence = f"```{solution.language}\n"
+    code = solution.code.replace("```", "ʼʼʼ")  # a fence inside the code would end the block
+    full = f"{head}{fence}{code}\n```{notes}"
+    if len(full) <= room:
+        return full
+    cut_note = f"\n(cut to fit Discord: the full solution is {question.id} in the bank)"
+    keep = room - len(head) - len(fence) - len("\n```") - len(cut_note) - 1
+    if keep < 200:
+        return f"{head}Too long to show here: see {question.id} in the question bank."
+    return f"{head}{fence}{code[:keep]}…\n```{cut_note}"
 
 
 def daily_embed(card: DailyCard) -> discord.Embed:

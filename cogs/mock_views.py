@@ -258,3 +258,20 @@ def history_embed(rounds: Sequence[PastRound]) -> discord.Embed:
         )
     embed.description = _clip("\n".join(lines), 4000)
     return embed
+
+
+def add_signal_profile(embed: discord.Embed, profile: dict[str, dict[str, float]]) -> None:
+    """/stats: average mock-interview ratings per signal, self-ratings and partners' apart."""
+    mine, partners = profile.get("self", {}), profile.get("partner", {})
+    if not mine and not partners:
+        return
+    lines = []
+    for signal, name in SIGNAL_NAMES.items():
+        parts = []
+        if signal in mine:
+            parts.append(f"self {mine[signal]:.1f}")
+        if signal in partners:
+            parts.append(f"partners {partners[signal]:.1f}")
+        if parts:
+            lines.append(f"{name}: {' · '.join(parts)} /4")
+    embed.add_field(name="Mock interview signals", value="\n".join(lines), inline=False)

@@ -14,9 +14,11 @@ from discord.ext import commands
 
 from bot.charts import render_stats
 from bot.errors import DrillError
+from bot.mock import MockService
 from bot.privacy import PrivacyService
 from bot.stats import StatsService
 from cogs import board_render as render
+from cogs import mock_views
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -61,9 +63,10 @@ class StatsCog(commands.Cog):
         name="privacy", description="Your data on the boards", guild_only=True
     )
 
-    def __init__(self, stats: StatsService, privacy: PrivacyService) -> None:
+    def __init__(self, stats: StatsService, privacy: PrivacyService, mock: MockService) -> None:
         self.stats = stats
         self.privacy = privacy
+        self.mock = mock
 
     @app_commands.command(name="stats", description="Points, streaks, topics and a chart")
     @app_commands.describe(member="Whose stats (default: yours)")
@@ -82,8 +85,10 @@ class StatsCog(commands.Cog):
         report = await self.stats.report(interaction.guild_id, target.id)
         # matplotlib is CPU-bound for ~0.1 s: never on the event loop.
         png = await asyncio.to_thread(render_stats, report, target.display_name)
+        embed = render.stats_embed(report, target.display_name)
+        mock_views.add_signal_profile(embed, await self.mock.signal_profile(target.id))
         await interaction.followup.send(
-            embed=render.stats_embed(report, target.display_name),
+            embed=embed,
             file=discord.File(io.BytesIO(png), filename="stats.png"),
             ephemeral=True,
             allowed_mentions=render.NO_PINGS,
@@ -137,5 +142,5 @@ def _guild(interaction: discord.Interaction) -> int:
 
 
 async def setup(bot: DrillBot) -> None:
-    await bot.add_cog(StatsCog(bot.app.stats, bot.app.privacy))
+    await bot.add_cog(StatsCog(bot.app.stats, bot.app.privacy, bot.app.mock))
     bot.add_dynamic_items(ForgetButton)

@@ -115,3 +115,30 @@ async def test_a_double_submit_and_a_stale_button_change_nothing(
         gone = await press(ana, moved, f"drill:mock:abandon:{sid}")
         assert gone.response is not None and gone.response["type"] == 7
     assert (await store.mock.session(sid)).state == "abandoned"  # type: ignore[union-attr]
+
+
+async def test_stats_show_the_signal_profile_of_finished_rounds(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    ana = world["ana"]
+    async with start_bot():
+        first = await ask(ana, world.channel.id, "mock", round="behavioural")
+        sid = session_of(first)
+        while True:
+            message = world.emu.message(first.channel_id, first.id)
+            assert message is not None
+            if button_ids(message)[0].startswith("drill:mock:rate:"):
+                break
+            opened = await press(ana, message, answer_id(message))
+            await (await ana.submit_modal(opened, {"answer": "An answer"})).wait_response()
+        rate = await press(ana, message, f"drill:mock:rate:{sid}")
+        signals = ROUNDS_BY_SLUG["behavioural"].signals
+        ratings = dict(zip(signals, ("2", "3", "4"), strict=True))
+        await (await ana.submit_modal(rate, ratings)).wait_response()
+        stats = await ask(ana, world.channel.id, "stats")
+        field = next(f for f in stats.embeds[0]["fields"] if f["name"] == "Mock interview signals")
+        assert field["value"].splitlines() == [
+            "Production mindset: self 2.0 /4",
+            "Infrastructure fluency: self 4.0 /4",
+            "ML-specific operations: self 3.0 /4",
+        ]

@@ -40,6 +40,10 @@ def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
         "Leaderboard · All time",
         "ana        /stats",
         "chart written to ",
+        "/mock round:coding",
+        "Coding · question 1 of 4",
+        "Mock coding: summary",
+        "**over time**",
     ]
     positions = [out.find(step) for step in steps]
     assert -1 not in positions, [s for s, p in zip(steps, positions, strict=True) if p == -1]

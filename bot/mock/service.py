@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.bank import Bank, Question
+from bot.bank.models import SIGNALS
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import DrillError
@@ -263,7 +264,8 @@ class MockService:
 
 
 def _self(ratings: Mapping[tuple[str, str], int]) -> dict[str, int]:
-    return {signal: score for (rater, signal), score in ratings.items() if rater == "self"}
+    """Self-ratings, in the order the five signals are always listed."""
+    return {s: ratings[("self", s)] for s in SIGNALS if ("self", s) in ratings}
 
 
 def parse_ratings(round_: Round, given: Mapping[str, str]) -> dict[str, int]:

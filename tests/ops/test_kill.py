@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -108,6 +109,7 @@ async def interrupted_day(emu: Emulator, tmp_path: Path, sig: signal.Signals) ->
         await bot.start()  # the reveal, once; then a SIGKILL and a start must not award again
         await bot.until(lambda: db_rows(db, "SELECT 1 FROM daily_posts WHERE state='revealed'"),
                         "never revealed", 60)  # fmt: skip
+        await bot.until(lambda: ": revealed " in bot.output(), "no reveal logged", 10)
         bot.send(signal.SIGKILL)
         await bot.wait(timeout=10)
         await bot.start()
@@ -148,3 +150,8 @@ async def test_interrupted_during_1000_answers_loses_and_doubles_nothing(
     else:
         assert got["exit_code"] == -signal.SIGKILL
     assert "Traceback" not in got["output"]
+    # The operator's log: each post and reveal with guild, date and question; never the token.
+    day = r"guild \d+: {} [\w-]+ for \d{{4}}-\d{{2}}-\d{{2}}"
+    assert len(re.findall(day.format("posted"), got["output"])) == 1
+    assert len(re.findall(day.format("revealed"), got["output"])) == 1
+    assert emu.token not in got["output"]

@@ -155,17 +155,27 @@ class CommandTimer:
         return took
 
 
+class _Counted:
+    """A parser that counts its events; the label appears with the first one (discord.py
+    knows ~70 event types, most never seen by drillbot)."""
+
+    __slots__ = ("_child", "_name", "_parse")
+
+    def __init__(self, name: str, parse: Callable[[Any], Any]) -> None:
+        self._name, self._parse, self._child = name, parse, None
+
+    def __call__(self, data: Any) -> Any:
+        if self._child is None:
+            self._child = EVENTS.labels(self._name)
+        self._child.inc()
+        return self._parse(data)
+
+
 def count_events(parsers: MutableMapping[str, Callable[[Any], Any]], timer: CommandTimer) -> None:
     """Wrap each gateway parser (discord.py's ConnectionState.parsers) to count its events;
     synchronous, so it adds no task per event. INTERACTION_CREATE also starts the timer."""
     for name, parse in list(parsers.items()):
-        counter = EVENTS.labels(name)
-
-        def counted(data: Any, _parse: Any = parse, _counter: Any = counter) -> Any:
-            _counter.inc()
-            return _parse(data)
-
-        parsers[name] = counted
+        parsers[name] = _Counted(name, parse)
     interaction = parsers.get("INTERACTION_CREATE")
     if interaction is not None:
 

@@ -22,9 +22,10 @@ START_TIMEOUT = 90.0  # a child imports discord.py and loads the bank on a share
 
 
 class BotProcess:
-    def __init__(self, emu: Any, db: Path) -> None:
+    def __init__(self, emu: Any, db: Path, health: str = "127.0.0.1:0") -> None:
         self.emu = emu
         self.db = db
+        self.health = health
         self.child: asyncio.subprocess.Process | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close(), across restarts)
 
@@ -35,7 +36,7 @@ class BotProcess:
                 "DISCORD_API_BASE": self.emu.api_base,
                 "DISCORD_GATEWAY_URL": self.emu.gateway_url,
                 "DRILLBOT_DB": str(self.db),
-                "DRILLBOT_HEALTH": "127.0.0.1:0",
+                "DRILLBOT_HEALTH": self.health,
             }
         )
         readies = self.emu.gateway.ready_count

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -53,27 +54,37 @@ class Clock(Protocol):
 
 
 class SchedulerAlarm:
-    """The real clock's alarm: one APScheduler date-trigger job, replaced on every ``set``."""
+    """The real clock's alarm: one APScheduler date-trigger job, replaced on every ``set``.
+    The alarms of one clock share its scheduler (one job each)."""
 
-    JOB_ID = "dispatch"
-
-    def __init__(self, ring: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        ring: Callable[[], None],
+        scheduler: AsyncIOScheduler | None = None,
+        job_id: str = "dispatch",
+        on_shutdown: Callable[[], None] | None = None,
+    ) -> None:
         self.ring = ring
-        self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self.job_id = job_id
+        self._on_shutdown = on_shutdown
+        self._started = False
         self._stopped = False
 
     def start(self) -> None:
-        self.scheduler.start()
+        self._started = True
+        if not self.scheduler.running:
+            self.scheduler.start()
 
     def set(self, when: datetime | None) -> None:
         if self._stopped:
             return
         if when is None:
             with contextlib.suppress(JobLookupError):
-                self.scheduler.remove_job(self.JOB_ID)
+                self.scheduler.remove_job(self.job_id)
             return
         self.scheduler.add_job(
-            self._ring, DateTrigger(run_date=when), id=self.JOB_ID, replace_existing=True
+            self._ring, DateTrigger(run_date=when), id=self.job_id, replace_existing=True
         )
 
     async def _ring(self) -> None:
@@ -82,26 +93,49 @@ class SchedulerAlarm:
 
     @property
     def running(self) -> bool:
-        return bool(self.scheduler.running) and not self._stopped
+        return self._started and not self._stopped and bool(self.scheduler.running)
 
     def next_ring(self) -> datetime | None:
-        job = self.scheduler.get_job(self.JOB_ID)
+        job = self.scheduler.get_job(self.job_id)
         return job.next_run_time if job else None
 
     def shutdown(self) -> None:
-        # AsyncIOScheduler stops on the loop's next turn and reports running until then: a
-        # second call in between would raise from inside the loop, so remember we asked.
-        if self.scheduler.running and not self._stopped:
-            self.scheduler.shutdown(wait=False)
+        if self._stopped:
+            return
         self._stopped = True
+        if self._on_shutdown is not None:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(self.job_id)
+            self._on_shutdown()
+        elif self.scheduler.running:
+            # AsyncIOScheduler stops on the loop's next turn and reports running until then:
+            # a second call in between would raise from inside the loop.
+            self.scheduler.shutdown(wait=False)
 
 
 class SystemClock:
+    """Wall-clock time. Its alarms share one APScheduler, stopped with the last alarm."""
+
+    def __init__(self) -> None:
+        self._scheduler: AsyncIOScheduler | None = None
+        self._alarms = 0
+        self._ids = itertools.count(1)
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
     def alarm(self, ring: Callable[[], None]) -> Alarm:
-        return SchedulerAlarm(ring)
+        if self._scheduler is None:
+            self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self._alarms += 1
+        return SchedulerAlarm(ring, self._scheduler, f"alarm-{next(self._ids)}", self._release)
+
+    def _release(self) -> None:
+        self._alarms -= 1
+        if self._alarms == 0 and self._scheduler is not None:
+            if self._scheduler.running:
+                self._scheduler.shutdown(wait=False)
+            self._scheduler = None
 
 
 class FakeAlarm:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FakeAlarm, FakeClock, SchedulerAlarm
+from bot.clock import FakeAlarm, FakeClock, SchedulerAlarm, SystemClock
 from bot.jobs import RETRY, Dispatcher
 from bot.storage import Store
 from tests.conftest import START, eventually
@@ -385,3 +385,27 @@ async def test_the_dispatchers_scheduler_runs_from_start_to_shutdown(
     assert dispatcher.scheduler.running
     await dispatcher.shutdown()
     assert not dispatcher.scheduler.running
+
+
+async def test_the_real_clocks_alarms_share_one_scheduler_and_ring_apart() -> None:
+    clock = SystemClock()
+    rang: list[str] = []
+    dispatch = clock.alarm(lambda: rang.append("dispatch"))
+    reminders = clock.alarm(lambda: rang.append("reminders"))
+    assert isinstance(dispatch, SchedulerAlarm) and isinstance(reminders, SchedulerAlarm)
+    assert dispatch.scheduler is reminders.scheduler
+    dispatch.start()
+    reminders.start()
+    try:
+        dispatch.set(datetime.now(UTC) - timedelta(seconds=1))
+        reminders.set(datetime(2030, 1, 1, tzinfo=UTC))
+        await eventually(lambda: rang == ["dispatch"])
+        assert [j.id for j in reminders.scheduler.get_jobs()] == [reminders.job_id]
+        dispatch.shutdown()
+        assert reminders.running and not dispatch.running  # the other alarm keeps going
+        assert reminders.next_ring() == datetime(2030, 1, 1, tzinfo=UTC)
+    finally:
+        dispatch.shutdown()
+        reminders.shutdown()
+    await asyncio.sleep(0)
+    assert not reminders.scheduler.running  # the last alarm stopped the shared scheduler

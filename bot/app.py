@@ -22,6 +22,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
 from bot.daily import DailyService
+from bot.gaps import GapService
 from bot.ingest import AnswerWriter
 from bot.jobs import Dispatcher
 from bot.leaderboard import LeaderboardService
@@ -82,6 +83,7 @@ class App:
     mock: MockService
     plan: PlanService
     reminders: Reminders
+    gaps: GapService
 
     async def start(self) -> None:
         """Inside the running loop, before the extensions load (discord.py's setup_hook)."""
@@ -156,4 +158,5 @@ async def build_app(
         mock=mock,
         plan=plan,
         reminders=Reminders(plan, clock),
+        gaps=GapService(store, catalog, clock),
     )

@@ -38,6 +38,7 @@ EXTENSIONS = (
     "cogs.stats",
     "cogs.mock",
     "cogs.plan",
+    "cogs.gaps",
 )
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.storage.boards import BoardRepo
 from bot.storage.daily import AnswerRepo, DailyRepo
 from bot.storage.database import Database, SchemaTooNew, migrations
+from bot.storage.gaps import GapRepo
 from bot.storage.guilds import GuildRepo
 from bot.storage.history import HistoryRepo
 from bot.storage.mock import MockRepo
@@ -64,6 +65,7 @@ class Store:
         self.practice = PracticeRepo(db)
         self.mock = MockRepo(db)
         self.plans = PlanRepo(db)
+        self.gaps = GapRepo(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

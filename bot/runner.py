@@ -16,6 +16,8 @@ import signal
 import time
 from typing import Any
 
+import aiohttp
+
 from bot import metrics
 from bot.bank import Bank
 from bot.clock import SystemClock
@@ -185,6 +187,10 @@ async def _outcome(running: asyncio.Task[Any]) -> int:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await running
         return Exit.OK
+    except (OSError, aiohttp.ClientError) as exc:
+        # Reachable a moment ago (the probe), gone while logging in: one line, like the probe.
+        reason = str(exc) or type(exc).__name__
+        raise PreflightError(f"lost Discord while connecting: {reason}", Exit.UNREACHABLE) from None
     except Exception as exc:
         code = fatal_code(exc)
         if code is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import sqlite3
 import time
 import urllib.error
@@ -94,3 +95,49 @@ def test_health_readiness_and_metrics_of_a_running_bot(
     # Library chatter is gone at INFO: APScheduler's per-run lines, discord.py's voice warning.
     assert "apscheduler" not in out and "voice will NOT be supported" not in out
     assert env["DISCORD_TOKEN"] not in out
+
+
+def test_a_token_discord_refuses_is_one_line_and_exit_3(
+    tmp_path: Path, emulator: tuple[Proc, dict[str, str]]
+) -> None:
+    _, env = emulator
+    bot = start_bot(
+        tmp_path,
+        {**env, "DISCORD_TOKEN": "not.the.token", "DRILLBOT_DB": str(tmp_path / "d.sqlite3")},
+    )
+    try:
+        code = bot.wait(timeout=60)
+        out = bot.drain()
+    finally:
+        bot.stop()
+    assert code == 3, out
+    assert "Traceback" not in out
+    assert out.splitlines()[-1] == (
+        "drillbot: Discord refused the token (check DISCORD_TOKEN or DISCORD_TOKEN_FILE)"
+    )
+    assert "not.the.token" not in out
+
+
+def test_health_port_in_use_is_one_line_and_exit_2(
+    tmp_path: Path, emulator: tuple[Proc, dict[str, str]]
+) -> None:
+    _, env = emulator
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        db = tmp_path / "d.sqlite3"
+        bot = start_bot(
+            tmp_path, {**env, "DRILLBOT_DB": str(db), "DRILLBOT_HEALTH": f"127.0.0.1:{port}"}
+        )
+        try:
+            code = bot.wait(timeout=60)
+            out = bot.drain()
+        finally:
+            bot.stop()
+    assert code == 2, out
+    assert "Traceback" not in out
+    assert out.splitlines()[-1].startswith(
+        f"drillbot: health server cannot listen on 127.0.0.1:{port}"
+    )
+    assert not db.exists()  # stopped before the database was opened

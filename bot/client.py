@@ -62,13 +62,21 @@ def point_at(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
+MAX_CONTENT = 2000
+
+
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
-    """Answer with a private message whether or not the interaction was answered already."""
+    """Answer with a private message whether or not the interaction was answered already:
+    within Discord's 2,000 characters (a longer one is refused and the member sees nothing)
+    and pinging nobody, whatever the text echoes."""
+    if len(text) > MAX_CONTENT:
+        text = text[: MAX_CONTENT - 1] + "…"
+    quiet = discord.AllowedMentions.none()
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=quiet)
         else:
-            await interaction.response.send_message(text, ephemeral=True)
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=quiet)
     except discord.HTTPException:
         log.warning("could not send an error message for interaction %s", interaction.id)
 

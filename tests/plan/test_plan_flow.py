@@ -53,3 +53,13 @@ async def test_a_hostile_date_gets_a_short_private_refusal(
         assert refused["content"].startswith("Give the interview date as YYYY-MM-DD")
         assert "@everyone" not in refused["content"]
     assert await store.plans.get(ana.id) is None
+
+
+async def test_refusals_from_the_command_tree_fit_and_ping_nobody(
+    world: World, start_bot: BotFactory
+) -> None:
+    from tests.drill.test_drill_long_input import answer
+
+    async with start_bot():
+        text = await answer(world, world["ana"], "plan today", {})
+    assert text == "You have no study plan: start one with /plan start."

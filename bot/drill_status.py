@@ -162,7 +162,7 @@ class GuildOverview:
         off = await self.store.guilds.disabled_questions(guild_id)
         out = []
         for summary in await self.store.practice.report_summary(guild_id, limit):
-            question = bank.questions.get(summary.question_id)
+            question = bank.lookup(summary.question_id)
             topic = bank.topics.get(question.topic) if question else None
             out.append(
                 ReportLine(

@@ -138,7 +138,7 @@ class QuizService:
             after = (card.due, card.question_id) if card else None
             return await self._next_review(session.guild_id, user_id, now, after=after)
         bank = await self.catalog.for_guild(session.guild_id)
-        current = bank.questions.get(session.question_id)
+        current = bank.lookup(session.question_id)
         if current is None:
             raise DrillError("That question is no longer in the bank; run /quiz again.")
         topic = bank.topics[current.topic]
@@ -182,8 +182,9 @@ class QuizService:
         for card in await self.store.practice.due_cards(user_id, now, limit=100):
             if after is not None and (card.due, card.question_id) <= after:
                 continue
-            if card.question_id in allowed:
-                question = bank.questions[card.question_id]
+            # A card of a question merged into another reviews the one that replaced it.
+            question = bank.lookup(card.question_id)
+            if question is not None and question.id in allowed:
                 topic = bank.topics[question.topic]
                 return await self._open(guild_id, user_id, question, topic, "review", now)
         raise DrillError(await self._nothing_due(user_id, now, after is not None))
@@ -304,7 +305,7 @@ class QuizService:
         session = await self.store.practice.daily_session(user_id, post_id)
         if session is None:
             bank = await self.catalog.for_guild(post.guild_id)
-            question = bank.questions.get(post.question_id)
+            question = bank.lookup(post.question_id)
             if question is None:
                 raise DrillError("That question is no longer in the bank.")
             # Two presses at once both get here; the UNIQUE key gives both the same session.
@@ -351,7 +352,7 @@ class QuizService:
 
     async def _question(self, session: QuizSession) -> tuple[Question, Topic]:
         bank = await self.catalog.for_guild(session.guild_id)
-        question = bank.questions.get(session.question_id)
+        question = bank.lookup(session.question_id)
         if question is None:
             raise DrillError("That question was removed from the bank; run /quiz for another.")
         return question, bank.topics[question.topic]

@@ -34,7 +34,7 @@ class Reports:
         if post is None:
             raise DrillError("That daily question is gone.")
         bank = await self.catalog.for_guild(post.guild_id)
-        question = bank.questions.get(post.question_id)
+        question = bank.lookup(post.question_id)
         version = question.version if question else "?"
         return await self._store(
             post.guild_id,

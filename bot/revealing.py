@@ -128,7 +128,7 @@ class Revealer:
 
     async def _send(self, post: DailyPost, answered: int, awards: Sequence[Award]) -> bool:
         bank = await self.catalog.for_guild(post.guild_id)
-        question = bank.questions.get(post.question_id)
+        question = bank.lookup(post.question_id)
         if question is None:  # its pack was removed: close without the notes
             return True
         topic = topic_name(bank, question.topic)

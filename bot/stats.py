@@ -66,7 +66,7 @@ class StatsService:
         practised: Counter[str] = Counter()
         per_week: Counter[str] = Counter()
         for question_id, grade, shown_at in practice:
-            question = bank.questions.get(question_id)
+            question = bank.lookup(question_id)
             topic = question.topic if question else "unknown"
             practised[topic] += 1
             if grade is not None:

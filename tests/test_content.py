@@ -27,8 +27,8 @@ TOPICS = (
     "python", "cicd", "serving", "ml", "containers", "pipelines", "cloud",
     "monitoring", "features", "iac", "data", "security", "design", "behavioural", "llmops",
 )  # fmt: skip
-MIN_QUESTIONS = 240
-MIN_PER_TOPIC = 16
+MIN_QUESTIONS = 480
+MIN_PER_TOPIC = 32
 # token_set_ratio scores 100 when one prompt's words are a subset of another's, so 85 flags
 # rewordings and subsets, while distinct questions on the same subject score below ~70. The
 # highest pair observed in the shipped bank (252 questions) is 72.7, containers-007 against

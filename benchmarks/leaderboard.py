@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import sqlite3
@@ -66,12 +67,21 @@ def build(path: Path, answers: int, members: int, seed: int = 7) -> dict[str, An
     topics = [t.slug for t in load_bank([default_content_dir()]).topics.values()]
     posts = max(1, min(400, answers // 50))
     per_post = answers // posts
-    # Activity follows a long tail: a few members answer most days, most answer rarely.
-    weights = [1.0 / (k + 10) ** 0.9 for k in range(members)]
+    # Activity follows a long tail: a few members answer nearly every day, most now and then
+    # (every member answers at least once in expectation ~10 times at the defaults).
     member_ids = list(range(1_000_001, 1_000_001 + members))
+    cum = list(itertools.accumulate(1.0 / (k + 10) ** 0.5 for k in range(members)))
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("PRAGMA journal_mode=WAL")
+    # Bulk load without the secondary indexes, then create them with the migrations' own SQL:
+    # sorted index builds instead of random B-tree inserts (minutes -> seconds).
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name IN ('answers', 'points', 'score_totals', 'score_levels')"
+    ).fetchall()
+    for name, _sql in indexes:
+        conn.execute(f"DROP INDEX {name}")
     conn.execute("BEGIN")
     conn.execute(
         "INSERT INTO seasons (guild_id, number, name, started_at, started_by)"
@@ -92,7 +102,9 @@ def build(path: Path, answers: int, members: int, seed: int = 7) -> dict[str, An
             " ?, ?)",
             (n + 1, local, f"{topic}-{n:03d}", topic, f"n{n}", at, at),
         )
-        chosen = set(rng.choices(member_ids, weights=weights, k=per_post * 2))
+        chosen: dict[int, None] = {}
+        while len(chosen) < min(per_post, members):
+            chosen.update(dict.fromkeys(rng.choices(member_ids, cum_weights=cum, k=per_post)))
         answering = list(chosen)[:per_post]
         rows, ledger = [], []
         for k, user in enumerate(answering):
@@ -153,12 +165,15 @@ def build(path: Path, answers: int, members: int, seed: int = 7) -> dict[str, An
         " SELECT guild_id, scope, points, COUNT(*) FROM score_totals"
         " GROUP BY guild_id, scope, points"
     )
+    for _name, sql in indexes:
+        conn.execute(sql)
     conn.execute("COMMIT")
+    answered = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     busiest = max(points_total, key=lambda u: points_total[u][0])
     conn.close()
     return {
         "posts": posts,
-        "answers": posts * per_post,
+        "answers": answered,
         "members": len(points_total),
         "last_date": previous,
         "busiest": busiest,
@@ -312,11 +327,13 @@ async def time_repo(
         )
         report = await StatsService(store, Catalog(bank, store), clock).report(1, info["busiest"])
         render_stats(report, "warm-up")
-        times = []
+        times, cpu = [], []
         for _ in range(10):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             png = render_stats(report, "busiest member")
             times.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.thread_time() - start_cpu) * 1000)
+        out["chart cpu"] = statistics.median(cpu)
         return out, statistics.median(times), len(png)
     finally:
         await db.close()
@@ -358,7 +375,7 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--members", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=300, help="timed runs per totals query")
-    parser.add_argument("--scan-runs", type=int, default=5, help="timed runs per ledger scan")
+    parser.add_argument("--scan-runs", type=int, default=3, help="timed runs per ledger scan")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
@@ -379,7 +396,11 @@ def main() -> None:
         f"{info['posts']} posts; built in {built_s:.1f} s. Medians in ms.\n"
     )
     print(table(sql, repo))
-    print(f"\nchart render (busiest member): {chart_ms:.1f} ms median, {png_bytes:,} bytes PNG")
+    chart_cpu = repo.pop("chart cpu")
+    print(
+        f"\nchart render (busiest member): {chart_ms:.1f} ms median wall, {chart_cpu:.1f} ms"
+        f" CPU, {png_bytes:,} bytes PNG"
+    )
     worst = max(max(v["totals_ms"] for v in sql[k].values()) for k in sql)
     print(f"slowest board/rank/stats query: {worst:.3f} ms (target < {TARGET_MS} ms)")
     summary = {
@@ -391,6 +412,7 @@ def main() -> None:
         "ledger_ms": {k: round(v["ledger_ms"], 2) for k, v in sql["plain"].items()},
         "ledger_analyze_ms": {k: round(v["ledger_ms"], 2) for k, v in sql["analyze"].items()},
         "chart_ms": round(chart_ms, 1),
+        "chart_cpu_ms": round(chart_cpu, 1),
         "worst_totals_ms": round(worst, 4),
         "target_met": worst < TARGET_MS,
     }

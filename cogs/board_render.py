@@ -14,6 +14,8 @@ NO_PINGS = discord.AllowedMentions.none()
 
 
 def clean_name(name: str) -> str:
+    if name.startswith("<@") and name[2:-1].isdigit():
+        return name  # a fallback mention, not member input
     short = name if len(name) <= NAME_MAX else name[: NAME_MAX - 1] + "…"
     return discord.utils.escape_mentions(discord.utils.escape_markdown(short))
 

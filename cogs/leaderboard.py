@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 Period = Literal["week", "month", "season", "all"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 NAME_TTL = 600.0  # seconds a resolved display name is reused
+FORMER = "a former member"
 
 
 class NotOrganiser(app_commands.CheckFailure):
@@ -91,6 +92,7 @@ class LeaderboardCog(commands.Cog):
         self.service = service
         self.store = service.store
         self._names: dict[tuple[int, int], tuple[str, float]] = {}
+        self.name_timeout = 3.0  # seconds for one member's name; the board never waits longer
         self._menu = app_commands.ContextMenu(name="Best answer", callback=self.best_answer)
         self._menu.guild_only = True
         self._drill_commands = drill_commands(self)
@@ -113,7 +115,9 @@ class LeaderboardCog(commands.Cog):
 
     # -- display names ----------------------------------------------------------------------
     async def names(self, guild: discord.Guild | None, ids: set[int]) -> dict[int, str]:
-        """Display names (nickname first); a member who left shows as 'a former member'."""
+        """Display names (nickname first); a member who left shows as 'a former member', one
+        whose name Discord did not give in time as a mention (which pings nobody: the embeds
+        go out with no allowed mentions)."""
         out: dict[int, str] = {}
         if guild is None:
             return out
@@ -126,9 +130,14 @@ class LeaderboardCog(commands.Cog):
             member = guild.get_member(user_id)
             if member is None:
                 try:
-                    async with asyncio.timeout(3):
+                    async with asyncio.timeout(self.name_timeout):
                         member = await guild.fetch_member(user_id)
+                except discord.NotFound:
+                    out[user_id] = FORMER
+                    continue
                 except (discord.HTTPException, TimeoutError):
+                    # Slow or failing: a mention still renders as the name in Discord.
+                    out[user_id] = f"<@{user_id}>"
                     continue
             out[user_id] = member.display_name
             if len(self._names) > 10_000:

@@ -116,3 +116,30 @@ async def test_week_boards_follow_each_guilds_timezone_and_week_start(
     assert await store.scores.totals(world.guild.id) == await store.scores.recompute_totals(
         world.guild.id
     )
+
+
+async def test_names_discord_is_slow_to_give_or_refuses_do_not_hold_the_board(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    await configure_world(store, world)
+    ana, ben, cy, dee = (world[n] for n in ("ana", "ben", "cy", "dee"))
+    await seed(store, world.guild.id, DATES[:4], [dee, cy, ben, ana])
+    emu = world.emu
+    async with start_bot() as bot:
+        cog = bot.get_cog("LeaderboardCog")
+        assert cog is not None
+        cog.name_timeout = 0.3  # type: ignore[attr-defined]
+        emu.fail_next(f"/members/{ben.id}", status=404)  # left the server
+        held = emu.hold(f"/members/{cy.id}")  # Discord sits on it
+        emu.force_429(f"/members/{dee.id}", retry_after=0.05)  # waited out, then answered
+        board = await reply_to(
+            await ana.slash("leaderboard", {"period": "all"}, channel_id=world.channel.id)
+        )
+        held.release()
+        text = text_of(board)
+        assert "**1.** ana · " in text
+        assert "**2.** a former member · " in text
+        assert f"**3.** <@{cy.id}> · " in text
+        assert "**4.** dee · " in text
+    sent = [c for c in emu.calls if c.path.startswith("/webhooks/") and c.json]
+    assert sent and all(c.json.get("allowed_mentions") == {"parse": []} for c in sent[-1:])

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot import schedule
 from bot.bank import Bank
@@ -189,7 +189,16 @@ def window_start(until: date, weeks: int) -> date:
     return until - timedelta(days=7 * weeks - 1)
 
 
-def topic_weakness(report: GapReport) -> dict[str, float]:
+async def topic_weakness(
+    store: Store, bank: Bank, guild_id: int, until: date, weeks: int = DEFAULT_WEEKS
+) -> dict[str, float]:
+    """focus:auto's input: each topic's weakness over the weeks up to ``until`` (the day being
+    chosen for), from the same figures as /drill gaps. Topics without figures are left out."""
+    since = window_start(until, weeks)
+    history = await store.gaps.history(
+        guild_id, since.isoformat(), datetime.combine(since, time(), UTC)
+    )
+    report = build_report(history, bank, bank.topics, weeks, until)
     return {a.key: a.weakness for a in report.topics if a.weakness is not None}
 
 

@@ -58,6 +58,11 @@ __all__ = [
 Reschedule = Callable[[int], Awaitable[None]]
 NOT_ORGANISER = "Only organisers can use /drill: you need Manage Server or the organiser role."
 NOT_SET_UP = "The daily question is not set up yet: run /drill setup first."
+FIRST_SETUP = (
+    "The first /drill setup needs a channel, a time and a timezone; after that any option "
+    "alone changes just that. Nothing was changed."
+)
+FOCUS_MODES = ("off", "auto")
 _MAX_QUESTION_ID = 64
 
 
@@ -116,27 +121,38 @@ class Organiser:
         guild_id: int,
         user_id: int,
         *,
-        channel_id: int,
-        time: str,
-        timezone: str,
+        channel_id: int | None,
+        time: str | None,
+        timezone: str | None,
         weekdays: str | None = None,
         reveal: str | None = None,
         granted: Iterable[str] | None = None,
+        focus: str | None = None,
     ) -> SetupResult:
         """Validate everything first; save only if all of it is good. Missing permissions do
         not stop the save (an admin may fix them later) but are reported. ``granted``: the
-        bot's permissions in the channel by discord.py name (None: unknown, none reported)."""
-        changes: dict[str, Any] = {
-            "channel_id": channel_id,
-            "post_time": validation.post_time(time),
-            "timezone": validation.timezone(timezone),
-            # Kept by the store if already set: the first organiser stays on record.
-            "configured_by": user_id,
-        }
+        bot's permissions in the channel by discord.py name (None: unknown, none reported).
+        Once set up, any option alone changes just that (e.g. ``focus:auto``)."""
+        if None in (channel_id, time, timezone):
+            current = await self.store.guilds.get_or_default(guild_id)
+            if not current.configured:
+                raise DrillError(FIRST_SETUP)
+        # Kept by the store if already set: the first organiser stays on record.
+        changes: dict[str, Any] = {"configured_by": user_id}
+        if channel_id is not None:
+            changes["channel_id"] = channel_id
+        if time is not None:
+            changes["post_time"] = validation.post_time(time)
+        if timezone is not None:
+            changes["timezone"] = validation.timezone(timezone)
         if weekdays is not None:
             changes["weekdays"] = validation.weekdays(weekdays)
         if reveal is not None:
             changes["reveal_after_minutes"] = validation.reveal(reveal)
+        if focus is not None:
+            if focus not in FOCUS_MODES:
+                raise DrillError("Focus is `auto` (favour the weakest topics) or `off`.")
+            changes["focus"] = focus
         settings, entries = await self.store.guilds.update(
             guild_id, user_id, self.clock.now(), **changes
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import metrics, schedule
 from bot.answers import AnswerLog
@@ -18,6 +18,7 @@ from bot.bank import Question
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import MissingPermissions, PublishError, TransientFailure
+from bot.gaps import topic_weakness
 from bot.publishing import (
     DailyCard,
     Notice,
@@ -106,7 +107,13 @@ class Poster:
         candidates = eligible(bank.questions.values(), settings.disabled_topics, disabled_q)
         counts = await self.store.daily.question_use_counts(settings.guild_id)
         recent = await self.store.daily.recent_topics(settings.guild_id)
-        return choose_daily(candidates, counts, recent, f"{settings.guild_id}:{local_date}")
+        weakness = None
+        if settings.focus == "auto":
+            weakness = await topic_weakness(
+                self.store, bank, settings.guild_id, date.fromisoformat(local_date)
+            )
+        seed = f"{settings.guild_id}:{local_date}"
+        return choose_daily(candidates, counts, recent, seed, weakness)
 
     async def _card(
         self, post: DailyPost, settings: GuildSettings, question: Question

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from bot.bank import Question
 
+UNKNOWN_WEAKNESS = 0.5  # focus:auto: a topic the window has no figures for sits mid-table
+
 
 class NoQuestions(LookupError):
     """Nothing to ask: every topic disabled, or the filters leave no question."""
@@ -25,11 +27,17 @@ def choose_daily(
     use_counts: Mapping[str, int],
     recent_topics: Sequence[str],
     seed: str,
+    weakness: Mapping[str, float] | None = None,
 ) -> Question:
     """Least-used question first, so nothing repeats until the enabled bank is used up; among
     those, the topic asked longest ago (never asked beats everything), so the same topic does
     not come two days running while others are enabled. ``seed`` (guild and date) makes the
     pick reproducible, which the exactly-once path relies on when it re-chooses after a crash.
+
+    ``weakness`` (focus:auto, topic slug -> 0 strong .. 1 weak, from bot/gaps.py): among the
+    least-used questions, the weakest topic instead, except yesterday's; a topic without
+    figures counts as UNKNOWN_WEAKNESS; ties go to the topic asked longest ago. When only
+    yesterday's topic has unused questions left, not repeating a question wins.
     """
     if not candidates:
         raise NoQuestions("no enabled questions: enable a topic with /drill topics enable")
@@ -39,6 +47,16 @@ def choose_daily(
     def staleness(topic: str) -> int:
         return recent_topics.index(topic) if topic in recent_topics else len(recent_topics) + 1
 
+    if weakness is not None:
+        yesterday = recent_topics[0] if recent_topics else None
+        pool = [q for q in pool if q.topic != yesterday] or pool
+
+        def need(topic: str) -> tuple[float, int]:
+            return (round(weakness.get(topic, UNKNOWN_WEAKNESS), 6), staleness(topic))
+
+        best_need = max(need(q.topic) for q in pool)
+        pool = sorted((q for q in pool if need(q.topic) == best_need), key=lambda q: q.id)
+        return random.Random(seed).choice(pool)
     best = max(staleness(q.topic) for q in pool)
     pool = sorted((q for q in pool if staleness(q.topic) == best), key=lambda q: q.id)
     return random.Random(seed).choice(pool)

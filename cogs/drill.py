@@ -8,7 +8,7 @@ sees the commands, and the organiser role must work without Manage Server: so th
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -90,31 +90,34 @@ class DrillCog(commands.Cog):
     # -- schedule ---------------------------------------------------------------------------
     @drill.command(name="setup", description="Where and when the daily question is posted")
     @app_commands.describe(
-        channel="The channel for the daily question",
-        time="24-hour HH:MM in the timezone below, e.g. 09:00",
-        timezone="IANA timezone, e.g. Europe/Berlin or UTC",
+        channel="The channel for the daily question (needed the first time)",
+        time="24-hour HH:MM in the timezone below, e.g. 09:00 (needed the first time)",
+        timezone="IANA timezone, e.g. Europe/Berlin or UTC (needed the first time)",
         weekdays="e.g. mon-fri, mon,wed,fri, daily, weekends (default: every day)",
         reveal="When notes are revealed: a delay like 23h or 90m, or 'next' (next post)",
+        focus="auto: the daily rotation favours the group's weakest topics (see /drill gaps)",
     )
     async def setup(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
-        time: str,
-        timezone: str,
+        channel: discord.TextChannel | None = None,
+        time: str | None = None,
+        timezone: str | None = None,
         weekdays: str | None = None,
         reveal: str | None = None,
+        focus: Literal["auto", "off"] | None = None,
     ) -> None:
         async with refusals(interaction):
             result = await self.organiser.setup(
                 guild_of(interaction).id,
                 interaction.user.id,
-                channel_id=channel.id,
+                channel_id=channel.id if channel else None,
                 time=time,
                 timezone=timezone,
                 weekdays=weekdays,
                 reveal=reveal,
-                granted=granted_in(channel.guild, channel.id),
+                granted=granted_in(channel.guild, channel.id) if channel else None,
+                focus=focus,
             )
             await reply(interaction, render.setup_text(result))
 

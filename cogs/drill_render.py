@@ -57,6 +57,11 @@ def setup_text(result: SetupResult) -> str:
         parts.append(f"Next post: {ts(result.next_post, 'F')} ({ts(result.next_post)}).")
     if settings.paused:
         parts.append("The schedule is **paused**: run `/drill resume` to start posting.")
+    if settings.focus == "auto":
+        parts.append(
+            "Focus **auto**: from the next post the rotation favours the group's weakest topics "
+            "(`/drill gaps`), never the same topic two days running."
+        )
     if result.missing:
         parts.append(missing_line(settings.channel_id, result.missing))
     return clip("\n".join(parts), 2000)

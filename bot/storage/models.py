@@ -22,6 +22,7 @@ class GuildSettings:
     paused: bool = False
     configured_by: int | None = None
     disabled_topics: frozenset[str] = field(default_factory=frozenset)
+    focus: str = "off"  # "auto": the daily rotation favours the weakest topics (bot/gaps.py)
 
     @property
     def configured(self) -> bool:

@@ -34,6 +34,10 @@ def _style(ax: object, title: str) -> None:
         spine.set_color(MUTED)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _grade_colour(grade: float) -> str:
     return RED if grade < 2 else YELLOW if grade < 3 else GREEN
 
@@ -65,9 +69,10 @@ def render_stats(report: MemberReport, name: str) -> bytes:
         labels = [textwrap.shorten(t.name, 24, placeholder="…") for t in graded]
         values = [t.average_grade or 0.0 for t in graded]
         ys = range(len(graded))
-        mastery.barh(ys, values, color=[_grade_colour(v) for v in values])
+        mastery.barh(ys, values, height=0.6, color=[_grade_colour(v) for v in values])
         mastery.set_yticks(list(ys), labels)
-        mastery.invert_yaxis()
+        # Room for six bars at least, top down: one topic is a bar, not a wall.
+        mastery.set_ylim(max(len(graded), 6) - 0.5, -0.5)
         for y, topic in zip(ys, graded, strict=True):
             mastery.text(
                 (topic.average_grade or 0) + 0.05,
@@ -91,7 +96,7 @@ def render_stats(report: MemberReport, name: str) -> bytes:
     mastery.set_xlim(0, 4.4)
     mastery.set_xticks([1, 2, 3, 4], ["Again", "Hard", "Good", "Easy"])
     fig.suptitle(
-        textwrap.shorten(f"{name}: {report.points} points, {report.answers} answers", 90),
+        textwrap.shorten(f"{name}: {report.points} points, {_count(report.answers, 'answer')}", 90),
         color=TEXT,
         fontsize=14,
         x=0.06,

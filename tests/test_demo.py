@@ -38,7 +38,7 @@ def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
         "Graded **Good**",
         "/leaderboard period:all",
         "Leaderboard · All time",
-        "ana        /stats",
+        "ben        /stats",
         "chart written to ",
         "/mock round:coding",
         "Coding · question 1 of 4",

@@ -172,8 +172,10 @@ class DrillBot(commands.Bot):
         self.extension_names = tuple(extensions)
         self.sync_commands = sync_commands
         self.interactions = InteractionGate(self)
+        self._events: set[asyncio.Task[Any]] = set()  # listeners running (e.g. storing an answer)
         self._closing = False
         self._closed = asyncio.Event()
+        self.stopping: str | None = None  # the step close() is at, for logs and tests
 
     # Views onto the app for the glue and the tests; the app owns these.
     @property
@@ -215,6 +217,23 @@ class DrillBot(commands.Bot):
         # run: move it out of the collector's sight so full collections stay short.
         gc.freeze()
 
+    def _schedule_event(  # type: ignore[override]
+        self, coro: Any, event_name: str, *args: Any, **kwargs: Any
+    ) -> asyncio.Task[Any]:
+        # discord.py runs each listener in a task: keep them, so close() lets the ones in
+        # flight (a member's answer being stored) finish before the store closes.
+        task = super()._schedule_event(coro, event_name, *args, **kwargs)
+        self._events.add(task)
+        task.add_done_callback(self._events.discard)
+        return task
+
+    async def _listeners_done(self, timeout: float) -> None:  # noqa: ASYNC109 (a grace period)
+        running = self._events - {asyncio.current_task()}
+        if running:
+            _, late = await asyncio.wait(running, timeout=timeout)
+            if late:
+                log.warning("stopping with %d event listener(s) still running", len(late))
+
     async def on_message(self, message: discord.Message, /) -> None:
         # drillbot has no prefix commands: skip commands.Bot's parse of every message (the
         # cogs' listeners still see them). It was ~4% of the answer-ingest profile.
@@ -238,17 +257,25 @@ class DrillBot(commands.Bot):
 
     async def close(self) -> None:
         """Refuse new interactions, let those in flight finish, stop the schedule, close
-        Discord, then the app: nothing touches the store after it closed."""
+        Discord, let running listeners finish, then the app: nothing touches the store after
+        it closed."""
         if self._closing:
             await self._closed.wait()
             return
         self._closing = True
         try:
+            self.stopping = "interactions"
             await self.interactions.close(timeout=SHUTDOWN_GRACE)
+            self.stopping = "schedule"
             await self.app.stop_schedule()
-            await super().close()
+            self.stopping = "discord"
+            await super().close()  # no new events from here on
+            self.stopping = "listeners"
+            await self._listeners_done(timeout=SHUTDOWN_GRACE)
+            self.stopping = "app"
             await self.app.close()
         finally:
+            self.stopping = "stopped"
             self._closed.set()
 
 

@@ -7,15 +7,17 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.app import App, build_app
 from bot.bank import Bank
-from bot.client import RESTARTING, DrillBot
+from bot.client import EXTENSIONS, RESTARTING, DrillBot
 from bot.clock import FakeClock
 from bot.config import Secret, Settings
 from bot.emulator import Emulator
+from bot.storage import Store
 from tests.conftest import World, eventually
 from tests.daily.helpers import configure_world, daily_posts
 from tests.support.discord_harness import pointed_at
@@ -87,3 +89,50 @@ async def test_close_with_nothing_in_flight_closes_the_store_once(
     assert bot.is_closed()
     with pytest.raises(ValueError):  # aiosqlite: no active connection
         await app.store.guilds.configured()
+
+
+async def test_an_answer_being_stored_when_the_bot_stops_is_stored_first(
+    world: World, emulator: Emulator, clock: FakeClock, bank: Bank, tmp_path: Path
+) -> None:
+    settings = Settings(
+        token=Secret(emulator.token),
+        db_path=tmp_path / "own.sqlite3",
+        api_base=emulator.api_base,
+        gateway_url=emulator.gateway_url,
+    )
+    app = await build_app(settings, clock, bank=bank)
+    bot = DrillBot(
+        app=app,
+        extensions=(*EXTENSIONS, "tests.support.slow_listener"),
+        guild_ready_timeout=0.05,
+    )
+    errors: list[str] = []
+    with pointed_at(emulator):
+        task = asyncio.create_task(bot.start(emulator.token))
+        try:
+            await eventually(bot.is_ready, timeout=15)
+            slow: Any = bot.get_cog("SlowListener")
+            await world["ana"].send(world.channel.id, "slow")
+            await asyncio.wait_for(slow.started.wait(), timeout=5)
+            closing = asyncio.create_task(bot.close())
+            await eventually(lambda: closing.done() or bot.stopping == "listeners")
+            # The gateway is gone, but the store stays open for the listener in flight.
+            assert bot.is_closed() and not closing.done()
+            assert await app.store.guilds.configured() == []
+
+            async def on_error(*_args: Any, **_kwargs: Any) -> None:
+                errors.append("listener failed")
+
+            bot.on_error = on_error  # type: ignore[method-assign]
+            slow.release.set()
+            await asyncio.wait_for(closing, timeout=10)
+        finally:
+            await bot.close()
+            await asyncio.wait_for(task, timeout=10)
+    assert errors == []
+    reopened = await Store.open(settings.db_path)
+    try:
+        actions = [e.action for e in await reopened.guilds.recent_audit(world.guild.id)]
+    finally:
+        await reopened.close()
+    assert actions == ["slow listener"]

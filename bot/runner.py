@@ -28,7 +28,7 @@ from bot.preflight import Exit, PreflightError, http_probe, wait_reachable
 log = logging.getLogger(__name__)
 
 STOP_SECONDS = 10.0
-DRAIN_SECONDS = 5.0  # of STOP_SECONDS, for handlers already running
+DRAIN_SECONDS = 3.0  # of STOP_SECONDS, for handlers already running
 # discord.py names the task of every event handler "discord.py: on_<event>".
 _HANDLER_PREFIX = "discord.py: "
 # Exceptions discord.py raises from start(), by class name (bot/ does not import discord).
@@ -171,7 +171,13 @@ async def _stop(bot: Any, reason: str) -> None:
             handlers = await drain(DRAIN_SECONDS)
             await bot.close()
     except TimeoutError:
-        log.error("clean shutdown took longer than %.0fs", STOP_SECONDS)
+        log.error("clean shutdown took longer than %.0fs; closing the database now", STOP_SECONDS)
+        # What must never be left open: the answer writer's queue and the database (an open
+        # aiosqlite connection would also keep the process from exiting).
+        app = getattr(bot, "app", None)
+        if app is not None:
+            with contextlib.suppress(Exception):
+                await app.close()
         return
     log.info(
         "stopped cleanly in %.1fs (%d handler(s) finished)", time.monotonic() - started, handlers

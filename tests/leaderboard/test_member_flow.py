@@ -172,3 +172,27 @@ async def test_forget_asks_first_and_two_confirmations_delete_once(
     audit = await store.db.fetchall("SELECT user_id FROM audit_log WHERE action = 'privacy.forget'")
     assert [r[0] for r in audit] == [ana.id]
     assert world.emu.errors == []
+
+
+async def test_a_best_answer_whose_reply_was_lost_pays_once_when_pressed_again(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    await configure_world(store, world)
+    ana = world["ana"]
+    async with start_bot():
+        msg = await answer_in_channel(store, world, ana, "2026-03-01")
+        base = await points(store, world.guild.id, ana.id)
+        # Discord takes the reply, then the proxy answers 502: the bot cannot tell.
+        world.emu.fail_after("/callback", status=502)
+        lost = best_answer(world, world.owner, msg)
+        await lost.wait_response()
+
+        async def paid() -> bool:
+            return await points(store, world.guild.id, ana.id) == base + scoring.BEST_POINTS
+
+        await eventually(paid)
+        calls = world.emu.calls
+        assert any(c.path.endswith("/callback") and c.status == 502 for c in calls)
+        again = await reply_to(best_answer(world, world.owner, msg))
+        assert "already has the best-answer bonus" in again.content
+    assert await points(store, world.guild.id, ana.id) == base + scoring.BEST_POINTS

@@ -34,7 +34,7 @@ from bot.publishing import Publisher
 from bot.quiz import QuizService
 from bot.reminders import Reminders
 from bot.stats import StatsService
-from bot.storage import Store
+from bot.storage import Store, open_store
 
 log = logging.getLogger(__name__)
 STOP_GRACE = 10.0  # seconds daily work half-way through gets to finish on shutdown
@@ -124,7 +124,7 @@ async def build_app(
     """Build every service. ``bank`` and ``store`` are for tests that share them between runs;
     a store passed in stays open when the app closes (its owner closes it)."""
     owns_store = store is None
-    store = store or await Store.open(settings.db_path)
+    store = store or await open_store(settings.store_url)
     try:
         bank = bank or load_bank([settings.content_dir or default_content_dir()])
     except BaseException:

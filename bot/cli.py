@@ -125,10 +125,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _validate(paths, shipped) if args.action == "validate" else _stats(paths, shipped)
     if args.command == "db":
         if args.action == "backup":
+            if settings.db_url is not None:
+                print(
+                    "drillbot: db backup is for SQLite; back up PostgreSQL with pg_dump",
+                    file=sys.stderr,
+                )
+                return Exit.FAILED
             backup_database(settings.db_path, args.path, force=args.force)
             print(f"backed up {settings.db_path} to {args.path}")
             return Exit.OK
-        check_database(settings.db_path)
+        if settings.db_url is None:
+            check_database(settings.db_path)
         return asyncio.run(_migrate(settings))
     raise AssertionError(args.command)
 
@@ -219,18 +226,24 @@ def _stats(paths: list[Path], shipped: Path) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    from bot.storage import Database, SchemaTooNew
+    from bot.storage import Database, PgDatabase, SchemaTooNew
+    from bot.storage.url import redact
 
+    label = redact(settings.store_url)
+    db: Database | PgDatabase
     try:
-        db = await Database.open(settings.db_path, migrate=False, checkpoint_every=None)
-    except Exception as exc:  # unreadable path, not a database, ...
-        print(f"drillbot: cannot open {settings.db_path}: {exc}", file=sys.stderr)
+        if settings.db_url is not None:
+            db = await PgDatabase.open(settings.db_url.reveal(), migrate=False)
+        else:
+            db = await Database.open(settings.db_path, migrate=False, checkpoint_every=None)
+    except Exception as exc:  # unreadable path, not a database, server down, ...
+        print(f"drillbot: cannot open {label}: {exc}", file=sys.stderr)
         return Exit.DATABASE
     try:
         applied = await db.migrate()
         now = await db.schema_version()
         print(
-            f"{settings.db_path}: schema version {now}"
+            f"{label}: schema version {now}"
             + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)")
         )
         return Exit.OK

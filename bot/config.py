@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from bot.storage.url import backend_of
+
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -67,6 +69,8 @@ class Secret:
 class Settings:
     token: Secret | None = field(default=None)
     db_path: Path = Path("drillbot.sqlite3")
+    # A postgresql:// URL (it may carry a password, hence Secret); None: SQLite at db_path.
+    db_url: Secret | None = None
     content_dir: Path | None = None  # None = the packaged content/
     api_base: str = DISCORD_API_BASE
     gateway_url: str = DISCORD_GATEWAY_URL
@@ -75,6 +79,11 @@ class Settings:
     # The health and metrics server; port 0 turns it off.
     health_host: str = "127.0.0.1"
     health_port: int = 8080
+
+    @property
+    def store_url(self) -> str:
+        """What ``open_store`` opens: the PostgreSQL URL if set, else the SQLite file."""
+        return self.db_url.reveal() if self.db_url else str(self.db_path)
 
     def require_token(self) -> Secret:
         if not self.token:
@@ -106,12 +115,17 @@ class Settings:
                 f"log format must be one of {', '.join(LOG_FORMATS)} (got {log_format!r})"
             )
         health_host, health_port = parse_address(values.get("health", HEALTH_DEFAULT))
+        try:
+            db_kind, db_where = backend_of(values.get("db", "drillbot.sqlite3"))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         for key in ("api_base", "gateway_url"):
             if key in values and "://" not in values[key]:
                 raise ConfigError(f"{_FILE_KEYS[key]} must be a URL (got {values[key]!r})")
         return cls(
             token=Secret(token.strip()) if token else None,
-            db_path=Path(values.get("db", "drillbot.sqlite3")),
+            db_path=Path(db_where) if db_kind == "sqlite" else Path("drillbot.sqlite3"),
+            db_url=Secret(db_where) if db_kind == "postgresql" else None,
             content_dir=Path(values["content"]) if values.get("content") else None,
             api_base=values.get("api_base", DISCORD_API_BASE).rstrip("/"),
             gateway_url=values.get("gateway_url", DISCORD_GATEWAY_URL),

@@ -170,8 +170,11 @@ def check_token(settings: Settings) -> str:
 
 
 def preflight(settings: Settings) -> Bank:
-    """Every check `run` makes before connecting, in the order an operator would fix them."""
-    check_database(settings.db_path)
+    """Every check `run` makes before connecting, in the order an operator would fix them.
+
+    A PostgreSQL database is checked when the store opens (connect and migrate)."""
+    if settings.db_url is None:
+        check_database(settings.db_path)
     bank = check_content(settings)
     check_token(settings)
     return bank

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from bot.clock import FakeClock
 from bot.config import Secret, Settings
 from bot.emulator import Emulator
 from bot.storage import Store
+from tests.support import postgres
 from tests.support.discord_harness import connected
 
 # A Monday morning in winter: Berlin is UTC+1, New York UTC-5.
@@ -114,3 +115,20 @@ async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:  # 
             if result:
                 return result
             await asyncio.sleep(0.005)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[postgres.Cluster]:
+    """One throwaway PostgreSQL per test session, with a migrated template database."""
+    reason = postgres.missing()
+    if reason:
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    with postgres.cluster() as running:
+        postgres.make_template(running)
+        yield running
+
+
+@pytest.fixture
+def pg_url(pg_cluster: postgres.Cluster) -> str:
+    """A fresh migrated PostgreSQL database for one test."""
+    return postgres.create_database(pg_cluster)

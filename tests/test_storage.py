@@ -1,4 +1,6 @@
-"""Storage against real SQLite files: migrations, pragmas, every repository, races, backup."""
+"""Storage against real SQLite files and a real PostgreSQL: migrations, pragmas, every
+repository, races, backup. The repository tests run on both backends (``db`` is parametrised);
+pragmas, backup and two connections to one file are SQLite's own."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from bot.storage import (
     GuildSettings,
     MemberStats,
     NewAnswer,
+    PgDatabase,
     QuizSession,
     ReportSummary,
     SchemaTooNew,
@@ -27,6 +30,7 @@ from bot.storage import (
     Standing,
     Store,
     migrations,
+    open_store,
 )
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
@@ -42,18 +46,34 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "drill.sqlite3"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, db_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{db_path}"
+    return str(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture
-async def db(db_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_path)
+async def db(db_url: str) -> AsyncIterator[Database | PgDatabase]:
+    opened = await open_store(db_url)
     try:
-        yield database
+        yield opened.db
     finally:
-        await database.close()
+        await opened.close()
 
 
 @pytest.fixture
 async def store(db: Database) -> Store:
     return Store(db)
+
+
+@pytest.fixture
+async def sqlite_db(db_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(db_path)
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 async def claim(store: Store, local_date: str = "2025-03-03", **kw: object) -> DailyPost:
@@ -91,7 +111,8 @@ def next_streak(prev: MemberStats | None, local_date: str) -> tuple[int, int]:
 
 
 # -- database: migrations and pragmas ---------------------------------------------------------
-async def test_migrates_an_empty_file(db: Database) -> None:
+async def test_migrates_an_empty_file(sqlite_db: Database) -> None:
+    db = sqlite_db
     assert await db.schema_version() == LATEST
     tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
     expected = {"guild_settings", "daily_posts", "answers", "points", "member_stats", "audit_log"}
@@ -128,7 +149,8 @@ async def test_refuses_a_newer_schema(db_path: Path) -> None:
     assert str(db_path) in message
 
 
-async def test_wal_and_foreign_keys_are_on(db: Database) -> None:
+async def test_wal_and_foreign_keys_are_on(sqlite_db: Database) -> None:
+    db = sqlite_db
     assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
     assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
     with pytest.raises(sqlite3.IntegrityError):
@@ -148,7 +170,8 @@ async def test_failed_transaction_rolls_back(db: Database) -> None:
     assert await db.fetchall("SELECT * FROM notices") == []
 
 
-async def test_backup_is_a_readable_copy(store: Store, tmp_path: Path) -> None:
+async def test_backup_is_a_readable_copy(sqlite_db: Database, tmp_path: Path) -> None:
+    store = Store(sqlite_db)
     await store.guilds.update(GUILD, ORGANISER, T0, channel_id=CHANNEL)
     target = tmp_path / "backup.sqlite3"
     await store.db.backup(target)

@@ -1,7 +1,8 @@
-"""Storage: one aiosqlite connection behind typed repositories. No SQL outside this package.
+"""Storage: typed repositories over SQLite (one aiosqlite connection, the default) or
+PostgreSQL (an asyncpg pool, for several processes). No SQL outside this package.
 
-``Store`` is the interface the rest of the bot sees; a PostgreSQL backend would provide the
-same repositories over a pool.
+``Store`` is the interface the rest of the bot sees; ``open_store(url)`` picks the backend
+from ``DRILLBOT_DB``: a file path or ``sqlite:///path``, or ``postgresql://user:pass@host/db``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from bot.storage.models import (
     Standing,
 )
 from bot.storage.plans import PlanRepo
+from bot.storage.postgres import PgDatabase
 from bot.storage.practice import PracticeRepo
 from bot.storage.scores import ScoreRepo
+from bot.storage.url import backend_of
 
 __all__ = [
     "Answer",
@@ -43,18 +46,21 @@ __all__ = [
     "GuildSettings",
     "MemberStats",
     "NewAnswer",
+    "PgDatabase",
     "QuizSession",
     "ReportSummary",
     "SchemaTooNew",
     "SrsCard",
     "Standing",
     "Store",
+    "backend_of",
     "migrations",
+    "open_store",
 ]
 
 
 class Store:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database | PgDatabase) -> None:
         self.db = db
         self.guilds = GuildRepo(db)
         self.daily = DailyRepo(db)
@@ -73,3 +79,11 @@ class Store:
 
     async def close(self) -> None:
         await self.db.close()
+
+
+async def open_store(url: str | Path) -> Store:
+    """Open (and migrate) the database ``url`` names; see ``backend_of``."""
+    kind, where = backend_of(url)
+    if kind == "postgresql":
+        return Store(await PgDatabase.open(where))
+    return Store(await Database.open(where))

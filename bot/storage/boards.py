@@ -215,7 +215,7 @@ class BoardRepo:
 
     # -- forget-me --------------------------------------------------------------------------
     async def request_forget(self, guild_id: int, user_id: int, now: datetime) -> int:
-        return await self.db.execute(
+        return await self.db.insert_returning_id(
             "INSERT INTO forget_requests (guild_id, user_id, created_at) VALUES (?, ?, ?)",
             (guild_id, user_id, iso(now)),
         )

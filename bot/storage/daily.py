@@ -253,7 +253,7 @@ class AnswerRepo:
     async def record_quiz(
         self, *, session_id: int, guild_id: int | None, user_id: int, content: str, now: datetime
     ) -> int:
-        return await self.db.execute(
+        return await self.db.insert_returning_id(
             "INSERT INTO answers (guild_id, quiz_session_id, user_id, content, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (guild_id, session_id, user_id, content, iso(now)),

@@ -40,9 +40,12 @@ def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every packaged migration, in order."""
-    folder = resources.files("bot.storage") / "migrations"
+def migrations(kind: str = "migrations") -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every packaged migration, in order.
+
+    ``kind`` is the folder: ``migrations`` (SQLite) or ``migrations_pg`` (PostgreSQL), the same
+    numbers side by side."""
+    folder = resources.files("bot.storage") / kind
     found = []
     for entry in folder.iterdir():
         match = _MIGRATION_RE.match(entry.name)
@@ -189,6 +192,13 @@ class Database:
         async with self.transaction() as conn:
             cursor = await conn.execute(sql, params)
             return cursor.lastrowid or 0
+
+    async def insert_returning_id(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """An INSERT in its own transaction; the new row's id (0 if none was inserted)."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(f"{sql} RETURNING id", params)
+            row = await cursor.fetchone()
+            return int(row[0]) if row else 0
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.transaction() as conn:

@@ -360,10 +360,11 @@ async def _audit(
 ) -> AuditEntry:
     cur = await conn.execute(
         "INSERT INTO audit_log (guild_id, user_id, action, old_value, new_value, at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         (guild_id, user_id, action, old, new, iso(now)),
     )
-    return AuditEntry(cur.lastrowid or 0, guild_id, user_id, action, old, new, now)
+    row = await cur.fetchone()
+    return AuditEntry(int(row[0]), guild_id, user_id, action, old, new, now)
 
 
 def _pack_row(r: Any) -> GuildPack:

@@ -87,10 +87,10 @@ class MockRepo:
             async with self.db.transaction() as conn:
                 cursor = await conn.execute(
                     "INSERT INTO mock_sessions (guild_id, user_id, round, step_shown_at,"
-                    " started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    " started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                     (guild_id, user_id, round_, iso(now), iso(now), iso(expires_at)),
                 )
-                session_id = cursor.lastrowid
+                session_id = int((await cursor.fetchone())[0])
                 await conn.executemany(
                     "INSERT INTO mock_items (session_id, position, question_id, budget_s,"
                     " follow_ups) VALUES (?, ?, ?, ?, ?)",

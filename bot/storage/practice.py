@@ -52,7 +52,7 @@ class PracticeRepo:
         mode: str,
         now: datetime,
     ) -> QuizSession:
-        session_id = await self.db.execute(
+        session_id = await self.db.insert_returning_id(
             "INSERT INTO quiz_sessions (guild_id, user_id, question_id, question_version, mode,"
             " shown_at) VALUES (?, ?, ?, ?, ?, ?)",
             (guild_id, user_id, question_id, question_version, mode, iso(now)),
@@ -160,7 +160,7 @@ class PracticeRepo:
         column = {"revealed": "revealed_at", "skipped": "graded_at"}[state]
         marks = ", ".join("?" for _ in allowed)
         cur_count = await self._update(
-            f"UPDATE quiz_sessions SET state = ?, notes_only = MAX(notes_only, ?), {column} = ?"
+            f"UPDATE quiz_sessions SET state = ?, notes_only = notes_only | ?, {column} = ?"
             f" WHERE id = ? AND state IN ({marks})",
             (state, int(notes_only), iso(now), session_id, *allowed),
         )
@@ -262,7 +262,7 @@ class PracticeRepo:
             cur = await conn.execute(
                 "INSERT INTO reports (guild_id, user_id, question_id, question_version, reason,"
                 " detail, created_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT DO NOTHING",
+                " ON CONFLICT DO NOTHING RETURNING id",
                 (
                     guild_id,
                     user_id,
@@ -274,8 +274,8 @@ class PracticeRepo:
                     source,
                 ),
             )
-            # rowcount, not lastrowid: after DO NOTHING lastrowid is the previous insert's.
-            return (cur.lastrowid or 0) if cur.rowcount > 0 else 0
+            row = await cur.fetchone()  # None after DO NOTHING
+            return int(row[0]) if row else 0
 
     async def report_summary(self, guild_id: int, limit: int = 10) -> list[ReportSummary]:
         rows = await self.db.fetchall(

@@ -1,0 +1,203 @@
+"""The PostgreSQL backend: the same interface as ``Database``, over an asyncpg pool.
+
+Repositories write SQLite-style SQL (``?`` placeholders, ``ON CONFLICT``, ``RETURNING``). Here
+each statement's ``?`` become ``$1..$n`` (outside string literals), every transaction gets its
+own pooled connection, and the connection handed to the repositories answers the few cursor
+questions they ask: rows, ``rowcount`` (from the command status) and ``total_changes``.
+Several bot processes can share one PostgreSQL; the exactly-once rules live in unique
+constraints, which hold across processes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from bot.storage.database import SchemaTooNew, _statements, migrations
+
+log = logging.getLogger(__name__)
+
+# A quoted literal (kept as is) or a placeholder.
+_TOKEN_RE = re.compile(r"'(?:[^']|'')*'|\?")
+_STATUS_COUNT_RE = re.compile(r"(\d+)$")
+_MIGRATION_LOCK = 7270157  # any fixed key: drillbot's migrations, one process at a time
+
+
+@functools.lru_cache(maxsize=1024)
+def to_dollar(sql: str) -> str:
+    """Translate ``?`` placeholders to PostgreSQL's ``$n``, leaving string literals alone."""
+    counter = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal counter
+        if match.group(0) != "?":
+            return match.group(0)
+        counter += 1
+        return f"${counter}"
+
+    return _TOKEN_RE.sub(number, sql)
+
+
+def _rowcount(status: str | None) -> int:
+    # "INSERT 0 1", "UPDATE 3", "DELETE 0", "SELECT 2": the count is the last number.
+    match = _STATUS_COUNT_RE.search(status or "")
+    return int(match.group(1)) if match else -1
+
+
+def _numeric(text: str) -> int | float:
+    # SUM(bigint) is numeric in PostgreSQL; SQLite answers an int. Keep the repositories' types.
+    return float(text) if any(c in text for c in ".eEN") else int(text)
+
+
+class PgCursor:
+    """What a repository reads back from ``execute``: rows and a row count."""
+
+    def __init__(self, rows: list[asyncpg.Record], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        raise TypeError("no lastrowid on PostgreSQL: write INSERT ... RETURNING id")
+
+    async def fetchone(self) -> asyncpg.Record | None:
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> list[asyncpg.Record]:
+        return list(self._rows)
+
+
+class PgConnection:
+    """One pooled connection inside a transaction, with aiosqlite's calling conventions."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.raw = conn
+        self.total_changes = 0
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        try:
+            stmt = await self.raw.prepare(to_dollar(sql))
+            rows = await stmt.fetch(*params)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            # The repositories catch DB-API's IntegrityError, whichever backend runs.
+            raise sqlite3.IntegrityError(str(exc)) from exc
+        count = _rowcount(stmt.get_statusmsg())
+        if stmt.get_statusmsg().split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE"):
+            self.total_changes += max(count, 0)
+        return PgCursor(rows, count)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        for params in rows:
+            await self.execute(sql, params)
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return await (await self.execute(sql, params)).fetchall()
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text"
+    )
+
+
+class PgDatabase:
+    """Owns the pool. ``await PgDatabase.open(url)`` connects and migrates."""
+
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        self.pool = pool
+        self.url = url
+
+    @classmethod
+    async def open(
+        cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 10
+    ) -> PgDatabase:
+        pool = await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, init=_init_connection
+        )
+        db = cls(pool, url)
+        try:
+            if migrate:
+                await db.migrate()
+        except BaseException:
+            await pool.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def schema_version(self) -> int:
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)"
+            )
+            return int(await conn.fetchval("SELECT MAX(version) FROM schema_version") or 0)
+
+    async def migrate(self) -> list[int]:
+        """Apply pending migrations, each in its own transaction, one migrating process at a
+        time (a session advisory lock: two processes starting at once do not race)."""
+        known = migrations("migrations_pg")
+        latest = known[-1][0] if known else 0
+        applied = []
+        async with self.pool.acquire() as raw:
+            await raw.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+            try:
+                await raw.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)"
+                )
+                current = int(await raw.fetchval("SELECT MAX(version) FROM schema_version") or 0)
+                if current > latest:
+                    raise SchemaTooNew(
+                        f"database has schema version {current}, but this drillbot knows only"
+                        f" up to {latest}; upgrade drillbot or restore a backup"
+                    )
+                for version, name, sql in known:
+                    if version <= current:
+                        continue
+                    async with raw.transaction():
+                        for statement in _statements(sql):
+                            await raw.execute(statement)
+                        await raw.execute(
+                            "INSERT INTO schema_version (version) VALUES ($1)", version
+                        )
+                    log.info("applied migration %s", name)
+                    applied.append(version)
+            finally:
+                await raw.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgConnection]:
+        """A write transaction on its own pooled connection (ROLLBACK on error)."""
+        async with self.pool.acquire() as raw, raw.transaction():
+            yield PgConnection(raw)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self.pool.acquire() as raw:
+            return await raw.fetch(to_dollar(sql), *params)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write statement in its own transaction; returns the row count."""
+        async with self.transaction() as conn:
+            return (await conn.execute(sql, params)).rowcount
+
+    async def insert_returning_id(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """An INSERT in its own transaction; the new row's id (0 if none was inserted)."""
+        async with self.transaction() as conn:
+            row = await (await conn.execute(f"{sql} RETURNING id", params)).fetchone()
+            return int(row[0]) if row else 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)

@@ -1,0 +1,34 @@
+"""Which backend a ``DRILLBOT_DB`` value names. Pure: config and storage both use it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+_PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+def backend_of(url: str | Path) -> tuple[str, str]:
+    """("sqlite", path) for a file path or ``sqlite:///path``; ("postgresql", url) for
+    ``postgresql://user:pass@host/db``. Any other scheme is refused."""
+    text = str(url)
+    if text.startswith(_PG_SCHEMES):
+        return "postgresql", text
+    if text.startswith("sqlite:///"):
+        return "sqlite", text.removeprefix("sqlite:///")
+    if "://" in text:
+        raise ValueError(
+            f"DRILLBOT_DB: unknown scheme {text.split('://')[0]!r};"
+            " use a file path, sqlite:///path or postgresql://user:pass@host/db"
+        )
+    return "sqlite", text
+
+
+def redact(url: str | Path) -> str:
+    """The URL fit for a log line or a message: any password replaced by ***."""
+    text = str(url)
+    parts = urlsplit(text)
+    if parts.password is None:
+        return text
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

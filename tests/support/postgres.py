@@ -1,0 +1,158 @@
+"""A throwaway PostgreSQL cluster for the tests: initdb in a temp dir, a free port, stopped at
+the end. PostgreSQL refuses to run as root, so as root the server runs as an unprivileged
+system user (``postgres`` if it exists, else one created with ``useradd``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+
+from bot.storage import PgDatabase
+
+SUPERUSER = "drillbot"
+_SERVICE_USER = "postgres"
+_counter = itertools.count(1)
+
+
+def missing() -> str | None:
+    """Why a cluster cannot be started here, or None if it can."""
+    for tool in ("initdb", "pg_ctl", "postgres"):
+        if shutil.which(tool) is None:
+            return f"PostgreSQL is not installed ({tool} is not on PATH)"
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        return "running as root and runuser is missing: cannot start PostgreSQL as a non-root user"
+    return None
+
+
+def _service_user() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(_SERVICE_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", _SERVICE_USER],
+            check=True,
+            capture_output=True,
+        )
+    return _SERVICE_USER
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Cluster:
+    def __init__(self, root: Path, port: int, user: str | None) -> None:
+        self.root = root
+        self.data = root / "data"
+        self.port = port
+        self.user = user
+
+    def run(self, *argv: str) -> None:
+        prefix = ["runuser", "-u", self.user, "--"] if self.user else []
+        done = subprocess.run([*prefix, *argv], capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"{argv[0]} failed: {done.stdout}{done.stderr}")
+
+    def start(self) -> None:
+        self.run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "--no-sync")
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            " -c max_connections=200"
+        )
+        log = self.root / "server.log"
+        self.run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def new_database_name(self) -> str:
+        return f"t{os.getpid()}_{next(_counter)}"
+
+
+@contextmanager
+def cluster() -> Iterator[Cluster]:
+    user = _service_user()
+    root = Path(tempfile.mkdtemp(prefix="drillbot-pg-"))
+    try:
+        if user:
+            shutil.chown(root, user)
+        running = Cluster(root, _free_port(), user)
+        running.start()
+        try:
+            yield running
+        finally:
+            running.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+TEMPLATE = "drill_template"
+
+
+def _in_thread(coro_fn: Callable[[], Awaitable[None]]) -> None:
+    # Fixtures may run inside pytest-asyncio's loop: give this work a loop of its own.
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            asyncio.run(coro_fn())
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    if failure:
+        raise failure[0]
+
+
+def create_database(running: Cluster, *, migrated: bool = True) -> str:
+    """A new, empty database (migrated from the template, or bare); returns its URL."""
+    name = running.new_database_name()
+    template = TEMPLATE if migrated else "template0"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(running.url())
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        finally:
+            await conn.close()
+
+    _in_thread(create)
+    return running.url(name)
+
+
+def make_template(running: Cluster) -> None:
+    """Migrate one database once; each test copies it (CREATE DATABASE ... TEMPLATE)."""
+
+    async def build() -> None:
+        conn = await asyncpg.connect(running.url())
+        try:
+            await conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+        finally:
+            await conn.close()
+        db = await PgDatabase.open(running.url(TEMPLATE))
+        await db.close()
+
+    _in_thread(build)

@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help="copy the live database with SQLite's backup API")
     backup.add_argument("path", type=Path, help="the backup file to write")
     backup.add_argument("--force", action="store_true", help="replace an existing backup")
+    copy = db.add_parser("copy", help="copy a SQLite database into an empty PostgreSQL one")
+    copy.add_argument("--from", dest="source", required=True, help="sqlite:///path or a path")
+    copy.add_argument("--to", dest="target", required=True, help="postgresql://user:pass@host/db")
     return parser
 
 
@@ -134,6 +137,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             backup_database(settings.db_path, args.path, force=args.force)
             print(f"backed up {settings.db_path} to {args.path}")
             return Exit.OK
+        if args.action == "copy":
+            return _copy_command(args.source, args.target)
         if settings.db_url is None:
             check_database(settings.db_path)
         return asyncio.run(_migrate(settings))
@@ -252,6 +257,56 @@ async def _migrate(settings: Settings) -> int:
         return Exit.SCHEMA
     finally:
         await db.close()
+
+
+def _copy_command(source_url: str, target_url: str) -> int:
+    from bot.storage.url import backend_of
+
+    try:
+        source_kind, source_path = backend_of(source_url)
+        target_kind, _ = backend_of(target_url)
+    except ValueError as exc:
+        print(f"drillbot: {exc}", file=sys.stderr)
+        return Exit.CONFIG
+    if (source_kind, target_kind) != ("sqlite", "postgresql"):
+        print("drillbot: db copy goes from SQLite (--from) to PostgreSQL (--to)", file=sys.stderr)
+        return Exit.CONFIG
+    if not Path(source_path).is_file():
+        print(f"drillbot: no SQLite database at {source_path}", file=sys.stderr)
+        return Exit.DATABASE
+    return asyncio.run(_copy(source_path, target_url))
+
+
+async def _copy(source_path: str, target_url: str) -> int:
+    from bot.storage import Database, PgDatabase
+    from bot.storage.copy import CopyError, copy_sqlite_to_postgres
+    from bot.storage.url import redact
+
+    try:
+        source = await Database.open(source_path, migrate=False, checkpoint_every=None)
+    except Exception as exc:  # not a database, unreadable, ...
+        print(f"drillbot: cannot open {source_path}: {exc}", file=sys.stderr)
+        return Exit.DATABASE
+    try:
+        target = await PgDatabase.open(target_url)
+    except Exception as exc:  # server down, refused, ...
+        await source.close()
+        print(f"drillbot: cannot open {redact(target_url)}: {exc}", file=sys.stderr)
+        return Exit.DATABASE
+    try:
+        counts = await copy_sqlite_to_postgres(source, target)
+    except CopyError as exc:
+        print(f"drillbot: copy failed: {exc}", file=sys.stderr)
+        return Exit.FAILED
+    finally:
+        await source.close()
+        await target.close()
+    width = max(len(c.table) for c in counts)
+    for c in counts:
+        print(f"{c.table:<{width}}  {c.source:>9}  {c.target:>9}")
+    total = sum(c.source for c in counts)
+    print(f"copied {total} rows in {len(counts)} tables to {redact(target_url)}; counts match")
+    return Exit.OK
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from bot.client import DrillBot
 from bot.clock import FakeClock
 from bot.config import Secret, Settings
 from bot.emulator import Emulator
-from bot.storage import Store
+from bot.storage import Store, open_store
 from tests.support import postgres
 from tests.support.discord_harness import connected
 
@@ -132,3 +132,21 @@ def pg_cluster() -> Iterator[postgres.Cluster]:
 def pg_url(pg_cluster: postgres.Cluster) -> str:
     """A fresh migrated PostgreSQL database for one test."""
     return postgres.create_database(pg_cluster)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each backend in turn: a fresh SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'drillbot.sqlite3'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+async def both_store(store_url: str) -> AsyncIterator[Store]:
+    """A store on each backend; a module opts in with ``store = both_store`` as its store."""
+    opened = await open_store(store_url)
+    try:
+        yield opened
+    finally:
+        await opened.close()

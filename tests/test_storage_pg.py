@@ -31,26 +31,6 @@ async def pg(pg_url: str) -> AsyncIterator[PgDatabase]:
         await db.close()
 
 
-async def _sqlite_columns(db: Database) -> dict[str, list[str]]:
-    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-    found = {}
-    for (name,) in tables:
-        if not name.startswith("sqlite_"):
-            found[name] = [r[1] for r in await db.fetchall(f"PRAGMA table_info({name})")]
-    return found
-
-
-async def _pg_columns(db: PgDatabase) -> dict[str, list[str]]:
-    rows = await db.fetchall(
-        "SELECT table_name, column_name FROM information_schema.columns"
-        " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
-    )
-    found: dict[str, list[str]] = {}
-    for table, column in rows:
-        found.setdefault(table, []).append(column)
-    return found
-
-
 async def test_both_backends_reach_the_same_tables_and_columns(
     pg: PgDatabase, tmp_path: Path
 ) -> None:
@@ -59,12 +39,12 @@ async def test_both_backends_reach_the_same_tables_and_columns(
     ]
     lite = await Database.open(tmp_path / "same.sqlite3")
     try:
-        expected = await _sqlite_columns(lite)
+        expected = await postgres.columns_of(lite)
         assert await lite.schema_version() == await pg.schema_version()
     finally:
         await lite.close()
     assert "score_totals" in expected and "answers" in expected
-    assert await _pg_columns(pg) == expected
+    assert await postgres.columns_of(pg) == expected
 
 
 async def test_concurrent_claims_from_two_pools_make_one_post(pg_url: str) -> None:
@@ -156,6 +136,9 @@ async def test_sums_come_back_as_ints_like_sqlite(pg: PgDatabase) -> None:
 def test_placeholders_become_numbered_outside_literals() -> None:
     assert to_dollar("SELECT ?, '?', 'it''s ?', ?") == "SELECT $1, '?', 'it''s ?', $2"
     assert to_dollar("SELECT 1") == "SELECT 1"
+    assert to_dollar("WHERE a = ?1 AND b = ?1") == "WHERE a = $1 AND b = $1"
+    assert to_dollar("FROM t INDEXED BY t_rank WHERE x = ?") == "FROM t WHERE x = $1"
+    assert to_dollar("SELECT 'INDEXED BY x'") == "SELECT 'INDEXED BY x'"
 
 
 def test_backend_is_picked_from_the_url() -> None:

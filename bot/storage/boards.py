@@ -175,8 +175,8 @@ class BoardRepo:
         async with self.db.transaction() as conn:
             for day in dates:
                 cur = await conn.execute(
-                    "SELECT COUNT(*), SUM(local_date = ?) FROM away_days"
-                    " WHERE guild_id = ? AND user_id = ? AND local_date LIKE ?",
+                    "SELECT COUNT(*), SUM(CASE WHEN local_date = ? THEN 1 ELSE 0 END)"
+                    " FROM away_days WHERE guild_id = ? AND user_id = ? AND local_date LIKE ?",
                     (day, guild_id, user_id, day[:7] + "-%"),
                 )
                 used, already = await cur.fetchone()  # type: ignore[misc]

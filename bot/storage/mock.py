@@ -235,7 +235,7 @@ class MockRepo:
             " SELECT question_id FROM quiz_sessions WHERE user_id = ? AND shown_at >= ?"
             " UNION ALL SELECT i.question_id FROM mock_items i"
             " JOIN mock_sessions s ON s.id = i.session_id"
-            " WHERE s.user_id = ? AND s.started_at >= ?) GROUP BY question_id",
+            " WHERE s.user_id = ? AND s.started_at >= ?) AS shown GROUP BY question_id",
             (user_id, iso(since), user_id, iso(since)),
         )
         return {r[0]: r[1] for r in rows}

@@ -1,8 +1,9 @@
 """The PostgreSQL backend: the same interface as ``Database``, over an asyncpg pool.
 
 Repositories write SQLite-style SQL (``?`` placeholders, ``ON CONFLICT``, ``RETURNING``). Here
-each statement's ``?`` become ``$1..$n`` (outside string literals), every transaction gets its
-own pooled connection, and the connection handed to the repositories answers the few cursor
+each statement's ``?`` become ``$1..$n`` and ``?N`` ``$N`` (outside string literals), SQLite's
+planner hint ``INDEXED BY name`` is dropped (PostgreSQL plans by itself), every transaction gets
+its own pooled connection, and the connection handed to the repositories answers the few cursor
 questions they ask: rows, ``rowcount`` (from the command status) and ``total_changes``.
 Several bot processes can share one PostgreSQL; the exactly-once rules live in unique
 constraints, which hold across processes.
@@ -24,21 +25,27 @@ from bot.storage.database import SchemaTooNew, _statements, migrations
 
 log = logging.getLogger(__name__)
 
-# A quoted literal (kept as is) or a placeholder.
-_TOKEN_RE = re.compile(r"'(?:[^']|'')*'|\?")
+# A quoted literal (kept as is), a placeholder (?, ?N) or SQLite's INDEXED BY hint.
+_TOKEN_RE = re.compile(r"'(?:[^']|'')*'|\?(\d*)|\s+INDEXED BY \w+")
 _STATUS_COUNT_RE = re.compile(r"(\d+)$")
 _MIGRATION_LOCK = 7270157  # any fixed key: drillbot's migrations, one process at a time
 
 
 @functools.lru_cache(maxsize=1024)
 def to_dollar(sql: str) -> str:
-    """Translate ``?`` placeholders to PostgreSQL's ``$n``, leaving string literals alone."""
+    """SQLite's dialect to PostgreSQL's: ``?`` -> ``$n``, ``?N`` -> ``$N``, no ``INDEXED BY``;
+    string literals are left alone."""
     counter = 0
 
     def number(match: re.Match[str]) -> str:
         nonlocal counter
-        if match.group(0) != "?":
-            return match.group(0)
+        token = match.group(0)
+        if token.startswith("'"):
+            return token
+        if not token.startswith("?"):
+            return ""  # INDEXED BY
+        if match.group(1):
+            return f"${match.group(1)}"
         counter += 1
         return f"${counter}"
 

@@ -291,7 +291,7 @@ class ScoreRepo:
             await conn.execute(
                 "INSERT INTO score_levels (guild_id, scope, points, members)"
                 " SELECT guild_id, scope, points, COUNT(*) FROM score_totals WHERE guild_id = ?"
-                " GROUP BY scope, points",
+                " GROUP BY guild_id, scope, points",
                 (guild_id,),
             )
 
@@ -302,7 +302,7 @@ class ScoreRepo:
             "SELECT scope, points, SUM(stored), SUM(counted) FROM ("
             " SELECT scope, points, members AS stored, 0 AS counted FROM score_levels"
             " WHERE guild_id = ?1 AND members <> 0 UNION ALL"
-            " SELECT scope, points, 0, 1 FROM score_totals WHERE guild_id = ?1)"
+            " SELECT scope, points, 0, 1 FROM score_totals WHERE guild_id = ?1) AS both_sides"
             " GROUP BY scope, points HAVING SUM(stored) <> SUM(counted)",
             (guild_id,),
         )

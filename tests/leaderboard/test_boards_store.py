@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.storage import SrsCard, Store
 from tests.leaderboard.history import GUILD, at, day
+from tests.support import postgres
+
+
+@pytest.fixture
+def store(both_store: Store) -> Store:
+    """These tests run on both backends: SQLite and PostgreSQL."""
+    return both_store
 
 
 async def practise(store: Store, user: int, question_id: str, grade: int) -> None:
@@ -62,11 +71,8 @@ async def test_forget_deletes_the_member_from_every_table_once(store: Store) -> 
         store.boards.forget(request, 1, at("2026-03-03")),
     )
     assert (first is None) != (second is None)
-    tables = [
-        r[0] for r in await store.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-    ]
-    for table in tables:
-        columns = {r[1] for r in await store.db.fetchall(f"PRAGMA table_info({table})")}
+    for table, listed in (await postgres.columns_of(store.db)).items():
+        columns = set(listed)
         for column in {"user_id", "giver_id", "author_id"} & columns:
             if table == "audit_log":
                 continue

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bot.storage import PgDatabase
+from bot.storage import Database, PgDatabase
 
 SUPERUSER = "drillbot"
 _SERVICE_USER = "postgres"
@@ -156,3 +156,22 @@ def make_template(running: Cluster) -> None:
         await db.close()
 
     _in_thread(build)
+
+
+async def columns_of(db: Database | PgDatabase) -> dict[str, list[str]]:
+    """Every table's columns in order, on either backend (schema_version included)."""
+    if isinstance(db, PgDatabase):
+        rows = await db.fetchall(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+        )
+        found: dict[str, list[str]] = {}
+        for table, column in rows:
+            found.setdefault(table, []).append(column)
+        return found
+    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {
+        name: [r[1] for r in await db.fetchall(f"PRAGMA table_info({name})")]
+        for (name,) in tables
+        if not name.startswith("sqlite_")
+    }

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.bank import default_content_dir, load_bank
 from bot.clock import FakeClock
 from bot.config import Secret, Settings
+from bot.demo_gaps import gap_report
 from bot.demo_mock import mock_round
 from bot.emulator import Emulator
 from bot.storage import Store
@@ -114,6 +115,7 @@ async def _demo(members: int, out: Any) -> int:
                     await _day(bot, emu, clock, say, channel.id, people, store, guild.id)
                     await _practice(emu, say, people, channel.id)
                     await _boards(emu, say, people, channel.id)
+                    await gap_report(emu, say, organiser, channel.id)
                     await mock_round(emu, clock, say, people, channel.id)
         finally:
             await store.close()

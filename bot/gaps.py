@@ -139,10 +139,8 @@ def build_report(
         for slug in sorted(shown, key=lambda s: bank.topics[s].name if s in bank.topics else s)
     )
     signals = tuple(area("signal", s, SIGNAL_NAMES.get(s, s)) for s in SIGNALS)
-    ranked = sorted(
-        (a for a in (*topics, *signals) if a.weakness is not None),
-        key=_rank,
-    )
+    # An area with weakness 0 (everyone answered, or all graded Easy) is not named as weak.
+    ranked = sorted((a for a in (*topics, *signals) if a.weakness), key=_rank)
     return GapReport(
         weeks=weeks,
         since=window_start(until, weeks),
@@ -175,10 +173,10 @@ def _helper(grades: Mapping[int, list[int]], hidden: frozenset[int]) -> int | No
 
 
 def suggest_focus(topics: Iterable[Area], signals: Iterable[Area]) -> str:
-    weak_topics = sorted((a for a in topics if a.weakness is not None), key=_rank)
-    weak_signals = sorted((a for a in signals if a.weakness is not None), key=_rank)
+    weak_topics = sorted((a for a in topics if a.weakness), key=_rank)
+    weak_signals = sorted((a for a in signals if a.weakness), key=_rank)
     if not weak_topics:
-        return "Not enough answers in this window to suggest a focus: keep the daily going."
+        return "No weak topic in this window (or too few answers): keep the daily going."
     text = f"Next week, favour **{weak_topics[0].name}**"
     if weak_signals:
         text += f", and questions that test **{weak_signals[0].name}**"

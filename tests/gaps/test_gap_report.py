@@ -91,7 +91,7 @@ def test_an_empty_window_still_renders_and_suggests_nothing(bank: Bank) -> None:
     report = build_report(
         GapHistory((), (), (), frozenset()), bank, bank.topics, 4, date(2026, 3, 2)
     )
-    assert report.weakest == () and "Not enough answers" in report.focus
+    assert report.weakest == () and "No weak topic" in report.focus
     assert png_size(render_gaps(report))[0] == 1000
 
 

@@ -19,9 +19,9 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.catalog import Catalog
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config import DISCORD_GATEWAY_URL, Settings
 from bot.daily import DailyService
 from bot.errors import DrillError
@@ -277,28 +277,3 @@ class DrillBot(commands.Bot):
         finally:
             self.stopping = "stopped"
             self._closed.set()
-
-
-def run_bot(settings: Settings) -> int:
-    """Run until interrupted (`drillbot run`). Returns the process exit code."""
-    token = settings.require_token()
-
-    async def main() -> None:
-        app = await build_app(settings, SystemClock())
-        try:
-            bot = DrillBot(app=app)
-        except BaseException:
-            await app.close()
-            raise
-        async with bot:
-            await bot.start(token.reveal())
-
-    try:
-        asyncio.run(main())
-    except discord.LoginFailure:
-        log.error("Discord refused the token (check DISCORD_TOKEN)")
-        return 2
-    except discord.PrivilegedIntentsRequired:
-        log.error("enable the Message Content intent for the bot in the developer portal")
-        return 2
-    return 0

@@ -34,9 +34,13 @@ async def pg(pg_url: str) -> AsyncIterator[PgDatabase]:
 async def test_both_backends_reach_the_same_tables_and_columns(
     pg: PgDatabase, tmp_path: Path
 ) -> None:
-    assert [(v, n) for v, n, _ in migrations()] == [
-        (v, n) for v, n, _ in migrations("migrations_pg")
-    ]
+    lite_names = [n for _, n, _ in migrations()]
+    pg_names = [n for _, n, _ in migrations("migrations_pg")]
+    assert lite_names == pg_names, (
+        "every bot/storage/migrations/NNNN_name.sql needs a PostgreSQL twin of the same name in"
+        " bot/storage/migrations_pg/ (BIGINT for INTEGER);"
+        f" missing: {sorted(set(lite_names) - set(pg_names))}"
+    )
     lite = await Database.open(tmp_path / "same.sqlite3")
     try:
         expected = await postgres.columns_of(lite)

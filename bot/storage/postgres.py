@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 # A quoted literal (kept as is), a placeholder (?, ?N) or SQLite's INDEXED BY hint.
 _TOKEN_RE = re.compile(r"'(?:[^']|'')*'|\?(\d*)|\s+INDEXED BY \w+")
 _STATUS_COUNT_RE = re.compile(r"(\d+)$")
+_RETURNS_ROWS_RE = re.compile(r"^\s*(SELECT|WITH|VALUES|PRAGMA)\b|\bRETURNING\b", re.I)
+_WRITE_RE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
 _MIGRATION_LOCK = 7270157  # any fixed key: drillbot's migrations, one process at a time
 
 
@@ -89,14 +91,20 @@ class PgConnection:
         self.total_changes = 0
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        # fetch() and execute() both use asyncpg's statement cache: one round trip a call.
+        # A statement that returns rows answers its count by them; a plain write by its status.
+        query = to_dollar(sql)
+        returns_rows = _RETURNS_ROWS_RE.search(query) is not None
         try:
-            stmt = await self.raw.prepare(to_dollar(sql))
-            rows = await stmt.fetch(*params)
+            if returns_rows:
+                rows = await self.raw.fetch(query, *params)
+                count = len(rows)
+            else:
+                rows, count = [], _rowcount(await self.raw.execute(query, *params))
         except asyncpg.IntegrityConstraintViolationError as exc:
             # The repositories catch DB-API's IntegrityError, whichever backend runs.
             raise sqlite3.IntegrityError(str(exc)) from exc
-        count = _rowcount(stmt.get_statusmsg())
-        if stmt.get_statusmsg().split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE"):
+        if _WRITE_RE.match(query):
             self.total_changes += max(count, 0)
         return PgCursor(rows, count)
 

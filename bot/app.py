@@ -93,7 +93,8 @@ class App:
     async def start_schedule(self) -> None:
         """After the extensions loaded: from here on jobs may reach Discord."""
         await self.jobs.start()
-        self.reminders.start()
+        if self.settings.shards.primary:
+            self.reminders.start()  # per member, not per guild: the process with shard 0 only
 
     async def stop_schedule(self) -> None:
         """Before Discord closes: no new runs; a post half-way through finishes, and so does
@@ -135,7 +136,7 @@ async def build_app(
     discord = DiscordPort()
     writer = AnswerWriter(store)
     daily = DailyService(store, catalog, cast(Publisher, discord), clock, writer)
-    jobs = Dispatcher(store, daily, clock)
+    jobs = Dispatcher(store, daily, clock, owns=settings.shards.owns)
     quiz = QuizService(store, catalog, clock)
     organiser = Organiser(store, catalog, clock, daily, jobs.reschedule)
     mock = MockService(store.mock, catalog, clock)

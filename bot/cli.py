@@ -15,6 +15,7 @@ from bot.bank.stats import stats_table
 from bot.clock import SystemClock
 from bot.config import LOG_FORMATS, ConfigError, Settings
 from bot.preflight import Exit, PreflightError, backup_database, check_database, preflight
+from bot.shards import ShardPlan
 
 RUN_HELP = """\
 Connect to Discord and run the bot until SIGTERM or Ctrl-C (both stop it cleanly, exit 0).
@@ -72,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         metavar="SECONDS",
         help="first wait between tries, doubled each time up to 60 s (default 1)",
+    )
+    run.add_argument(
+        "--shard-count",
+        metavar="N",
+        help="shards the bot has in all (DRILLBOT_SHARD_COUNT); unset: one unsharded process",
+    )
+    run.add_argument(
+        "--shards",
+        metavar="A-B",
+        help="the shards this process runs, e.g. 0-3 (DRILLBOT_SHARDS; default all of them)",
     )
     demo = sub.add_parser("demo", help="run a whole day offline against the built-in emulator")
     demo.add_argument("--members", type=int, default=5, help="members in the demo guild")
@@ -153,6 +164,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.health is not None:
         host, port = parse_address(args.health)
         settings = replace(settings, health_host=host, health_port=port)
+    settings = replace(settings, shards=_shards(args, settings))
     token = settings.token.reveal() if settings.token else ""
     setup_logging(settings.log_level, args.log_format or settings.log_format, secrets=[token])
     bank = preflight(settings)
@@ -164,6 +176,23 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             connect_backoff=max(0.0, args.connect_backoff),
         )
     )
+
+
+def _shards(args: argparse.Namespace, settings: Settings) -> ShardPlan:
+    """--shard-count / --shards over DRILLBOT_SHARD_COUNT / DRILLBOT_SHARDS."""
+    current = settings.shards
+    if args.shard_count is None and args.shards is None:
+        return current
+    count = args.shard_count
+    if count is None and current.sharded:
+        count = str(current.count)
+    shards = args.shards
+    if shards is None and args.shard_count is None and current.sharded:
+        shards = f"{current.first}-{current.last}"
+    try:
+        return ShardPlan.parse(count, shards)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _base_for(paths: list[Path], shipped: Path) -> Bank | None:

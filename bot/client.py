@@ -277,3 +277,23 @@ class DrillBot(commands.Bot):
         finally:
             self.stopping = "stopped"
             self._closed.set()
+
+
+class ShardedDrillBot(DrillBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections: ``shard_ids`` of ``shard_count``
+    (``drillbot run --shard-count N --shards a-b``). on_ready fires once all are ready."""
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        # Each shard resumes through its own socket: point it where the operator said.
+        info = self.get_shard(shard_id)
+        ws = getattr(getattr(info, "_parent", None), "ws", None)
+        if self.settings.gateway_url != DISCORD_GATEWAY_URL and ws is not None:
+            ws.gateway = yarl.URL(self.settings.gateway_url)
+
+
+def make_bot(app: App, **options: Any) -> DrillBot:
+    """A plain DrillBot, or a ShardedDrillBot when the settings name shards."""
+    plan = app.settings.shards
+    if not plan.sharded:
+        return DrillBot(app=app, **options)
+    return ShardedDrillBot(app=app, shard_count=plan.count, shard_ids=plan.ids, **options)

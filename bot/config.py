@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from bot.shards import ShardPlan
 from bot.storage.url import backend_of
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
@@ -32,6 +33,8 @@ _FILE_KEYS = {
     "log_level": "DRILLBOT_LOG_LEVEL",
     "log_format": "DRILLBOT_LOG_FORMAT",
     "health": "DRILLBOT_HEALTH",
+    "shard_count": "DRILLBOT_SHARD_COUNT",
+    "shards": "DRILLBOT_SHARDS",
 }
 
 
@@ -79,6 +82,8 @@ class Settings:
     # The health and metrics server; port 0 turns it off.
     health_host: str = "127.0.0.1"
     health_port: int = 8080
+    # Which shards this process runs (bot/shards.py); the default is one unsharded process.
+    shards: ShardPlan = field(default_factory=ShardPlan)
 
     @property
     def store_url(self) -> str:
@@ -119,6 +124,10 @@ class Settings:
             db_kind, db_where = backend_of(values.get("db", "drillbot.sqlite3"))
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        try:
+            shards = ShardPlan.parse(values.get("shard_count"), values.get("shards"))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         for key in ("api_base", "gateway_url"):
             if key in values and "://" not in values[key]:
                 raise ConfigError(f"{_FILE_KEYS[key]} must be a URL (got {values[key]!r})")
@@ -133,6 +142,7 @@ class Settings:
             log_format=log_format,
             health_host=health_host,
             health_port=health_port,
+            shards=shards,
         )
 
 

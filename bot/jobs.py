@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -45,9 +46,16 @@ class GuildWork(Protocol):
 
 class Dispatcher:
     def __init__(
-        self, store: Store, work: GuildWork, clock: Clock, *, parallel: int = PARALLEL_GUILDS
+        self,
+        store: Store,
+        work: GuildWork,
+        clock: Clock,
+        *,
+        parallel: int = PARALLEL_GUILDS,
+        owns: Callable[[int], bool] = lambda _guild_id: True,
     ) -> None:
         self.store = store
+        self.owns = owns  # the guilds of this process's shards (bot/shards.py); all by default
         self.work = work
         self.clock = clock
         self.alarm = clock.alarm(self._ring)
@@ -76,13 +84,15 @@ class Dispatcher:
         """Plan every guild from the database: two queries for all guilds, one for all open
         posts. A slot that came while the bot was down is due at once."""
         now = self.clock.now()
-        self._settings = {s.guild_id: s for s in await self.store.guilds.configured()}
+        self._settings = {
+            s.guild_id: s for s in await self.store.guilds.configured() if self.owns(s.guild_id)
+        }
         self._due.clear()
         self._heap.clear()
         for settings in self._settings.values():
             self._plan(settings.guild_id, schedule.next_due(settings, now))
         for post in await self.store.daily.in_state("posted"):
-            if post.reveal_at is not None:
+            if post.reveal_at is not None and self.owns(post.guild_id):
                 self._plan(post.guild_id, max(post.reveal_at, now))
         log.info("planned %d guild(s)", len(self._due))
         self._arm()
@@ -107,6 +117,8 @@ class Dispatcher:
         if guild_id is None:
             await self.reload()
             return
+        if not self.owns(guild_id):
+            return  # another shard process plans it
         self.work.unblock(guild_id)
         settings = await self.store.guilds.get(guild_id)
         if settings is not None and schedule.posts(settings):
@@ -122,7 +134,7 @@ class Dispatcher:
 
     async def _plan_reveal(self, post_id: int, when: datetime) -> None:
         post = await self.store.daily.by_id(post_id)
-        if post is not None:
+        if post is not None and self.owns(post.guild_id):
             self._plan(post.guild_id, when)
             self._arm()
 

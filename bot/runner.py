@@ -122,11 +122,11 @@ async def serve(
 async def build_bot(settings: Settings, bank: Bank) -> Any:
     """The app from the composition root, and the Discord client that runs it."""
     from bot.app import build_app
-    from bot.client import DrillBot  # imports discord.py only when needed
+    from bot.client import make_bot  # imports discord.py only when needed
 
     app = await build_app(settings, SystemClock(), bank=bank)
     try:
-        bot = DrillBot(app=app, http_trace=metrics.http_trace())
+        bot = make_bot(app, http_trace=metrics.http_trace())
     except BaseException:
         await app.close()
         raise
@@ -144,8 +144,13 @@ def readiness(bot: Any) -> dict[str, Any]:
     """/readyz: connected to the gateway, the database takes a write, the scheduler runs."""
 
     async def gateway() -> bool:
+        if not bot.is_ready() or bot.is_closed():
+            return False
+        shards = getattr(bot, "shards", None)  # a sharded bot: every shard connected
+        if shards is not None:
+            return bool(shards) and not any(s.is_closed() for s in shards.values())
         ws = getattr(bot, "ws", None)
-        return bool(bot.is_ready() and not bot.is_closed() and ws is not None and ws.open)
+        return bool(ws is not None and ws.open)
 
     async def database() -> bool:
         async with bot.app.store.db.transaction():

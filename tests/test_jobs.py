@@ -409,3 +409,25 @@ async def test_the_real_clocks_alarms_share_one_scheduler_and_ring_apart() -> No
         reminders.shutdown()
     await asyncio.sleep(0)
     assert not reminders.scheduler.running  # the last alarm stopped the shared scheduler
+
+
+async def test_a_shard_process_plans_and_runs_only_its_own_guilds(
+    store: Store, clock: FakeClock, work: Work
+) -> None:
+    from bot.shards import ShardPlan
+
+    plan = ShardPlan(2, 1, 1, sharded=True)
+    guilds = [ms << 22 for ms in range(1, 7)]  # shards 1, 0, 1, 0, 1, 0
+    for gid in guilds:
+        await configure(store, gid)
+    jobs = Dispatcher(store, work, clock, owns=plan.owns)
+    try:
+        await started(jobs)
+        await jobs.reschedule(guilds[1])  # another process's guild: not taken over
+        clock.set(NINE_BERLIN)
+        await settle(jobs)
+        assert set(work.runs) == {g for g in guilds if plan.owns(g)} == set(guilds[::2])
+        assert all(n == 1 for n in work.runs.values())
+        assert jobs.next_run(guilds[1]) is None and jobs.next_run(guilds[0]) is not None
+    finally:
+        await jobs.shutdown()

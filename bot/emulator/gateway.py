@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.emulator.core import Core
+from bot.shards import shard_of
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,15 @@ class Session:
     log: deque[Json] = field(default_factory=lambda: deque(maxlen=2000))
     conn: Connection | None = None
     alive: bool = True
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Discord routes a guild's events to one shard: (guild_id >> 22) % shard_count."""
+        shard = self.shard
+        if guild_id is None or not isinstance(shard, list) or len(shard) != 2:
+            return True
+        if not all(isinstance(n, int) for n in shard) or shard[1] < 1:
+            return True
+        return shard_of(guild_id, shard[1]) == shard[0]
 
 
 class Gateway:
@@ -163,7 +173,9 @@ class Gateway:
         ready = {
             "v": 10,
             "user": {**world.bot_user.to_dict(), "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
+            "guilds": [
+                {"id": str(g), "unavailable": True} for g in world.guilds if session.serves(g)
+            ],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.emu.resume_gateway_url or self.emu.gateway_url,
@@ -178,7 +190,7 @@ class Gateway:
         if session.shard is not None:
             ready["shard"] = session.shard
         self._send_event(session, "READY", ready)
-        for guild in list(world.guilds.values()):
+        for guild in [g for g in world.guilds.values() if session.serves(g.id)]:
             self._send_event(session, "GUILD_CREATE", world.guild_create(guild))
         self.ready_count += 1
         return session
@@ -246,6 +258,8 @@ class Gateway:
             needed = table.get(event)
             if needed is not None and not session.intents & needed:
                 continue
+            if guild and not session.serves(_guild_of(event, data)):
+                continue
             self._send_event(session, event, self._filter(session, event, data))
 
     def _filter(self, session: Session, event: str, data: Json) -> Json:
@@ -276,3 +290,9 @@ class Gateway:
 
     def wait_predicate(self) -> Callable[[], bool]:
         return lambda: self.ready_count > 0 and self.connected
+
+
+def _guild_of(event: str, data: Json) -> int | None:
+    raw = data.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else None
+    raw = data.get("guild_id", raw)
+    return int(raw) if raw is not None and str(raw).isdigit() else None

@@ -26,7 +26,7 @@ from bot.gaps import GapService
 from bot.ingest import AnswerWriter
 from bot.jobs import Dispatcher
 from bot.leaderboard import LeaderboardService
-from bot.mock import MockService
+from bot.mock import MockService, PairService
 from bot.organiser import Organiser
 from bot.planner import PlanService
 from bot.privacy import PrivacyService
@@ -81,6 +81,7 @@ class App:
     stats: StatsService
     privacy: PrivacyService
     mock: MockService
+    pairs: PairService
     plan: PlanService
     reminders: Reminders
     gaps: GapService
@@ -140,6 +141,7 @@ async def build_app(
     quiz = QuizService(store, catalog, clock)
     organiser = Organiser(store, catalog, clock, daily, jobs.reschedule)
     mock = MockService(store.mock, catalog, clock)
+    pairs = PairService(store.mock_pairs, mock, clock)
     plan = PlanService(store, catalog, clock)
     return App(
         settings=settings,
@@ -157,6 +159,7 @@ async def build_app(
         stats=StatsService(store, catalog, clock),
         privacy=PrivacyService(store, clock),
         mock=mock,
+        pairs=pairs,
         plan=plan,
         reminders=Reminders(plan, clock),
         gaps=GapService(store, catalog, clock),

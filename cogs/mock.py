@@ -7,21 +7,20 @@ ephemeral sentence.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import send_ephemeral
 from bot.errors import DrillError
-from bot.mock import ROUNDS_BY_SLUG, MockService, RatingDue, Step
+from bot.mock import ROUNDS_BY_SLUG, MockService, PairService, RatingDue, Step
 from bot.mock.chart import render_signals
+from cogs import mock_pair_views as pviews
 from cogs import mock_views as views
+from cogs.mock_pairs import PairFlow, refusing
 from cogs.quiz_views import modal_values
 
 if TYPE_CHECKING:
@@ -31,24 +30,23 @@ log = logging.getLogger(__name__)
 RoundName = Literal["phone-screen", "coding", "system-design", "ml-deep-dive", "behavioural"]
 
 
-@contextlib.asynccontextmanager
-async def refusing(interaction: discord.Interaction) -> AsyncIterator[None]:
-    try:
-        yield
-    except DrillError as exc:
-        await send_ephemeral(interaction, str(exc))
-    except Exception:
-        log.exception("mock interaction failed")
-        await send_ephemeral(interaction, "Something went wrong; it has been logged.")
-
-
-class MockCog(commands.Cog):
-    def __init__(self, service: MockService) -> None:
-        self.service = service
+class MockCog(PairFlow, commands.Cog):
+    def __init__(self, service: MockService, pairs: PairService) -> None:
+        self.service, self.pairs = service, pairs
 
     @app_commands.command(name="mock", description="A private mock interview round, under time")
-    @app_commands.describe(round="Which interview round to practise")
-    async def mock(self, interaction: discord.Interaction, round: RoundName) -> None:
+    @app_commands.describe(
+        round="Which interview round to practise",
+        partner="A member to interview you in a private thread, then swap roles",
+    )
+    async def mock(
+        self,
+        interaction: discord.Interaction,
+        round: RoundName,
+        partner: discord.Member | None = None,
+    ) -> None:
+        if partner is not None:
+            return await self.invite(interaction, round, partner)
         await interaction.response.defer(ephemeral=True, thinking=True)
         step = await self.service.start(interaction.guild_id, interaction.user.id, round)
         await interaction.followup.send(
@@ -98,6 +96,10 @@ class MockCog(commands.Cog):
             )
         elif match := views.RATE_MODAL.fullmatch(custom_id):
             await self._submit_ratings(interaction, int(match["sid"]))
+        elif match := pviews.RATE_MODAL.fullmatch(custom_id):
+            await self.submit_partner_ratings(interaction, int(match["pid"]), int(match["sid"]))
+        elif match := pviews.FEEDBACK_MODAL.fullmatch(custom_id):
+            await self.submit_feedback(interaction, int(match["pid"]), int(match["sid"]))
 
     async def _submit_answer(
         self, interaction: discord.Interaction, sid: int, pos: int, step: int
@@ -105,15 +107,19 @@ class MockCog(commands.Cog):
         async with refusing(interaction):
             text = modal_values(interaction).get("answer", "")
             nxt = await self.service.answer(sid, interaction.user.id, pos, step, text)
+            pair = await self.pairs.for_session(sid)
             if isinstance(nxt, Step):
-                embed, view = views.step_embed(nxt), views.step_view(nxt)
+                embed = views.step_embed(nxt)
+                view = pviews.step_view(pair.id, nxt) if pair else views.step_view(nxt)
             else:
-                embed, view = views.rating_embed(nxt.round), views.rating_view(sid)
+                embed = views.rating_embed(nxt.round)
+                view = pviews.rating_view(pair.id, sid) if pair else views.rating_view(sid)
             await interaction.response.edit_message(embed=embed, view=view)
 
     async def _submit_ratings(self, interaction: discord.Interaction, sid: int) -> None:
         async with refusing(interaction):
             summary = await self.service.rate(sid, interaction.user.id, modal_values(interaction))
+            pair = await self.pairs.for_session(sid)
             # About 0.3 s of CPU (benchmarks/mock_chart.py): off the event loop, inside the 3 s.
             png = await asyncio.to_thread(render_signals, summary)
             embeds = views.summary_embeds(summary)
@@ -121,11 +127,11 @@ class MockCog(commands.Cog):
             await interaction.response.edit_message(
                 embeds=embeds,
                 attachments=[discord.File(io.BytesIO(png), filename="signals.png")],
-                view=None,
+                view=pviews.finished_view(pair.id, sid) if pair else None,
             )
 
 
 async def setup(bot: DrillBot) -> None:
     assert set(ROUNDS_BY_SLUG) == set(RoundName.__args__)  # type: ignore[attr-defined]
-    await bot.add_cog(MockCog(bot.app.mock))
-    bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
+    await bot.add_cog(MockCog(bot.app.mock, bot.app.pairs))
+    bot.add_dynamic_items(*views.DYNAMIC_ITEMS, *pviews.DYNAMIC_ITEMS)

@@ -15,6 +15,7 @@ from bot.emulator.rest_messages import (
     body_of,
     get_channel,
     get_message,
+    no_content,
     ok,
     require,
     snowflake_param,
@@ -194,6 +195,22 @@ async def thread_without_message(request: web.Request, emu: Core) -> web.Respons
     return await announce_thread(emu, thread)
 
 
+async def add_thread_member(request: web.Request, emu: Core) -> web.Response:
+    """PUT /channels/{thread}/thread-members/{user}: the bot adds a member to a thread."""
+    thread = get_channel(emu, snowflake_param(request, "channel_id"))
+    require(emu, thread)
+    if not thread.is_thread:
+        raise api_error(400, 50024, "Cannot execute action on this channel type")
+    if thread.archived:
+        raise api_error(400, 50083, "Thread is archived")
+    user_id = snowflake_param(request, "user_id")
+    if user_id not in emu.world.guilds[thread.guild_id].members:
+        raise api_error(404, 10007, "Unknown Member")
+    if user_id not in thread.member_ids:
+        thread.member_ids.append(user_id)
+    return no_content()
+
+
 async def guild_channels(request: web.Request, emu: Core) -> web.Response:
     guild = emu.world.guilds.get(snowflake_param(request, "guild_id"))
     if guild is None:
@@ -284,6 +301,7 @@ def routes() -> list[tuple[str, str, Any]]:
         ("PATCH", "/channels/{channel_id}", patch_channel),
         ("POST", "/channels/{channel_id}/messages/{message_id}/threads", thread_from_message),
         ("POST", "/channels/{channel_id}/threads", thread_without_message),
+        ("PUT", "/channels/{channel_id}/thread-members/{user_id}", add_thread_member),
         ("GET", "/channels/{channel_id}/threads/archived/public", archived_public),
         ("GET", "/guilds/{guild_id}", get_guild),
         ("GET", "/guilds/{guild_id}/channels", guild_channels),

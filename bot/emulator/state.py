@@ -121,6 +121,7 @@ class Channel:
     message_count: int = 0
     last_message_id: int | None = None
     pins: list[int] = field(default_factory=list)
+    member_ids: list[int] = field(default_factory=list)  # a thread's members, as added
 
     @property
     def is_thread(self) -> bool:

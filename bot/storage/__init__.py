@@ -16,6 +16,7 @@ from bot.storage.gaps import GapRepo
 from bot.storage.guilds import GuildRepo
 from bot.storage.history import HistoryRepo
 from bot.storage.mock import MockRepo
+from bot.storage.mock_pairs import PairRepo
 from bot.storage.models import (
     Answer,
     AuditEntry,
@@ -70,6 +71,7 @@ class Store:
         self.history = HistoryRepo(db)
         self.practice = PracticeRepo(db)
         self.mock = MockRepo(db)
+        self.mock_pairs = PairRepo(db)
         self.plans = PlanRepo(db)
         self.gaps = GapRepo(db)
 

@@ -45,7 +45,8 @@ _FORGET = (
     ("hidden_members", "guild_id = ? AND user_id = ?"),
     ("reports", "guild_id = ? AND user_id = ?"),
     ("forget_requests", "guild_id = ? AND user_id = ?"),
-    # Its items, answers and ratings go with it (ON DELETE CASCADE).
+    ("mock_pairs", "guild_id = ?1 AND (inviter_id = ?2 OR partner_id = ?2)"),
+    # Its items, answers, ratings and partner feedback go with it (ON DELETE CASCADE).
     ("mock_sessions", "guild_id = ? AND user_id = ?"),
 )
 

@@ -1,0 +1,174 @@
+"""Pair-mode buttons, modals and embeds. Glue only: presses go to the mock cog.
+
+Custom ids carry only ids (the pair, and the session a rating is for), so the buttons keep
+working after a restart and every check is made by the core.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+from discord import ui
+
+from bot.mock import Round, Step
+from bot.mock.pairs import MAX_FEEDBACK
+from bot.mock.rounds import follow_ups_for
+from bot.storage.mock_pairs import Pair
+from cogs import render
+from cogs.mock_views import SIGNAL_NAMES, AnswerButton, RateButton, _clip, rating_modal
+
+RATE_MODAL = re.compile(r"drill:mock:pair:ratings:(?P<pid>\d+):(?P<sid>\d+)")
+FEEDBACK_MODAL = re.compile(r"drill:mock:pair:feedback:(?P<pid>\d+):(?P<sid>\d+)")
+
+
+async def _dispatch(interaction: discord.Interaction, *args: Any) -> None:
+    cog: Any = interaction.client.get_cog("MockCog")  # type: ignore[attr-defined]
+    if cog is None:
+        await interaction.response.send_message("Mock rounds are unavailable now.", ephemeral=True)
+    elif len(args) == 2:
+        await cog.press_pair(interaction, *args)
+    else:
+        await cog.press_pair_rate(interaction, *args)
+
+
+LABELS = {
+    "accept": ("Accept", discord.ButtonStyle.success),
+    "decline": ("Decline", discord.ButtonStyle.secondary),
+    "notes": ("Interviewer notes", discord.ButtonStyle.secondary),
+    "swap": ("Swap roles", discord.ButtonStyle.primary),
+    "end": ("End", discord.ButtonStyle.danger),
+}
+
+
+class PairButton(
+    ui.DynamicItem[ui.Button[Any]],
+    template=r"drill:mock:pair:(?P<action>accept|decline|notes|swap|end):(?P<pid>\d+)",
+):
+    def __init__(self, action: str, pid: int) -> None:
+        label, style = LABELS[action]
+        super().__init__(
+            ui.Button(label=label, style=style, custom_id=f"drill:mock:pair:{action}:{pid}")
+        )
+        self.action, self.pid = action, pid
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> PairButton:
+        return cls(match["action"], int(match["pid"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _dispatch(interaction, self.action, self.pid)
+
+
+class PairRateButton(
+    ui.DynamicItem[ui.Button[Any]],
+    template=r"drill:mock:pair:(?P<action>rate|fb):(?P<pid>\d+):(?P<sid>\d+)",
+):
+    def __init__(self, action: str, pid: int, sid: int) -> None:
+        label = "Rate the candidate" if action == "rate" else "Add one line of feedback"
+        super().__init__(
+            ui.Button(
+                label=label,
+                style=discord.ButtonStyle.success,
+                custom_id=f"drill:mock:pair:{action}:{pid}:{sid}",
+            )
+        )
+        self.action, self.pid, self.sid = action, pid, sid
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> PairRateButton:
+        return cls(match["action"], int(match["pid"]), int(match["sid"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _dispatch(interaction, self.action, self.pid, self.sid)
+
+
+DYNAMIC_ITEMS = (PairButton, PairRateButton)
+
+
+def _view(*items: ui.Item[Any]) -> ui.View:
+    view = ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
+def invite_view(pid: int) -> ui.View:
+    return _view(PairButton("accept", pid), PairButton("decline", pid))
+
+
+def step_view(pid: int, step: Step) -> ui.View:
+    """The candidate answers; the interviewer fetches the notes; either ends."""
+    return _view(
+        AnswerButton(step.session_id, step.position, step.step),
+        PairButton("notes", pid),
+        PairButton("end", pid),
+    )
+
+
+def rating_view(pid: int, sid: int) -> ui.View:
+    return _view(RateButton(sid), PairRateButton("rate", pid, sid), PairButton("end", pid))
+
+
+def finished_view(pid: int, sid: int) -> ui.View:
+    return _view(PairRateButton("rate", pid, sid), PairButton("swap", pid), PairButton("end", pid))
+
+
+def feedback_view(pid: int, sid: int) -> ui.View:
+    return _view(PairRateButton("fb", pid, sid))
+
+
+def invite_text(pair: Pair, round_: Round) -> str:
+    return (
+        f"<@{pair.partner_id}>, <@{pair.inviter_id}> invites you to a mock "
+        f"{round_.name.lower()} round in pairs: they answer first and you interview, then you "
+        f"can swap. The invitation expires {render.ts(pair.expires_at)}."
+    )
+
+
+def partner_rating_modal(pid: int, sid: int, round_: Round) -> ui.Modal:
+    modal = rating_modal(sid, round_)
+    modal.title = f"Rate the candidate's {round_.name.lower()}"
+    modal.custom_id = f"drill:mock:pair:ratings:{pid}:{sid}"
+    return modal
+
+
+class FeedbackModal(ui.Modal, title="One line of feedback"):
+    feedback: ui.TextInput[FeedbackModal] = ui.TextInput(
+        label="What should the candidate work on?",
+        custom_id="feedback",
+        max_length=MAX_FEEDBACK,
+        required=True,
+    )
+
+    def __init__(self, pid: int, sid: int) -> None:
+        super().__init__(custom_id=f"drill:mock:pair:feedback:{pid}:{sid}", timeout=900)
+
+
+def notes_embed(step: Step) -> discord.Embed:
+    """The current question's notes, for the interviewer only (sent ephemeral)."""
+    q = step.question
+    embed = discord.Embed(
+        title=f"Interviewer notes · question {step.position + 1} of {step.total}",
+        description=_clip(q.prompt, 1000),
+        colour=0x95A5A6,
+    )
+    embed.add_field(name="What it tests", value=_clip(q.testing or "—"), inline=False)
+    embed.add_field(name="Key points", value=_clip(render.bullets(q.key_points)), inline=False)
+    if q.red_flags:
+        embed.add_field(name="Red flags", value=_clip(render.bullets(q.red_flags)), inline=False)
+    follow = follow_ups_for(q)
+    if follow:
+        embed.add_field(name="Follow-ups to ask", value=_clip(render.bullets(follow)), inline=False)
+    embed.set_footer(text=f"{q.id} · mock {step.session_id}")
+    return embed
+
+
+def ratings_text(interviewer_id: int, candidate_id: int, scores: dict[str, int]) -> str:
+    lines = [f"{SIGNAL_NAMES[s]}: **{v}**/4" for s, v in scores.items()]
+    return f"<@{interviewer_id}> rated <@{candidate_id}>'s round:\n" + "\n".join(lines)

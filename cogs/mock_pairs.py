@@ -1,0 +1,161 @@
+"""The pair-mode half of the mock cog: the invitation, Accept/Decline, the private thread, the
+interviewer's notes and ratings, Swap roles and End. Thin: one PairService call a press."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import discord
+
+from bot.client import send_ephemeral
+from bot.errors import DrillError
+from bot.mock import ROUNDS_BY_SLUG, PairService, Step
+from bot.storage.mock_pairs import Pair
+from cogs import mock_pair_views as pviews
+from cogs import mock_views as views
+from cogs.quiz_views import modal_values
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def refusing(interaction: discord.Interaction) -> AsyncIterator[None]:
+    try:
+        yield
+    except DrillError as exc:
+        await send_ephemeral(interaction, str(exc))
+    except Exception:
+        log.exception("mock interaction failed")
+        await send_ephemeral(interaction, "Something went wrong; it has been logged.")
+
+
+class PairFlow:
+    pairs: PairService
+
+    async def invite(
+        self, interaction: discord.Interaction, round_text: str, partner: discord.Member
+    ) -> None:
+        async with refusing(interaction):
+            assert interaction.channel_id is not None
+            pair = await self.pairs.invite(
+                interaction.guild_id, interaction.channel_id, interaction.user.id, partner.id,
+                partner.bot, round_text,
+            )  # fmt: skip
+            await interaction.response.send_message(
+                pviews.invite_text(pair, ROUNDS_BY_SLUG[pair.round]),
+                view=pviews.invite_view(pair.id),
+                allowed_mentions=discord.AllowedMentions(users=[partner], roles=False,
+                                                         everyone=False),
+            )  # fmt: skip
+
+    async def press_pair(self, interaction: discord.Interaction, action: str, pid: int) -> None:
+        async with refusing(interaction):
+            if action in ("accept", "decline"):
+                await self._settle(interaction, pid, action == "accept")
+            elif action == "notes":
+                step = await self.pairs.notes(pid, interaction.user.id)
+                await interaction.response.send_message(
+                    embed=pviews.notes_embed(step), ephemeral=True
+                )
+            elif action == "swap":
+                pair, step = await self.pairs.swap(pid, interaction.user.id)
+                await interaction.response.send_message(
+                    f"Roles swapped: <@{pair.candidate_id}> answers, <@{pair.interviewer_id}> "
+                    "interviews (press **Interviewer notes**).",
+                    embed=views.step_embed(step),
+                    view=pviews.step_view(pid, step),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            elif action == "end":
+                await self.pairs.end(pid, interaction.user.id)
+                await interaction.response.edit_message(
+                    content=f"<@{interaction.user.id}> ended the pair round. Thanks, both.",
+                    embeds=[], attachments=[], view=None,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )  # fmt: skip
+
+    async def _settle(self, interaction: discord.Interaction, pid: int, accept: bool) -> None:
+        pair = await self.pairs.answer_invite(pid, interaction.user.id, accept)
+        if not accept:
+            await interaction.response.edit_message(
+                content=f"<@{pair.partner_id}> declined the mock round.", view=None,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )  # fmt: skip
+            return
+        await interaction.response.defer()
+        try:
+            thread, step = await self._open_thread(interaction, pair)
+        except DrillError:
+            await self.pairs.repo.end(pair.id)
+            raise
+        await interaction.edit_original_response(
+            content=f"<@{pair.partner_id}> accepted: the round runs in <#{thread.id}>.",
+            view=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        await interaction.followup.send(embed=pviews.notes_embed(step), ephemeral=True)
+
+    async def _open_thread(
+        self, interaction: discord.Interaction, pair: Pair
+    ) -> tuple[discord.Thread, Step]:
+        channel = interaction.channel
+        if not isinstance(channel, discord.TextChannel):
+            raise DrillError("Pair rounds run in a private thread of a text channel.")
+        round_ = ROUNDS_BY_SLUG[pair.round]
+        thread = await channel.create_thread(
+            name=f"Mock {round_.name.lower()} in pairs",
+            type=discord.ChannelType.private_thread,
+            invitable=False,
+            auto_archive_duration=1440,
+        )
+        for member_id in (pair.inviter_id, pair.partner_id):
+            await thread.add_user(discord.Object(id=member_id))
+        step = await self.pairs.begin(pair, pair.inviter_id, thread.id)
+        await thread.send(
+            f"<@{pair.inviter_id}> answers, <@{pair.partner_id}> interviews (press "
+            "**Interviewer notes** for what to listen for). Swap roles when the round is done.",
+            embed=views.step_embed(step),
+            view=pviews.step_view(pair.id, step),
+        )
+        return thread, step
+
+    async def press_pair_rate(
+        self, interaction: discord.Interaction, action: str, pid: int, sid: int
+    ) -> None:
+        async with refusing(interaction):
+            pair = await self.pairs.repo.get(pid)
+            session = await self.pairs.mock.repo.session(sid)
+            if pair is None or session is None or not pair.member(interaction.user.id) \
+                    or session.user_id == interaction.user.id:  # fmt: skip
+                raise DrillError("Only the interviewer of this round rates the candidate.")
+            if action == "rate":
+                round_ = ROUNDS_BY_SLUG[session.round]
+                await interaction.response.send_modal(pviews.partner_rating_modal(pid, sid, round_))
+            else:
+                await interaction.response.send_modal(pviews.FeedbackModal(pid, sid))
+
+    async def submit_partner_ratings(
+        self, interaction: discord.Interaction, pid: int, sid: int
+    ) -> None:
+        async with refusing(interaction):
+            scores = await self.pairs.rate(pid, sid, interaction.user.id, modal_values(interaction))
+            session = await self.pairs.mock.repo.session(sid)
+            assert session is not None
+            await interaction.response.send_message(
+                pviews.ratings_text(interaction.user.id, session.user_id, scores),
+                view=pviews.feedback_view(pid, sid),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+
+    async def submit_feedback(self, interaction: discord.Interaction, pid: int, sid: int) -> None:
+        async with refusing(interaction):
+            text = modal_values(interaction).get("feedback", "")
+            line = await self.pairs.feedback(sid, interaction.user.id, text)
+            message = interaction.message
+            before = message.content if message is not None else ""
+            await interaction.response.edit_message(
+                content=f"{before}\n**Feedback:** {line}"[:2000], view=None,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )  # fmt: skip

@@ -90,6 +90,13 @@ class PairFlow:
         except DrillError:
             await self.pairs.repo.end(pair.id)
             raise
+        except discord.HTTPException as exc:  # e.g. no Create Private Threads permission
+            await self.pairs.repo.end(pair.id)
+            log.warning("could not open a pair thread: %s", exc.status)
+            raise DrillError(
+                "I could not open a private thread here (I need Create Private Threads and "
+                "Send Messages in Threads); the invitation is closed, invite again elsewhere."
+            ) from exc
         await interaction.edit_original_response(
             content=f"<@{pair.partner_id}> accepted: the round runs in <#{thread.id}>.",
             view=None,

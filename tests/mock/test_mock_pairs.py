@@ -205,3 +205,19 @@ async def test_strangers_yourself_and_bots_cannot_take_part(
         no = await press(ben, message, f"drill:mock:pair:decline:{pid}")
         assert no.response["type"] == 7
         assert (await store.mock_pairs.get(pid)).state == "declined"  # type: ignore[union-attr]
+
+
+async def test_without_the_private_thread_permission_accept_closes_the_pair_clearly(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    ana, ben = world["ana"], world["ben"]
+    async with start_bot():
+        message = (await invite(world, ana, ben)).message
+        world.guild.deny_bot(world.channel.id, "CREATE_PRIVATE_THREADS")
+        pid = pair_of(message)
+        accept = await press(ben, message, f"drill:mock:pair:accept:{pid}")
+        assert "Create Private Threads" in await refusal(accept)
+        assert (await store.mock_pairs.get(pid)).state == "ended"  # type: ignore[union-attr]
+        assert await store.mock.open_for(ana.id) is None and threads(world) == []
+        again = await invite(world, ana, ben)  # the inviter is free to ask again
+        assert again.response["type"] == 4

@@ -28,6 +28,7 @@ Before connecting it checks, in order, and stops with one line and its own exit 
 Then it waits for Discord's API with backoff, one log line per failed attempt (7 after the
 last). Health and metrics: http://DRILLBOT_HEALTH/healthz, /readyz, /metrics
 (default 127.0.0.1:8080; port 0 turns it off). Exit codes: README, Operations.
+Sharded (README, Running at scale): --shard-count N --shards a-b runs shards a..b of N.
 """
 
 

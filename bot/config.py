@@ -27,6 +27,7 @@ HEALTH_DEFAULT = "127.0.0.1:8080"
 _FILE_KEYS = {
     "token_file": "DISCORD_TOKEN_FILE",
     "db": "DRILLBOT_DB",
+    "db_file": "DRILLBOT_DB_FILE",
     "content": "DRILLBOT_CONTENT",
     "api_base": "DISCORD_API_BASE",
     "gateway_url": "DISCORD_GATEWAY_URL",
@@ -108,6 +109,12 @@ class Settings:
         for key, var in _FILE_KEYS.items():
             if env.get(var):
                 values[key] = env[var]
+        if values.get("db_file") and not env.get("DRILLBOT_DB"):
+            # A file holding the URL, as Docker secrets mount it: the password stays out of
+            # the environment and the compose file. DRILLBOT_DB itself wins.
+            values["db"] = _read_secret_file(Path(values["db_file"]), "DRILLBOT_DB_FILE")
+            if not values["db"]:
+                raise ConfigError(f"DRILLBOT_DB_FILE {values['db_file']} is empty")
         token = env.get("DISCORD_TOKEN") or None
         if token is None and values.get("token_file"):
             token = _read_token_file(Path(values["token_file"]))
@@ -179,7 +186,14 @@ def _read_file(path: Path) -> dict[str, str]:
 
 
 def _read_token_file(path: Path) -> str:
+    return _read_secret_file(path, "DISCORD_TOKEN_FILE")
+
+
+def _read_secret_file(path: Path, var: str) -> str:
     try:
-        return path.read_text(encoding="utf-8").strip()
+        text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise ConfigError(f"cannot read DISCORD_TOKEN_FILE {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read {var} {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{var} {path} is not UTF-8 text") from None
+    return text

@@ -63,6 +63,8 @@ async def test_two_shard_processes_split_the_guilds_and_each_guild_gets_one_post
     guilds = await make_guilds(emulator, store, clock)
     assert {shard_of(g.id, 2) for g, _ in guilds} == {0, 1}
     low, high = ShardPlan(2, 0, 0, sharded=True), ShardPlan(2, 1, 1, sharded=True)
+    # READY advertises a resume host that is unreachable (as Discord's is behind a proxy).
+    emulator.resume_gateway_url = "ws://127.0.0.1:9/unreachable"
     async with (
         shard_bot(emulator, store, clock, bank, low) as first,
         shard_bot(emulator, store, clock, bank, high) as second,
@@ -77,6 +79,9 @@ async def test_two_shard_processes_split_the_guilds_and_each_guild_gets_one_post
             planned = {g.id for g, _ in guilds if bot.jobs.next_run(g.id) is not None}
             assert planned == {g.id for g, _ in guilds if plan.owns(g.id)}
         assert first.app.reminders.running and not second.app.reminders.running
+        for bot in (first, second):  # every shard resumes through the configured gateway
+            for info in bot.shards.values():
+                await eventually(lambda i=info: str(i._parent.ws.gateway) == emulator.gateway_url)
         clock.set(NINE_BERLIN)
         for _guild, channel in guilds:
             await eventually(lambda c=channel: len(daily_posts(emulator, c.id)) == 1, timeout=10)

@@ -40,16 +40,22 @@ class Killer:
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    emu: Any, db_path: Path, now: datetime, killer: Killer
+    emu: Any,
+    db_path: Path | str,
+    now: datetime,
+    killer: Killer,
+    shards: tuple[int, int, int] | None = None,
 ) -> AsyncIterator[None]:
     """Run the bot in a child process. The block runs once it is connected (or killed
-    already); leaving the block waits until ``killer`` fired and the process is dead."""
-    spec = {
+    already); leaving the block waits until ``killer`` fired and the process is dead.
+    ``db_path`` may be a postgresql:// URL; ``shards`` is (count, first, last)."""
+    spec: dict[str, Any] = {
         "api_base": emu.api_base,
         "gateway_url": emu.gateway_url,
         "token": emu.token,
         "db": str(db_path),
         "now": now.isoformat(),
+        "shards": list(shards) if shards else None,
     }
     emu.after_call(killer)
     with tempfile.TemporaryFile() as errors:
@@ -87,20 +93,24 @@ async def bot_process(
                 await child.wait()
 
 
-async def _main(spec: dict[str, str]) -> None:
+async def _main(spec: dict[str, Any]) -> None:
     from bot.app import build_app
-    from bot.client import DrillBot
+    from bot.client import make_bot
     from bot.clock import FakeClock
     from bot.config import Secret, Settings
+    from bot.shards import ShardPlan
 
+    pg = spec["db"].startswith("postgresql://")
     settings = Settings(
         token=Secret(spec["token"]),
-        db_path=Path(spec["db"]),
+        db_path=Path("unused.sqlite3") if pg else Path(spec["db"]),
+        db_url=Secret(spec["db"]) if pg else None,
         api_base=spec["api_base"],
         gateway_url=spec["gateway_url"],
+        shards=ShardPlan(*spec["shards"], sharded=True) if spec["shards"] else ShardPlan(),
     )
     app = await build_app(settings, FakeClock(datetime.fromisoformat(spec["now"])))
-    async with DrillBot(app=app, guild_ready_timeout=0.05) as bot:
+    async with make_bot(app, guild_ready_timeout=0.05) as bot:
         await bot.start(spec["token"])
 
 

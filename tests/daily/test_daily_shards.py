@@ -25,10 +25,12 @@ NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 GUILDS = 6
 
 
-async def make_guilds(emulator: Emulator, store: Store, clock: FakeClock) -> list[Any]:
+async def make_guilds(
+    emulator: Emulator, store: Store, clock: FakeClock, count: int = GUILDS
+) -> list[Any]:
     """Guilds whose snowflakes are a millisecond apart, so they fall on alternate shards."""
     made = []
-    for i in range(GUILDS):
+    for i in range(count):
         clock.advance(milliseconds=1)
         guild = emulator.create_guild(f"group {i}")
         channel = guild.create_text_channel("daily-question")

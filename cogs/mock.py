@@ -15,8 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import DrillError
-from bot.mock import ROUNDS_BY_SLUG, MockService, PairService, RatingDue, Step
+from bot.mock import ROUNDS_BY_SLUG, MockService, PairService, Step
 from bot.mock.chart import render_signals
 from cogs import mock_pair_views as pviews
 from cogs import mock_views as views
@@ -63,17 +62,13 @@ class MockCog(PairFlow, commands.Cog):
         self, interaction: discord.Interaction, sid: int, pos: int, step: int
     ) -> None:
         async with refusing(interaction):
-            current = await self.service.current(sid, interaction.user.id)
-            if not isinstance(current, Step) or (current.position, current.step) != (pos, step):
-                raise DrillError("That step is answered already; carry on with the current one.")
+            await self.service.step_to_answer(sid, interaction.user.id, pos, step)
             await interaction.response.send_modal(views.AnswerModal(sid, pos, step))
 
     async def press_rate(self, interaction: discord.Interaction, sid: int) -> None:
         async with refusing(interaction):
-            current = await self.service.current(sid, interaction.user.id)
-            if not isinstance(current, RatingDue):
-                raise DrillError("This round is not waiting for ratings.")
-            await interaction.response.send_modal(views.rating_modal(sid, current.round))
+            due = await self.service.rating_due(sid, interaction.user.id)
+            await interaction.response.send_modal(views.rating_modal(sid, due.round))
 
     async def press_abandon(self, interaction: discord.Interaction, sid: int) -> None:
         async with refusing(interaction):

@@ -139,6 +139,20 @@ class MockService:
             return RatingDue(session.id, ROUNDS_BY_SLUG[session.round])
         return await self._step(session, await self.catalog.for_guild(session.guild_id))
 
+    async def step_to_answer(self, session_id: int, user_id: int, position: int, step: int) -> Step:
+        """The step an Answer button names, if it is still the one waiting; else a refusal
+        (a button from an earlier step, or a round waiting for ratings)."""
+        current = await self.current(session_id, user_id)
+        if not isinstance(current, Step) or (current.position, current.step) != (position, step):
+            raise DrillError("That step is answered already; carry on with the current one.")
+        return current
+
+    async def rating_due(self, session_id: int, user_id: int) -> RatingDue:
+        current = await self.current(session_id, user_id)
+        if not isinstance(current, RatingDue):
+            raise DrillError("This round is not waiting for ratings.")
+        return current
+
     async def answer(
         self, session_id: int, user_id: int, position: int, step: int, text: str
     ) -> Step | RatingDue:

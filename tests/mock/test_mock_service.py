@@ -189,3 +189,16 @@ async def test_forget_me_deletes_the_members_mock_rounds_and_everything_in_them(
         )
         assert rows[0][0] == 0, table
     assert await store.mock.session(other.session_id) is not None
+
+
+async def test_a_button_of_an_earlier_step_or_before_the_ratings_is_refused(
+    mock: MockService,
+) -> None:
+    step = await mock.start(1, 7, "behavioural")
+    assert isinstance(step, Step)
+    assert (await mock.step_to_answer(step.session_id, 7, 0, 0)).question == step.question
+    with pytest.raises(DrillError, match="not waiting for ratings"):
+        await mock.rating_due(step.session_id, 7)
+    await answer(mock, step)
+    with pytest.raises(DrillError, match="answered already"):
+        await mock.step_to_answer(step.session_id, 7, 0, 0)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.clock import Clock
 from bot.errors import PublishError
 from bot.ingest import AnswerWriter
 from bot.publishing import HistoryMessage, Publisher, marker_for, search_from
+from bot.shards import every_guild
 from bot.storage import DailyPost, Store
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,15 @@ PARKED_PER_THREAD = 1_000  # beyond this the reveal's read of the thread catches
 
 class AnswerLog:
     def __init__(
-        self, store: Store, publisher: Publisher, writer: AnswerWriter, clock: Clock
+        self,
+        store: Store,
+        publisher: Publisher,
+        writer: AnswerWriter,
+        clock: Clock,
+        owns: Callable[[int], bool] = every_guild,
     ) -> None:
         self.store = store
+        self.owns = owns  # the guilds of this process's shards (bot/shards.py)
         self.publisher = publisher
         self.writer = writer
         self.clock = clock
@@ -44,8 +51,12 @@ class AnswerLog:
     async def load(self) -> None:
         self.open_threads.clear()
         self.open_unthreaded.clear()
-        for post in await self.store.daily.in_state("posted"):
+        for post in await self.open_posts():
             await self.track(post)
+
+    async def open_posts(self) -> list[DailyPost]:
+        """The open posts of this process's guilds (another shard process has the rest)."""
+        return [p for p in await self.store.daily.in_state("posted") if self.owns(p.guild_id)]
 
     def expect(self, channel_id: int) -> None:
         """A post is about to go out in this channel: park messages in its unknown threads."""
@@ -163,7 +174,7 @@ class AnswerLog:
         channel may be busy, so it is not re-read from the start).
         """
         stored = 0
-        for post in await self.store.daily.in_state("posted"):
+        for post in await self.open_posts():
             if post.thread_id is None:
                 post = await self.adopt_thread(post)
             threaded = post.thread_id is not None

@@ -136,8 +136,9 @@ async def build_app(
     catalog = Catalog(bank, store)
     discord = DiscordPort()
     writer = AnswerWriter(store)
-    daily = DailyService(store, catalog, cast(Publisher, discord), clock, writer)
-    jobs = Dispatcher(store, daily, clock, owns=settings.shards.owns)
+    owns = settings.shards.owns
+    daily = DailyService(store, catalog, cast(Publisher, discord), clock, writer, owns)
+    jobs = Dispatcher(store, daily, clock, owns=owns)
     quiz = QuizService(store, catalog, clock)
     organiser = Organiser(store, catalog, clock, daily, jobs.reschedule)
     mock = MockService(store.mock, catalog, clock)

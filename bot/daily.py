@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from bot.answers import AnswerLog
@@ -35,6 +35,7 @@ from bot.publishing import (
     thread_name,
 )
 from bot.revealing import Revealer
+from bot.shards import every_guild
 from bot.storage import DailyPost, GuildSettings, Store
 
 __all__ = [
@@ -63,16 +64,18 @@ class DailyService:
         publisher: Publisher,
         clock: Clock,
         writer: AnswerWriter,
+        owns: Callable[[int], bool] = every_guild,
     ) -> None:
         self.store = store
+        self.owns = owns  # the guilds of this process's shards (bot/shards.py); all by default
         self.catalog = catalog
         self.publisher = publisher
         self.clock = clock
         self.writer = writer
-        self.answers = AnswerLog(store, publisher, writer, clock)
+        self.answers = AnswerLog(store, publisher, writer, clock, owns)
         self.poster = Poster(store, catalog, publisher, clock, self.answers)
         self.revealer = Revealer(
-            store, catalog, publisher, clock, self.answers, owner=secrets.token_hex(8)
+            store, catalog, publisher, clock, self.answers, secrets.token_hex(8), owns
         )
         self._locks: dict[int, asyncio.Lock] = {}
         self._busy = 0
@@ -113,14 +116,17 @@ class DailyService:
 
     # -- what is due ---------------------------------------------------------------------------
     async def tick(self) -> None:
-        """Post what is due, retry what failed, reveal what is past its time, in every guild,
-        each guild on its own. Safe to call any number of times: every step is keyed by
-        (guild, local date) or guarded by a claim in the database."""
+        """Post what is due, retry what failed, reveal what is past its time, in every guild
+        of this process's shards, each guild on its own. Safe to call any number of times:
+        every step is keyed by (guild, local date) or guarded by a claim in the database."""
         now = self.clock.now()
-        settings = {s.guild_id: s for s in await self.store.guilds.configured()}
+        settings = {
+            s.guild_id: s for s in await self.store.guilds.configured() if self.owns(s.guild_id)
+        }
         reveals: dict[int, list[DailyPost]] = {}
         for post in await self.store.daily.due_reveals(now):
-            reveals.setdefault(post.guild_id, []).append(post)
+            if self.owns(post.guild_id):
+                reveals.setdefault(post.guild_id, []).append(post)
         gate = asyncio.Semaphore(PARALLEL_GUILDS)
 
         async def one(guild_id: int) -> None:

@@ -10,7 +10,7 @@ what the thread shows; answers made after the reveal time are stored but not sco
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot import metrics, scoring
@@ -26,6 +26,7 @@ from bot.publishing import (
     search_from,
     topic_name,
 )
+from bot.shards import every_guild
 from bot.storage import Answer, Award, DailyPost, Store
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Revealer:
         clock: Clock,
         answers: AnswerLog,
         owner: str,
+        owns: Callable[[int], bool] = every_guild,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -54,10 +56,17 @@ class Revealer:
         self.clock = clock
         self.answers = answers
         self.owner = owner  # this run's name on the reveals it claims
+        self.owns = owns  # the guilds of this process's shards (bot/shards.py)
 
     async def take_over(self) -> None:
-        """On start: finish what a run that died claimed (its reveals are due at once)."""
-        taken = await self.store.daily.take_over_reveals(self.owner)
+        """On start: finish what a run that died claimed (its reveals are due at once), in
+        this process's guilds only: another shard process may be revealing its own."""
+        held = [
+            p.id
+            for p in await self.store.daily.in_state("posted")
+            if p.reveal_claimed_by is not None and self.owns(p.guild_id)
+        ]
+        taken = await self.store.daily.take_over_reveals(self.owner, held)
         if taken:
             log.info("taking over %d reveal(s) left half-done", taken)
 

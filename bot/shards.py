@@ -14,6 +14,11 @@ from dataclasses import dataclass
 MAX_SHARDS = 100_000  # far beyond any real bot; stops a typo from planning millions of ids
 
 
+def every_guild(_guild_id: int) -> bool:
+    """The ownership test of an unsharded process: it serves every guild."""
+    return True
+
+
 def shard_of(guild_id: int, shard_count: int) -> int:
     """The shard Discord routes ``guild_id`` to (Discord's documented formula)."""
     return (guild_id >> 22) % shard_count

@@ -154,13 +154,18 @@ class DailyRepo:
             row = await cur.fetchone()
         return _post(row)
 
-    async def take_over_reveals(self, owner: str) -> int:
-        """On start: reveals claimed by a run that is gone become this run's to finish."""
+    async def take_over_reveals(self, owner: str, post_ids: Sequence[int] | None = None) -> int:
+        """On start: reveals claimed by a run that is gone become this run's to finish; all
+        of them, or only those of ``post_ids`` (a shard process takes its own guilds' only:
+        another live process may be half-way through the others)."""
+        if post_ids is not None and not post_ids:
+            return 0
+        only = "" if post_ids is None else f" AND id IN ({', '.join('?' * len(post_ids))})"
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE daily_posts SET reveal_claimed_by = ?"
-                " WHERE state = 'posted' AND reveal_claimed_by IS NOT NULL",
-                (owner,),
+                f" WHERE state = 'posted' AND reveal_claimed_by IS NOT NULL{only}",
+                (owner, *(post_ids or ())),
             )
             return cur.rowcount
 

@@ -257,6 +257,29 @@ async def test_a_reveal_claimed_by_another_run_is_left_to_it(store: Store) -> No
     assert await store.daily.claim_reveal(post.id, "run-c", REVEAL) is None
 
 
+async def test_a_shard_process_takes_over_only_the_reveals_it_names(store: Store) -> None:
+    ids = []
+    for guild_id in (1, 2, 3):
+        post, _ = await store.daily.claim(
+            guild_id=guild_id,
+            local_date=TODAY,
+            question_id="cicd-001",
+            topic="cicd",
+            channel_id=guild_id * 10,
+            nonce=f"n{guild_id}",
+            scheduled_for=NINE,
+            reveal_at=REVEAL,
+            now=NINE,
+        )
+        await store.daily.mark_posted(post.id, guild_id * 10 + 1, guild_id * 10 + 2, NINE)
+        assert await store.daily.claim_reveal(post.id, f"run-{guild_id}", NINE)
+        ids.append(post.id)
+    assert await store.daily.take_over_reveals("new-run", []) == 0
+    assert await store.daily.take_over_reveals("new-run", [ids[0], ids[2]]) == 2
+    owners = [(await store.daily.by_id(i)).reveal_claimed_by for i in ids]  # type: ignore[union-attr]
+    assert owners == ["new-run", "run-2", "new-run"]
+
+
 async def test_members_own_threads_under_the_daily_channel_are_not_answers_and_stay_bounded(
     world: World, store: Store, start_bot: BotFactory, clock: FakeClock
 ) -> None:

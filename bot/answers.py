@@ -52,7 +52,8 @@ class AnswerLog:
         self.open_threads.clear()
         self.open_unthreaded.clear()
         for post in await self.open_posts():
-            await self.track(post)
+            if not post.blind:  # blind answers come through the modal only
+                await self.track(post)
 
     async def open_posts(self) -> list[DailyPost]:
         """The open posts of this process's guilds (another shard process has the rest)."""
@@ -175,6 +176,8 @@ class AnswerLog:
         """
         stored = 0
         for post in await self.open_posts():
+            if post.blind:
+                continue  # nothing to read: its answers are in the database, its thread later
             if post.thread_id is None:
                 post = await self.adopt_thread(post)
             threaded = post.thread_id is not None

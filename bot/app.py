@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from bot.bank import Bank, default_content_dir, load_bank
+from bot.blind import BlindAnswers
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
@@ -85,6 +86,7 @@ class App:
     plan: PlanService
     reminders: Reminders
     gaps: GapService
+    blind: BlindAnswers
 
     async def start(self) -> None:
         """Inside the running loop, before the extensions load (discord.py's setup_hook)."""
@@ -164,4 +166,5 @@ async def build_app(
         plan=plan,
         reminders=Reminders(plan, clock),
         gaps=GapService(store, catalog, clock),
+        blind=BlindAnswers(store, clock),
     )

@@ -39,6 +39,7 @@ EXTENSIONS = (
     "cogs.mock",
     "cogs.plan",
     "cogs.gaps",
+    "cogs.blind",
 )
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from bot.answers import AnswerLog
+from bot.blind import BlindPublisher
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.ingest import AnswerWriter
@@ -75,7 +76,14 @@ class DailyService:
         self.answers = AnswerLog(store, publisher, writer, clock, owns)
         self.poster = Poster(store, catalog, publisher, clock, self.answers)
         self.revealer = Revealer(
-            store, catalog, publisher, clock, self.answers, secrets.token_hex(8), owns
+            store,
+            catalog,
+            publisher,
+            clock,
+            self.answers,
+            secrets.token_hex(8),
+            BlindPublisher(store, catalog, publisher, clock),
+            owns,
         )
         self._locks: dict[int, asyncio.Lock] = {}
         self._busy = 0
@@ -160,6 +168,10 @@ class DailyService:
                     await self.revealer.reveal(post)
                 except Exception:
                     log.exception("reveal of post %s failed", post.id)
+            try:
+                await self.revealer.lock(guild_id)
+            except Exception:
+                log.exception("locking the discussion threads of guild %s failed", guild_id)
 
     # -- organisers' commands ------------------------------------------------------------------
     async def post_now(self, guild_id: int) -> tuple[DailyPost | None, str]:

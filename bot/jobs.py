@@ -94,6 +94,9 @@ class Dispatcher:
         for post in await self.store.daily.in_state("posted"):
             if post.reveal_at is not None and self.owns(post.guild_id):
                 self._plan(post.guild_id, max(post.reveal_at, now))
+        for guild_id, lock_at in (await self.store.blind.next_lock()).items():
+            if self.owns(guild_id):
+                self._plan(guild_id, max(lock_at, now))
         log.info("planned %d guild(s)", len(self._due))
         self._arm()
 
@@ -224,6 +227,10 @@ class Dispatcher:
                 # Still open after a run that was due to reveal it: it failed, look again soon.
                 at = max(post.reveal_at, now + RETRY if after_run else now)
                 wake = at if wake is None else min(wake, at)
+        for lock_at in (await self.store.blind.next_lock(guild_id)).values():
+            # A blind discussion thread to lock; still unlocked after its run: retry soon.
+            at = max(lock_at, now + RETRY if after_run else now)
+            wake = at if wake is None else min(wake, at)
         self._plan(guild_id, wake)
         self._arm()
 

@@ -155,7 +155,9 @@ class LeaderboardService:
     async def mark_best(self, guild_id: int, message_id: int, organiser_id: int) -> Credit:
         result = await self.store.scores.credit(
             guild_id=guild_id,
-            message_id=message_id,
+            # A blind answer is published by the bot, maybe over several messages: any of
+            # them stands for the answer (and its author, not the bot, gets the credit).
+            message_id=await self.store.blind.answer_message(message_id),
             giver_id=organiser_id,
             kind="best",
             points=scoring.BEST_POINTS,
@@ -173,7 +175,7 @@ class LeaderboardService:
             return Credit("not_star")
         return await self.store.scores.credit(
             guild_id=guild_id,
-            message_id=message_id,
+            message_id=await self.store.blind.answer_message(message_id),
             giver_id=giver_id,
             kind="star",
             points=scoring.STAR_POINTS,

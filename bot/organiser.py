@@ -63,6 +63,7 @@ FIRST_SETUP = (
     "alone changes just that. Nothing was changed."
 )
 FOCUS_MODES = ("off", "auto")
+ANSWER_MODES = ("thread", "blind")
 _MAX_QUESTION_ID = 64
 
 
@@ -128,6 +129,8 @@ class Organiser:
         reveal: str | None = None,
         granted: Iterable[str] | None = None,
         focus: str | None = None,
+        answers: str | None = None,
+        discussion: str | None = None,
     ) -> SetupResult:
         """Validate everything first; save only if all of it is good. Missing permissions do
         not stop the save (an admin may fix them later) but are reported. ``granted``: the
@@ -153,6 +156,12 @@ class Organiser:
             if focus not in FOCUS_MODES:
                 raise DrillError("Focus is `auto` (favour the weakest topics) or `off`.")
             changes["focus"] = focus
+        if answers is not None:
+            if answers not in ANSWER_MODES:
+                raise DrillError("Answers are `thread` (in the open thread) or `blind`.")
+            changes["answer_mode"] = answers
+        if discussion is not None:
+            changes["discussion_minutes"] = validation.discussion(discussion)
         settings, entries = await self.store.guilds.update(
             guild_id, user_id, self.clock.now(), **changes
         )

@@ -91,6 +91,7 @@ class Poster:
                 scheduled_for=slot.post_at,
                 reveal_at=schedule.reveal_time(settings, post_at),
                 now=now,
+                mode=settings.answer_mode,
             )
             if not fresh and existing.state != "pending":
                 return existing, "already posted today"
@@ -128,13 +129,15 @@ class Poster:
             post.reveal_at,
             settings.ping_role_id,
             marker_for(post.local_date),
+            post.blind,
         )
 
     async def _publish(
         self, post: DailyPost, settings: GuildSettings, question: Question, fresh: bool
     ) -> DailyPost:
         card = await self._card(post, settings, question)
-        self.answers.expect(post.channel_id)  # its thread may get answers before we hear back
+        if not post.blind:
+            self.answers.expect(post.channel_id)  # its thread may get answers before we hear
         try:
             found = None
             if not fresh:
@@ -151,7 +154,8 @@ class Poster:
             else:
                 message_id = await self.publisher.send_post(post.channel_id, card, post.nonce)
                 sent = dataclasses.replace(post, state="posted", message_id=message_id)
-            await self.answers.track(sent)  # replies to a thread-less post count from now on
+            if not post.blind:  # replies to a thread-less post count from now on
+                await self.answers.track(sent)
             await self.store.daily.mark_posted(
                 post.id, sent.message_id or 0, sent.thread_id, self.clock.now()
             )
@@ -164,7 +168,7 @@ class Poster:
         self._retry_at.pop(post.guild_id, None)
         # Posting works again: if permissions are lost later, organisers hear about it again.
         await self.store.guilds.clear_notice(post.guild_id, "permissions")
-        if sent.thread_id is None:
+        if sent.thread_id is None and not post.blind:  # a blind post's opens at the reveal
             sent = await self._open_thread(sent, card.topic_name)
         if settings.pin_posts:
             await self._pin(sent)

@@ -25,6 +25,25 @@ class DailyCard:
     reveal_at: datetime | None
     ping_role_id: int | None
     marker: str  # footer text that identifies this post in channel history
+    blind: bool = False  # answers by the Answer button, published at the reveal
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPart:
+    """One message of the published answers: answer ``seq`` of ``of``, piece ``part`` of
+    ``parts``, by ``user_id``. ``late``: given after the reveal time, not scored."""
+
+    seq: int
+    of: int
+    part: int
+    parts: int
+    user_id: int
+    text: str
+    late: bool
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.seq, self.part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +111,16 @@ class Publisher(Protocol):
     async def close_thread(self, thread_id: int) -> None: ...
     async def history(self, channel_id: int, after: int) -> Sequence[HistoryMessage]: ...
     async def tell_organisers(self, guild_id: int, notice: Notice) -> None: ...
+
+    # Blind answers (bot/blind.py).
+    async def thread_of(self, channel_id: int, message_id: int) -> int | None:
+        """The thread Discord has under a message, if any."""
+        ...
+
+    async def send_answer_part(self, channel_id: int, part: AnswerPart, nonce: str) -> int: ...
+    async def published_parts(self, channel_id: int, after: int) -> dict[tuple[int, int], int]:
+        """(answer, part) -> message id of the answers the bot published after ``after``."""
+        ...
 
 
 # Discord's clock and ours may disagree a little: look a bit before the claim.

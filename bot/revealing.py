@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import metrics, scoring
 from bot.answers import AnswerLog
+from bot.blind import BlindPublisher
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import Gone, MissingPermissions, PublishError
@@ -48,6 +49,7 @@ class Revealer:
         clock: Clock,
         answers: AnswerLog,
         owner: str,
+        blind: BlindPublisher,
         owns: Callable[[int], bool] = every_guild,
     ) -> None:
         self.store = store
@@ -56,6 +58,7 @@ class Revealer:
         self.clock = clock
         self.answers = answers
         self.owner = owner  # this run's name on the reveals it claims
+        self.blind = blind
         self.owns = owns  # the guilds of this process's shards (bot/shards.py)
 
     async def take_over(self) -> None:
@@ -75,12 +78,19 @@ class Revealer:
         claimed = await self.store.daily.claim_reveal(post.id, self.owner, self.clock.now())
         if claimed is None:
             return False
-        if claimed.thread_id is None:
-            # Discord may have opened the thread although the call failed for us (a timeout):
-            # answers are there, and the reveal belongs there.
-            claimed = await self.answers.adopt_thread(claimed)
-        if not await self._catch_up(claimed):
-            return False
+        if claimed.blind:
+            # Answers were given in the modal: open the thread now and publish them together.
+            opened = await self.blind.open_thread(claimed)
+            if opened is None or not await self.blind.publish(opened):
+                return False
+            claimed = opened
+        else:
+            if claimed.thread_id is None:
+                # Discord may have opened the thread although the call failed for us (a
+                # timeout): answers are there, and the reveal belongs there.
+                claimed = await self.answers.adopt_thread(claimed)
+            if not await self._catch_up(claimed):
+                return False
         answers = on_time(await self.store.answers.for_post(claimed.id), claimed.reveal_at)
         previous = await self.store.daily.latest(claimed.guild_id, before_date=claimed.local_date)
         prev_date = previous.local_date if previous else None
@@ -94,9 +104,10 @@ class Revealer:
             lambda stats, _date: scoring.next_streak(stats, prev_date),
             self.clock.now(),
         )
-        await self.store.daily.mark_revealed(claimed.id, self.clock.now())
+        lock_at = await self._lock_at(claimed)
+        await self.store.daily.mark_revealed(claimed.id, self.clock.now(), lock_at)
         self.answers.untrack(claimed)
-        if claimed.thread_id is not None:
+        if claimed.thread_id is not None and lock_at is None:
             try:
                 await self.publisher.close_thread(claimed.thread_id)
             except PublishError as exc:
@@ -110,6 +121,30 @@ class Revealer:
         )
         metrics.reveal_made()
         return True
+
+    async def _lock_at(self, post: DailyPost) -> datetime | None:
+        """A blind post's thread stays open for discussion (None: close it now)."""
+        if not post.blind or post.thread_id is None:
+            return None
+        settings = await self.store.guilds.get_or_default(post.guild_id)
+        if settings.discussion_minutes <= 0:
+            return None
+        return self.clock.now() + timedelta(minutes=settings.discussion_minutes)
+
+    async def lock(self, guild_id: int) -> int:
+        """Lock the blind discussion threads of this guild whose time is over."""
+        locked = 0
+        for post_id, thread_id in await self.store.blind.due_locks(self.clock.now(), guild_id):
+            if thread_id is not None:
+                try:
+                    await self.publisher.close_thread(thread_id)
+                except Gone:
+                    log.info("thread %s of post %s is gone; nothing to lock", thread_id, post_id)
+                except PublishError as exc:
+                    log.warning("locking thread %s failed, will retry: %s", thread_id, exc)
+                    continue
+            locked += await self.store.blind.mark_locked(post_id, self.clock.now())
+        return locked
 
     async def _catch_up(self, post: DailyPost) -> bool:
         """Store what the thread holds beyond what the gateway brought. False: retry later."""

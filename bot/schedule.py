@@ -261,6 +261,16 @@ def parse_reveal(text: str) -> int | None:
     return minutes
 
 
+def format_duration(minutes: int) -> str:
+    """'for 12h', 'for 1h30m', or 'not at all' for 0 (a blind thread's discussion time)."""
+    if minutes <= 0:
+        return "not at all (locked at the reveal)"
+    hours, mins = divmod(minutes, 60)
+    if hours and mins:
+        return f"for {hours}h{mins:02d}m"
+    return f"for {hours}h" if hours else f"for {mins}m"
+
+
 def format_reveal(minutes: int | None) -> str:
     if minutes is None:
         return "at the next post"

@@ -8,6 +8,7 @@ The parsing itself stays in bot/schedule.py; this adds the bounds in front of it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -84,6 +85,24 @@ def reveal(text: str) -> int | None:
             "1h30m, or 'next' to reveal at the next post"
         )
     return _parsed(schedule.parse_reveal, text)
+
+
+def discussion(text: str) -> int:
+    """How long a blind post's thread stays open after the reveal: '12h', '90m', '1h30m', or
+    '0' (lock at once); at most 7 days. Minutes."""
+    cleaned = text.strip().lower().replace(" ", "")
+    match = re.fullmatch(r"(?:(\d{1,4})h)?(?:(\d{1,5})m)?", cleaned) if len(cleaned) <= 12 else None
+    if cleaned in {"0", "none", "off"}:
+        return 0
+    if not cleaned or match is None or not any(match.groups()):
+        raise DrillError(
+            f"'{echo(text)}' is not a discussion time: use hours and minutes like 12h, 90m or "
+            "1h30m, or 0 to lock the thread at the reveal"
+        )
+    minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+    if minutes > 7 * 24 * 60:
+        raise DrillError("The discussion time is at most 7 days (168h).")
+    return minutes
 
 
 def is_place(zone: str) -> bool:

@@ -14,8 +14,8 @@ from discord.ext import commands
 
 from bot.daily import DailyService
 from bot.errors import Gone, MissingPermissions, TransientFailure
-from bot.publishing import DailyCard, FoundPost, HistoryMessage, Notice, RevealCard
-from cogs import quiz_views, render
+from bot.publishing import AnswerPart, DailyCard, FoundPost, HistoryMessage, Notice, RevealCard
+from cogs import blind, quiz_views, render
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -76,10 +76,12 @@ class DiscordPublisher:
         async with translated("posting the daily question"):
             channel = await self._channel(channel_id)
             role = card.ping_role_id
+            extra = {"view": blind.answer_view(card.post_id)} if card.blind else {}
             message = await channel.send(
                 content=f"<@&{role}>" if role else None,
                 embed=render.daily_embed(card),
                 nonce=nonce,
+                **extra,
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False, users=False, roles=[discord.Object(role)] if role else False
                 ),
@@ -118,6 +120,34 @@ class DiscordPublisher:
             await channel.send(
                 content=content, embed=embed, nonce=nonce, allowed_mentions=NO_MENTIONS, **kwargs
             )
+
+    async def thread_of(self, channel_id: int, message_id: int) -> int | None:
+        async with translated("looking for the answers thread"):
+            channel = await self._channel(channel_id)
+            assert isinstance(channel, discord.TextChannel)
+            message = await channel.fetch_message(message_id)
+            return message.thread.id if message.thread else None
+
+    async def send_answer_part(self, channel_id: int, part: AnswerPart, nonce: str) -> int:
+        async with translated("publishing an answer"):
+            channel = await self._channel(channel_id)
+            message = await channel.send(
+                blind.part_content(part), nonce=nonce, allowed_mentions=NO_MENTIONS
+            )
+            return message.id
+
+    async def published_parts(self, channel_id: int, after: int) -> dict[tuple[int, int], int]:
+        async with translated("reading the published answers"):
+            channel = await self._channel(channel_id)
+            me = self.bot.user.id if self.bot.user else 0
+            found: dict[tuple[int, int], int] = {}
+            async for message in channel.history(
+                limit=None, after=discord.Object(after), oldest_first=True
+            ):
+                key = blind.part_key(message.content) if message.author.id == me else None
+                if key is not None:
+                    found.setdefault(key, message.id)
+            return found
 
     async def close_thread(self, thread_id: int) -> None:
         async with translated("closing the thread"):

@@ -96,6 +96,8 @@ class DrillCog(commands.Cog):
         weekdays="e.g. mon-fri, mon,wed,fri, daily, weekends (default: every day)",
         reveal="When notes are revealed: a delay like 23h or 90m, or 'next' (next post)",
         focus="auto: the daily rotation favours the group's weakest topics (see /drill gaps)",
+        answers="blind: answers by a button, hidden until the reveal; thread: in the open thread",
+        discussion="Blind: how long the thread stays open after the reveal, e.g. 12h, or 0",
     )
     async def setup(
         self,
@@ -106,6 +108,8 @@ class DrillCog(commands.Cog):
         weekdays: str | None = None,
         reveal: str | None = None,
         focus: Literal["auto", "off"] | None = None,
+        answers: Literal["thread", "blind"] | None = None,
+        discussion: str | None = None,
     ) -> None:
         async with refusals(interaction):
             result = await self.organiser.setup(
@@ -118,6 +122,8 @@ class DrillCog(commands.Cog):
                 reveal=reveal,
                 granted=granted_in(channel.guild, channel.id) if channel else None,
                 focus=focus,
+                answers=answers,
+                discussion=discussion,
             )
             await reply(interaction, render.setup_text(result))
 

@@ -40,6 +40,7 @@ def schedule_line(settings: GuildSettings) -> str:
         f"{where} at **{settings.post_time} {settings.timezone}**, "
         f"{schedule.format_weekdays(settings.weekdays)}; notes revealed "
         f"{schedule.format_reveal(settings.reveal_after_minutes)}"
+        + ("; answers **blind**" if settings.answer_mode == "blind" else "")
     )
 
 
@@ -61,6 +62,12 @@ def setup_text(result: SetupResult) -> str:
         parts.append(
             "Focus **auto**: from the next post the rotation favours the group's weakest topics "
             "(`/drill gaps`), never the same topic two days running."
+        )
+    if settings.answer_mode == "blind":
+        parts.append(
+            "Answers are **blind**: from the next post members answer with its *Answer* button, "
+            "nobody sees the answers until the reveal, then they are posted together in a thread "
+            f"that stays open {schedule.format_duration(settings.discussion_minutes)}."
         )
     if result.missing:
         parts.append(missing_line(settings.channel_id, result.missing))

@@ -244,7 +244,7 @@ class LeaderboardCog(commands.Cog):
             board_guild(interaction), message.id, interaction.user.id
         )
         text = (
-            f"Marked as the best answer: +{result.points} points for {message.author.mention}."
+            f"Marked as the best answer: +{result.points} points for <@{result.author_id}>."
             if result.outcome == "awarded"
             else "That member already has the best-answer bonus for this question."
         )

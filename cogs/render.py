@@ -130,9 +130,13 @@ def daily_embed(card: DailyCard) -> discord.Embed:
     embed = question_embed(card.question, card.topic_name, title="Question of the day")
     if card.reveal_at is not None:
         embed.add_field(name="Notes revealed", value=ts(card.reveal_at), inline=True)
-    embed.add_field(
-        name="How to answer", value="Reply in the thread under this message.", inline=False
+    how = (
+        "Press **Answer** below. Nobody sees your answer until the reveal, when every answer "
+        "is posted together in a thread; press again to change yours until then."
+        if card.blind
+        else "Reply in the thread under this message."
     )
+    embed.add_field(name="How to answer", value=how, inline=False)
     embed.set_footer(text=f"{card.marker} · {card.question.id}")
     return embed
 

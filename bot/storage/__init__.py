@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.blind import BlindRepo, PlanRow
 from bot.storage.boards import BoardRepo
 from bot.storage.daily import AnswerRepo, DailyRepo
 from bot.storage.database import Database, SchemaTooNew, migrations
@@ -41,6 +42,7 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Award",
+    "BlindRepo",
     "DailyPost",
     "Database",
     "GuildPack",
@@ -48,6 +50,7 @@ __all__ = [
     "MemberStats",
     "NewAnswer",
     "PgDatabase",
+    "PlanRow",
     "QuizSession",
     "ReportSummary",
     "SchemaTooNew",
@@ -74,6 +77,7 @@ class Store:
         self.mock_pairs = PairRepo(db)
         self.plans = PlanRepo(db)
         self.gaps = GapRepo(db)
+        self.blind = BlindRepo(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

@@ -13,7 +13,7 @@ from bot.storage.models import Answer, DailyPost, NewAnswer
 _POST_COLS = (
     "id, guild_id, local_date, question_id, topic, channel_id, nonce, state, message_id,"
     " thread_id, scheduled_for, reveal_at, posted_at, revealed_at, attempts, last_error,"
-    " created_at, reveal_claimed_by, reveal_claimed_at"
+    " created_at, reveal_claimed_by, reveal_claimed_at, mode, lock_at, locked_at"
 )
 _ANSWER_COLS = (
     "id, guild_id, daily_post_id, quiz_session_id, user_id, message_id, content, created_at,"
@@ -22,9 +22,19 @@ _ANSWER_COLS = (
 
 
 def _post(r: Any) -> DailyPost:
-    # Columns 10-13, 16 and 18 are timestamps (see _POST_COLS).
+    # Columns 10-13, 16, 18, 20 and 21 are timestamps (see _POST_COLS).
     times = (from_iso(t) for t in r[10:14])
-    return DailyPost(*r[:10], *times, *r[14:16], from_iso(r[16]), r[17], from_iso(r[18]))
+    return DailyPost(
+        *r[:10],
+        *times,
+        *r[14:16],
+        from_iso(r[16]),
+        r[17],
+        from_iso(r[18]),
+        r[19],
+        from_iso(r[20]),
+        from_iso(r[21]),
+    )
 
 
 def _answer(r: Any) -> Answer:
@@ -48,6 +58,7 @@ class DailyRepo:
         scheduled_for: datetime,
         reveal_at: datetime | None,
         now: datetime,
+        mode: str = "thread",
     ) -> tuple[DailyPost, bool]:
         """Claim the (guild, local date) slot. Returns the slot's post and whether we made it.
 
@@ -57,7 +68,8 @@ class DailyRepo:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO daily_posts (guild_id, local_date, question_id, topic, channel_id,"
-                " nonce, scheduled_for, reveal_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " nonce, scheduled_for, reveal_at, created_at, mode)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (guild_id, local_date) DO NOTHING",
                 (
                     guild_id,
@@ -69,6 +81,7 @@ class DailyRepo:
                     iso(scheduled_for),
                     iso(reveal_at) if reveal_at else None,
                     iso(now),
+                    mode,
                 ),
             )
             created = cur.rowcount > 0
@@ -194,13 +207,16 @@ class DailyRepo:
             (error[:500], post_id),
         )
 
-    async def mark_revealed(self, post_id: int, now: datetime) -> bool:
-        """Move posted -> revealed. False if another path revealed it first."""
+    async def mark_revealed(
+        self, post_id: int, now: datetime, lock_at: datetime | None = None
+    ) -> bool:
+        """Move posted -> revealed (a blind post's thread is locked at ``lock_at``). False if
+        another path revealed it first."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE daily_posts SET state = 'revealed', revealed_at = ?"
+                "UPDATE daily_posts SET state = 'revealed', revealed_at = ?, lock_at = ?"
                 " WHERE id = ? AND state = 'posted'",
-                (iso(now), post_id),
+                (iso(now), iso(lock_at) if lock_at else None, post_id),
             )
             return cur.rowcount > 0
 

@@ -24,6 +24,8 @@ EDITABLE = (
     "paused",
     "configured_by",
     "focus",
+    "answer_mode",
+    "discussion_minutes",
 )
 # Written by the first change only: later ones keep the value on record.
 SET_ONCE = frozenset({"configured_by"})
@@ -77,7 +79,8 @@ class GuildRepo:
     async def _settings(self, where: str, params: tuple[Any, ...]) -> list[GuildSettings]:
         rows = await self.db.fetchall(
             "SELECT s.guild_id, channel_id, post_time, timezone, weekdays, reveal_after_minutes,"
-            " organiser_role_id, ping_role_id, pin_posts, paused, configured_by, focus"
+            " organiser_role_id, ping_role_id, pin_posts, paused, configured_by, focus,"
+            " answer_mode, discussion_minutes"
             f" FROM guild_settings s {where} ORDER BY s.guild_id",
             params,
         )
@@ -99,7 +102,7 @@ class GuildRepo:
                 bool(r[9]),
                 r[10],
                 frozenset(off.get(r[0], ())),
-                r[11],
+                *r[11:14],
             )
             for r in rows
         ]

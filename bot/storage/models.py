@@ -23,6 +23,8 @@ class GuildSettings:
     configured_by: int | None = None
     disabled_topics: frozenset[str] = field(default_factory=frozenset)
     focus: str = "off"  # "auto": the daily rotation favours the weakest topics (bot/gaps.py)
+    answer_mode: str = "thread"  # "blind": answers in a modal, published together at the reveal
+    discussion_minutes: int = 720  # blind: the thread stays open this long after the reveal
 
     @property
     def configured(self) -> bool:
@@ -50,6 +52,13 @@ class DailyPost:
     claimed_at: datetime | None = None  # when the slot was claimed: nothing was sent before
     reveal_claimed_by: str | None = None  # the run revealing it (claimed before sending)
     reveal_claimed_at: datetime | None = None
+    mode: str = "thread"  # fixed when the slot is claimed: a switch applies from the next post
+    lock_at: datetime | None = None  # blind: when the discussion thread is locked
+    locked_at: datetime | None = None
+
+    @property
+    def blind(self) -> bool:
+        return self.mode == "blind"
 
 
 @dataclass(frozen=True, slots=True)

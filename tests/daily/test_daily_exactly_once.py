@@ -235,11 +235,11 @@ async def test_a_crash_between_reveal_and_store_does_not_reveal_twice(
     crashes: list[int] = []
     dying = True  # every reveal of the first run dies after sending, as a killed process
 
-    async def crash_while_dying(post_id: int, now: Any) -> bool:
+    async def crash_while_dying(post_id: int, now: Any, lock_at: Any = None) -> bool:
         if dying:
             crashes.append(post_id)
             raise RuntimeError("process died after the reveal was sent")
-        return await real(post_id, now)
+        return await real(post_id, now, lock_at)
 
     monkeypatch.setattr(store.daily, "mark_revealed", crash_while_dying)
     async with start_bot() as bot:

@@ -1,0 +1,156 @@
+"""Blind answers' glue: the daily post's Answer button, its modal, and how a published answer
+reads in the thread. The rules are in bot/blind.py."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import ui
+from discord.ext import commands
+
+from bot.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
+from bot.publishing import AnswerPart
+from cogs.quiz_views import modal_values
+from cogs.render import refusals, reply, ts
+
+if TYPE_CHECKING:
+    from bot.client import DrillBot
+
+log = logging.getLogger(__name__)
+MODAL = re.compile(r"drill:blind:modal:(?P<post_id>\d+)")
+# The first line of a published answer: "**Answer 2/5** · <@id> · part 1/2 · ..."
+HEADER = re.compile(r"\*\*Answer (?P<seq>\d+)/\d+\*\* · <@\d+>(?: · part (?P<part>\d+)/\d+)?")
+
+
+# -- published answers ------------------------------------------------------------------------
+def part_content(part: AnswerPart) -> str:
+    """One message of the answers posted at the reveal (under 2,000 characters)."""
+    header = f"**Answer {part.seq}/{part.of}** · <@{part.user_id}>"
+    if part.parts > 1:
+        header += f" · part {part.part}/{part.parts}"
+    if part.late:
+        header += " · after the deadline, not scored"
+    return f"{header}\n{part.text}"[:2000]
+
+
+def part_key(content: str) -> tuple[int, int] | None:
+    """(answer, part) of a message ``part_content`` wrote; None for any other message."""
+    match = HEADER.match(content)
+    if match is None:
+        return None
+    return int(match["seq"]), int(match["part"] or 1)
+
+
+# -- the button and the modal ----------------------------------------------------------------
+class AnswerButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:blind:answer:(?P<id>\d+)"):
+    def __init__(self, post_id: int) -> None:
+        super().__init__(
+            ui.Button(
+                label="Answer",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"drill:blind:answer:{post_id}",
+            )
+        )
+        self.post_id = post_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> AnswerButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = interaction.client.get_cog("BlindCog")  # type: ignore[attr-defined]
+        if cog is None:
+            await reply(interaction, "Answering is unavailable right now.")
+            return
+        await cog.press(interaction, self.post_id)
+
+
+def answer_view(post_id: int) -> ui.View:
+    view = ui.View(timeout=None)  # persistent: the button is dynamic, the state in the database
+    view.add_item(AnswerButton(post_id))
+    return view
+
+
+class AnswerModal(ui.Modal, title="Your answer (hidden until the reveal)"):
+    answer: ui.TextInput[AnswerModal] = ui.TextInput(
+        label="Answer as you would in the interview",
+        custom_id="answer",
+        style=discord.TextStyle.paragraph,
+        max_length=MAX_BLIND_ANSWER,
+        required=True,
+    )
+
+    def __init__(self, post_id: int, current: str | None) -> None:
+        super().__init__(custom_id=f"drill:blind:modal:{post_id}", timeout=900)
+        if current:
+            self.answer.default = current[:MAX_BLIND_ANSWER]
+
+
+def submitted_text(result: Submitted) -> str:
+    when = f" {ts(result.reveal_at)}" if result.reveal_at else ""
+    if result.outcome == "stored":
+        return (
+            f"Stored. Nobody sees it until the reveal{when}, when every answer is posted "
+            "together. Press **Answer** again to change it until then."
+        )
+    if result.outcome == "edited":
+        return f"Your answer is updated; it stays hidden until the reveal{when}."
+    where = f" in <#{result.thread_id}>" if result.thread_id else ""
+    if result.outcome == "late":
+        return (
+            "The answers were revealed already: yours is stored for your history but not "
+            f"scored or posted. Share it in the discussion{where} if you like."
+        )
+    return f"The answers were revealed already, so yours can no longer change. See them{where}."
+
+
+# -- the cog -----------------------------------------------------------------------------------
+@contextlib.asynccontextmanager
+async def answering(interaction: discord.Interaction) -> AsyncIterator[None]:
+    """A refusal from the core becomes an ephemeral message; a press never crashes."""
+    try:
+        async with refusals(interaction):
+            yield
+    except Exception:
+        log.exception("blind answer interaction failed")
+        with contextlib.suppress(discord.HTTPException):
+            await reply(interaction, "Something went wrong; it has been logged.")
+
+
+class BlindCog(commands.Cog):
+    def __init__(self, service: BlindAnswers) -> None:
+        self.service = service
+
+    async def press(self, interaction: discord.Interaction, post_id: int) -> None:
+        async with answering(interaction):
+            guild_id = interaction.guild_id or 0
+            current = await self.service.current(guild_id, post_id, interaction.user.id)
+            await interaction.response.send_modal(AnswerModal(post_id, current))
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Routed by custom id: a modal opened before a restart is still answered."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        match = MODAL.fullmatch(str((interaction.data or {}).get("custom_id", "")))
+        if match is None:
+            return
+        async with answering(interaction):
+            text = modal_values(interaction).get("answer", "")
+            result = await self.service.submit(
+                interaction.guild_id or 0, int(match["post_id"]), interaction.user.id, text
+            )
+            await reply(interaction, submitted_text(result))
+
+
+async def setup(bot: DrillBot) -> None:
+    await bot.add_cog(BlindCog(bot.app.blind))
+    # Registered on every start: presses on posts sent before a restart find their handler.
+    bot.add_dynamic_items(AnswerButton)

@@ -123,10 +123,12 @@ class DiscordPublisher:
 
     async def thread_of(self, channel_id: int, message_id: int) -> int | None:
         async with translated("looking for the answers thread"):
-            channel = await self._channel(channel_id)
-            assert isinstance(channel, discord.TextChannel)
-            message = await channel.fetch_message(message_id)
-            return message.thread.id if message.thread else None
+            # A thread started from a message has the message's id.
+            try:
+                thread = await self._channel(message_id)
+            except discord.NotFound:
+                return None
+            return thread.id if isinstance(thread, discord.Thread) else None
 
     async def send_answer_part(self, channel_id: int, part: AnswerPart, nonce: str) -> int:
         async with translated("publishing an answer"):

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.bank import default_content_dir, load_bank
 from bot.clock import FakeClock
 from bot.config import Secret, Settings
+from bot.demo_blind import blind_day
 from bot.demo_gaps import gap_report
 from bot.demo_mock import mock_round
 from bot.emulator import Emulator
@@ -113,6 +114,9 @@ async def _demo(members: int, out: Any) -> int:
                     say.line("drillbot", f"online as {bot.user}; commands synced: {synced}")
                     await _setup(emu, say, organiser, channel.id)
                     await _day(bot, emu, clock, say, channel.id, people, store, guild.id)
+                    await blind_day(
+                        bot, emu, clock, say, channel.id, people, organiser, store, guild.id, TZ
+                    )
                     await _practice(emu, say, people, channel.id)
                     await _boards(emu, say, people, channel.id)
                     await gap_report(emu, say, organiser, channel.id)

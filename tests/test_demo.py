@@ -1,4 +1,4 @@
-"""`drillbot demo` prints a whole day, as the README promises a newcomer."""
+"""`drillbot demo` prints a whole day and a blind day, as the README promises a newcomer."""
 
 from __future__ import annotations
 
@@ -33,6 +33,16 @@ def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
         "5 members answered",
         "closes the thread (locked=True, archived=True)",
         "1. ana    13 pts",
+        "olga       /drill setup answers:blind discussion:2h",
+        "posts in #daily-question, with an Answer button and no thread",
+        "(only ben sees this) Your answer is updated",
+        "the channel shows 0 answers",
+        "and posts every answer together:",
+        "**Answer 1/4** · @ana",
+        "**Answer 4/4** · @dee",
+        "then the notes: **What they're testing**",
+        "stored for your history but not scored or posted",
+        "locks the discussion (locked=True); 5 answers stored, 4 scored",
         "/quiz topic:cicd",
         "buttons: Answer · Show notes · Skip · Report",
         "Graded **Good**",

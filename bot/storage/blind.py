@@ -127,8 +127,8 @@ class BlindRepo:
         """The message that stands for the answer ``message_id`` belongs to: for a later part
         of a published blind answer its first part, otherwise ``message_id`` itself."""
         row = await self.db.fetchone(
-            "SELECT first.message_id FROM blind_parts p JOIN blind_parts first"
-            " ON first.daily_post_id = p.daily_post_id AND first.seq = p.seq AND first.part = 1"
+            "SELECT head.message_id FROM blind_parts p JOIN blind_parts head"
+            " ON head.daily_post_id = p.daily_post_id AND head.seq = p.seq AND head.part = 1"
             " WHERE p.message_id = ?",
             (message_id,),
         )

@@ -42,7 +42,8 @@ class BlindRepo:
     ) -> tuple[str, int]:
         """Store or edit the member's answer; returns (outcome, edits so far).
 
-        ``stored``/``edited`` while the post is open; after the reveal was claimed a first
+        ``stored``/``edited`` while the post is open (also while it is still 'pending': a
+        member pressed its button before the bot stored the send); after the reveal a first
         answer is ``late`` (stored, not scored) and a change to a published one ``closed``.
         The first statement touches the post's row: on PostgreSQL it waits for a reveal claim
         in progress (and two submits of one post queue), on SQLite every write is serial, so
@@ -50,7 +51,7 @@ class BlindRepo:
         """
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE daily_posts SET mode = mode WHERE id = ? AND state = 'posted'"
+                "UPDATE daily_posts SET mode = mode WHERE id = ? AND state IN ('pending', 'posted')"
                 " AND reveal_claimed_by IS NULL",
                 (post_id,),
             )

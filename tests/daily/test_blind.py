@@ -29,6 +29,8 @@ from tests.daily.blind_helpers import (
     reveals,
 )
 from tests.daily.helpers import configure_world, daily_posts, stored
+from tests.drill.conftest import reply_to
+from tests.leaderboard.test_member_flow import best_answer
 from tests.quiz.helpers import button_ids, press, refusal
 
 
@@ -184,7 +186,15 @@ async def test_long_answers_are_split_within_discords_limit_and_lose_nothing(
         await answer(world["ben"], message, post.id, one_word)
         clock.set(REVEAL)
         done = await revealed(store, post)
-    assert done.thread_id is not None
+        assert done.thread_id is not None
+        # Best answer on the last part of ben's answer: ben gets it, not the bot that posted it.
+        before = await points(store, world, "ben")
+        last = published(world, done.thread_id)[-1]
+        marked = await reply_to(best_answer(world, world.owner, last))
+        assert marked.content == (
+            f"Marked as the best answer: +{scoring.BEST_POINTS} points for <@{world['ben'].id}>."
+        )
+        assert await points(store, world, "ben") == before + scoring.BEST_POINTS
     parts = published(world, done.thread_id)
     assert all(len(m.content) <= 2000 for m in parts)
     by_author: dict[int, list[str]] = {}

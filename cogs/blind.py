@@ -3,10 +3,8 @@ reads in the thread. The rules are in bot/blind.py."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -16,7 +14,7 @@ from discord.ext import commands
 from bot.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
 from bot.publishing import AnswerPart
 from cogs.quiz_views import modal_values
-from cogs.render import refusals, reply, ts
+from cogs.render import guarded, reply, ts
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -112,24 +110,12 @@ def submitted_text(result: Submitted) -> str:
 
 
 # -- the cog -----------------------------------------------------------------------------------
-@contextlib.asynccontextmanager
-async def answering(interaction: discord.Interaction) -> AsyncIterator[None]:
-    """A refusal from the core becomes an ephemeral message; a press never crashes."""
-    try:
-        async with refusals(interaction):
-            yield
-    except Exception:
-        log.exception("blind answer interaction failed")
-        with contextlib.suppress(discord.HTTPException):
-            await reply(interaction, "Something went wrong; it has been logged.")
-
-
 class BlindCog(commands.Cog):
     def __init__(self, service: BlindAnswers) -> None:
         self.service = service
 
     async def press(self, interaction: discord.Interaction, post_id: int) -> None:
-        async with answering(interaction):
+        async with guarded(interaction, "blind answer"):
             guild_id = interaction.guild_id or 0
             current = await self.service.current(guild_id, post_id, interaction.user.id)
             await interaction.response.send_modal(AnswerModal(post_id, current))
@@ -142,7 +128,7 @@ class BlindCog(commands.Cog):
         match = MODAL.fullmatch(str((interaction.data or {}).get("custom_id", "")))
         if match is None:
             return
-        async with answering(interaction):
+        async with guarded(interaction, "blind answer"):
             text = modal_values(interaction).get("answer", "")
             result = await self.service.submit(
                 interaction.guild_id or 0, int(match["post_id"]), interaction.user.id, text

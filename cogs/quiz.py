@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -18,7 +17,7 @@ from discord.ext import commands
 
 from bot.quiz import QuizService, Shown
 from cogs import quiz_views as views
-from cogs.render import NO_PINGS, refusals, reply
+from cogs.render import NO_PINGS, guarded, refusals, reply
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -27,16 +26,9 @@ log = logging.getLogger(__name__)
 Difficulty = Literal["easy", "medium", "hard"]
 
 
-@contextlib.asynccontextmanager
-async def answering(interaction: discord.Interaction) -> AsyncIterator[None]:
+def answering(interaction: discord.Interaction) -> contextlib.AbstractAsyncContextManager[None]:
     """Turn a refusal from the core into an ephemeral message; never let a press crash."""
-    try:
-        async with refusals(interaction):
-            yield
-    except Exception:
-        log.exception("practice interaction failed")
-        with contextlib.suppress(discord.HTTPException):
-            await reply(interaction, "Something went wrong; it has been logged.")
+    return guarded(interaction, "practice")
 
 
 class QuizCog(commands.Cog):

@@ -57,6 +57,20 @@ async def refusals(interaction: discord.Interaction) -> AsyncIterator[None]:
             log.warning("could not send a refusal for interaction %s", interaction.id)
 
 
+@contextlib.asynccontextmanager
+async def guarded(interaction: discord.Interaction, what: str) -> AsyncIterator[None]:
+    """For component presses and modal submits (they do not pass through the command tree's
+    error handler): a refusal from the core becomes one ephemeral sentence, and anything else
+    is logged and answered, so a press never crashes and never goes unanswered."""
+    try:
+        async with refusals(interaction):
+            yield
+    except Exception:
+        log.exception("%s interaction failed", what)
+        with contextlib.suppress(discord.HTTPException):
+            await reply(interaction, "Something went wrong; it has been logged.")
+
+
 def ts(when: datetime, style: str = "R") -> str:
     """A Discord timestamp: shown in each reader's own timezone."""
     return f"<t:{int(when.timestamp())}:{style}>"

@@ -78,7 +78,6 @@ async def blind_day(
             head = head.replace(f"<@{member.id}>", f"@{name}")
         say.line("", f"{head} — {body[:60]}…")
     say.line("drillbot", f"then the notes: {notes[0].content}")
-    say.line("", "the thread stays open for discussion until 10:00")
     if LATE[0] in people:
         clock.advance(minutes=20)
         reply_text = await _answer(people[LATE[0]], channel_id, post.id, button, LATE[1])

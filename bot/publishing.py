@@ -55,6 +55,7 @@ class RevealCard:
     awards: tuple[Award, ...]
     in_thread: bool
     marker: str = ""  # footer text that identifies this reveal in the thread's history
+    discussion_until: datetime | None = None  # blind: the thread stays open until then
 
 
 @dataclass(frozen=True, slots=True)

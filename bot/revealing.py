@@ -96,7 +96,8 @@ class Revealer:
         prev_date = previous.local_date if previous else None
         awards = await self._awards(claimed, answers, prev_date)
         answered = len({a.user_id for a in answers})
-        if not await self._send(claimed, answered, awards):
+        lock_at = await self._lock_at(claimed)
+        if not await self._send(claimed, answered, awards, lock_at):
             return False
         await self.store.scores.award_daily(
             claimed,
@@ -104,7 +105,6 @@ class Revealer:
             lambda stats, _date: scoring.next_streak(stats, prev_date),
             self.clock.now(),
         )
-        lock_at = await self._lock_at(claimed)
         await self.store.daily.mark_revealed(claimed.id, self.clock.now(), lock_at)
         self.answers.untrack(claimed)
         if claimed.thread_id is not None and lock_at is None:
@@ -170,7 +170,13 @@ class Revealer:
             streaks[user_id] = scoring.next_streak(stats, prev_date)[0]
         return scoring.daily_awards(answers, streaks)
 
-    async def _send(self, post: DailyPost, answered: int, awards: Sequence[Award]) -> bool:
+    async def _send(
+        self,
+        post: DailyPost,
+        answered: int,
+        awards: Sequence[Award],
+        lock_at: datetime | None = None,
+    ) -> bool:
         bank = await self.catalog.for_guild(post.guild_id)
         question = bank.lookup(post.question_id)
         if question is None:  # its pack was removed: close without the notes
@@ -184,6 +190,7 @@ class Revealer:
             tuple(awards),
             post.thread_id is not None,
             reveal_marker_for(post.local_date),
+            lock_at,
         )
         where = post.thread_id or post.channel_id
         try:

@@ -169,6 +169,8 @@ def awards_line(awards: Sequence[Award]) -> str:
 def reveal_message(card: RevealCard) -> tuple[str, discord.Embed]:
     answered = f"{card.answered} member{'s' if card.answered != 1 else ''} answered"
     content = f"**{TESTING_HEADING}** · answers are closed · {answered}."
+    if card.discussion_until is not None:
+        content += f" The thread stays open for discussion until {ts(card.discussion_until, 't')}."
     embed = notes_embed(
         card.question,
         card.topic_name,

@@ -85,6 +85,8 @@ async def test_a_blind_day_with_five_members_one_editing_one_late(
         assert sends and all(c["allowed_mentions"] == {"parse": []} for c in sends)
         [notes] = reveals(world, done.thread_id)
         assert notes.id > answers[-1].id  # the notes come after every answer
+        until = int((REVEAL + timedelta(minutes=120)).timestamp())
+        assert f"open for discussion until <t:{until}:t>" in notes.content
         assert not world.emu.world.channels[done.thread_id].locked  # open for discussion
 
         # Scored as in thread mode: 10 each, +3 for the first to answer.

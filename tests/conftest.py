@@ -19,6 +19,7 @@ from bot.config import Secret, Settings
 from bot.emulator import Emulator
 from bot.storage import Store, open_store
 from tests.support import postgres
+from tests.support.backends import db_settings
 from tests.support.discord_harness import connected
 
 # A Monday morning in winter: Berlin is UTC+1, New York UTC-5.
@@ -36,8 +37,65 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): the test runs on SQLite only (its store is a SQLite file on"
+        " purpose); the reason is required and shows in the test's id.",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that reaches ``backend`` (through ``store``, ``start_bot``, ``store_url``...)
+    runs once per backend, unless marked ``sqlite_only("why")``."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sqlite_only")
+    if marker is None:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+        return
+    if not marker.args or not str(marker.args[0]).strip():
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs a reason")
+    metafunc.parametrize("backend", ["sqlite"], indirect=True)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    reason = postgres.missing()
+    if reason:
+        return f"backends: sqlite only; PostgreSQL tests skipped: {reason}"
+    return "backends: sqlite and postgresql (a throwaway cluster, started on first use)"
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
+def backend(request: pytest.FixtureRequest) -> str:
+    """ "sqlite" or "postgresql": set by ``pytest_generate_tests``."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def store_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each backend in turn: a fresh SQLite file, then an emptied PostgreSQL database."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'drillbot.sqlite3'}"
+    return await postgres.emptied(request.getfixturevalue("pg_cluster"))
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    """The test's store, on each backend in turn (see ``pytest_generate_tests``)."""
+    opened = await open_store(store_url)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A store that is a SQLite file whatever the run, for tests about the file itself."""
     opened = await Store.open(tmp_path / "drillbot.sqlite3")
     try:
         yield opened
@@ -89,7 +147,7 @@ def start_bot(emulator: Emulator, clock: FakeClock, store: Store, bank: Bank) ->
     async def run(**options: Any) -> AsyncIterator[DrillBot]:
         settings = Settings(
             token=Secret(emulator.token),
-            db_path=store.db.path,
+            **db_settings(store),
             api_base=emulator.api_base,
             gateway_url=emulator.gateway_url,
         )
@@ -134,17 +192,10 @@ def pg_url(pg_cluster: postgres.Cluster) -> str:
     return postgres.create_database(pg_cluster)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each backend in turn: a fresh SQLite file, then a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'drillbot.sqlite3'}"
-    return str(request.getfixturevalue("pg_url"))
-
-
 @pytest.fixture
 async def both_store(store_url: str) -> AsyncIterator[Store]:
-    """A store on each backend; a module opts in with ``store = both_store`` as its store."""
+    """The same as ``store`` (every store runs on both backends now); kept for modules that
+    still say ``store = both_store``."""
     opened = await open_store(store_url)
     try:
         yield opened

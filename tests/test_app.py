@@ -20,13 +20,14 @@ from bot.clock import FakeClock
 from bot.config import Secret, Settings
 from bot.emulator import Emulator
 from bot.storage import Store
+from tests.support.backends import db_settings
 from tests.support.discord_harness import pointed_at
 
 
 def settings_for(emulator: Emulator, store: Store) -> Settings:
     return Settings(
         token=Secret(emulator.token),
-        db_path=store.db.path,
+        **db_settings(store),
         api_base=emulator.api_base,
         gateway_url=emulator.gateway_url,
     )
@@ -141,7 +142,7 @@ async def test_an_app_that_opened_its_store_closes_it(tmp_path: Path, clock: Fak
 async def test_an_app_leaves_a_store_it_was_given_open(
     store: Store, clock: FakeClock, bank: Bank
 ) -> None:
-    app = await build_app(Settings(db_path=store.db.path), clock, bank=bank, store=store)
+    app = await build_app(Settings(**db_settings(store)), clock, bank=bank, store=store)
     await app.start()
     await app.close()
     assert await store.guilds.configured() == []

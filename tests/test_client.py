@@ -18,6 +18,7 @@ from bot.emulator import Emulator
 from bot.storage import Store
 from tests.conftest import BotFactory, World, eventually
 from tests.daily.helpers import configure, configure_world, daily_posts, stored
+from tests.support.backends import db_settings
 
 NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -33,7 +34,7 @@ async def test_bot_uses_configured_endpoints_and_resumes_through_them(
     emulator.resume_gateway_url = "ws://127.0.0.1:9/unreachable"
     settings = Settings(
         token=Secret(emulator.token),
-        db_path=store.db.path,
+        **db_settings(store),
         api_base=emulator.api_base,
         gateway_url=emulator.gateway_url,
     )

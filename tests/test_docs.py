@@ -14,6 +14,7 @@ from bot.clock import FakeClock
 from bot.config import Secret, Settings
 from bot.emulator import Emulator
 from bot.storage import Store
+from tests.support.backends import db_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +45,7 @@ async def test_every_registered_command_is_documented_in_docs_commands(
     heading there that starts with its full name."""
     settings = Settings(
         token=Secret(emulator.token),
-        db_path=store.db.path,
+        **db_settings(store),
         api_base=emulator.api_base,
         gateway_url=emulator.gateway_url,
     )

@@ -13,6 +13,7 @@ from bot.storage import DailyPost, Store
 from tests.conftest import MEMBERS, BotFactory, World, eventually
 from tests.daily.helpers import ANSWER, configure_world, daily_posts, post_calls, stored
 from tests.daily.killable import Killer, bot_process
+from tests.support.backends import store_url
 
 NINE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 REVEAL = NINE + timedelta(hours=23)
@@ -59,7 +60,7 @@ async def test_killed_right_after_the_post_then_60_messages_posts_once(
     emu = world.emu
     await configure_world(store, world)
     clock.set(NINE)
-    async with bot_process(emu, store.db.path, NINE, sent_to(world.channel.id)):
+    async with bot_process(emu, store_url(store), NINE, sent_to(world.channel.id)):
         pass
     claimed = await stored(store, world.guild.id, TODAY)
     assert claimed.state == "pending" and claimed.message_id is None  # it died before storing
@@ -83,7 +84,7 @@ async def test_killed_right_after_the_reveal_then_60_messages_reveals_once(
     post = await posted_with_an_answer(world, store, start_bot, clock)
     assert post.thread_id is not None
     clock.set(REVEAL)
-    async with bot_process(emu, store.db.path, REVEAL, sent_to(post.thread_id)):
+    async with bot_process(emu, store_url(store), REVEAL, sent_to(post.thread_id)):
         pass
     assert len(reveals(world, post.thread_id)) == 1
     assert (await stored(store, world.guild.id, TODAY)).state == "posted"
@@ -109,7 +110,7 @@ async def test_killed_during_reveal_now_finishes_the_reveal_on_start(
     post = await posted_with_an_answer(world, store, start_bot, clock)
     assert post.thread_id is not None
     clock.set(NINE + timedelta(hours=2))
-    async with bot_process(emu, store.db.path, clock.now(), sent_to(post.thread_id)):
+    async with bot_process(emu, store_url(store), clock.now(), sent_to(post.thread_id)):
         await world.owner.slash("drill reveal-now", {}, channel_id=world.channel.id)
     assert (await stored(store, world.guild.id, TODAY)).state == "posted"
     clock.advance(minutes=5)  # restarted long before the scheduled reveal (21 hours away)
@@ -143,7 +144,7 @@ async def test_killed_right_after_the_thread_opened_then_60_messages_keeps_that_
             and call.path.endswith("/threads")
         )
     )
-    async with bot_process(emu, store.db.path, NINE, killer):
+    async with bot_process(emu, store_url(store), NINE, killer):
         pass
     post = await stored(store, world.guild.id, TODAY)
     assert post.state == "posted" and post.thread_id is None  # it died before storing it

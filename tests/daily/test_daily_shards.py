@@ -19,6 +19,7 @@ from bot.shards import ShardPlan, shard_of
 from bot.storage import Store
 from tests.conftest import eventually
 from tests.daily.helpers import all_posts, configure, daily_posts
+from tests.support.backends import db_settings
 from tests.support.discord_harness import connected
 
 NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -47,7 +48,7 @@ async def shard_bot(
 ) -> AsyncIterator[DrillBot]:
     settings = Settings(
         token=Secret(emulator.token),
-        db_path=store.db.path,
+        **db_settings(store),
         api_base=emulator.api_base,
         gateway_url=emulator.gateway_url,
         shards=plan,

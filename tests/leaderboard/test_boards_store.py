@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from bot.storage import SrsCard, Store
 from tests.leaderboard.history import GUILD, at, day
 from tests.support import postgres
-
-
-@pytest.fixture
-def store(both_store: Store) -> Store:
-    """These tests run on both backends: SQLite and PostgreSQL."""
-    return both_store
 
 
 async def practise(store: Store, user: int, question_id: str, grade: int) -> None:

@@ -5,18 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 
-import pytest
-
 from bot import scoring
 from bot.storage import Store
 from tests.leaderboard.history import GUILD, answer, at, day, post, reveal
-
-
-@pytest.fixture
-def store(both_store: Store) -> Store:
-    """These tests run on both backends: SQLite and PostgreSQL."""
-    return both_store
-
 
 ANA, BEN, CY, DEE = 1, 2, 3, 4
 

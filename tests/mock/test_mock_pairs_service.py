@@ -15,12 +15,6 @@ from tests.mock.helpers import make_bank
 
 
 @pytest.fixture
-def store(both_store: Store) -> Store:
-    """These tests run on both backends: SQLite and PostgreSQL."""
-    return both_store
-
-
-@pytest.fixture
 def pairs(store: Store, clock: FakeClock) -> PairService:
     mock = MockService(store.mock, Catalog(make_bank(), store), clock)
     return PairService(store.mock_pairs, mock, clock)

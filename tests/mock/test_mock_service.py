@@ -17,12 +17,6 @@ from tests.mock.helpers import make_bank
 
 
 @pytest.fixture
-def store(both_store: Store) -> Store:
-    """These tests run on both backends: SQLite and PostgreSQL."""
-    return both_store
-
-
-@pytest.fixture
 def mock(store: Store, clock: FakeClock) -> MockService:
     return MockService(store.mock, Catalog(make_bank(), store), clock)
 

@@ -15,13 +15,6 @@ from bot.plan import PHASES, build_plan, study_days
 from bot.planner import PlanService
 from bot.storage import Store
 
-
-@pytest.fixture
-def store(both_store: Store) -> Store:
-    """These tests run on both backends: SQLite and PostgreSQL."""
-    return both_store
-
-
 ALL = {t for p in PHASES for t in p.topics}
 MONDAY = date(2026, 3, 2)
 

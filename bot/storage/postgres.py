@@ -11,12 +11,15 @@ constraints, which hold across processes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
@@ -31,6 +34,8 @@ _STATUS_COUNT_RE = re.compile(r"(\d+)$")
 _RETURNS_ROWS_RE = re.compile(r"^\s*(SELECT|WITH|VALUES|PRAGMA)\b|\bRETURNING\b", re.I)
 _WRITE_RE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
 _MIGRATION_LOCK = 7270157  # any fixed key: drillbot's migrations, one process at a time
+# Write transactions, one at a time across every process on the database (see transaction()).
+_BEGIN = "BEGIN; SELECT pg_advisory_xact_lock(7270158)"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -86,8 +91,11 @@ class PgCursor:
 class PgConnection:
     """One pooled connection inside a transaction, with aiosqlite's calling conventions."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, owner: PgDatabase | None = None) -> None:
         self.raw = conn
+        self.owner = owner
+        # Only the task that opened the transaction, and only while it is open, reads through it.
+        self.task: asyncio.Task[Any] | None = None
         self.total_changes = 0
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
@@ -122,12 +130,17 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+# The write transaction the running task is inside, if any: its reads go through it.
+_inside: ContextVar[PgConnection | None] = ContextVar("drillbot_pg_transaction", default=None)
+
+
 class PgDatabase:
     """Owns the pool. ``await PgDatabase.open(url)`` connects and migrates."""
 
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self.pool = pool
         self.url = url
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(
@@ -190,11 +203,46 @@ class PgDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConnection]:
-        """A write transaction on its own pooled connection (ROLLBACK on error)."""
-        async with self.pool.acquire() as raw, raw.transaction():
-            yield PgConnection(raw)
+        """A write transaction on its own pooled connection (ROLLBACK on error), one at a time
+        across every process on this database, as SQLite's ``BEGIN IMMEDIATE`` is.
+
+        The repositories read, decide and write inside one transaction. Under PostgreSQL's
+        READ COMMITTED two such transactions at once both read the state before either wrote
+        (two organisers both audited the first ``configured_by``, a star counted twice); a
+        transaction-scoped advisory lock taken with BEGIN (one round trip) serialises them,
+        and an asyncio lock keeps one pooled connection, not ten, waiting for it. A read
+        through this database inside the block goes through the transaction's connection and
+        sees its writes, as on SQLite's single connection."""
+        async with self._write_lock, self.pool.acquire() as raw:
+            await raw.execute(_BEGIN)
+            conn = PgConnection(raw, self)
+            conn.task = asyncio.current_task()
+            token = _inside.set(conn)
+            try:
+                yield conn
+            except BaseException:
+                try:
+                    await raw.execute("ROLLBACK")
+                except BaseException:
+                    raw.terminate()  # the pool replaces it; the server rolls back
+                raise
+            else:
+                await raw.execute("COMMIT")
+            finally:
+                conn.task = None
+                with contextlib.suppress(ValueError):  # closed from another context
+                    _inside.reset(token)
+
+    def _current(self) -> PgConnection | None:
+        conn = _inside.get()
+        if conn is None or conn.owner is not self or conn.task is None:
+            return None
+        return conn if conn.task is asyncio.current_task() else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        current = self._current()
+        if current is not None:
+            return await current.execute_fetchall(sql, params)
         async with self.pool.acquire() as raw:
             return await raw.fetch(to_dollar(sql), *params)
 

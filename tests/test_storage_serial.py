@@ -1,0 +1,91 @@
+"""Write transactions behave alike on both backends: one at a time, even from two stores on one
+database (two processes), and a read inside one sees that transaction's own writes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from bot.storage import Store, open_store
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+GUILD = 41
+OLGA, ANA = 7, 8
+
+
+async def test_two_stores_setting_up_one_guild_at_once_audit_one_first_organiser(
+    store: Store, store_url: str
+) -> None:
+    # READ COMMITTED let both transactions read "no configured_by yet" and both audit it.
+    other = await open_store(store_url)
+    try:
+        for guild in range(GUILD, GUILD + 10):
+            await asyncio.gather(
+                store.guilds.update(guild, OLGA, T0, configured_by=OLGA, post_time="10:30"),
+                other.guilds.update(guild, ANA, T0, configured_by=ANA, post_time="10:30"),
+            )
+            actions = [e.action for e in await store.guilds.recent_audit(guild)]
+            assert actions.count("set configured_by") == 1, (guild, actions)
+            assert actions.count("set post_time") == 1, (guild, actions)
+            saved = await other.guilds.get(guild)
+            assert saved is not None and saved.configured_by in (OLGA, ANA)
+    finally:
+        await other.close()
+
+
+async def test_read_then_write_from_two_stores_loses_no_increment(
+    store: Store, store_url: str
+) -> None:
+    other = await open_store(store_url)
+    try:
+        await store.guilds.update(GUILD, OLGA, T0, post_time="09:00")
+
+        async def bump(on: Store) -> None:
+            async with on.db.transaction() as conn:
+                row = await (
+                    await conn.execute(
+                        "SELECT reveal_after_minutes FROM guild_settings WHERE guild_id = ?",
+                        (GUILD,),
+                    )
+                ).fetchone()
+                await asyncio.sleep(0)  # the other one gets every chance to read now
+                await conn.execute(
+                    "UPDATE guild_settings SET reveal_after_minutes = ? WHERE guild_id = ?",
+                    (int(row[0]) + 1, GUILD),
+                )
+
+        before = (await store.guilds.get_or_default(GUILD)).reveal_after_minutes
+        await asyncio.gather(*(bump(s) for _ in range(5) for s in (store, other)))
+        after = await other.guilds.get_or_default(GUILD)
+        assert after.reveal_after_minutes == before + 10
+    finally:
+        await other.close()
+
+
+async def test_a_read_inside_a_transaction_sees_its_own_writes(store: Store) -> None:
+    async with store.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO guild_settings (guild_id, created_at, updated_at) VALUES (?, ?, ?)",
+            (GUILD, T0.isoformat(), T0.isoformat()),
+        )
+        inside = await store.guilds.get(GUILD)  # through the store, not through conn
+        assert inside is not None and inside.guild_id == GUILD
+    assert await store.guilds.get(GUILD) == inside
+
+
+async def test_a_failed_transaction_leaves_nothing_and_the_store_keeps_working(
+    store: Store,
+) -> None:
+    try:
+        async with store.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_settings (guild_id, created_at, updated_at) VALUES (?, ?, ?)",
+                (GUILD, T0.isoformat(), T0.isoformat()),
+            )
+            raise RuntimeError("the caller gave up half-way")
+    except RuntimeError:
+        pass
+    assert await store.guilds.get(GUILD) is None
+    await store.guilds.update(GUILD, OLGA, T0, post_time="10:00")
+    saved = await store.guilds.get(GUILD)
+    assert saved is not None and saved.post_time == "10:00"

@@ -263,7 +263,7 @@ class QuizService:
     async def grade(self, session_id: int, user_id: int, grade: int) -> Graded:
         session = await self._own(session_id, user_id)
         if session.state not in ("answered", "revealed"):
-            raise already_done(session)
+            raise await self._graded_already(session)
         return await self._grade(session, grade)
 
     async def _grade(self, session: QuizSession, grade: int) -> Graded:

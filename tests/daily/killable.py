@@ -37,6 +37,23 @@ class Killer:
             self.killed.append(call)
             os.kill(self.pid, signal.SIGKILL)
 
+    def kill_now(self) -> None:
+        """SIGKILL it at a moment the test chooses (members may be answering)."""
+        if self.pid and not self.killed:
+            self.killed.append(None)
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def never(_call: Any) -> bool:
+    """A ``Killer`` that waits for ``kill_now``."""
+    return False
+
+
+def set_clock(killer: Killer, clock_file: Path, when: datetime) -> None:
+    """Move the FakeClock of the process started with ``clock_file`` to ``when``."""
+    clock_file.write_text(when.isoformat())
+    os.kill(killer.pid, signal.SIGUSR1)
+
 
 @contextlib.asynccontextmanager
 async def bot_process(
@@ -45,10 +62,12 @@ async def bot_process(
     now: datetime,
     killer: Killer,
     shards: tuple[int, int, int] | None = None,
+    clock_file: Path | None = None,
 ) -> AsyncIterator[None]:
     """Run the bot in a child process. The block runs once it is connected (or killed
     already); leaving the block waits until ``killer`` fired and the process is dead.
-    ``db_path`` may be a postgresql:// URL; ``shards`` is (count, first, last)."""
+    ``db_path`` may be a postgresql:// URL; ``shards`` is (count, first, last); with
+    ``clock_file``, ``set_clock`` moves the child's clock."""
     spec: dict[str, Any] = {
         "api_base": emu.api_base,
         "gateway_url": emu.gateway_url,
@@ -56,6 +75,7 @@ async def bot_process(
         "db": str(db_path),
         "now": now.isoformat(),
         "shards": list(shards) if shards else None,
+        "clock_file": str(clock_file) if clock_file else None,
     }
     emu.after_call(killer)
     with tempfile.TemporaryFile() as errors:
@@ -109,7 +129,13 @@ async def _main(spec: dict[str, Any]) -> None:
         gateway_url=spec["gateway_url"],
         shards=ShardPlan(*spec["shards"], sharded=True) if spec["shards"] else ShardPlan(),
     )
-    app = await build_app(settings, FakeClock(datetime.fromisoformat(spec["now"])))
+    clock = FakeClock(datetime.fromisoformat(spec["now"]))
+    if spec.get("clock_file"):
+        moved = Path(spec["clock_file"])
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGUSR1, lambda: clock.set(datetime.fromisoformat(moved.read_text()))
+        )
+    app = await build_app(settings, clock)
     async with make_bot(app, guild_ready_timeout=0.05) as bot:
         await bot.start(spec["token"])
 

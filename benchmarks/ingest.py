@@ -13,7 +13,12 @@ through the emulator's gateway in two phases:
 default the emulator and its members run in a child process, as Discord is not inside the bot's
 process; --same-process puts them on the bot's loop (they then compete for one core).
 
+The store is SQLite by default; ``--backend postgres`` starts a throwaway PostgreSQL cluster
+(tests/support/postgres.py, durable=True: its WAL is flushed as SQLite's WAL with
+synchronous=NORMAL) and ``--db postgresql://...`` uses an empty database of your own.
+
     .venv/bin/python benchmarks/ingest.py [-n 5000] [--rate 2000] [--profile out.prof]
+    .venv/bin/python benchmarks/ingest.py --backend postgres
 
 The last line of output is one JSON object, for scripts.
 """
@@ -31,7 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +49,8 @@ from bot.client import DrillBot
 from bot.clock import FakeClock
 from bot.config import Secret, Settings
 from bot.emulator import Emulator
-from bot.storage import NewAnswer, Store
+from bot.storage import NewAnswer, Store, open_store
+from tests.support import postgres
 
 NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 TARGET_RATE = 2000.0  # answers/s
@@ -206,7 +212,14 @@ async def phase(
     }
 
 
-async def run(n: int, members: int, rate: float, split: bool) -> dict[str, Any]:
+async def open_bench_store(tmp: str, db: str | None) -> Store:
+    """A new store: SQLite in ``tmp``, or the (empty) PostgreSQL database ``db``."""
+    return await open_store(db) if db else await Store.open(Path(tmp) / "bench.sqlite3")
+
+
+async def run(
+    n: int, members: int, rate: float, split: bool, db: str | None = None
+) -> dict[str, Any]:
     stamps = Stamps()
     child: asyncio.subprocess.Process | None = None
     emu: Emulator | None = None
@@ -229,7 +242,7 @@ async def run(n: int, members: int, rate: float, split: bool) -> dict[str, Any]:
         config, people = seed(emu, members)
     driver = Driver(child, people)
     with tempfile.TemporaryDirectory() as tmp:
-        store = await Store.open(Path(tmp) / "bench.sqlite3")
+        store = await open_bench_store(tmp, db)
         await store.guilds.update(
             config["guild_id"],
             config["owner_id"],
@@ -239,7 +252,7 @@ async def run(n: int, members: int, rate: float, split: bool) -> dict[str, Any]:
         )
         settings = Settings(
             token=Secret(config["token"]),
-            db_path=store.db.path,
+            db_path=Path(tmp) / "bench.sqlite3",
             api_base=config["api_base"],
             gateway_url=config["gateway_url"],
         )
@@ -271,6 +284,7 @@ async def run(n: int, members: int, rate: float, split: bool) -> dict[str, Any]:
                 await emu.close()
     return {
         "mode": "emulator in a child process" if split else "emulator in the bot's process",
+        "backend": "PostgreSQL" if db else "SQLite",
         "rows": rows,
         "batches": len(stamps.batches),
         "mean_batch": round(statistics.mean(stamps.batches), 1),
@@ -298,7 +312,10 @@ def table(result: dict[str, Any]) -> str:
         ("  p50 cog->commit ms", "commit_p50_ms", "commit_p50_ms", ""),
         ("  p99 cog->commit ms", "commit_p99_ms", "commit_p99_ms", ""),
     ]
-    lines = [f"ingest benchmark, {result['mode']}", f"{'':<22}{'flood':>20}{'paced':>20}  target"]
+    lines = [
+        f"ingest benchmark, {result['backend']}, {result['mode']}",
+        f"{'':<22}{'flood':>20}{'paced':>20}  target",
+    ]
     for label, fk, pk, target in rows:
         lines.append(f"{label:<22}{flood[fk]!s:>20}{paced[pk]!s:>20}  {target}")
     rate_ok = flood["answers_per_s"] >= TARGET_RATE
@@ -309,6 +326,19 @@ def table(result: dict[str, Any]) -> str:
         f"p99 {'ok' if p99_ok else 'MISSED'}"
     )
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def backend_url(args: argparse.Namespace) -> Iterator[str | None]:
+    """None for SQLite; a PostgreSQL URL (``--db``, or a new database in a throwaway cluster)."""
+    if args.db or args.backend == "sqlite":
+        yield args.db
+        return
+    reason = postgres.missing()
+    if reason:
+        raise SystemExit(f"cannot start PostgreSQL: {reason}")
+    with postgres.cluster(durable=True) as running:
+        yield postgres.create_database(running)
 
 
 def main() -> None:
@@ -324,6 +354,13 @@ def main() -> None:
         action="store_true",
         help="run the emulator in the bot's process and loop (it then competes for the CPU)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: a throwaway PostgreSQL cluster (needs initdb and pg_ctl)",
+    )
+    parser.add_argument("--db", help="an empty postgresql:// database instead of a throwaway one")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -333,13 +370,15 @@ def main() -> None:
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()
-    result = asyncio.run(run(args.n, args.members, args.rate, not args.same_process))
+    with backend_url(args) as db:
+        result = asyncio.run(run(args.n, args.members, args.rate, not args.same_process, db))
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
     print(table(result))
     flood, paced = result["flood"], result["paced"]
     summary = {
+        "backend": result["backend"],
         "answers_per_s": flood["answers_per_s"],
         "p50_ms": paced["p50_ms"],
         "p99_ms": paced["p99_ms"],

@@ -57,12 +57,20 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The tests compare no disks: nothing is flushed. A benchmark's cluster (durable=True) flushes
+# its WAL like SQLite's WAL mode with synchronous=NORMAL, the bot's setting: commits do not wait
+# for the disk (a crashed bot loses nothing; a power cut may lose the last moments).
+_FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+_DURABLE = "-c fsync=on -c synchronous_commit=off -c full_page_writes=on"
+
+
 class Cluster:
-    def __init__(self, root: Path, port: int, user: str | None) -> None:
+    def __init__(self, root: Path, port: int, user: str | None, durable: bool = False) -> None:
         self.root = root
         self.data = root / "data"
         self.port = port
         self.user = user
+        self.durable = durable
 
     def run(self, *argv: str) -> None:
         prefix = ["runuser", "-u", self.user, "--"] if self.user else []
@@ -74,8 +82,7 @@ class Cluster:
         self.run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "--no-sync")
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            " -c max_connections=200"
+            f" {_DURABLE if self.durable else _FAST} -c max_connections=200"
         )
         log = self.root / "server.log"
         self.run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
@@ -95,13 +102,13 @@ class Cluster:
 
 
 @contextmanager
-def cluster() -> Iterator[Cluster]:
+def cluster(*, durable: bool = False) -> Iterator[Cluster]:
     user = _service_user()
     root = Path(tempfile.mkdtemp(prefix="drillbot-pg-"))
     try:
         if user:
             shutil.chown(root, user)
-        running = Cluster(root, _free_port(), user)
+        running = Cluster(root, _free_port(), user, durable)
         running.start()
         try:
             yield running

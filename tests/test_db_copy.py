@@ -60,6 +60,11 @@ async def test_copy_keeps_every_row_and_the_leaderboard(tmp_path: Path, pg_url: 
         assert await _counts(pg.db, tables) == await _counts(lite.db, tables)
         assert {c.table: c.source for c in counts}["answers"] == 6
         assert await _boards(pg) == before
+        # Analysed: the boards are planned with real statistics, not autovacuum's later ones.
+        (row,) = await pg.db.fetchall(
+            "SELECT reltuples FROM pg_class WHERE relname = 'score_totals'"
+        )
+        assert row[0] == 24
         # New rows on PostgreSQL take ids after the copied ones.
         newest = await claim(pg, "2025-03-06")
         assert newest.id == 4

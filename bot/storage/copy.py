@@ -3,7 +3,8 @@
 The source is read inside one write-locked SQLite transaction (a consistent snapshot; stop
 the bot first anyway), the target is filled in one PostgreSQL transaction with COPY, parents
 before children (foreign keys), identity counters are moved past the copied ids, and then every
-table's row count is compared. Any difference fails the copy.
+table's row count is compared. Any difference fails the copy. Last, the target is analysed, so
+its queries are planned with real statistics from the start.
 """
 
 from __future__ import annotations
@@ -110,4 +111,7 @@ async def copy_sqlite_to_postgres(source: Database, target: PgDatabase) -> list[
             "row counts differ after the copy: "
             + ", ".join(f"{c.table} {c.source} -> {c.target}" for c in wrong)
         )
+    async with target.pool.acquire() as raw:
+        # Fresh tables have no statistics until autovacuum comes by: plan with real ones now.
+        await raw.execute("ANALYZE")
     return counts

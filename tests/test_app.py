@@ -20,7 +20,7 @@ from bot.clock import FakeClock
 from bot.config import Secret, Settings
 from bot.emulator import Emulator
 from bot.storage import Store
-from tests.support.backends import db_settings
+from tests.support.backends import CLOSED_STORE_ERRORS, db_settings, url_settings
 from tests.support.discord_harness import pointed_at
 
 
@@ -130,12 +130,12 @@ async def test_discord_used_before_its_extension_plugged_it_in_is_an_error() -> 
     assert not port.plugged
 
 
-async def test_an_app_that_opened_its_store_closes_it(tmp_path: Path, clock: FakeClock) -> None:
-    app = await build_app(Settings(db_path=tmp_path / "own.sqlite3"), clock)
+async def test_an_app_that_opened_its_store_closes_it(store_url: str, clock: FakeClock) -> None:
+    app = await build_app(Settings(**url_settings(store_url)), clock)
     assert isinstance(app, App) and app.owns_store
     await app.start()
     await app.close()
-    with pytest.raises(ValueError):  # aiosqlite: no active connection
+    with pytest.raises(CLOSED_STORE_ERRORS):
         await app.store.guilds.configured()
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,20 +16,21 @@ from bot.client import EXTENSIONS, RESTARTING, DrillBot
 from bot.clock import FakeClock
 from bot.config import Secret, Settings
 from bot.emulator import Emulator
-from bot.storage import Store
+from bot.storage import open_store
 from tests.conftest import World, eventually
 from tests.daily.helpers import configure_world, daily_posts
+from tests.support.backends import CLOSED_STORE_ERRORS, url_settings
 from tests.support.discord_harness import pointed_at
 
 EPHEMERAL = 64
 
 
 @pytest.fixture
-async def app(emulator: Emulator, clock: FakeClock, bank: Bank, tmp_path: Path) -> App:
+async def app(emulator: Emulator, clock: FakeClock, bank: Bank, store_url: str) -> App:
     # The app opens (and so closes) its own store, as in production.
     settings = Settings(
         token=Secret(emulator.token),
-        db_path=tmp_path / "own.sqlite3",
+        **url_settings(store_url),
         api_base=emulator.api_base,
         gateway_url=emulator.gateway_url,
     )
@@ -87,16 +87,16 @@ async def test_close_with_nothing_in_flight_closes_the_store_once(
     assert bot.interactions.in_flight == 0
     await asyncio.gather(bot.close(), bot.close())  # e.g. SIGTERM during a Ctrl-C
     assert bot.is_closed()
-    with pytest.raises(ValueError):  # aiosqlite: no active connection
+    with pytest.raises(CLOSED_STORE_ERRORS):
         await app.store.guilds.configured()
 
 
 async def test_an_answer_being_stored_when_the_bot_stops_is_stored_first(
-    world: World, emulator: Emulator, clock: FakeClock, bank: Bank, tmp_path: Path
+    world: World, emulator: Emulator, clock: FakeClock, bank: Bank, store_url: str
 ) -> None:
     settings = Settings(
         token=Secret(emulator.token),
-        db_path=tmp_path / "own.sqlite3",
+        **url_settings(store_url),
         api_base=emulator.api_base,
         gateway_url=emulator.gateway_url,
     )
@@ -130,7 +130,7 @@ async def test_an_answer_being_stored_when_the_bot_stops_is_stored_first(
             await bot.close()
             await asyncio.wait_for(task, timeout=10)
     assert errors == []
-    reopened = await Store.open(settings.db_path)
+    reopened = await open_store(store_url)
     try:
         actions = [e.action for e in await reopened.guilds.recent_audit(world.guild.id)]
     finally:

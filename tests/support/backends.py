@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from bot.config import Secret
-from bot.storage import PgDatabase, Store
+from bot.storage import PgDatabase, Store, backend_of
 
 
 def store_url(store: Store) -> str:
@@ -24,3 +27,16 @@ def db_settings(store: Store) -> dict[str, Any]:
 
 def backend_of_store(store: Store) -> str:
     return "postgresql" if isinstance(store.db, PgDatabase) else "sqlite"
+
+
+def url_settings(url: str) -> dict[str, Any]:
+    """``Settings`` fields for a ``DRILLBOT_DB`` value (as ``Settings.load`` reads it)."""
+    kind, where = backend_of(url)
+    if kind == "postgresql":
+        return {"db_url": Secret(where)}
+    return {"db_path": Path(where)}
+
+
+# What a closed store raises when used: aiosqlite's "no active connection", asyncpg's
+# "pool is closed".
+CLOSED_STORE_ERRORS: tuple[type[Exception], ...] = (ValueError, asyncpg.InterfaceError)

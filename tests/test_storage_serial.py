@@ -89,3 +89,17 @@ async def test_a_failed_transaction_leaves_nothing_and_the_store_keeps_working(
     await store.guilds.update(GUILD, OLGA, T0, post_time="10:00")
     saved = await store.guilds.get(GUILD)
     assert saved is not None and saved.post_time == "10:00"
+
+
+async def test_text_with_nul_characters_is_stored_alike_on_both_backends(store: Store) -> None:
+    # PostgreSQL's text cannot hold NUL (it refused a member's modal answer with one): on
+    # both backends each NUL becomes U+FFFD, and nothing else in the text changes.
+    hostile = "a\x00b\x00\x00" + "é" * 3
+    await store.guilds.audit(GUILD, OLGA, "set note", hostile, None, T0)
+    [stored] = await store.guilds.recent_audit(GUILD)
+    assert stored.old_value == "a\ufffdb\ufffd\ufffdééé" and stored.new_value is None
+    # A lookup by such text finds what was stored (reads clean their parameters too).
+    rows = await store.db.fetchall(
+        "SELECT COUNT(*) FROM audit_log WHERE old_value = ?", (hostile,)
+    )
+    assert rows[0][0] == 1

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -38,6 +38,36 @@ def iso(when: datetime) -> str:
 
 def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def clean_params(params: Sequence[Any]) -> Sequence[Any]:
+    """Text is stored without NUL characters on both backends: PostgreSQL's text type cannot
+    hold one (it refused a member's answer with 0x00 in it), so each becomes U+FFFD, the
+    replacement character, on SQLite too."""
+    if any(isinstance(p, str) and "\x00" in p for p in params):
+        return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) else p for p in params)
+    return params
+
+
+class _Connection:
+    """The connection a write transaction hands the repositories: aiosqlite's, with
+    ``clean_params`` applied to every statement's parameters."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    @property
+    def total_changes(self) -> int:
+        return self._conn.total_changes
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+        return await self._conn.execute(sql, clean_params(params))
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> Iterable[Any]:
+        return await self._conn.execute_fetchall(sql, clean_params(params))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> aiosqlite.Cursor:
+        return await self._conn.executemany(sql, (clean_params(r) for r in rows))
 
 
 def migrations(kind: str = "migrations") -> list[tuple[int, str, str]]:
@@ -174,14 +204,14 @@ class Database:
         async with self._write_lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
+                yield cast(aiosqlite.Connection, _Connection(self.conn))
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
             await self.conn.execute("COMMIT")
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        return list(await self.conn.execute_fetchall(sql, params))
+        return list(await self.conn.execute_fetchall(sql, clean_params(params)))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = await self.fetchall(sql, params)

@@ -24,7 +24,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.storage.database import SchemaTooNew, _statements, migrations
+from bot.storage.database import SchemaTooNew, _statements, clean_params, migrations
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ class PgConnection:
         # fetch() and execute() both use asyncpg's statement cache: one round trip a call.
         # A statement that returns rows answers its count by them; a plain write by its status.
         query = to_dollar(sql)
+        params = clean_params(params)
         returns_rows = _RETURNS_ROWS_RE.search(query) is not None
         try:
             if returns_rows:
@@ -263,7 +264,7 @@ class PgDatabase:
         if current is not None:
             return await current.execute_fetchall(sql, params)
         async with self.pool.acquire() as raw:
-            return await raw.fetch(to_dollar(sql), *params)
+            return await raw.fetch(to_dollar(sql), *clean_params(params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = await self.fetchall(sql, params)

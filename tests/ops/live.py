@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.app import build_app
@@ -15,8 +14,9 @@ from bot.client import DrillBot
 from bot.clock import FakeClock
 from bot.config import Secret, Settings
 from bot.emulator import Emulator
-from bot.storage import Store
+from bot.storage import open_store
 from tests.conftest import START
+from tests.support.backends import url_settings
 from tests.support.discord_harness import connected
 
 T = TypeVar("T")
@@ -26,7 +26,8 @@ STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT =
 class LiveBot:
     """``run(coro)`` runs a coroutine on the bot's loop and returns its result."""
 
-    def __init__(self, db: Path, bank: Bank) -> None:
+    def __init__(self, db: str, bank: Bank) -> None:
+        """``db`` is what ``DRILLBOT_DB`` would say: a SQLite path or a postgresql:// URL."""
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -47,13 +48,13 @@ class LiveBot:
         self.role = self.guild.create_role("organisers")
         self.owner = self.guild.add_member("olga", permissions=["MANAGE_GUILD"])
         self.member = self.guild.add_member("ana")
-        self.store = await Store.open(self._db)
+        self.store = await open_store(self._db)
         await self.store.guilds.update(
             self.guild.id, self.owner.id, START, channel_id=self.channel.id
         )
         settings = Settings(
             token=Secret(self.emu.token),
-            db_path=self._db,
+            **url_settings(self._db),
             api_base=self.emu.api_base,
             gateway_url=self.emu.gateway_url,
         )

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.bank import Bank, parse_pack
+from tests.conftest import BACKENDS
 from tests.drill.conftest import reply_to, text_of
 from tests.ops.live import (
     ATTACHMENT,
@@ -27,6 +28,7 @@ from tests.ops.live import (
     USER,
     LiveBot,
 )  # fmt: skip
+from tests.support import postgres
 
 APOLOGY = "Something went wrong"
 BOUNDED = settings(
@@ -44,9 +46,17 @@ HOSTILE = st.one_of(
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, bank: Bank) -> Iterator[LiveBot]:
-    bot = LiveBot(tmp_path_factory.mktemp("bad-input") / "drill.sqlite3", bank)
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, bank: Bank
+) -> Iterator[LiveBot]:
+    """One live bot per backend for the module (PostgreSQL refuses what SQLite takes, e.g.
+    a NUL character in text)."""
+    if request.param == "sqlite":
+        url = str(tmp_path_factory.mktemp("bad-input") / "drill.sqlite3")
+    else:
+        url = postgres.create_database(request.getfixturevalue("pg_cluster"))
+    bot = LiveBot(url, bank)
     try:
         yield bot
     finally:

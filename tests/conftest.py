@@ -62,6 +62,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("backend", ["sqlite"], indirect=True)
 
 
+_SQLITE_ONLY = pytest.StashKey[list[str]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[_SQLITE_ONLY] = [i.nodeid for i in items if i.get_closest_marker("sqlite_only")]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    reason = postgres.missing()
+    skipped = terminalreporter.stats.get("skipped", [])
+    if reason and skipped:
+        pg = [r for r in skipped if "PostgreSQL tests skipped" in str(r.longrepr)]
+        terminalreporter.write_line(f"{len(pg)} PostgreSQL tests skipped: {reason}")
+    only = config.stash.get(_SQLITE_ONLY, [])
+    if only:
+        terminalreporter.write_line(
+            f"{len(only)} tests run on SQLite only, on purpose (each says why:"
+            " pytest -m sqlite_only --collect-only -q lists them)"
+        )
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     reason = postgres.missing()
     if reason:

@@ -6,8 +6,14 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.storage import Database, NewAnswer, Store
 from tests.conftest import eventually
+
+pytestmark = pytest.mark.sqlite_only(
+    "the WAL checkpointer is SQLite's own; PostgreSQL checkpoints by itself"
+)
 
 WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

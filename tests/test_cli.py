@@ -136,6 +136,9 @@ def test_stats_has_every_topic(tmp_path: Path) -> None:
     assert sum(int(cells[d]) for d in ("easy", "medium", "hard")) == len(bank.questions)
 
 
+@pytest.mark.sqlite_only(
+    "a SQLite file; the PostgreSQL twin is tests/test_cli_pg.py::test_db_migrate_twice_on_postgres"
+)
 def test_db_migrate_twice(tmp_path: Path) -> None:
     db = tmp_path / "drill.sqlite3"
     env = {"DRILLBOT_DB": str(db)}
@@ -149,6 +152,10 @@ def test_db_migrate_twice(tmp_path: Path) -> None:
     assert second.stdout.endswith("(up to date)\n")
 
 
+@pytest.mark.sqlite_only(
+    "edits a SQLite file with sqlite3; on PostgreSQL: "
+    "tests/test_storage_pg.py::test_refuses_a_newer_schema"
+)
 def test_db_migrate_refuses_newer_schema(tmp_path: Path) -> None:
     db = tmp_path / "drill.sqlite3"
     env = {"DRILLBOT_DB": str(db)}
@@ -162,6 +169,10 @@ def test_db_migrate_refuses_newer_schema(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.sqlite_only(
+    "drillbot db backup is SQLite's; "
+    "tests/test_cli_pg.py::test_db_backup_points_postgres_to_pg_dump"
+)
 def test_db_backup(tmp_path: Path) -> None:
     db, copy = tmp_path / "drill.sqlite3", tmp_path / "copy.sqlite3"
     assert drillbot("db", "migrate", cwd=tmp_path, env={"DRILLBOT_DB": str(db)}).returncode == 0

@@ -111,6 +111,10 @@ def next_streak(prev: MemberStats | None, local_date: str) -> tuple[int, int]:
 
 
 # -- database: migrations and pragmas ---------------------------------------------------------
+@pytest.mark.sqlite_only(
+    "a new SQLite file; on PostgreSQL every test starts from the migrated template and "
+    "test_storage_pg.py compares both schemas"
+)
 async def test_migrates_an_empty_file(sqlite_db: Database) -> None:
     db = sqlite_db
     assert await db.schema_version() == LATEST
@@ -119,6 +123,10 @@ async def test_migrates_an_empty_file(sqlite_db: Database) -> None:
     assert expected <= tables
 
 
+@pytest.mark.sqlite_only(
+    "a SQLite file opened twice; on PostgreSQL: "
+    "test_storage_pg.py::test_two_processes_migrating_at_once_apply_each_migration_once"
+)
 async def test_rerunning_migrations_applies_nothing_twice(db_path: Path) -> None:
     first = await Database.open(db_path, migrate=False)
     try:
@@ -135,6 +143,9 @@ async def test_rerunning_migrations_applies_nothing_twice(db_path: Path) -> None
         await again.close()
 
 
+@pytest.mark.sqlite_only(
+    "a SQLite file; the twin is test_storage_pg.py::test_refuses_a_newer_schema"
+)
 async def test_refuses_a_newer_schema(db_path: Path) -> None:
     db = await Database.open(db_path)
     try:
@@ -149,6 +160,10 @@ async def test_refuses_a_newer_schema(db_path: Path) -> None:
     assert str(db_path) in message
 
 
+@pytest.mark.sqlite_only(
+    "SQLite pragmas; on PostgreSQL: "
+    "test_storage_pg.py::test_foreign_key_violation_is_an_integrity_error"
+)
 async def test_wal_and_foreign_keys_are_on(sqlite_db: Database) -> None:
     db = sqlite_db
     assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
@@ -170,6 +185,7 @@ async def test_failed_transaction_rolls_back(db: Database) -> None:
     assert await db.fetchall("SELECT * FROM notices") == []
 
 
+@pytest.mark.sqlite_only("SQLite's backup API")
 async def test_backup_is_a_readable_copy(sqlite_db: Database, tmp_path: Path) -> None:
     store = Store(sqlite_db)
     await store.guilds.update(GUILD, ORGANISER, T0, channel_id=CHANNEL)
@@ -335,6 +351,10 @@ async def test_claim_creates_then_returns_the_same_slot(store: Store) -> None:
     assert again == post
 
 
+@pytest.mark.sqlite_only(
+    "two connections to one file; the twin is "
+    "test_storage_pg.py::test_concurrent_claims_from_two_pools_make_one_post"
+)
 async def test_concurrent_claims_from_two_connections_make_one_post(db_path: Path) -> None:
     first = await Database.open(db_path)
     second = await Database.open(db_path)

@@ -99,7 +99,5 @@ async def test_text_with_nul_characters_is_stored_alike_on_both_backends(store: 
     [stored] = await store.guilds.recent_audit(GUILD)
     assert stored.old_value == "a\ufffdb\ufffd\ufffdééé" and stored.new_value is None
     # A lookup by such text finds what was stored (reads clean their parameters too).
-    rows = await store.db.fetchall(
-        "SELECT COUNT(*) FROM audit_log WHERE old_value = ?", (hostile,)
-    )
+    rows = await store.db.fetchall("SELECT COUNT(*) FROM audit_log WHERE old_value = ?", (hostile,))
     assert rows[0][0] == 1

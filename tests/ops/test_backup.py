@@ -9,6 +9,11 @@ import pytest
 from bot.preflight import Exit
 from tests.ops.helpers import drillbot, make_database, marker_rows, one_line, snapshot
 
+pytestmark = pytest.mark.sqlite_only(
+    "drillbot db backup is SQLite's online backup API; PostgreSQL is pointed to pg_dump "
+    "(tests/test_cli_pg.py)"
+)
+
 
 @pytest.fixture
 def live(tmp_path: Path) -> Path:

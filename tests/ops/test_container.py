@@ -73,6 +73,9 @@ def emulator(tmp_path: Path) -> Iterator[dict[str, str]]:
         emu.stop()
 
 
+@pytest.mark.sqlite_only(
+    "the image's entry command with its default database, the SQLite file in the /data volume"
+)
 def test_entry_command_runs_healthy_and_stops_on_the_stop_signal(
     tmp_path: Path, emulator: dict[str, str]
 ) -> None:

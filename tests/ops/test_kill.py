@@ -126,6 +126,11 @@ async def interrupted_day(emu: Emulator, tmp_path: Path, sig: signal.Signals) ->
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.sqlite_only(
+    "polls the child's database synchronously with sqlite3 while it runs; on PostgreSQL the "
+    "kill is tested by tests/daily/test_daily_shards_pg.py and "
+    "tests/daily/test_daily_recovery.py"
+)
 async def test_interrupted_during_1000_answers_loses_and_doubles_nothing(
     emu: Emulator, tmp_path: Path, sig: signal.Signals
 ) -> None:

@@ -34,6 +34,9 @@ def run(tmp_path: Path, *args: str, **env: str):  # type: ignore[no-untyped-def]
                     cwd=tmp_path, env=base)  # fmt: skip
 
 
+@pytest.mark.sqlite_only(
+    "preflight checks a SQLite file and its folder; a PostgreSQL URL is checked by connecting"
+)
 def test_database_folder_missing(tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     result = run(tmp_path, DRILLBOT_DB=str(tmp_path / "nope" / "drill.sqlite3"))
@@ -42,6 +45,9 @@ def test_database_folder_missing(tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.sqlite_only(
+    "preflight checks a SQLite file and its folder; a PostgreSQL URL is checked by connecting"
+)
 def test_database_folder_not_writable(tmp_path: Path) -> None:
     # /sys refuses new files even to root (who passes every chmod-based check).
     result = run(tmp_path, DRILLBOT_DB="/sys/drill.sqlite3")
@@ -51,6 +57,9 @@ def test_database_folder_not_writable(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["text", "folder"])
+@pytest.mark.sqlite_only(
+    "preflight checks a SQLite file and its folder; a PostgreSQL URL is checked by connecting"
+)
 def test_database_path_is_not_a_database(tmp_path: Path, kind: str) -> None:
     db = tmp_path / "drill.sqlite3"
     if kind == "text":
@@ -65,6 +74,9 @@ def test_database_path_is_not_a_database(tmp_path: Path, kind: str) -> None:
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.sqlite_only(
+    "preflight checks a SQLite file and its folder; a PostgreSQL URL is checked by connecting"
+)
 def test_database_from_a_newer_drillbot(tmp_path: Path) -> None:
     db = tmp_path / "drill.sqlite3"
     make_database(db)
@@ -103,6 +115,9 @@ def test_token_missing_or_malformed(tmp_path: Path, token: str) -> None:
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.sqlite_only(
+    "preflight checks a SQLite file and its folder; a PostgreSQL URL is checked by connecting"
+)
 def test_database_is_checked_before_anything_else(tmp_path: Path) -> None:
     (tmp_path / "drill.sqlite3").write_text("not a database")
     result = run(tmp_path, DISCORD_TOKEN="", DRILLBOT_CONTENT=str(BROKEN))

@@ -5,8 +5,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.storage import Store
 from bot.storage.database import _statements, migrations
+
+pytestmark = pytest.mark.sqlite_only(
+    "builds a version-4 SQLite file with sqlite3 to test SQLite's data migration 0005"
+)
 
 SESSION = (
     "INSERT INTO quiz_sessions (id, guild_id, user_id, question_id, question_version, mode,"

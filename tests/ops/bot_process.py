@@ -12,17 +12,24 @@ import signal
 import sqlite3
 import sys
 import tempfile
+import threading
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import asyncpg
+
+from bot.storage.postgres import to_dollar
 from tests.ops.helpers import ROOT, clean_env
+
+T = TypeVar("T")
 
 START_TIMEOUT = 90.0  # a child imports discord.py and loads the bank on a shared machine
 
 
 class BotProcess:
-    def __init__(self, emu: Any, db: Path, health: str = "127.0.0.1:0") -> None:
+    def __init__(self, emu: Any, db: Path | str, health: str = "127.0.0.1:0") -> None:
         self.emu = emu
         self.db = db
         self.health = health
@@ -85,21 +92,61 @@ def due_now_settings(now: datetime) -> dict[str, Any]:
     raise AssertionError("unreachable: some zone has day time")
 
 
-def db_rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    """Read the bot's database from the test (WAL: a reader never blocks the bot)."""
-    conn = sqlite3.connect(db, timeout=10)
-    try:
-        return list(conn.execute(sql, params))
-    finally:
-        conn.close()
+class DbReader:
+    """The bot's database, read (and the one write ``make_reveal_due`` needs) from the test
+    while the child runs, synchronously, as the emulator's wait checks are plain functions.
+
+    A SQLite file through sqlite3 (WAL: a reader never blocks the bot); PostgreSQL through one
+    asyncpg connection on an event loop in a thread of its own (the test's loop hosts the
+    emulator and cannot await inside a check)."""
+
+    def __init__(self, db: Path | str) -> None:
+        self.db = str(db)
+        self.pg = self.db.startswith("postgresql://")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._conn: Any = None
+        if self.pg:
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+            self._thread.start()
+            self._conn = self._run(asyncpg.connect(self.db))
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(30)
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        if self.pg:
+            return list(self._run(self._conn.fetch(to_dollar(sql), *params)))
+        conn = sqlite3.connect(self.db, timeout=10)
+        try:
+            return list(conn.execute(sql, params))
+        finally:
+            conn.close()
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        if self.pg:
+            self._run(self._conn.execute(to_dollar(sql), *params))
+            return
+        conn = sqlite3.connect(self.db, timeout=10)
+        try:
+            with conn:
+                conn.execute(sql, params)
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        if self._loop is None:
+            return
+        try:
+            self._run(self._conn.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop.close()
 
 
-def make_reveal_due(db: Path) -> None:
+def make_reveal_due(db: DbReader) -> None:
     """The deadline passes while the bot is down (the reveal runs as it starts)."""
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat(timespec="microseconds")
-    conn = sqlite3.connect(db, timeout=10)
-    try:
-        with conn:
-            conn.execute("UPDATE daily_posts SET reveal_at = ? WHERE state = 'posted'", (past,))
-    finally:
-        conn.close()
+    db.execute("UPDATE daily_posts SET reveal_at = ? WHERE state = 'posted'", (past,))

@@ -1,6 +1,6 @@
 """The kill test: `drillbot run` as a process, 1,000 answers in a daily thread, killed at a
 random point (SIGKILL) or stopped (SIGTERM), restarted: every answer stored exactly once,
-points awarded once, exactly one post and one reveal."""
+points awarded once, exactly one post and one reveal. On a SQLite file and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,15 +11,14 @@ import signal
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.emulator import Emulator
 from bot.scoring import ANSWER_POINTS, FIRST_BONUS
-from bot.storage import Store
-from tests.ops.bot_process import BotProcess, db_rows, due_now_settings, make_reveal_due
+from bot.storage import backend_of, open_store
+from tests.ops.bot_process import BotProcess, DbReader, due_now_settings, make_reveal_due
 
 log = logging.getLogger(__name__)
 ANSWERS = 1000
@@ -36,13 +35,13 @@ async def emu() -> AsyncIterator[Emulator]:
         yield emulator
 
 
-async def configured_guild(emu: Emulator, db: Path) -> tuple[Any, Any, list[Any]]:
+async def configured_guild(emu: Emulator, db: str) -> tuple[Any, Any, list[Any]]:
     guild = emu.create_guild("Kill test")
     channel = guild.create_text_channel("daily-question")
     owner = guild.add_member("olga", permissions=["MANAGE_GUILD"])
     members = [guild.add_member(f"m{i:02d}") for i in range(MEMBERS)]
     when = due_now_settings(datetime.now(UTC))
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         await store.guilds.update(
             guild.id, owner.id, datetime.now(UTC), channel_id=channel.id,
@@ -61,8 +60,8 @@ def question_posts(emu: Emulator, channel_id: int) -> list[Any]:
     ]
 
 
-def stored_answers(db: Path) -> list[int]:
-    return [r[0] for r in db_rows(db, "SELECT message_id FROM answers")]
+def stored_answers(db: DbReader) -> list[int]:
+    return [r[0] for r in db.rows("SELECT message_id FROM answers")]
 
 
 async def answer(emu: Emulator, members: list[Any], thread_id: int, start: int, stop: int) -> None:
@@ -70,14 +69,23 @@ async def answer(emu: Emulator, members: list[Any], thread_id: int, start: int, 
         await members[i % MEMBERS].send(thread_id, f"answer {i}: canary, then roll back on drift")
 
 
-async def interrupted_day(emu: Emulator, tmp_path: Path, sig: signal.Signals) -> dict[str, Any]:
-    db = tmp_path / "drill.sqlite3"
-    _, channel, members = await configured_guild(emu, db)
+async def interrupted_day(emu: Emulator, url: str, sig: signal.Signals) -> dict[str, Any]:
+    _, channel, members = await configured_guild(emu, url)
+    db = DbReader(backend_of(url)[1])
+    try:
+        return await _interrupted(emu, db, channel, members, sig)
+    finally:
+        db.close()
+
+
+async def _interrupted(
+    emu: Emulator, db: DbReader, channel: Any, members: list[Any], sig: signal.Signals
+) -> dict[str, Any]:
     rng = random.Random()
     seed = rng.randrange(2**32)
     rng.seed(seed)
     cut = rng.randrange(BURST + 10, ANSWERS - 50)
-    bot = BotProcess(emu, db)
+    bot = BotProcess(emu, db.db)
     figures: dict[str, Any] = {"signal": sig.name, "seed": seed, "cut_after": cut}
     try:
         await bot.start()
@@ -107,7 +115,7 @@ async def interrupted_day(emu: Emulator, tmp_path: Path, sig: signal.Signals) ->
         assert await bot.wait(timeout=10) == 0
         make_reveal_due(db)
         await bot.start()  # the reveal, once; then a SIGKILL and a start must not award again
-        await bot.until(lambda: db_rows(db, "SELECT 1 FROM daily_posts WHERE state='revealed'"),
+        await bot.until(lambda: db.rows("SELECT 1 FROM daily_posts WHERE state='revealed'"),
                         "never revealed", 60)  # fmt: skip
         await bot.until(lambda: ": revealed " in bot.output(), "no reveal logged", 10)
         bot.send(signal.SIGKILL)
@@ -121,20 +129,15 @@ async def interrupted_day(emu: Emulator, tmp_path: Path, sig: signal.Signals) ->
     figures["sent"] = [m.id for m in emu.messages(thread_id) if m.author.id != emu.bot_user_id]
     figures["stored"] = stored_answers(db)
     figures["reveals"] = [m for m in emu.messages(thread_id) if "What they're testing" in m.content]
-    figures["points"] = db_rows(db, "SELECT SUM(points), COUNT(*) FROM member_stats")[0]
+    figures["points"] = tuple(db.rows("SELECT SUM(points), COUNT(*) FROM member_stats")[0])
     return figures
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-@pytest.mark.sqlite_only(
-    "polls the child's database synchronously with sqlite3 while it runs; on PostgreSQL the "
-    "kill is tested by tests/daily/test_daily_shards_pg.py and "
-    "tests/daily/test_daily_recovery.py"
-)
 async def test_interrupted_during_1000_answers_loses_and_doubles_nothing(
-    emu: Emulator, tmp_path: Path, sig: signal.Signals
+    emu: Emulator, store_url: str, sig: signal.Signals
 ) -> None:
-    got = await interrupted_day(emu, tmp_path, sig)
+    got = await interrupted_day(emu, store_url, sig)
     log.warning(
         "kill test %s: seed %s, cut after %s answers, %s stored at the signal, %s after the "
         "stop (exit %s in %ss), all %s stored %ss after the restart",

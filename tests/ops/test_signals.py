@@ -1,7 +1,9 @@
-"""SIGTERM (`docker stop`) stops `drillbot run` cleanly: exit 0 within 10 s, database closed."""
+"""SIGTERM (`docker stop`) stops `drillbot run` cleanly: exit 0 within 10 s, database closed,
+on a SQLite file and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import sqlite3
@@ -11,8 +13,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
+from bot.storage import migrations
+from tests.conftest import BACKENDS
 from tests.ops.procs import Proc, start_bot, start_emulator
 from tests.ops.test_health import free_port
 
@@ -26,13 +31,49 @@ def emulator(tmp_path: Path) -> Iterator[tuple[Proc, dict[str, str]]]:
         emu.stop()
 
 
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """DRILLBOT_DB for the child: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "drill.sqlite3")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def assert_closed_cleanly(database: str) -> None:
+    if not database.startswith("postgresql://"):
+        # Closed, not abandoned: the WAL was folded back and the database opens cleanly.
+        db = Path(database)
+        assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
+        conn = sqlite3.connect(db)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        finally:
+            conn.close()
+        return
+
+    async def sessions_left() -> tuple[int, int]:
+        conn = await asyncpg.connect(database)
+        try:
+            others = await conn.fetchval(
+                "SELECT COUNT(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return int(others), int(await conn.fetchval("SELECT MAX(version) FROM schema_version"))
+        finally:
+            await conn.close()
+
+    # Closed, not abandoned: the pool's connections are gone, the schema is whole.
+    others, version = asyncio.run(sessions_left())
+    assert others == 0
+    assert version == migrations("migrations_pg")[-1][0]
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_stops_the_bot_cleanly(
-    tmp_path: Path, emulator: tuple[Proc, dict[str, str]], sig: signal.Signals
+    tmp_path: Path, emulator: tuple[Proc, dict[str, str]], sig: signal.Signals, database: str
 ) -> None:
     _, env = emulator
-    db = tmp_path / "drill.sqlite3"
-    bot = start_bot(tmp_path, {**env, "DRILLBOT_DB": str(db)})
+    bot = start_bot(tmp_path, {**env, "DRILLBOT_DB": database})
     try:
         bot.wait_for(r"ready as drillbot")
         started = time.monotonic()
@@ -47,13 +88,7 @@ def test_signal_stops_the_bot_cleanly(
     assert f"{sig.name} received" in out and "stopped cleanly" in out
     assert "Traceback" not in out
     assert env["DISCORD_TOKEN"] not in out
-    # Closed, not abandoned: the WAL was folded back and the database opens cleanly.
-    assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
-    conn = sqlite3.connect(db)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    finally:
-        conn.close()
+    assert_closed_cleanly(database)
 
 
 def fetch(port: int, path: str) -> tuple[int, str]:
@@ -65,7 +100,7 @@ def fetch(port: int, path: str) -> tuple[int, str]:
 
 
 def test_health_readiness_and_metrics_of_a_running_bot(
-    tmp_path: Path, emulator: tuple[Proc, dict[str, str]]
+    tmp_path: Path, emulator: tuple[Proc, dict[str, str]], database: str
 ) -> None:
     _, env = emulator
     port = free_port()
@@ -73,7 +108,7 @@ def test_health_readiness_and_metrics_of_a_running_bot(
         tmp_path,
         {
             **env,
-            "DRILLBOT_DB": str(tmp_path / "drill.sqlite3"),
+            "DRILLBOT_DB": database,
             "DRILLBOT_HEALTH": f"127.0.0.1:{port}",
         },
     )

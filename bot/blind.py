@@ -205,7 +205,9 @@ class BlindPublisher:
         """answer id -> (author, its pieces). Answers are frozen once the reveal is claimed."""
         return {
             a.id: (a.user_id, split_text(a.content))
-            for a in await self.store.answers.for_post(post.id)
+            # Deleted ones too: a published first part removed by a moderator mid-publish
+            # marks its answer deleted, and the rest of it still goes out as planned.
+            for a in await self.store.answers.for_post(post.id, include_deleted=True)
         }
 
     async def _found(

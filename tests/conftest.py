@@ -97,11 +97,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def store_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def store_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each backend in turn: a fresh SQLite file, then an emptied PostgreSQL database."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'drillbot.sqlite3'}"
-    return await postgres.emptied(request.getfixturevalue("pg_cluster"))
+    return postgres.emptied(request.getfixturevalue("pg_cluster"))
 
 
 @pytest.fixture

@@ -46,16 +46,10 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "drill.sqlite3"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, db_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{db_path}"
-    return str(request.getfixturevalue("pg_url"))
-
-
 @pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database | PgDatabase]:
-    opened = await open_store(db_url)
+async def db(store_url: str) -> AsyncIterator[Database | PgDatabase]:
+    """Each backend in turn (conftest's ``store_url``)."""
+    opened = await open_store(store_url)
     try:
         yield opened.db
     finally:

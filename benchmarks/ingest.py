@@ -338,7 +338,7 @@ def backend_url(args: argparse.Namespace) -> Iterator[str | None]:
     if reason:
         raise SystemExit(f"cannot start PostgreSQL: {reason}")
     with postgres.cluster(durable=True) as running:
-        yield postgres.create_database(running)
+        yield postgres.create_database(running, migrated=False)
 
 
 def main() -> None:

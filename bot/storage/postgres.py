@@ -34,6 +34,10 @@ _STATUS_COUNT_RE = re.compile(r"(\d+)$")
 _RETURNS_ROWS_RE = re.compile(r"^\s*(SELECT|WITH|VALUES|PRAGMA)\b|\bRETURNING\b", re.I)
 _WRITE_RE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
 _MIGRATION_LOCK = 7270157  # any fixed key: drillbot's migrations, one process at a time
+# An INSERT of one row of plain ``?`` placeholders that executemany may send many rows at once.
+_ONE_ROW_RE = re.compile(r"^\s*INSERT\b.*?\bVALUES\s*(\((?:\s*\?\s*,)*\s*\?\s*\))", re.I | re.S)
+_NOT_MULTI_RE = re.compile(r"\bDO\s+UPDATE\b|\bRETURNING\b", re.I)
+_CHUNKS = (64, 16, 4, 1)  # rows per multi-row INSERT: few statement shapes for the cache
 # Write transactions, one at a time across every process on the database (see transaction()).
 _BEGIN = "BEGIN; SELECT pg_advisory_xact_lock(7270158)"
 
@@ -118,8 +122,25 @@ class PgConnection:
         return PgCursor(rows, count)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        for params in rows:
-            await self.execute(sql, params)
+        """Each row as ``execute`` would, but an INSERT ... VALUES (?, ...) goes as multi-row
+        INSERTs: a round trip per row was most of a 200-answer batch's time. Row counts
+        (``total_changes``) are the same: the status counts the rows inserted, and ON CONFLICT
+        DO NOTHING skips a duplicate within one statement as it would across two. DO UPDATE
+        (a row may not be updated twice by one statement) and RETURNING go row by row."""
+        rows = list(rows)
+        one = _ONE_ROW_RE.match(sql)
+        if one is None or _NOT_MULTI_RE.search(sql) or len(rows) < 2:
+            for params in rows:
+                await self.execute(sql, params)
+            return
+        head, group, tail = sql[: one.start(1)], one.group(1), sql[one.end(1) :]
+        start = 0
+        for size in _CHUNKS:
+            while len(rows) - start >= size:
+                chunk = rows[start : start + size]
+                many = f"{head}{', '.join([group] * size)}{tail}"
+                await self.execute(many, [value for row in chunk for value in row])
+                start += size
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return await (await self.execute(sql, params)).fetchall()

@@ -115,16 +115,6 @@ async def store(store_url: str) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A store that is a SQLite file whatever the run, for tests about the file itself."""
-    opened = await Store.open(tmp_path / "drillbot.sqlite3")
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-@pytest.fixture
 async def emulator(clock: FakeClock) -> AsyncIterator[Emulator]:
     # Discord's time follows the bot's clock: message times and deadlines on one timeline.
     async with Emulator(now=clock.now) as emu:

@@ -232,7 +232,7 @@ async def _empty(running: Cluster, janitor: _Janitor) -> None:
         running.shared = await _create_from_template(running)
     if janitor.conn is None:
         janitor.conn = await asyncpg.connect(running.url(running.shared))
-        await janitor.conn.execute("SET lock_timeout = '5s'")
+        await janitor.conn.execute("SET lock_timeout = '2s'")  # a leaked lock: give up soon
     if running.empty_sql is None:
         running.empty_sql = await _empty_sql(janitor.conn)
     async with janitor.conn.transaction():

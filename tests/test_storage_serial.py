@@ -101,3 +101,18 @@ async def test_text_with_nul_characters_is_stored_alike_on_both_backends(store: 
     # A lookup by such text finds what was stored (reads clean their parameters too).
     rows = await store.db.fetchall("SELECT COUNT(*) FROM audit_log WHERE old_value = ?", (hostile,))
     assert rows[0][0] == 1
+
+
+async def test_reports_filed_in_one_instant_order_alike_on_both_backends(store: Store) -> None:
+    # Equal timestamps (one clock tick, or the tests' frozen clock): the newest report's
+    # detail and the question order must not depend on how a backend breaks ties.
+    for n, (question, detail) in enumerate(
+        [("q-b", "first"), ("q-a", "second"), ("q-b", "third"), ("q-a", "fourth")]
+    ):
+        await store.practice.report(
+            guild_id=GUILD, user_id=100 + n, question_id=question, question_version="1",
+            reason="wrong", detail=detail, now=T0,
+        )  # fmt: skip
+    summary = await store.practice.report_summary(GUILD)
+    assert [(s.question_id, s.count) for s in summary] == [("q-a", 2), ("q-b", 2)]
+    assert {s.question_id: s.latest_detail for s in summary} == {"q-a": "fourth", "q-b": "third"}

@@ -280,14 +280,14 @@ class PracticeRepo:
     async def report_summary(self, guild_id: int, limit: int = 10) -> list[ReportSummary]:
         rows = await self.db.fetchall(
             "SELECT question_id, COUNT(*), MAX(created_at) FROM reports WHERE guild_id = ?"
-            " GROUP BY question_id ORDER BY MAX(created_at) DESC LIMIT ?",
+            " GROUP BY question_id ORDER BY MAX(created_at) DESC, MAX(id) DESC LIMIT ?",
             (guild_id, limit),
         )
         out = []
         for qid, count, last in rows:
             detail_rows = await self.db.fetchall(
                 "SELECT reason, detail FROM reports WHERE guild_id = ? AND question_id = ?"
-                " ORDER BY created_at DESC",
+                " ORDER BY created_at DESC, id DESC",
                 (guild_id, qid),
             )
             reasons = tuple(sorted({r[0] for r in detail_rows}))

@@ -4,7 +4,7 @@ database (two processes), and a read inside one sees that transaction's own writ
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.storage import Store, open_store
 
@@ -116,3 +116,23 @@ async def test_reports_filed_in_one_instant_order_alike_on_both_backends(store: 
     summary = await store.practice.report_summary(GUILD)
     assert [(s.question_id, s.count) for s in summary] == [("q-a", 2), ("q-b", 2)]
     assert {s.question_id: s.latest_detail for s in summary} == {"q-a": "fourth", "q-b": "third"}
+
+
+async def test_due_reveals_come_in_one_order_on_both_backends(store: Store) -> None:
+    # Equal reveal times (guilds with the same deadline) come in the order of the posts on
+    # both backends, however each breaks ties; a reveal-now's claim moves its time to now.
+    async def posted(guild: int, reveal_at: datetime) -> int:
+        post, _ = await store.daily.claim(
+            guild_id=guild, local_date="2026-03-02", question_id="q", topic="t",
+            channel_id=guild, nonce=f"n{guild}", scheduled_for=T0 - timedelta(hours=2),
+            reveal_at=reveal_at, now=T0 - timedelta(hours=2),
+        )  # fmt: skip
+        await store.daily.mark_posted(post.id, guild * 10, None, T0 - timedelta(hours=2))
+        return post.id
+
+    early, late = T0 - timedelta(hours=1), T0 + timedelta(hours=5)
+    claimed = await posted(GUILD + 9, late)
+    ids = [await posted(GUILD + n, early) for n in (5, 1, 7, 3)]
+    assert await store.daily.claim_reveal(claimed, "run-1", T0) is not None
+    due = await store.daily.due_reveals(T0)
+    assert [p.id for p in due] == [*ids, claimed]

@@ -136,7 +136,7 @@ class DailyRepo:
         rows = await self.db.fetchall(
             f"SELECT {_POST_COLS} FROM daily_posts WHERE state = 'posted'"
             " AND (reveal_claimed_by IS NOT NULL OR (reveal_at IS NOT NULL AND reveal_at <= ?))"
-            f"{one} ORDER BY reveal_at",
+            f"{one} ORDER BY reveal_at, id",
             params,
         )
         return [_post(r) for r in rows]

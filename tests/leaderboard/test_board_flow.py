@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -41,15 +42,57 @@ async def test_top_10_pages_and_the_callers_rank_outside_the_top_10(
         )
         for press in presses:
             assert (await press.wait_response())["type"] == 6
-        # Both presses edit the board; wait for the second edit too, or it may land after the
-        # Previous below and leave page 2 showing (PostgreSQL's slower reads made that common).
-        await eventually(lambda: all(edited(world.emu, press.token) for press in presses))
+        # The newer press edits the board; an older one still running when the Previous below
+        # arrives leaves the board alone (the newest press's page is the one left showing).
+        await eventually(lambda: any(edited(world.emu, press.token) for press in presses))
         await eventually(lambda: "Page 2" in board_text(world.emu, board))
         page2 = board_text(world.emu, board)
         assert "**11.** member03" in page2 and "**14.** member00" in page2
         assert "member13" not in page2.split("\nYou")[0]
         await last.click(board.channel_id, board.id, "drill:board:0:all")
         await eventually(lambda: "**1.** member13" in board_text(world.emu, board))
+    assert world.emu.errors == []
+
+
+async def test_the_newest_page_press_is_the_page_left_showing_whatever_finishes_first(
+    world: World, store: Store, start_bot: BotFactory, monkeypatch: Any
+) -> None:
+    await configure_world(store, world)
+    members = [world.guild.add_member(f"member{k:02d}") for k in range(25)]  # three pages
+    await seed(store, world.guild.id, DATES, members)
+    me = members[0]
+    async with start_bot() as bot:
+        service, cog = bot.app.leaderboard, bot.get_cog("LeaderboardCog")
+        real_board, real_turn = service.board, cog.turn_page
+        slow, finished = asyncio.Event(), []
+
+        async def board(guild_id: int, user_id: int, scope: str, page: int = 0) -> Any:
+            if page == 2:
+                await slow.wait()  # the Next press is slow to read its page
+            return await real_board(guild_id, user_id, scope, page)
+
+        async def turn_page(interaction: Any, scope: str, page: int) -> None:
+            await real_turn(interaction, scope, page)
+            finished.append(page)
+
+        monkeypatch.setattr(service, "board", board)
+        monkeypatch.setattr(cog, "turn_page", turn_page)
+        msg = await reply_to(
+            await me.slash("leaderboard", {"period": "all"}, channel_id=world.channel.id)
+        )
+        first = await me.click(msg.channel_id, msg.id, "drill:board:1:all")
+        await first.wait_response()
+        await eventually(lambda: finished == [1] and "Page 2" in board_text(world.emu, msg))
+        older = await me.click(msg.channel_id, msg.id, "drill:board:2:all")  # slow
+        assert (await older.wait_response())["type"] == 6
+        newer = await me.click(msg.channel_id, msg.id, "drill:board:0:all")  # changed my mind
+        assert (await newer.wait_response())["type"] == 6
+        await eventually(lambda: finished == [1, 0])
+        slow.set()  # the older press finishes after the newer one
+        await eventually(lambda: finished == [1, 0, 2])
+        assert not edited(world.emu, older.token)  # it found a newer press and left the board
+        shown = board_text(world.emu, msg)
+        assert "Page 1 ·" in shown and "Page 3" not in shown
     assert world.emu.errors == []
 
 

@@ -24,7 +24,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import DrillError, Gone, MissingPermissions, PublishError
 from bot.publishing import AnswerPart, Publisher, nonce_for, thread_name, topic_name
-from bot.storage import DailyPost, Store
+from bot.storage import Answer, DailyPost, Store
 from bot.storage.blind import PlanRow
 
 log = logging.getLogger(__name__)
@@ -121,9 +121,10 @@ class BlindAnswers:
         outcome, edits = await self.store.blind.submit(
             post.id, post.guild_id, user_id, text, self.clock.now()
         )
-        fresh = await self.store.daily.by_id(post.id)
-        reveal_at = fresh.reveal_at if fresh else post.reveal_at
-        return Submitted(outcome, reveal_at, fresh.thread_id if fresh else None, edits)
+        if outcome in ("stored", "edited"):  # the post was open: nothing about it changed
+            return Submitted(outcome, post.reveal_at, post.thread_id, edits)
+        revealed = await self.store.daily.by_id(post.id) or post  # its thread, if any, now
+        return Submitted(outcome, revealed.reveal_at, revealed.thread_id, edits)
 
     async def _post(self, guild_id: int, post_id: int) -> DailyPost:
         post = await self.store.daily.by_id(post_id)
@@ -165,24 +166,31 @@ class BlindPublisher:
             log.warning("opening the thread of blind post %s failed, will retry: %s", post.id, exc)
             return None
         await self.store.daily.set_thread(post.id, thread_id)
-        return _with_thread(post, thread_id)
+        return dataclasses.replace(post, thread_id=thread_id)
 
     async def publish(self, post: DailyPost) -> bool:
         """Every answer of the post, in the order given, each message once. False: retry."""
         where = post.thread_id or post.channel_id
+        # Deleted ones too: a published first part removed by a moderator mid-publish marks
+        # its answer deleted, and the rest of it still goes out as planned. Answers are frozen
+        # once the reveal is claimed, so the pieces are the plan's.
+        answers = await self.store.answers.for_post(post.id, include_deleted=True)
+        pieces = {a.id: split_text(a.content) for a in answers}
         plan = await self.store.blind.plan(post.id)
         resumed = bool(plan)
         if not plan:
-            plan = await self.store.blind.make_plan(post.id, await self._rows(post))
+            live = [a for a in answers if a.deleted_at is None]
+            plan = await self.store.blind.make_plan(post.id, _rows(post, live, pieces))
         pending = [row for row in plan if row.message_id is None]
         if not pending:
             return True
-        texts = await self._texts(post)
+        of = len({row.seq for row in plan})
         try:
             if resumed:
                 pending = await self._found(post, where, plan, pending)
             for row in pending:
-                part = _part(row, len({r.seq for r in plan}), texts)
+                text = pieces[row.answer_id][row.part - 1] if row.answer_id in pieces else ""
+                part = AnswerPart(row.seq, of, row.part, row.parts, row.user_id, text, row.late)
                 nonce = nonce_for(post.guild_id, post.local_date, f"b{row.seq}.{row.part}")
                 message_id = await self.publisher.send_answer_part(where, part, nonce)
                 await self.store.blind.mark_sent(post.id, row.seq, row.part, message_id)
@@ -190,25 +198,6 @@ class BlindPublisher:
             log.warning("publishing the answers of post %s stopped, will resume: %s", post.id, exc)
             return False
         return True
-
-    async def _rows(self, post: DailyPost) -> list[PlanRow]:
-        rows: list[PlanRow] = []
-        answers = sorted(await self.store.answers.for_post(post.id), key=lambda a: a.created_at)
-        for seq, answer in enumerate(answers, start=1):
-            pieces = split_text(answer.content)
-            late = post.reveal_at is not None and answer.created_at > post.reveal_at
-            for part in range(1, len(pieces) + 1):
-                rows.append(PlanRow(seq, part, len(pieces), answer.id, answer.user_id, late, None))
-        return rows
-
-    async def _texts(self, post: DailyPost) -> dict[int, tuple[int, list[str]]]:
-        """answer id -> (author, its pieces). Answers are frozen once the reveal is claimed."""
-        return {
-            a.id: (a.user_id, split_text(a.content))
-            # Deleted ones too: a published first part removed by a moderator mid-publish
-            # marks its answer deleted, and the rest of it still goes out as planned.
-            for a in await self.store.answers.for_post(post.id, include_deleted=True)
-        }
 
     async def _found(
         self, post: DailyPost, where: int, plan: list[PlanRow], pending: list[PlanRow]
@@ -228,11 +217,12 @@ class BlindPublisher:
         return left
 
 
-def _part(row: PlanRow, of: int, texts: dict[int, tuple[int, list[str]]]) -> AnswerPart:
-    user_id, pieces = texts.get(row.answer_id, (row.user_id, []))
-    text = pieces[row.part - 1] if row.part <= len(pieces) else ""
-    return AnswerPart(row.seq, of, row.part, row.parts, user_id, text, row.late)
-
-
-def _with_thread(post: DailyPost, thread_id: int) -> DailyPost:
-    return dataclasses.replace(post, thread_id=thread_id)
+def _rows(post: DailyPost, answers: list[Answer], pieces: dict[int, list[str]]) -> list[PlanRow]:
+    """The publishing plan: answers in the order first given, each in its pieces."""
+    rows: list[PlanRow] = []
+    for seq, answer in enumerate(sorted(answers, key=lambda a: a.created_at), start=1):
+        late = post.reveal_at is not None and answer.created_at > post.reveal_at
+        count = len(pieces[answer.id])
+        for part in range(1, count + 1):
+            rows.append(PlanRow(seq, part, count, answer.id, answer.user_id, late, None))
+    return rows

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import math
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,22 +44,6 @@ NINE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 Berlin
 LIMIT, WINDOW = ROUTE_LIMITS[("POST", "/channels/{channel_id}/messages")]
 SHORT = "Shadow traffic first, then a canary with an automatic rollback on the error budget. "
 LONG = ("Why this order matters, step by step, with the trade-offs spelled out. " * 14 + "\n\n") * 4
-
-
-@contextlib.asynccontextmanager
-async def running(bot: DrillBot, emu: Emulator) -> AsyncIterator[DrillBot]:
-    task = asyncio.create_task(bot.start(emu.token))
-    try:
-        async with asyncio.timeout(30):
-            while not bot.is_ready():
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
-        yield bot
-    finally:
-        await bot.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=10)
 
 
 async def submit(member: Any, channel_id: int, message_id: int, post_id: int, text: str) -> float:
@@ -107,7 +89,7 @@ async def run(members: int, long: int) -> dict[str, Any]:
                 app = await build_app(settings, clock, bank=bank, store=store)
                 bot = DrillBot(app=app, guild_ready_timeout=0.05)
                 emu.rate_limits(True)
-                async with running(bot, emu):
+                async with bot.running(emu.token, timeout=30):
                     return await day(bot, emu, clock, store, guild.id, channel.id, people, long)
         finally:
             await store.close()

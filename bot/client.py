@@ -9,9 +9,10 @@ reverse.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import discord
@@ -255,6 +256,23 @@ class DrillBot(commands.Bot):
 
     async def on_resumed(self) -> None:
         await self.app.daily.backfill()
+
+    @contextlib.asynccontextmanager
+    async def running(self, token: str, timeout: float = 15) -> AsyncIterator[DrillBot]:  # noqa: ASYNC109
+        """Start, and yield once ready (the demo and the benchmarks against the emulator);
+        close on the way out. A start-up that fails raises here."""
+        task = asyncio.create_task(self.start(token))
+        try:
+            async with asyncio.timeout(timeout):
+                while not self.is_ready():  # wait_until_ready() refuses to run before login
+                    if task.done():
+                        task.result()
+                    await asyncio.sleep(0.01)
+            yield self
+        finally:
+            await self.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=5)
 
     async def close(self) -> None:
         """Refuse new interactions, let those in flight finish, stop the schedule, close

@@ -8,7 +8,6 @@ points, printed as a transcript. The clock is a FakeClock, so the day takes a fe
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import tempfile
@@ -109,7 +108,7 @@ async def _demo(members: int, out: Any) -> int:
                 )
                 app = await build_app(settings, clock, bank=bank, store=store)
                 bot = DrillBot(app=app, guild_ready_timeout=0.05)
-                async with _running(bot, emu):
+                async with bot.running(emu.token):
                     synced = ", ".join(f"/{c['name']}" for c in emu.commands.get(None, []))
                     say.line("drillbot", f"online as {bot.user}; commands synced: {synced}")
                     await _setup(emu, say, organiser, channel.id)
@@ -124,22 +123,6 @@ async def _demo(members: int, out: Any) -> int:
         finally:
             await store.close()
     return 0
-
-
-@contextlib.asynccontextmanager
-async def _running(bot: Any, emu: Emulator) -> Any:
-    task = asyncio.create_task(bot.start(emu.token))
-    try:
-        async with asyncio.timeout(15):
-            while not bot.is_ready():  # wait_until_ready() refuses to run before login
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
-        yield bot
-    finally:
-        await bot.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=5)
 
 
 async def _day(

@@ -143,3 +143,51 @@ async def test_two_reveal_nows_at_once_publish_every_answer_once(
     assert len(reveals(world, done.thread_id)) == 1
     assert (await stored(store, world.guild.id, TODAY)).state == "revealed"
     assert world.emu.errors == []
+
+
+async def test_429s_while_publishing_are_waited_out_and_every_answer_goes_out_once(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world, answer_mode="blind")
+    clock.set(NINE)
+    async with start_bot() as bot:
+        post, message = await blind_post(bot, store, world)
+        for name, text in ANSWERS.items():
+            await answer(world[name], message, post.id, text)
+        # The thread has the post's id: its message route answers 429 three times first.
+        route = f"POST /channels/{message.id}/messages"
+        world.emu.force_429(route, retry_after=0.05, times=3)
+        clock.set(REVEAL)
+        done = await revealed(store, post)
+    assert done.thread_id is not None
+    statuses = [c.status for c in world.emu.calls if f"{c.method} {c.path}" == route]
+    assert statuses.count(429) == 3 and statuses.count(200) == len(ANSWERS) + 1
+    keys = [m.content.split("**")[1] for m in published(world, done.thread_id)]
+    assert keys == [f"Answer {i}/{len(ANSWERS)}" for i in range(1, len(ANSWERS) + 1)]
+    assert len(reveals(world, done.thread_id)) == 1
+    assert world.emu.errors == []
+
+
+async def test_two_locks_of_a_discussion_thread_at_once_lock_it_once(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world, answer_mode="blind", discussion_minutes=60)
+    clock.set(NINE)
+    async with start_bot() as bot:
+        post, message = await blind_post(bot, store, world)
+        await answer(world["ana"], message, post.id, ANSWERS["ana"])
+        clock.set(REVEAL)
+        done = await revealed(store, post)
+        await idle(bot)
+        assert done.thread_id is not None and not world.emu.channel(done.thread_id).locked
+        clock.set(REVEAL + timedelta(minutes=61))  # the dispatcher's run locks it too
+        locked = await asyncio.gather(
+            bot.daily.revealer.lock(world.guild.id), bot.daily.revealer.lock(world.guild.id)
+        )
+        await idle(bot)
+        assert sum(locked) <= 1
+        after = await store.daily.by_id(post.id)
+        assert after is not None and after.locked_at is not None
+        assert world.emu.channel(done.thread_id).locked
+        assert await store.blind.due_locks(clock.now(), world.guild.id) == []
+    assert world.emu.errors == []

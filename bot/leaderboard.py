@@ -8,6 +8,7 @@ shows the board it was opened on.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -198,3 +199,30 @@ def _live(row: BoardRow, last_revealed: str | None) -> BoardRow:
     if row.last_answer_date is None or (last_revealed and row.last_answer_date < last_revealed):
         return BoardRow(row.rank, row.user_id, row.points, row.answers, 0, row.last_answer_date)
     return row
+
+
+class PageTurns:
+    """Page presses per board message, numbered in the order they arrive, so the newest
+    press's page is the one left showing when presses finish out of order (the last 1,000
+    boards are remembered; a board older than that shows whichever press ends last)."""
+
+    KEEP = 1_000
+
+    def __init__(self) -> None:
+        self._latest: dict[int, int] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def press(self, message_id: int) -> int:
+        number = self._latest.pop(message_id, 0) + 1
+        self._latest[message_id] = number  # re-inserted: the dict keeps boards by recency
+        while len(self._latest) > self.KEEP:
+            oldest = next(iter(self._latest))
+            del self._latest[oldest]
+            self._locks.pop(oldest, None)
+        return number
+
+    def is_latest(self, message_id: int, number: int) -> bool:
+        return self._latest.get(message_id, number) == number
+
+    def turn(self, message_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(message_id, asyncio.Lock())

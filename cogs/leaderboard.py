@@ -15,7 +15,7 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.errors import DrillError
-from bot.leaderboard import Board, LeaderboardService
+from bot.leaderboard import Board, LeaderboardService, PageTurns
 from bot.organiser import NOT_ORGANISER, may_organise
 from bot.privacy import export_csv
 from bot.storage import Store
@@ -74,32 +74,6 @@ def paging_view(board: Board) -> ui.View:
     return view
 
 
-class Presses:
-    """Page presses per board message, numbered in the order they arrive (the last 1,000
-    boards are remembered; a board older than that just shows whichever press ends last)."""
-
-    KEEP = 1_000
-
-    def __init__(self) -> None:
-        self._latest: dict[int, int] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    def press(self, message_id: int) -> int:
-        number = self._latest.pop(message_id, 0) + 1
-        self._latest[message_id] = number  # re-inserted: the dict keeps boards by recency
-        while len(self._latest) > self.KEEP:
-            oldest = next(iter(self._latest))
-            del self._latest[oldest]
-            self._locks.pop(oldest, None)
-        return number
-
-    def is_latest(self, message_id: int, number: int) -> bool:
-        return self._latest.get(message_id, number) == number
-
-    def turn(self, message_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(message_id, asyncio.Lock())
-
-
 async def _is_organiser(store: Store, interaction: discord.Interaction) -> bool:
     user = interaction.user
     if interaction.guild_id is None or not isinstance(user, discord.Member):
@@ -118,7 +92,7 @@ class LeaderboardCog(commands.Cog):
         self.service = service
         self.store = service.store
         self._names: dict[tuple[int, int], tuple[str, float]] = {}
-        self._presses = Presses()
+        self._presses = PageTurns()
         self.name_timeout = 3.0  # seconds for one member's name; the board never waits longer
         self._menu = app_commands.ContextMenu(name="Best answer", callback=self.best_answer)
         self._menu.guild_only = True

@@ -27,6 +27,14 @@ MAX_RED_FLAG = 200
 MAX_SOLUTION_CODE = 3000
 MAX_SOLUTION_NOTES = 600
 STALE_AFTER_MONTHS = 12
+# Third edition: what strong-hire, hire and no-hire answers sound like, an answer spoken as a
+# strong candidate would give it, and the sources behind version-sensitive claims.
+LEVELS = ("strong", "hire", "no_hire")
+MAX_LEVEL = 300
+MAX_MODEL_ANSWER = 2000
+MAX_SOURCE_CLAIM = 200
+MAX_SOURCE_URL = 500
+MAX_SOURCES = 10
 
 
 def normalise(text: str) -> str:
@@ -47,6 +55,24 @@ class Solution:
     language: str
     code: str
     notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """What a strong-hire, a hire and a no-hire answer sound like (a line or two each)."""
+
+    strong: str
+    hire: str
+    no_hire: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a version-sensitive claim (a version, default, CVE, price) was checked, and when."""
+
+    url: str
+    claim: str
+    checked: str  # YYYY-MM
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +102,9 @@ class Question:
     signals: tuple[str, ...] = ()
     reviewed: str = ""  # YYYY-MM
     solution: Solution | None = None
+    levels: Levels | None = None
+    model_answer: str = ""
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

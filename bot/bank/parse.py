@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import yaml
 
 from bot.bank.extras import EXTRA_FIELDS, parse_extras, parse_retired
+from bot.bank.graded import GRADED_FIELDS, parse_graded
 from bot.bank.models import (
     DIFFICULTIES,
     KEY_POINTS_RANGE,
@@ -320,17 +321,22 @@ def _question(reader: _Reader, node: yaml.Node, pack: str, version: str) -> Ques
         reader.error(fu_node, f"{where}: at most {MAX_FOLLOW_UPS} follow_ups")
     _, tags = reader.text_list(fields, "tags", where, max_len=40)
     extras = parse_extras(reader, fields, where, node)
-    known = EXTRA_FIELDS | {
-        "id",
-        "topic",
-        "difficulty",
-        "kind",
-        "prompt",
-        "testing",
-        "key_points",
-        "follow_ups",
-        "tags",
-    }
+    graded = parse_graded(reader, fields, where, node)
+    known = (
+        EXTRA_FIELDS
+        | GRADED_FIELDS
+        | {
+            "id",
+            "topic",
+            "difficulty",
+            "kind",
+            "prompt",
+            "testing",
+            "key_points",
+            "follow_ups",
+            "tags",
+        }
+    )
     for key, (key_node, _) in fields.items():
         if key not in known:
             reader.error(key_node, f"{where}: unknown field '{key}'")
@@ -354,4 +360,7 @@ def _question(reader: _Reader, node: yaml.Node, pack: str, version: str) -> Ques
         extras.signals,
         extras.reviewed,
         extras.solution,
+        graded.levels,
+        graded.model_answer,
+        graded.sources,
     )

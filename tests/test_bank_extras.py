@@ -221,12 +221,20 @@ def test_stats_count_rounds_signals_and_solutions(tmp_path: Path) -> None:
         "llmops-002", a="rounds: [coding]\n", b="solution: {language: text, code: x}\n"
     )
     bank: Bank = load_bank([write(tmp_path, "a.yaml", text)])
-    header, _, row, total = stats_table(bank).splitlines()
+    lines = stats_table(bank).splitlines()
+    first = lines.index("Questions per topic")
+    header, row = lines[first + 1], lines[first + 3]
     cells = dict(zip(header.split()[2:], row.split()[2:], strict=True))
     assert cells == {
-        "easy": "0", "medium": "2", "hard": "0", "total": "2",
+        "easy": "0", "medium": "2", "hard": "0", "total": "2", "levels": "0", "answer": "0",
+        "solved": "1", "sourced": "0", "retired": "0",
+    }  # fmt: skip
+    second = lines.index("Interview rounds and signals per topic")
+    header, row, total = lines[second + 1], lines[second + 3], lines[second + 5]
+    cells = dict(zip(header.split()[1:], row.split()[1:], strict=True))
+    assert cells == {
         "phone": "0", "code": "2", "sysdes": "1", "mldeep": "0", "behav": "0",
-        "prod": "0", "infra": "0", "mlops": "0", "auto": "0", "cost": "1", "solved": "1",
+        "prod": "0", "infra": "0", "mlops": "0", "auto": "0", "cost": "1",
     }  # fmt: skip
     assert total.split()[0] == "all"
 

@@ -13,6 +13,7 @@ import pytest
 
 from bot.bank import Bank, default_content_dir, load_bank
 from bot.bank.checks import solution_findings, stale_findings
+from bot.bank.freshness import question_text, source_findings
 from bot.bank.overlap import pairs
 
 MIN_SOLUTIONS = 40
@@ -49,6 +50,10 @@ def test_no_fact_is_older_than_a_year(bank: Bank) -> None:
     assert [str(f) for f in stale_findings(bank.questions.values(), date(2026, 12, 1))] == []
 
 
+def test_no_source_was_checked_more_than_a_year_ago(bank: Bank) -> None:
+    assert [str(f) for f in source_findings(bank.questions.values(), date(2026, 12, 1))] == []
+
+
 def test_every_round_and_signal_has_questions(bank: Bank) -> None:
     from bot.bank.models import ROUNDS, SIGNALS
 
@@ -78,7 +83,7 @@ def test_no_run_of_six_words_is_copied_from_the_seed_pages(bank: Bank) -> None:
         seeds |= _runs(page.read_text(encoding="utf-8", errors="replace"))
     copied = {}
     for q in bank.questions.values():
-        text = " ".join((q.prompt, q.testing, *q.key_points, *q.red_flags, *q.follow_ups))
+        text = question_text(q)  # the third edition's levels and model answers too
         if hits := _runs(text) & seeds:
             copied[q.id] = " ".join(sorted(hits)[0])
     assert copied == {}

@@ -274,3 +274,6 @@ def test_the_same_question_in_other_words_is_caught_across_topics() -> None:
     assert found[("a-1", "c-1")] is False
     assert found[("b-1", "c-1")] is False
     assert ("a-1", "a-2") not in found
+    close = pairs([make("a-1", "containers", shared), make("b-1", "security", reworded),
+                   make("c-1", "serving", distinct)], close_only=True)  # fmt: skip
+    assert [(p.first, p.second) for p in close] == [("a-1", "b-1")]

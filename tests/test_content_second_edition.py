@@ -65,7 +65,7 @@ def test_every_round_and_signal_has_questions(bank: Bank) -> None:
 
 def test_no_question_repeats_another_topic_in_other_words(bank: Bank) -> None:
     close = [(p.first, p.second, round(p.key_points, 1), round(p.words, 3))
-             for p in pairs(bank.questions.values()) if p.too_close]  # fmt: skip
+             for p in pairs(bank.questions.values(), close_only=True)]  # fmt: skip
     assert close == []
 
 

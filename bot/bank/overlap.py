@@ -15,9 +15,9 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import combinations
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from bot.bank.models import Question
 
@@ -48,17 +48,47 @@ def _words(q: Question) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text) if len(w) > 2 and w not in _STOP)
 
 
-def pairs(questions: Iterable[Question]) -> list[Pair]:
-    """Every cross-topic pair, closest first."""
-    items = [(q, _words(q), " ".join(q.key_points).casefold()) for q in questions]
-    out: list[Pair] = []
-    for (a, aw, ak), (b, bw, bk) in combinations(items, 2):
-        if a.topic == b.topic:
-            continue
-        jaccard = len(aw & bw) / max(len(aw | bw), 1)
-        out.append(Pair(a.id, b.id, fuzz.token_sort_ratio(ak, bk), jaccard))
-    out.sort(key=lambda p: -max(p.key_points / KEY_POINTS_LIMIT, p.words / WORDS_LIMIT))
-    return out
+def _sorted_tokens(q: Question) -> str:
+    """token_sort_ratio(a, b) is ratio() of the sorted tokens: sort once per question, not once
+    per pair (at 800 questions, 320,000 pairs, this and the matrices below take the check from
+    ~11 s of CPU to ~3 s)."""
+    return " ".join(sorted(" ".join(q.key_points).casefold().split()))
+
+
+def _jaccard(word_sets: list[frozenset[str]]) -> np.ndarray:
+    """Jaccard similarity of every pair of word sets, as one matrix product."""
+    vocab: dict[str, int] = {}
+    for words in word_sets:
+        for word in words:
+            vocab.setdefault(word, len(vocab))
+    onehot = np.zeros((len(word_sets), max(len(vocab), 1)), dtype=np.float32)
+    for row, words in enumerate(word_sets):
+        onehot[row, [vocab[w] for w in words]] = 1.0
+    shared = (onehot @ onehot.T).astype(np.float64)  # exact: counts are small integers
+    sizes = onehot.sum(axis=1, dtype=np.float64)
+    union = sizes[:, None] + sizes[None, :] - shared
+    return shared / np.maximum(union, 1.0)
+
+
+def pairs(questions: Iterable[Question], *, close_only: bool = False) -> list[Pair]:
+    """Every cross-topic pair (or only the too-close ones), closest first."""
+    items = list(questions)
+    if len(items) < 2:
+        return []
+    texts = [_sorted_tokens(q) for q in items]
+    key_points = process.cdist(texts, texts, scorer=fuzz.ratio, dtype=np.float64, workers=1)
+    words = _jaccard([_words(q) for q in items])
+    topics = np.array([q.topic for q in items])
+    closeness = np.maximum(key_points / KEY_POINTS_LIMIT, words / WORDS_LIMIT)
+    wanted = np.triu(topics[:, None] != topics[None, :], k=1)
+    if close_only:
+        wanted &= (key_points >= KEY_POINTS_LIMIT) | (words >= WORDS_LIMIT)
+    rows, cols = np.nonzero(wanted)
+    order = np.argsort(-closeness[rows, cols], kind="stable")
+    return [
+        Pair(items[i].id, items[j].id, float(key_points[i, j]), float(words[i, j]))
+        for i, j in zip(rows[order].tolist(), cols[order].tolist(), strict=True)
+    ]
 
 
 def main() -> int:

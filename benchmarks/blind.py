@@ -35,9 +35,9 @@ from bot.app import build_app
 from bot.bank import default_content_dir, load_bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
-from bot.config import Secret, Settings
-from bot.emulator import Emulator
-from bot.emulator.ratelimit import ROUTE_LIMITS
+from bot.ops.config import Secret, Settings
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.emulator.ratelimit import ROUTE_LIMITS
 from bot.storage import Store
 
 NINE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 Berlin

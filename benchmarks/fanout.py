@@ -1,6 +1,6 @@
 """Fan-out benchmark: 1,000 guilds post their daily question at the same minute.
 
-A child process runs the emulator with Discord's rate limits switched on (bot/emulator/
+A child process runs the emulator with Discord's rate limits switched on (bot/sandbox/emulator/
 ratelimit.py: 50 requests/s for the whole bot, per-channel buckets) and creates the guilds,
 each with its own question channel. This process runs the real DrillBot against it, every
 guild set to post at 09:00 Berlin; the FakeClock is moved to 09:00 and the dispatcher's alarm
@@ -42,9 +42,9 @@ from bot.app import App, build_app
 from bot.bank import default_content_dir, load_bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
-from bot.config import Secret, Settings
-from bot.emulator import Emulator
-from bot.emulator.ratelimit import GLOBAL_LIMIT
+from bot.ops.config import Secret, Settings
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.emulator.ratelimit import GLOBAL_LIMIT
 from bot.storage import Store
 
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # 08:00 Berlin

@@ -31,10 +31,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.bank import default_content_dir, load_bank
-from bot.catalog import Catalog
+from bot.bank.catalog import Catalog
 from bot.clock import FakeClock
-from bot.gap_chart import render_gaps
-from bot.gaps import GapService, topic_weakness
+from bot.gaps.chart import render_gaps
+from bot.gaps.service import GapService, topic_weakness
 from bot.storage import Store
 from bot.storage.database import iso
 

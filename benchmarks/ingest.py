@@ -47,8 +47,8 @@ from bot.app import build_app
 from bot.bank import default_content_dir, load_bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
-from bot.config import Secret, Settings
-from bot.emulator import Emulator
+from bot.ops.config import Secret, Settings
+from bot.sandbox.emulator import Emulator
 from bot.storage import NewAnswer, Store, open_store
 from tests.support import postgres
 

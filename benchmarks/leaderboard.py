@@ -10,7 +10,7 @@ bot's own recompute rule, then times each query's median:
 * ``repo``: the same through the bot's aiosqlite repositories (one round trip is ~0.1 ms);
 * ``ledger``: the plain scan of the ledger the boards replaced;
 
-first as built, then after ``ANALYZE``. Chart rendering (bot/charts.py) is timed on the
+first as built, then after ``ANALYZE``. Chart rendering (bot/boards/charts.py) is timed on the
 busiest member's real /stats report.
 
     .venv/bin/python benchmarks/leaderboard.py [--answers 1000000] [--members 50000]
@@ -38,10 +38,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.bank import default_content_dir, load_bank
-from bot.catalog import Catalog
-from bot.charts import render_stats
+from bot.bank.catalog import Catalog
+from bot.boards.charts import render_stats
+from bot.boards.stats import StatsService
 from bot.clock import FakeClock
-from bot.stats import StatsService
 from bot.storage import Database, Store
 from bot.storage.boards import _RANK_SQL, _TOP_SQL
 from bot.storage.scores import scopes

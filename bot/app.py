@@ -4,7 +4,7 @@
 ``DrillBot(app=app)`` receives the result and the cogs take what they need from ``bot.app``.
 Nothing else builds a service, so a new one is one line here (and one field on ``App``).
 
-The services reach Discord through ports (``bot.publishing.Publisher``). The Discord side of a
+The services reach Discord through ports (``bot.daily.publishing.Publisher``). The Discord side of a
 port needs the client, and the client is built from the app, so one link is made late:
 ``DiscordPort`` is built empty here and the Discord glue plugs its publisher in when its
 extension loads. Using it before then is a start-up bug and raises.
@@ -18,23 +18,23 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from bot.bank import Bank, default_content_dir, load_bank
-from bot.blind import BlindAnswers
-from bot.catalog import Catalog
+from bot.bank.catalog import Catalog
+from bot.boards.privacy import PrivacyService
+from bot.boards.service import LeaderboardService
+from bot.boards.stats import StatsService
 from bot.clock import Clock
-from bot.config import Settings
-from bot.daily import DailyService
-from bot.gaps import GapService
-from bot.ingest import AnswerWriter
+from bot.daily.blind import BlindAnswers
+from bot.daily.ingest import AnswerWriter
+from bot.daily.publishing import Publisher
+from bot.daily.service import DailyService
+from bot.gaps.service import GapService
 from bot.jobs import Dispatcher
-from bot.leaderboard import LeaderboardService
 from bot.mock import MockService, PairService
-from bot.organiser import Organiser
-from bot.planner import PlanService
-from bot.privacy import PrivacyService
-from bot.publishing import Publisher
-from bot.quiz import QuizService
-from bot.reminders import Reminders
-from bot.stats import StatsService
+from bot.ops.config import Settings
+from bot.organiser.service import Organiser
+from bot.plan.reminders import Reminders
+from bot.plan.service import PlanService
+from bot.practice.quiz import QuizService
 from bot.storage import Store, open_store
 
 log = logging.getLogger(__name__)

@@ -21,12 +21,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import App
-from bot.catalog import Catalog
+from bot.bank.catalog import Catalog
 from bot.clock import Clock
-from bot.config import DISCORD_GATEWAY_URL, Settings
-from bot.daily import DailyService
+from bot.daily.service import DailyService
 from bot.errors import DrillError
 from bot.jobs import Dispatcher
+from bot.ops.config import DISCORD_GATEWAY_URL, Settings
 from bot.storage import Store
 
 log = logging.getLogger(__name__)

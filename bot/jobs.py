@@ -55,7 +55,7 @@ class Dispatcher:
         owns: Callable[[int], bool] = lambda _guild_id: True,
     ) -> None:
         self.store = store
-        self.owns = owns  # the guilds of this process's shards (bot/shards.py); all by default
+        self.owns = owns  # the guilds of this process's shards (bot/ops/shards.py); all by default
         self.work = work
         self.clock = clock
         self.alarm = clock.alarm(self._ring)

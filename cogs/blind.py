@@ -1,5 +1,5 @@
 """Blind answers' glue: the daily post's Answer button, its modal, and how a published answer
-reads in the thread. The rules are in bot/blind.py."""
+reads in the thread. The rules are in bot/daily/blind.py."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import discord
 from discord import ui
 from discord.ext import commands
 
-from bot.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
-from bot.publishing import AnswerPart
+from bot.daily.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
+from bot.daily.publishing import AnswerPart
 from cogs.quiz_views import modal_values
 from cogs.render import guarded, reply, ts
 

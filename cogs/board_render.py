@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.leaderboard import Board
-from bot.stats import MemberReport
+from bot.boards.service import Board
+from bot.boards.stats import MemberReport
 from bot.storage.boards import BoardRow
 
 NAME_MAX = 32

@@ -12,9 +12,16 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from bot.daily import DailyService
+from bot.daily.publishing import (
+    AnswerPart,
+    DailyCard,
+    FoundPost,
+    HistoryMessage,
+    Notice,
+    RevealCard,
+)
+from bot.daily.service import DailyService
 from bot.errors import Gone, MissingPermissions, TransientFailure
-from bot.publishing import AnswerPart, DailyCard, FoundPost, HistoryMessage, Notice, RevealCard
 from cogs import blind, quiz_views, render
 
 if TYPE_CHECKING:

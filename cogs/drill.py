@@ -1,4 +1,4 @@
-"""/drill: organiser controls. Thin glue over bot.organiser; layout in cogs/drill_render.py.
+"""/drill: organiser controls. Thin glue over bot.organiser.service; layout in cogs/drill_render.py.
 
 Command visibility uses default_permissions (Manage Server), but a server admin can change who
 sees the commands, and the organiser role must work without Manage Server: so the cog's
@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot import validation
 from bot.errors import DrillError
-from bot.organiser import (
+from bot.organiser.service import (
     NOT_ORGANISER,
     PIN_PERMISSION,
     REQUIRED_PERMISSIONS,

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 import discord
 
 from bot import schedule
-from bot.organiser import Announce, PackImport, ReportLine, SetupResult, Status, TopicCoverage
+from bot.organiser.service import (
+    Announce,
+    PackImport,
+    ReportLine,
+    SetupResult,
+    Status,
+    TopicCoverage,
+)
 from bot.storage import AuditEntry, DailyPost, GuildPack, GuildSettings
 from cogs.render import ts
 

@@ -1,5 +1,6 @@
-"""/drill gaps: the group's gap report (a heatmap and the weakest areas). Glue over bot.gaps;
-the subcommand joins the /drill group defined in cogs/drill.py, as /drill season does."""
+"""/drill gaps: the group's gap report (a heatmap and the weakest areas). Glue over
+bot.gaps.service; the subcommand joins the /drill group defined in cogs/drill.py, as /drill
+season does."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import DrillError
-from bot.gap_chart import render_gaps
-from bot.gaps import MAX_WEEKS, Area, GapReport, GapService
-from bot.organiser import NOT_ORGANISER, may_organise
+from bot.gaps.chart import render_gaps
+from bot.gaps.service import MAX_WEEKS, Area, GapReport, GapService
+from bot.organiser.service import NOT_ORGANISER, may_organise
 from cogs.leaderboard import NotOrganiser
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def _figures(area: Area) -> str:
 
 
 def gaps_embed(report: GapReport) -> discord.Embed:
-    """Names only ``Area.ask`` members, which bot.gaps never fills with a hidden member.
+    """Names only ``Area.ask`` members, which bot.gaps.service never fills with a hidden member.
     Mentions in an embed never ping."""
     embed = discord.Embed(title=f"Gap report · last {report.weeks} week(s)", colour=COLOUR)
     embed.description = (

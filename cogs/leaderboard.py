@@ -1,5 +1,5 @@
 """/leaderboard with persistent paging, /away, stars (reactions), the Best answer menu, and
-/drill season new, /drill week-start and /drill export. Thin glue over bot.leaderboard."""
+/drill season new, /drill week-start and /drill export. Thin glue over bot.boards.service."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import discord
 from discord import app_commands, ui
 from discord.ext import commands
 
+from bot.boards.privacy import export_csv
+from bot.boards.service import Board, LeaderboardService, PageTurns
 from bot.errors import DrillError
-from bot.leaderboard import Board, LeaderboardService, PageTurns
-from bot.organiser import NOT_ORGANISER, may_organise
-from bot.privacy import export_csv
+from bot.organiser.service import NOT_ORGANISER, may_organise
 from bot.storage import Store
 from cogs import board_render as render
 

@@ -14,9 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.plan import PlanDay
-from bot.planner import PlanService, Started, Today
-from bot.reminders import Reminders, Send
+from bot.plan.reminders import Reminders, Send
+from bot.plan.rules import PlanDay
+from bot.plan.service import PlanService, Started, Today
 
 if TYPE_CHECKING:
     from bot.client import DrillBot

@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.quiz import QuizService, Shown
+from bot.practice.quiz import QuizService, Shown
 from cogs import quiz_views as views
 from cogs.render import NO_PINGS, guarded, refusals, reply
 

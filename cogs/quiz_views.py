@@ -14,8 +14,8 @@ from typing import Any, Protocol
 import discord
 from discord import ui
 
-from bot.quiz import MAX_ANSWER, MAX_REPORT_DETAIL, Graded, Revealed, Shown
-from bot.srs import GRADES
+from bot.practice.quiz import MAX_ANSWER, MAX_REPORT_DETAIL, Graded, Revealed, Shown
+from bot.practice.srs import GRADES
 from cogs import render
 
 GRADE_STYLES = {

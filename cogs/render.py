@@ -11,8 +11,8 @@ from typing import Any
 import discord
 
 from bot.bank import Question
+from bot.daily.publishing import DailyCard, RevealCard
 from bot.errors import DrillError
-from bot.publishing import DailyCard, RevealCard
 from bot.storage import Award
 
 log = logging.getLogger(__name__)

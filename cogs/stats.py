@@ -12,11 +12,11 @@ import discord
 from discord import app_commands, ui
 from discord.ext import commands
 
-from bot.charts import render_stats
+from bot.boards.charts import render_stats
+from bot.boards.privacy import PrivacyService
+from bot.boards.stats import StatsService
 from bot.errors import DrillError
 from bot.mock import MockService
-from bot.privacy import PrivacyService
-from bot.stats import StatsService
 from cogs import board_render as render
 from cogs import mock_views
 

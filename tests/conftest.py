@@ -15,8 +15,8 @@ from bot.app import build_app
 from bot.bank import Bank, default_content_dir, load_bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
-from bot.config import Secret, Settings
-from bot.emulator import Emulator
+from bot.ops.config import Secret, Settings
+from bot.sandbox.emulator import Emulator
 from bot.storage import Store, open_store
 from tests.support import postgres
 from tests.support.backends import db_settings

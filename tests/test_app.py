@@ -17,8 +17,8 @@ from bot.app import App, DiscordPort, build_app
 from bot.bank import Bank
 from bot.client import EXTENSIONS, DrillBot
 from bot.clock import FakeClock
-from bot.config import Secret, Settings
-from bot.emulator import Emulator
+from bot.ops.config import Secret, Settings
+from bot.sandbox.emulator import Emulator
 from bot.storage import Store
 from tests.support.backends import CLOSED_STORE_ERRORS, db_settings, url_settings
 from tests.support.discord_harness import pointed_at

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.blind import MAX_BLIND_ANSWER, PART_TEXT, BlindAnswers, split_text
 from bot.clock import FakeClock
+from bot.daily.blind import MAX_BLIND_ANSWER, PART_TEXT, BlindAnswers, split_text
 from bot.errors import DrillError
 from bot.storage import DailyPost, Store
 from tests.conftest import START

@@ -30,7 +30,7 @@ def drillbot(
     clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), clean.get("PYTHONPATH")]))
     clean.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.ops.cli", *args],
         cwd=cwd,
         env=clean,
         capture_output=True,

@@ -13,8 +13,8 @@ from bot.app import build_app
 from bot.bank import Bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
-from bot.config import DISCORD_API_BASE, DISCORD_GATEWAY_URL, Secret, Settings
-from bot.emulator import Emulator
+from bot.ops.config import DISCORD_API_BASE, DISCORD_GATEWAY_URL, Secret, Settings
+from bot.sandbox.emulator import Emulator
 from bot.storage import Store
 from tests.conftest import BotFactory, World, eventually
 from tests.daily.helpers import configure, configure_world, daily_posts, stored

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DISCORD_API_BASE, ConfigError, Secret, Settings
+from bot.ops.config import DISCORD_API_BASE, ConfigError, Secret, Settings
 
 TOKEN = "MTIz.fake.token-value"
 

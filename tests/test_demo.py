@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DRILLBOT_"))}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
+        [sys.executable, "-m", "bot.ops.cli", "demo"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -11,8 +11,8 @@ from bot.app import build_app
 from bot.bank import Bank, default_content_dir, load_bank, parse_pack
 from bot.client import EXTENSIONS, DrillBot
 from bot.clock import FakeClock
-from bot.config import Secret, Settings
-from bot.emulator import Emulator
+from bot.ops.config import Secret, Settings
+from bot.sandbox.emulator import Emulator
 from bot.storage import Store
 from tests.support.backends import db_settings
 

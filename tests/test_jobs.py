@@ -414,7 +414,7 @@ async def test_the_real_clocks_alarms_share_one_scheduler_and_ring_apart() -> No
 async def test_a_shard_process_plans_and_runs_only_its_own_guilds(
     store: Store, clock: FakeClock, work: Work
 ) -> None:
-    from bot.shards import ShardPlan
+    from bot.ops.shards import ShardPlan
 
     plan = ShardPlan(2, 1, 1, sharded=True)
     guilds = [ms << 22 for ms in range(1, 7)]  # shards 1, 0, 1, 0, 1, 0

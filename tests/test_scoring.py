@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import scoring
+from bot.boards import scoring
 from bot.storage import Answer, Award, MemberStats
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

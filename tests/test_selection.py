@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.bank import Question
-from bot.selection import NoQuestions, choose_daily, choose_practice, eligible
+from bot.bank.selection import NoQuestions, choose_daily, choose_practice, eligible
 
 
 def q(qid: str, topic: str) -> Question:

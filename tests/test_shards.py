@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import ConfigError, Settings
-from bot.preflight import Exit
-from bot.shards import ShardPlan, shard_of
+from bot.ops.cli import main
+from bot.ops.config import ConfigError, Settings
+from bot.ops.preflight import Exit
+from bot.ops.shards import ShardPlan, shard_of
 
 
 def snowflake(ms: int, counter: int = 0) -> int:

@@ -14,8 +14,8 @@ from bot.app import App, build_app
 from bot.bank import Bank
 from bot.client import EXTENSIONS, RESTARTING, DrillBot
 from bot.clock import FakeClock
-from bot.config import Secret, Settings
-from bot.emulator import Emulator
+from bot.ops.config import Secret, Settings
+from bot.sandbox.emulator import Emulator
 from bot.storage import open_store
 from tests.conftest import World, eventually
 from tests.daily.helpers import configure_world, daily_posts

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import ConfigError, Settings
+from bot.ops.config import ConfigError, Settings
 from bot.storage import Database, PgDatabase, SchemaTooNew, Store, backend_of, migrations
 from bot.storage.postgres import PgConnection, to_dollar
 from tests.support import postgres

@@ -10,7 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.bank.models import SIGNALS
-from bot.charts import BACKGROUND, BLURPLE, DPI, MUTED, TEXT, _style
+from bot.boards.charts import BACKGROUND, BLURPLE, DPI, MUTED, TEXT, _style
 from bot.mock.service import Summary
 
 LABELS = {

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.bank import Bank, Question
+from bot.bank.catalog import Catalog
 from bot.bank.models import SIGNALS
-from bot.catalog import Catalog
+from bot.bank.selection import eligible
 from bot.clock import Clock
 from bot.errors import DrillError
 from bot.mock.rounds import (
@@ -25,7 +26,6 @@ from bot.mock.rounds import (
     resolve_round,
     topic_weakness,
 )
-from bot.selection import eligible
 from bot.storage.mock import AlreadyOpen, MockAnswer, MockItem, MockRepo, MockSession, NewItem
 
 SESSION_TTL = timedelta(days=1)

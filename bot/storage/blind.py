@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot import metrics
+from bot.ops import metrics
 from bot.storage.database import Database, from_iso, iso
 
 
 @dataclass(frozen=True, slots=True)
 class PlanRow:
-    """One message of a reveal's publishing plan (see bot/blind.py)."""
+    """One message of a reveal's publishing plan (see bot/daily/blind.py)."""
 
     seq: int
     part: int

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot import metrics
+from bot.ops import metrics
 from bot.storage.database import Database, from_iso, iso
 from bot.storage.models import Answer, DailyPost, NewAnswer
 

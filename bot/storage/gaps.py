@@ -1,5 +1,5 @@
 """What the gap report reads: a window of daily posts, who answered them, self-grades, and
-the members hidden from the boards. Read-only; the arithmetic lives in bot/gaps.py."""
+the members hidden from the boards. Read-only; the arithmetic lives in bot/gaps/service.py."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ class GuildSettings:
     paused: bool = False
     configured_by: int | None = None
     disabled_topics: frozenset[str] = field(default_factory=frozenset)
-    focus: str = "off"  # "auto": the daily rotation favours the weakest topics (bot/gaps.py)
+    focus: str = "off"  # "auto": the daily rotation favours the weakest topics (bot/gaps/)
     answer_mode: str = "thread"  # "blind": answers in a modal, published together at the reveal
     discussion_minutes: int = 720  # blind: the thread stays open this long after the reveal
 

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.emulator.state import Message
+from bot.sandbox.emulator.state import Message
 from bot.storage import DailyPost, Store
 from tests.conftest import World, eventually
 from tests.daily.helpers import daily_posts, stored

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator import Emulator
+from bot.sandbox.emulator import Emulator
 from bot.storage import DailyPost, Store
 from tests.conftest import START, World
 

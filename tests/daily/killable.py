@@ -117,8 +117,8 @@ async def _main(spec: dict[str, Any]) -> None:
     from bot.app import build_app
     from bot.client import make_bot
     from bot.clock import FakeClock
-    from bot.config import Secret, Settings
-    from bot.shards import ShardPlan
+    from bot.ops.config import Secret, Settings
+    from bot.ops.shards import ShardPlan
 
     pg = spec["db"].startswith("postgresql://")
     settings = Settings(

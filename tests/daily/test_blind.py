@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot import scoring
+from bot.boards import scoring
 from bot.clock import FakeClock
 from bot.storage import Store
 from tests.conftest import BotFactory, World, eventually

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.boards.scoring import ANSWER_POINTS, FIRST_BONUS
 from bot.clock import FakeClock
-from bot.scoring import ANSWER_POINTS, FIRST_BONUS
 from bot.storage import Answer, DailyPost, Store
 from tests.conftest import BotFactory, World, eventually
 from tests.daily.helpers import ANSWER, configure_world, daily_posts, stored

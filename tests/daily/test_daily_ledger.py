@@ -9,10 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.answers import PARKED_THREADS
+from bot.boards.scoring import ANSWER_POINTS, FIRST_BONUS
 from bot.clock import FakeClock
-from bot.emulator import Channel, Message
-from bot.scoring import ANSWER_POINTS, FIRST_BONUS
+from bot.daily.answers import PARKED_THREADS
+from bot.sandbox.emulator import Channel, Message
 from bot.storage import Answer, DailyPost, Store
 from tests.conftest import BotFactory, World, eventually
 from tests.daily.helpers import ANSWER, configure, configure_world, daily_posts, stored

@@ -13,9 +13,9 @@ from bot.app import build_app
 from bot.bank import Bank
 from bot.client import DrillBot, ShardedDrillBot, make_bot
 from bot.clock import FakeClock
-from bot.config import Secret, Settings
-from bot.emulator import Emulator
-from bot.shards import ShardPlan, shard_of
+from bot.ops.config import Secret, Settings
+from bot.ops.shards import ShardPlan, shard_of
+from bot.sandbox.emulator import Emulator
 from bot.storage import Store
 from tests.conftest import eventually
 from tests.daily.helpers import all_posts, configure, daily_posts

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.bank import Bank
 from bot.clock import FakeClock
-from bot.emulator import Emulator
-from bot.shards import ShardPlan, shard_of
+from bot.ops.shards import ShardPlan, shard_of
+from bot.sandbox.emulator import Emulator
 from bot.storage import Store
 from tests.conftest import eventually
 from tests.daily.helpers import configure

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.emulator import Emulator
-from bot.shards import shard_of
+from bot.ops.shards import shard_of
+from bot.sandbox.emulator import Emulator
 from bot.storage import DailyPost, Store, open_store
 from tests.conftest import eventually
 from tests.daily.helpers import all_posts, configure, daily_posts

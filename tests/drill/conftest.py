@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.interactions import Interaction
-from bot.emulator.state import Message
+from bot.sandbox.emulator.interactions import Interaction
+from bot.sandbox.emulator.state import Message
 
 EPHEMERAL = 64
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.organiser import NOT_ORGANISER
+from bot.organiser.service import NOT_ORGANISER
 from bot.storage import Store
 from tests.conftest import START, BotFactory, World
 from tests.drill.conftest import run, text_of

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-import bot.catalog
+import bot.bank.catalog
 from bot.bank import MAX_PACK_BYTES
 from bot.storage import Store
 from tests.conftest import BotFactory, World, eventually
@@ -56,7 +56,7 @@ async def test_quiz_in_another_guild_is_answered_while_a_pack_is_checked(
     # Hold the pack check in its worker until the other guild's /quiz has been answered: if
     # the check ran on the event loop, the loop would be stuck here and /quiz would time out.
     entered, release = threading.Event(), threading.Event()
-    real_parse = bot.catalog.parse_pack
+    real_parse = bot.bank.catalog.parse_pack
 
     def held_parse(text: str, source: str, **kwargs: float | None) -> object:
         if source == "team.yaml":
@@ -64,7 +64,7 @@ async def test_quiz_in_another_guild_is_answered_while_a_pack_is_checked(
             assert release.wait(10), "the test never released the pack check"
         return real_parse(text, source, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bot.catalog, "parse_pack", held_parse)
+    monkeypatch.setattr(bot.bank.catalog, "parse_pack", held_parse)
     async with start_bot() as drill:
         other = world.emu.create_guild("Another study group")
         other_chan = other.create_text_channel("practice")

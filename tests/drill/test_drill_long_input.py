@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.emulator.interactions import Interaction
+from bot.sandbox.emulator.interactions import Interaction
 from bot.storage import Store
 from tests.conftest import BotFactory, World
 from tests.drill.conftest import reply_to

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.organiser import ReportLine, TopicCoverage
+from bot.organiser.service import ReportLine, TopicCoverage
 from bot.storage import AuditEntry, ReportSummary
 from cogs import drill_render as render
 from tests.conftest import START

@@ -1,4 +1,5 @@
-"""bot/organiser.py without Discord: a real store on SQLite, the shipped bank, a fake clock."""
+"""bot/organiser/service.py without Discord: a real store on SQLite, the shipped bank, a fake
+clock."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.bank import MAX_PACK_BYTES, Bank
-from bot.catalog import Catalog
+from bot.bank.catalog import Catalog
 from bot.clock import FakeClock
 from bot.errors import DrillError
-from bot.organiser import (
+from bot.organiser.service import (
     REQUIRED_PERMISSIONS,
     Organiser,
     PackRejected,

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.emulator import Emulator
+from bot.sandbox.emulator import Emulator
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.emulator import Emulator
+from bot.sandbox.emulator import Emulator
 from tests.support.discord_harness import connected
 
 MESSAGES = ("POST", "/channels/{channel_id}/messages")

@@ -9,7 +9,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.emulator import Emulator
+from bot.sandbox.emulator import Emulator
 from tests.support.discord_harness import connected
 
 EPHEMERAL = 64

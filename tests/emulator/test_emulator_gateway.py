@@ -10,7 +10,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from bot.emulator import Emulator
+from bot.sandbox.emulator import Emulator
 from tests.support.discord_harness import connected
 
 ZLIB_SUFFIX = b"\x00\x00\xff\xff"

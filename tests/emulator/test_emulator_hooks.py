@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator import Channel, Emulator, RecordedCall
-from bot.emulator.snowflake import snowflake_time
+from bot.sandbox.emulator import Channel, Emulator, RecordedCall
+from bot.sandbox.emulator.snowflake import snowflake_time
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

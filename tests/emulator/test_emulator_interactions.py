@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator import DriverError, Emulator
-from bot.emulator.gateway import Session
+from bot.sandbox.emulator import DriverError, Emulator
+from bot.sandbox.emulator.gateway import Session
 
 
 async def post(session: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:

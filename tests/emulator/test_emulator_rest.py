@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from multidict import CIMultiDictProxy
 
-from bot.emulator import Emulator
-from bot.emulator.snowflake import SnowflakeFactory, snowflake_time
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.emulator.snowflake import SnowflakeFactory, snowflake_time
 
 
 class Api:

@@ -8,7 +8,7 @@ import discord
 import pytest
 from discord.ext import commands
 
-from bot.emulator import DriverError, Emulator
+from bot.sandbox.emulator import DriverError, Emulator
 from tests.support.discord_harness import connected
 
 

@@ -7,8 +7,8 @@ import asyncio
 
 from bot.bank import Bank
 from bot.bank.models import Question
+from bot.bank.selection import choose_daily
 from bot.clock import FakeClock
-from bot.selection import choose_daily
 from bot.storage import Store
 from tests.conftest import BotFactory, World, eventually
 from tests.daily.helpers import configure_world

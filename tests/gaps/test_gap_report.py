@@ -7,11 +7,11 @@ import asyncio
 import pytest
 
 from bot.bank import Bank
-from bot.catalog import Catalog
+from bot.bank.catalog import Catalog
 from bot.clock import FakeClock
 from bot.errors import DrillError
-from bot.gap_chart import render_gaps
-from bot.gaps import GapService, build_report, weakness
+from bot.gaps.chart import render_gaps
+from bot.gaps.service import GapService, build_report, weakness
 from bot.storage import Store
 from bot.storage.gaps import GapHistory
 from tests.conftest import START

@@ -6,8 +6,8 @@ import asyncio
 import struct
 from typing import Any
 
-from bot.emulator import Emulator
-from bot.emulator.state import Message
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.emulator.state import Message
 from bot.storage import Store
 from tests.drill.conftest import reply_to, text_of
 from tests.leaderboard.history import day

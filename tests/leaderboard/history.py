@@ -1,10 +1,11 @@
-"""Build hand-made daily histories in a store: posts, answers, reveals (as bot/daily.py does)."""
+"""Build hand-made daily histories in a store: posts, answers, reveals (as bot/daily/service.py
+does)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import scoring
+from bot.boards import scoring
 from bot.storage import DailyPost, NewAnswer, Store
 
 GUILD = 555

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot import scoring
-from bot.emulator.state import Message
+from bot.boards import scoring
+from bot.sandbox.emulator.state import Message
 from bot.storage import NewAnswer, Store
 from tests.conftest import START, BotFactory, World, eventually
 from tests.daily.helpers import configure_world

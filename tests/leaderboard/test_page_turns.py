@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.leaderboard import PageTurns
+from bot.boards.service import PageTurns
 
 
 def test_only_the_newest_press_of_a_board_is_latest() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from bot import scoring
+from bot.boards import scoring
 from bot.storage import Store
 from tests.leaderboard.history import GUILD, answer, at, day, post, reveal
 

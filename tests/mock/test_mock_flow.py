@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 
-from bot.emulator.state import Message
 from bot.mock import ROUNDS_BY_SLUG
+from bot.sandbox.emulator.state import Message
 from bot.storage import Store
 from tests.conftest import BotFactory, World
 from tests.quiz.helpers import ask, button_ids, press, refusal

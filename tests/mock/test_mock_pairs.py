@@ -7,8 +7,8 @@ import asyncio
 import re
 from typing import Any
 
-from bot.emulator.state import PRIVATE_THREAD, Message
 from bot.mock import ROUNDS_BY_SLUG
+from bot.sandbox.emulator.state import PRIVATE_THREAD, Message
 from bot.storage import Store
 from tests.conftest import BotFactory, World, eventually
 from tests.quiz.helpers import EPHEMERAL, button_ids, press, refusal

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.catalog import Catalog
+from bot.bank.catalog import Catalog
 from bot.clock import FakeClock
 from bot.errors import DrillError
 from bot.mock import MockService, PairService

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.catalog import Catalog
+from bot.bank.catalog import Catalog
 from bot.clock import FakeClock
 from bot.errors import DrillError
 from bot.mock import ROUNDS_BY_SLUG, MockService, RatingDue, Step, resolve_round

@@ -48,7 +48,7 @@ class BotProcess:
         )
         readies = self.emu.gateway.ready_count
         self.child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env,
+            sys.executable, "-m", "bot.ops.cli", "run", cwd=ROOT, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=self._log, stderr=self._log,
         )  # fmt: skip
         await self.until(lambda: self.emu.gateway.ready_count > readies, "never connected")

@@ -12,8 +12,8 @@ from bot.app import build_app
 from bot.bank import Bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
-from bot.config import Secret, Settings
-from bot.emulator import Emulator
+from bot.ops.config import Secret, Settings
+from bot.sandbox.emulator import Emulator
 from bot.storage import open_store
 from tests.conftest import START
 from tests.support.backends import url_settings

@@ -80,8 +80,8 @@ class Proc:
 
 
 def start_emulator(cwd: Path, *extra: str) -> tuple[Proc, dict[str, str]]:
-    """`python -m bot.emulator` and the settings a bot needs to reach it."""
-    emu = Proc(["-m", "bot.emulator", *extra], cwd=cwd)
+    """`python -m bot.sandbox.emulator` and the settings a bot needs to reach it."""
+    emu = Proc(["-m", "bot.sandbox.emulator", *extra], cwd=cwd)
     urls = emu.wait_for(r"api_base=(\S+) gateway=(\S+)")
     ids = emu.wait_for(r"token=(\S+) guild=(\d+) daily=(\d+)")
     return emu, {
@@ -95,4 +95,4 @@ def start_emulator(cwd: Path, *extra: str) -> tuple[Proc, dict[str, str]]:
 
 def start_bot(cwd: Path, env: dict[str, str], *extra: str) -> Proc:
     wanted = {k: v for k, v in env.items() if k.startswith(("DISCORD_", "DRILLBOT_"))}
-    return Proc(["-m", "bot.cli", "run", *extra], cwd=cwd, env=wanted)
+    return Proc(["-m", "bot.ops.cli", "run", *extra], cwd=cwd, env=wanted)

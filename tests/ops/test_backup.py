@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.preflight import Exit
+from bot.ops.preflight import Exit
 from tests.ops.helpers import drillbot, make_database, marker_rows, one_line, snapshot
 
 pytestmark = pytest.mark.sqlite_only(

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.config import ConfigError, Settings
-from bot.shards import ShardPlan
+from bot.ops.config import ConfigError, Settings
+from bot.ops.shards import ShardPlan
 from tests.ops.helpers import ROOT
 
 COMPOSE = ROOT / "docker-compose.postgres.yml"

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import metrics
+from bot.boards.scoring import ANSWER_POINTS, FIRST_BONUS
 from bot.clock import FakeClock
-from bot.scoring import ANSWER_POINTS, FIRST_BONUS
+from bot.ops import metrics
 from bot.storage import Store
 from tests.conftest import MEMBERS, BotFactory, World, eventually
 from tests.daily.helpers import ANSWER, configure_world, daily_posts, post_calls

@@ -8,8 +8,8 @@ import socket
 import aiohttp
 import pytest
 
-from bot import metrics
-from bot.health import HealthServer
+from bot.ops import metrics
+from bot.ops.health import HealthServer
 
 
 def free_port() -> int:
@@ -57,7 +57,7 @@ async def test_healthz_and_readyz_when_everything_is_up() -> None:
 
 
 async def test_readyz_is_503_naming_each_failing_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.health.CHECK_SECONDS", 0.2)
+    monkeypatch.setattr("bot.ops.health.CHECK_SECONDS", 0.2)
     port = free_port()
     checks = {"gateway": down, "database": broken, "scheduler": hangs, "other": ok}
     server = HealthServer("127.0.0.1", port, checks)

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import Emulator
-from bot.scoring import ANSWER_POINTS, FIRST_BONUS
+from bot.boards.scoring import ANSWER_POINTS, FIRST_BONUS
+from bot.sandbox.emulator import Emulator
 from bot.storage import backend_of, open_store
 from tests.ops.bot_process import BotProcess, DbReader, due_now_settings, make_reveal_due
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import MASK, setup_logging
+from bot.ops.logs import MASK, setup_logging
 
 TOKEN = "MTIz.secret-token-value.xyz"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.preflight import Exit
+from bot.ops.preflight import Exit
 from tests.ops.helpers import ROOT, drillbot, make_database, one_line, snapshot
 
 TOKEN = "MTIz.secret-token-value.xyz"
@@ -146,7 +146,7 @@ def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
     *retries, _last = result.stderr.splitlines()
     entries = [json.loads(line) for line in retries]
     assert [e["level"] for e in entries] == ["WARNING", "WARNING"]
-    assert all(e["logger"] == "bot.preflight" and "attempt" in e["message"] for e in entries)
+    assert all(e["logger"] == "bot.ops.preflight" and "attempt" in e["message"] for e in entries)
 
 
 def test_run_help_explains_checks_signals_and_exit_codes(tmp_path: Path) -> None:

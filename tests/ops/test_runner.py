@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bot import runner
-from bot.preflight import Exit, PreflightError, wait_reachable
+from bot.ops import runner
+from bot.ops.preflight import Exit, PreflightError, wait_reachable
 
 
 class App:

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import pytest
 
 from bot.bank import Bank
-from bot.catalog import Catalog
+from bot.bank.catalog import Catalog
 from bot.clock import FakeClock
 from bot.errors import DrillError
-from bot.plan import PHASES, build_plan, study_days
-from bot.planner import PlanService
+from bot.plan.rules import PHASES, build_plan, study_days
+from bot.plan.service import PlanService
 from bot.storage import Store
 
 ALL = {t for p in PHASES for t in p.topics}
@@ -129,7 +129,7 @@ async def test_hostile_dates_and_times_are_refused_and_nothing_is_stored(
 async def test_reminders_stop_promptly_with_a_wake_up_in_flight(
     plans: PlanService, clock: FakeClock
 ) -> None:
-    from bot.reminders import Reminders
+    from bot.plan.reminders import Reminders
 
     async def send(user_id: int, today: object) -> bool:
         return True

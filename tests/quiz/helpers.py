@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.emulator import Emulator
-from bot.emulator.interactions import Interaction
-from bot.emulator.state import Message
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.emulator.interactions import Interaction
+from bot.sandbox.emulator.state import Message
 
 EPHEMERAL = 64
 

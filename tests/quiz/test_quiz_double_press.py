@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.emulator.interactions import Interaction
+from bot.sandbox.emulator.interactions import Interaction
 from bot.storage import Store
 from tests.conftest import START, BotFactory, World
 from tests.quiz.helpers import EPHEMERAL, ask, footer_session, press, refusal

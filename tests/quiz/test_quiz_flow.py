@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bot.quiz import MAX_ANSWER
+from bot.practice.quiz import MAX_ANSWER
 from bot.storage import Store
 from cogs.render import TESTING_HEADING
 from tests.conftest import BotFactory, World

@@ -1,4 +1,4 @@
-"""bot/quiz.py without Discord: a real store, the shipped bank, a clock we move."""
+"""bot/practice/quiz.py without Discord: a real store, the shipped bank, a clock we move."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from bot.bank import Bank
-from bot.catalog import Catalog
+from bot.bank.catalog import Catalog
 from bot.clock import FakeClock
 from bot.errors import DrillError
-from bot.quiz import MAX_ANSWER, Cooldown, QuizService, parse_reason
+from bot.practice.quiz import MAX_ANSWER, Cooldown, QuizService, parse_reason
 from bot.storage import Store
 from tests.conftest import START
 
@@ -66,7 +66,7 @@ async def test_answer_reveal_and_grade_store_text_time_and_card(
     answers = await store.answers.for_session(shown.session.id)
     assert [a.content for a in answers] == ["PSI per feature, then alert"]
     # Later, as when the second of two presses arrives after the first finished: the same
-    # answer as a press that crossed the first one (bot/quiz.py _graded_already).
+    # answer as a press that crossed the first one (bot/practice/quiz.py _graded_already).
     with pytest.raises(DrillError, match=r"already graded this one \(Good\)\. It is due <t:"):
         await service.grade(shown.session.id, ANA, 4)
 

@@ -1,4 +1,4 @@
-"""bot/srs.py: the fsrs wrapper, without Discord or a database."""
+"""bot/practice/srs.py: the fsrs wrapper, without Discord or a database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from fsrs import Rating, State
 
-from bot import srs
+from bot.practice import srs
 
 NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.config import Secret
+from bot.ops.config import Secret
 from bot.storage import PgDatabase, Store, backend_of
 
 

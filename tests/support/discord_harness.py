@@ -10,7 +10,7 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot.emulator import Emulator
+from bot.sandbox.emulator import Emulator
 
 
 @contextlib.contextmanager

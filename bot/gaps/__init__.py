@@ -1,0 +1,1 @@
+"""The group's gap report and its heatmap."""

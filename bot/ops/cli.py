@@ -1,0 +1,362 @@
+"""The `drillbot` command: run, demo, content validate|stats, db migrate|backup."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from bot.bank import Bank, PackError, default_content_dir, load_bank, pack_files
+from bot.bank.checks import position, solution_findings, stale_findings
+from bot.bank.freshness import source_findings, unsourced_findings
+from bot.bank.stats import stats_table
+from bot.clock import SystemClock
+from bot.ops.config import LOG_FORMATS, ConfigError, Settings
+from bot.ops.preflight import Exit, PreflightError, backup_database, check_database, preflight
+from bot.ops.shards import ShardPlan
+
+RUN_HELP = """\
+Connect to Discord and run the bot until SIGTERM or Ctrl-C (both stop it cleanly, exit 0).
+
+Before connecting it checks, in order, and stops with one line and its own exit code:
+  database  DRILLBOT_DB's folder is writable and the file, if any, is a SQLite database (4)
+            whose schema this drillbot knows (5)
+  content   DRILLBOT_CONTENT (or the packaged packs) loads without errors (6)
+  token     DISCORD_TOKEN or DISCORD_TOKEN_FILE is set (3)
+Then it waits for Discord's API with backoff, one log line per failed attempt (7 after the
+last). Health and metrics: http://DRILLBOT_HEALTH/healthz, /readyz, /metrics
+(default 127.0.0.1:8080; port 0 turns it off). Exit codes: README, Operations.
+Sharded (README, Running at scale): --shard-count N --shards a-b runs shards a..b of N.
+"""
+
+
+def _version() -> str:
+    try:
+        return version("drillbot")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="drillbot",
+        description=(
+            "A Discord bot that drills study groups on MLOps-engineer interview questions."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"drillbot {_version()}")
+    parser.add_argument("--config", type=Path, help="YAML file of settings (env wins)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser(
+        "run",
+        help="connect to Discord and run the bot",
+        description=RUN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--log-format", choices=LOG_FORMATS, help="text (default) or json lines on stderr"
+    )
+    run.add_argument(
+        "--health", metavar="HOST:PORT", help="health/metrics address (DRILLBOT_HEALTH)"
+    )
+    run.add_argument(
+        "--connect-attempts",
+        type=int,
+        default=10,
+        metavar="N",
+        help="tries to reach Discord before giving up (default 10)",
+    )
+    run.add_argument(
+        "--connect-backoff",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first wait between tries, doubled each time up to 60 s (default 1)",
+    )
+    run.add_argument(
+        "--shard-count",
+        metavar="N",
+        help="shards the bot has in all (DRILLBOT_SHARD_COUNT); unset: one unsharded process",
+    )
+    run.add_argument(
+        "--shards",
+        metavar="A-B",
+        help="the shards this process runs, e.g. 0-3 (DRILLBOT_SHARDS; default all of them)",
+    )
+    demo = sub.add_parser("demo", help="run a whole day offline against the built-in emulator")
+    demo.add_argument("--members", type=int, default=5, help="members in the demo guild")
+    content = sub.add_parser("content", help="question packs").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    validate = content.add_parser("validate", help="check packs; exit 1 on any error")
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="pack files or folders (default: the configured content)",
+    )
+    stats = content.add_parser(
+        "stats", help="questions per topic: difficulty, levels, answers, sources"
+    )
+    stats.add_argument("paths", nargs="*", type=Path)
+    db = sub.add_parser("db", help="database").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    db.add_parser("migrate", help="apply pending migrations")
+    backup = db.add_parser("backup", help="copy the live database with SQLite's backup API")
+    backup.add_argument("path", type=Path, help="the backup file to write")
+    backup.add_argument("--force", action="store_true", help="replace an existing backup")
+    copy = db.add_parser("copy", help="copy a SQLite database into an empty PostgreSQL one")
+    copy.add_argument("--from", dest="source", required=True, help="sqlite:///path or a path")
+    copy.add_argument("--to", dest="target", required=True, help="postgresql://user:pass@host/db")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.load(config_file=args.config)
+        return _dispatch(args, settings)
+    except ConfigError as exc:
+        print(f"drillbot: {exc}", file=sys.stderr)
+        return Exit.CONFIG
+    except PreflightError as exc:
+        print(f"drillbot: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        return _run(args, settings)
+    if args.command == "demo":
+        from bot.sandbox.demo.day import run_demo
+
+        return run_demo(members=args.members)
+    if args.command == "content":
+        shipped = settings.content_dir or default_content_dir()
+        paths = args.paths or [shipped]
+        return _validate(paths, shipped) if args.action == "validate" else _stats(paths, shipped)
+    if args.command == "db":
+        if args.action == "backup":
+            if settings.db_url is not None:
+                print(
+                    "drillbot: db backup is for SQLite; back up PostgreSQL with pg_dump",
+                    file=sys.stderr,
+                )
+                return Exit.FAILED
+            backup_database(settings.db_path, args.path, force=args.force)
+            print(f"backed up {settings.db_path} to {args.path}")
+            return Exit.OK
+        if args.action == "copy":
+            return _copy_command(args.source, args.target)
+        if settings.db_url is None:
+            check_database(settings.db_path)
+        return asyncio.run(_migrate(settings))
+    raise AssertionError(args.command)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.ops.config import parse_address
+    from bot.ops.logs import setup_logging
+    from bot.ops.runner import serve
+
+    if args.health is not None:
+        host, port = parse_address(args.health)
+        settings = replace(settings, health_host=host, health_port=port)
+    settings = replace(settings, shards=_shards(args, settings))
+    token = settings.token.reveal() if settings.token else ""
+    setup_logging(settings.log_level, args.log_format or settings.log_format, secrets=[token])
+    bank = preflight(settings)
+    return asyncio.run(
+        serve(
+            settings,
+            bank,
+            connect_attempts=max(1, args.connect_attempts),
+            connect_backoff=max(0.0, args.connect_backoff),
+        )
+    )
+
+
+def _shards(args: argparse.Namespace, settings: Settings) -> ShardPlan:
+    """--shard-count / --shards over DRILLBOT_SHARD_COUNT / DRILLBOT_SHARDS."""
+    current = settings.shards
+    if args.shard_count is None and args.shards is None:
+        return current
+    count = args.shard_count
+    if count is None and current.sharded:
+        count = str(current.count)
+    shards = args.shards
+    if shards is None and args.shard_count is None and current.sharded:
+        shards = f"{current.first}-{current.last}"
+    try:
+        return ShardPlan.parse(count, shards)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _base_for(paths: list[Path], shipped: Path) -> Bank | None:
+    """The configured content, minus the files being checked, for packs that add questions to
+    shipped topics (content/README.md): they are checked against it without naming it."""
+    if not shipped.is_dir():
+        return None
+    checked = {p.resolve() for p in pack_files(paths)}
+    rest = [p for p in pack_files([shipped]) if p.resolve() not in checked]
+    if not rest:
+        return None
+    try:
+        return load_bank(rest)
+    except PackError as exc:
+        # A pack that only adds questions to a topic defined in a file being checked (or a
+        # broken one) cannot load without it: lean on the rest of the configured content.
+        broken = {issue.source for issue in exc.issues}
+        rest = [p for p in rest if str(p) not in broken]
+    try:
+        return load_bank(rest) if rest else None
+    except PackError:
+        return None  # broken configured content: check the given packs on their own
+
+
+def _load(paths: list[Path], shipped: Path) -> tuple[Bank, Bank | None] | None:
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for path in missing:
+            print(f"{path}: no such file or folder", file=sys.stderr)
+        return None
+    base = _base_for(paths, shipped)
+    try:
+        return load_bank(paths, base), base
+    except PackError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        print(f"{len(exc.issues)} error(s)", file=sys.stderr)
+        return None
+
+
+def _validate(paths: list[Path], shipped: Path) -> int:
+    loaded = _load(paths, shipped)
+    if loaded is None:
+        return Exit.FAILED
+    bank, base = loaded
+    # Only the packs being checked: the configured content they lean on is not their problem.
+    checked = [q for q in bank.questions.values() if base is None or q.id not in base.questions]
+    broken = solution_findings(checked)
+    for finding in broken:
+        print(f"{position(bank, finding.question_id)}: {finding}", file=sys.stderr)
+    if broken:
+        print(f"{len(broken)} error(s)", file=sys.stderr)
+        return Exit.FAILED
+    today = SystemClock().now().date()
+    for finding in [*stale_findings(checked, today), *source_findings(checked, today)]:
+        print(f"{position(bank, finding.question_id)}: warning: {finding}", file=sys.stderr)
+    unsourced = unsourced_findings(checked)
+    for finding in unsourced:
+        print(f"{position(bank, finding.question_id)}: warning: {finding}", file=sys.stderr)
+    if unsourced:
+        print(
+            f"warning: {len(unsourced)} question(s) state a version, CVE or price without sources",
+            file=sys.stderr,
+        )
+    packs, topics = (
+        (len(bank.packs) - len(base.packs), len(bank.topics) - len(base.topics))
+        if base
+        else (len(bank.packs), len(bank.topics))
+    )
+    against = f" (with {len(base.packs)} pack(s) from {shipped})" if base else ""
+    print(f"ok: {packs} pack(s), {topics} topic(s), {len(checked)} question(s){against}")
+    return Exit.OK
+
+
+def _stats(paths: list[Path], shipped: Path) -> int:
+    loaded = _load(paths, shipped)
+    if loaded is None:
+        return Exit.FAILED
+    print(stats_table(loaded[0]))
+    return Exit.OK
+
+
+async def _migrate(settings: Settings) -> int:
+    from bot.storage import Database, PgDatabase, SchemaTooNew
+    from bot.storage.url import redact
+
+    label = redact(settings.store_url)
+    db: Database | PgDatabase
+    try:
+        if settings.db_url is not None:
+            db = await PgDatabase.open(settings.db_url.reveal(), migrate=False)
+        else:
+            db = await Database.open(settings.db_path, migrate=False, checkpoint_every=None)
+    except Exception as exc:  # unreadable path, not a database, server down, ...
+        print(f"drillbot: cannot open {label}: {exc}", file=sys.stderr)
+        return Exit.DATABASE
+    try:
+        applied = await db.migrate()
+        now = await db.schema_version()
+        print(
+            f"{label}: schema version {now}"
+            + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)")
+        )
+        return Exit.OK
+    except SchemaTooNew as exc:
+        print(f"drillbot: {exc}", file=sys.stderr)
+        return Exit.SCHEMA
+    finally:
+        await db.close()
+
+
+def _copy_command(source_url: str, target_url: str) -> int:
+    from bot.storage.url import backend_of
+
+    try:
+        source_kind, source_path = backend_of(source_url)
+        target_kind, _ = backend_of(target_url)
+    except ValueError as exc:
+        print(f"drillbot: {exc}", file=sys.stderr)
+        return Exit.CONFIG
+    if (source_kind, target_kind) != ("sqlite", "postgresql"):
+        print("drillbot: db copy goes from SQLite (--from) to PostgreSQL (--to)", file=sys.stderr)
+        return Exit.CONFIG
+    if not Path(source_path).is_file():
+        print(f"drillbot: no SQLite database at {source_path}", file=sys.stderr)
+        return Exit.DATABASE
+    return asyncio.run(_copy(source_path, target_url))
+
+
+async def _copy(source_path: str, target_url: str) -> int:
+    from bot.storage import Database, PgDatabase
+    from bot.storage.copy import CopyError, copy_sqlite_to_postgres
+    from bot.storage.url import redact
+
+    try:
+        source = await Database.open(source_path, migrate=False, checkpoint_every=None)
+    except Exception as exc:  # not a database, unreadable, ...
+        print(f"drillbot: cannot open {source_path}: {exc}", file=sys.stderr)
+        return Exit.DATABASE
+    try:
+        target = await PgDatabase.open(target_url)
+    except Exception as exc:  # server down, refused, ...
+        await source.close()
+        print(f"drillbot: cannot open {redact(target_url)}: {exc}", file=sys.stderr)
+        return Exit.DATABASE
+    try:
+        counts = await copy_sqlite_to_postgres(source, target)
+    except CopyError as exc:
+        print(f"drillbot: copy failed: {exc}", file=sys.stderr)
+        return Exit.FAILED
+    finally:
+        await source.close()
+        await target.close()
+    width = max(len(c.table) for c in counts)
+    for c in counts:
+        print(f"{c.table:<{width}}  {c.source:>9}  {c.target:>9}")
+    total = sum(c.source for c in counts)
+    print(f"copied {total} rows in {len(counts)} tables to {redact(target_url)}; counts match")
+    return Exit.OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""`drillbot run` after its checks: wait for Discord, run the bot, stop cleanly on a signal.
+
+SIGTERM (``docker stop``) and SIGINT (Ctrl-C) take the same path: stop taking events, let
+in-flight handlers (answers being written, interactions being answered) finish, then close the
+bot, which closes the scheduler, the gateway, the answer writer and the database, all within
+``STOP_SECONDS``. No discord import here: the bot comes from ``bot.client``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import signal
+import time
+from typing import Any
+
+import aiohttp
+
+from bot.bank import Bank
+from bot.clock import SystemClock
+from bot.ops import metrics
+from bot.ops.config import Settings
+from bot.ops.health import HealthServer
+from bot.ops.preflight import Exit, PreflightError, http_probe, wait_reachable
+
+log = logging.getLogger(__name__)
+
+STOP_SECONDS = 10.0
+DRAIN_SECONDS = 3.0  # of STOP_SECONDS, for handlers already running
+# discord.py names the task of every event handler "discord.py: on_<event>".
+_HANDLER_PREFIX = "discord.py: "
+# Exceptions discord.py raises from start(), by class name (bot/ does not import discord).
+_FATAL = {"LoginFailure": Exit.TOKEN, "PrivilegedIntentsRequired": Exit.INTENTS}
+_FATAL_TEXT = {
+    Exit.TOKEN: "Discord refused the token (check DISCORD_TOKEN or DISCORD_TOKEN_FILE)",
+    Exit.INTENTS: "enable the Message Content intent for the bot in the developer portal",
+}
+
+
+def fatal_code(exc: BaseException) -> Exit | None:
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _FATAL:
+            return _FATAL[cls.__name__]
+    return None
+
+
+async def drain(seconds: float) -> int:
+    """Wait (bounded) for event handlers that are already running; returns how many."""
+    current = asyncio.current_task()
+    running = [
+        t
+        for t in asyncio.all_tasks()
+        if t is not current and not t.done() and t.get_name().startswith(_HANDLER_PREFIX)
+    ]
+    if running:
+        _, pending = await asyncio.wait(running, timeout=seconds)
+        if pending:
+            log.warning("%d event handler(s) still running after %.0fs", len(pending), seconds)
+    return len(running)
+
+
+async def serve(
+    settings: Settings,
+    bank: Bank,
+    *,
+    connect_attempts: int,
+    connect_backoff: float,
+    bot_factory: Any = None,
+) -> int:
+    """Run the bot until it stops or a signal arrives. Returns the process exit code."""
+    await wait_reachable(
+        http_probe(settings.api_base),
+        where=settings.api_base,
+        attempts=connect_attempts,
+        base_delay=connect_backoff,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    received: list[str] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig.name)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal, sig)
+    health = HealthServer(settings.health_host, settings.health_port, {})
+    try:
+        await health.start()
+    except OSError as exc:
+        raise PreflightError(
+            f"health server cannot listen on {settings.health_host}:{settings.health_port}: "
+            f"{exc.strerror or exc} (DRILLBOT_HEALTH; port 0 turns it off)",
+            Exit.CONFIG,
+        ) from None
+    try:
+        bot = await (bot_factory or build_bot)(settings, bank)
+    except BaseException:
+        await health.close()
+        raise
+    health.checks.update(readiness(bot))
+    health.before_scrape = lambda: observe_latency(bot)
+    token = settings.token.reveal() if settings.token else ""
+    running = asyncio.create_task(bot.start(token), name="drillbot")
+    stopping = asyncio.create_task(stop.wait(), name="drillbot-stop")
+    try:
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            await _stop(bot, received[0])
+        return await _outcome(running)
+    finally:
+        stopping.cancel()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        if not bot.is_closed():
+            await bot.close()
+        await health.close()
+
+
+async def build_bot(settings: Settings, bank: Bank) -> Any:
+    """The app from the composition root, and the Discord client that runs it."""
+    from bot.app import build_app
+    from bot.client import make_bot  # imports discord.py only when needed
+
+    app = await build_app(settings, SystemClock(), bank=bank)
+    try:
+        bot = make_bot(app, http_trace=metrics.http_trace())
+    except BaseException:
+        await app.close()
+        raise
+    timer = metrics.CommandTimer()
+    metrics.count_events(bot._connection.parsers, timer)
+
+    async def on_app_command_completion(interaction: Any, command: Any) -> None:
+        timer.completed(interaction.id, command.qualified_name)
+
+    bot.add_listener(on_app_command_completion)
+    return bot
+
+
+def readiness(bot: Any) -> dict[str, Any]:
+    """/readyz: connected to the gateway, the database takes a write, the scheduler runs."""
+
+    async def gateway() -> bool:
+        if not bot.is_ready() or bot.is_closed():
+            return False
+        shards = getattr(bot, "shards", None)  # a sharded bot: every shard connected
+        if shards is not None:
+            return bool(shards) and not any(s.is_closed() for s in shards.values())
+        ws = getattr(bot, "ws", None)
+        return bool(ws is not None and ws.open)
+
+    async def database() -> bool:
+        async with bot.app.store.db.transaction():
+            return True  # BEGIN IMMEDIATE took the write lock; COMMIT of nothing
+
+    async def scheduler() -> bool:
+        return bool(bot.app.jobs.scheduler.running)
+
+    return {"gateway": gateway, "database": database, "scheduler": scheduler}
+
+
+def observe_latency(bot: Any) -> None:
+    latency = float(bot.latency)
+    if math.isfinite(latency):
+        metrics.GATEWAY_LATENCY.set(latency)
+
+
+async def _stop(bot: Any, reason: str) -> None:
+    started = time.monotonic()
+    log.info("%s received: finishing in-flight work, then closing", reason)
+    try:
+        async with asyncio.timeout(STOP_SECONDS):
+            handlers = await drain(DRAIN_SECONDS)
+            await bot.close()
+    except TimeoutError:
+        log.error("clean shutdown took longer than %.0fs; closing the database now", STOP_SECONDS)
+        # What must never be left open: the answer writer's queue and the database (an open
+        # aiosqlite connection would also keep the process from exiting).
+        app = getattr(bot, "app", None)
+        if app is not None:
+            with contextlib.suppress(Exception):
+                await app.close()
+        return
+    log.info(
+        "stopped cleanly in %.1fs (%d handler(s) finished)", time.monotonic() - started, handlers
+    )
+
+
+async def _outcome(running: asyncio.Task[Any]) -> int:
+    try:
+        async with asyncio.timeout(STOP_SECONDS):
+            await running
+    except TimeoutError:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await running
+        return Exit.OK
+    except (OSError, aiohttp.ClientError) as exc:
+        # Reachable a moment ago (the probe), gone while logging in: one line, like the probe.
+        reason = str(exc) or type(exc).__name__
+        raise PreflightError(f"lost Discord while connecting: {reason}", Exit.UNREACHABLE) from None
+    except Exception as exc:
+        code = fatal_code(exc)
+        if code is None:
+            raise
+        raise PreflightError(_FATAL_TEXT[code], code) from None
+    return Exit.OK

@@ -1,0 +1,1 @@
+"""Organiser controls: setup, status, a guild's own packs, reports."""

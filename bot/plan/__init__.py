@@ -1,0 +1,1 @@
+"""Personal study plans and their reminders."""

@@ -1,0 +1,1 @@
+"""On-demand practice: /quiz, /review and spaced repetition."""

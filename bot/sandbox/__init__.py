@@ -1,0 +1,1 @@
+"""For tests and the offline demo only: the fake Discord (emulator) and the demo scripts."""

@@ -1,0 +1,1 @@
+"""`drillbot demo`: a whole day offline, the real bot against the emulator."""

@@ -1,0 +1,111 @@
+"""The demo's blind day: the organiser switches to blind answers, members answer with the
+post's button (nobody sees anything), the reveal posts every answer together, a late answer is
+stored but not scored, and the discussion thread is locked after its time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.sandbox.emulator import Emulator
+from bot.storage import Store
+
+BLIND_ANSWERS = {
+    "ana": "Compare the candidate with production on a frozen holdout and on last week's traffic, "
+    "then a canary with an automatic rollback on the error budget.",
+    "ben": "Shadow deploy first: same inputs, predictions logged but not served, then compare.",
+    "cy": "Check the data contract and feature drift before the model: most regressions are "
+    "upstream, not in the weights.",
+    "dee": "Gate on offline metrics per slice, not just the average, then ramp 1%, 10%, 50%.",
+}
+LATE = ("eve", "I'd add a kill switch that routes back to the previous model in one step.")
+
+
+async def blind_day(
+    bot: Any,
+    emu: Emulator,
+    clock: Any,
+    say: Any,
+    channel_id: int,
+    people: dict[str, Any],
+    organiser: Any,
+    store: Store,
+    guild_id: int,
+    local: Any,
+) -> None:
+    clock.set(datetime(2026, 3, 3, 8, 30, tzinfo=local))
+    say.line("olga", "/drill setup answers:blind discussion:2h")
+    inter = await organiser.slash(
+        "drill setup", {"answers": "blind", "discussion": "2h"}, channel_id=channel_id
+    )
+    await inter.wait_response()
+    reply = await emu.wait_until(lambda: inter.message, timeout=5)
+    say.line("drillbot", "(only olga sees this) " + reply.content.splitlines()[-1])
+
+    clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=local))
+    await bot.daily.tick()
+    post = await emu.wait_until(lambda: _question(emu, channel_id, "2026-03-03"), timeout=5)
+    say.line("drillbot", "posts in #daily-question, with an Answer button and no thread")
+    say.embed(post.embeds[0])
+    button = post.components[0]["components"][0]["custom_id"]
+    members = [n for n in BLIND_ANSWERS if n in people]
+    for minutes, name in enumerate(members, start=1):
+        clock.advance(timedelta(minutes=5 * minutes))
+        reply_text = await _answer(people[name], channel_id, post.id, button, BLIND_ANSWERS[name])
+        say.line(name, f"(presses Answer, writes in the form) {BLIND_ANSWERS[name][:60]}…")
+        say.line("drillbot", f"(only {name} sees this) {reply_text}")
+    if "ben" in members:
+        clock.advance(minutes=4)
+        edit = BLIND_ANSWERS["ben"] + " And only then a 5% canary."
+        reply_text = await _answer(people["ben"], channel_id, post.id, button, edit)
+        say.line("ben", "(presses Answer again: the form opens with his answer) …5% canary.")
+        say.line("drillbot", f"(only ben sees this) {reply_text}")
+    seen = [m for m in emu.messages(channel_id) if m.id > post.id]
+    say.line("", f"the channel shows {len(seen)} answers: nobody anchors on anyone")
+
+    clock.set(datetime(2026, 3, 4, 8, 0, tzinfo=local))
+    await bot.daily.tick()
+    thread = await emu.wait_until(lambda: emu.channel(post.id), timeout=5)
+    notes = await emu.wait_until(
+        lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.content], 5
+    )
+    say.line("drillbot", f"opens thread «{thread.name}» and posts every answer together:")
+    for message in emu.messages(thread.id):
+        if message.id == notes[0].id:
+            break
+        head, _, body = message.content.partition("\n")
+        for name, member in people.items():  # the client shows a mention as the member's name
+            head = head.replace(f"<@{member.id}>", f"@{name}")
+        say.line("", f"{head} — {body[:60]}…")
+    say.line("drillbot", f"then the notes: {notes[0].content}")
+    if LATE[0] in people:
+        clock.advance(minutes=20)
+        reply_text = await _answer(people[LATE[0]], channel_id, post.id, button, LATE[1])
+        say.line(LATE[0], f"(presses Answer after the reveal) {LATE[1][:50]}…")
+        say.line("drillbot", f"(only {LATE[0]} sees this) {reply_text}")
+    clock.set(datetime(2026, 3, 4, 10, 0, tzinfo=local))
+    await bot.daily.tick()
+    locked = await emu.wait_until(lambda: emu.channel(thread.id).locked, timeout=5)
+    daily = await store.daily.get(guild_id, "2026-03-03")
+    stored = await store.answers.for_post(daily.id) if daily else []
+    say.line(
+        "drillbot",
+        f"locks the discussion (locked={bool(locked)}); {len(stored)} answers stored, "
+        f"{len(members)} scored",
+    )
+
+
+def _question(emu: Emulator, channel_id: int, local_date: str) -> Any:
+    for message in emu.messages(channel_id):
+        footer = (message.embeds[0].get("footer") or {}).get("text", "") if message.embeds else ""
+        if local_date in footer and message.components:
+            return message
+    return None
+
+
+async def _answer(member: Any, channel_id: int, post_id: int, button: str, text: str) -> str:
+    opened = await member.click(channel_id, post_id, button)
+    await opened.wait_response()
+    submitted = await member.submit_modal(opened, {"answer": text})
+    response = await submitted.wait_response()
+    return str(response["data"]["content"])

@@ -1,0 +1,269 @@
+"""`drillbot demo`: one whole day offline, the real bot against the built-in emulator.
+
+A throwaway database, a guild with five members, the scheduled post at 09:00 Berlin time,
+members answering in the thread (one edits, one deletes), the reveal 23 hours later and the
+points, printed as a transcript. The clock is a FakeClock, so the day takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.bank import default_content_dir, load_bank
+from bot.clock import FakeClock
+from bot.ops.config import Secret, Settings
+from bot.sandbox.demo.blind import blind_day
+from bot.sandbox.demo.gaps import gap_report
+from bot.sandbox.demo.mock import mock_round
+from bot.sandbox.emulator import Emulator
+from bot.storage import Store
+
+TZ = ZoneInfo("Europe/Berlin")
+START = datetime(2026, 3, 2, 8, 55, tzinfo=TZ)  # a Monday, five minutes before the post
+NAMES = ("ana", "ben", "cy", "dee", "eve")
+ANSWERS = {
+    "ana": "I'd start from the failure modes: what breaks if this is wrong, then pick the "
+    "cheapest control that catches it before users do, and measure it.",
+    "ben": "Version everything (code, data snapshot, config), gate on an offline eval, "
+    "then canary with automatic rollback on the SLO.",
+    "cy": "+1",
+    "dee": "Trade-off is latency vs freshness; I'd batch nightly and stream only the two "
+    "features that move fast, with a point-in-time join for training.",
+    "eve": "Not sure yet, following along to learn from the reveal.",
+}
+
+
+def humanise(text: str) -> str:
+    """Show Discord's markup as a member would see it (timestamps in Berlin time)."""
+
+    def stamp(match: re.Match[str]) -> str:
+        when = datetime.fromtimestamp(int(match.group(1)), TZ)
+        return when.strftime("%a %d %b %H:%M")
+
+    text = re.sub(r"<t:(\d+):\w>", stamp, text)
+    return re.sub(r"<#\d+>", "#daily-question", text)
+
+
+class Transcript:
+    def __init__(self, clock: FakeClock, out: Any) -> None:
+        self.clock = clock
+        self.out = out
+
+    def line(self, who: str, text: str) -> None:
+        stamp = self.clock.now().astimezone(TZ).strftime("%a %H:%M")
+        first, *rest = humanise(text).splitlines() or [""]
+        print(f"[{stamp}] {who:<10} {first}", file=self.out)
+        for more in rest:
+            print(f"{'':<19}{more}", file=self.out)
+
+    def embed(self, embed: dict[str, Any]) -> None:
+        if embed.get("title"):
+            print(f"{'':<19}┃ **{embed['title']}**", file=self.out)
+        for text in humanise(embed.get("description") or "").splitlines():
+            print(f"{'':<19}┃ {text}", file=self.out)
+        for field in embed.get("fields", []):
+            print(f"{'':<19}┃ {field['name']}:", file=self.out)
+            for text in humanise(str(field["value"])).splitlines():
+                print(f"{'':<19}┃   {text}", file=self.out)
+        footer = (embed.get("footer") or {}).get("text")
+        if footer:
+            print(f"{'':<19}┃ ({footer})", file=self.out)
+
+
+def run_demo(members: int = 5, out: Any = None) -> int:
+    import sys
+
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("discord").setLevel(logging.ERROR)
+    return asyncio.run(_demo(max(1, min(members, len(NAMES))), out or sys.stdout))
+
+
+async def _demo(members: int, out: Any) -> int:
+    from bot.app import build_app
+    from bot.client import DrillBot  # the one module that imports discord.py
+
+    clock = FakeClock(START)
+    say = Transcript(clock, out)
+    bank = load_bank([default_content_dir()])
+    with tempfile.TemporaryDirectory(prefix="drillbot-demo-") as tmp:
+        store = await Store.open(Path(tmp) / "demo.sqlite3")
+        try:
+            async with Emulator(now=clock.now) as emu:
+                guild = emu.create_guild("MLOps study group")
+                channel = guild.create_text_channel("daily-question")
+                organiser = guild.add_member("olga", permissions=["MANAGE_GUILD"])
+                people = {n: guild.add_member(n) for n in NAMES[:members]}
+                settings = Settings(
+                    token=Secret(emu.token),
+                    db_path=store.db.path,
+                    api_base=emu.api_base,
+                    gateway_url=emu.gateway_url,
+                )
+                app = await build_app(settings, clock, bank=bank, store=store)
+                bot = DrillBot(app=app, guild_ready_timeout=0.05)
+                async with bot.running(emu.token):
+                    synced = ", ".join(f"/{c['name']}" for c in emu.commands.get(None, []))
+                    say.line("drillbot", f"online as {bot.user}; commands synced: {synced}")
+                    await _setup(emu, say, organiser, channel.id)
+                    await _day(bot, emu, clock, say, channel.id, people, store, guild.id)
+                    await blind_day(
+                        bot, emu, clock, say, channel.id, people, organiser, store, guild.id, TZ
+                    )
+                    await _practice(emu, say, people, channel.id)
+                    await _boards(emu, say, people, channel.id)
+                    await gap_report(emu, say, organiser, channel.id)
+                    await mock_round(emu, clock, say, people, channel.id)
+        finally:
+            await store.close()
+    return 0
+
+
+async def _day(
+    bot: Any,
+    emu: Emulator,
+    clock: FakeClock,
+    say: Transcript,
+    channel_id: int,
+    people: dict[str, Any],
+    store: Store,
+    guild_id: int,
+) -> None:
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=TZ).astimezone(UTC))
+    await bot.daily.tick()
+    posts = await emu.wait_until(lambda: emu.messages(channel_id), timeout=5)
+    post = posts[0]
+    say.line("drillbot", f"posts in #daily-question{' ' + post.content if post.content else ''}")
+    for embed in post.embeds:
+        say.embed(embed)
+    thread = await emu.wait_until(lambda: emu.channel(post.id), timeout=5)
+    say.line("drillbot", f"opens thread «{thread.name}»")
+    written: dict[str, Any] = {}
+    for minutes, (name, member) in enumerate(people.items(), start=1):
+        clock.advance(timedelta(minutes=7 * minutes))
+        written[name] = await member.send(thread.id, ANSWERS[name])
+        say.line(name, ANSWERS[name])
+    if "ben" in written:
+        clock.advance(minutes=3)
+        edited = ANSWERS["ben"] + " Plus a shadow run first for risky changes."
+        await people["ben"].edit(thread.id, written["ben"].id, edited)
+        say.line("ben", "(edits) …Plus a shadow run first for risky changes.")
+    daily = await store.daily.get(guild_id, "2026-03-02")
+    assert daily is not None
+    await _settle(store, daily.id, len(written), edits=1 if "ben" in written else 0)
+    stored = await store.answers.for_post(daily.id)
+    say.line(
+        "drillbot",
+        f"stored {len(stored)} answers ({sum(a.edit_count for a in stored)} edit) — all committed",
+    )
+    clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=TZ).astimezone(UTC))
+    await bot.daily.tick()
+    reveal = await emu.wait_until(
+        lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.content], 5
+    )
+    say.line("drillbot", f"reveals in the thread: {reveal[0].content}")
+    for embed in reveal[0].embeds:
+        say.embed(embed)
+    closed = await emu.wait_until(lambda: emu.channel(thread.id).locked, timeout=5)
+    say.line(
+        "drillbot",
+        f"closes the thread (locked={bool(closed)}, archived={emu.channel(thread.id).archived})",
+    )
+    names = {m.id: n for n, m in people.items()}
+    say.line("drillbot", "leaderboard (all time):")
+    for rank, standing in enumerate(await store.scores.top(guild_id), start=1):
+        say.line(
+            "",
+            f"{rank}. {names.get(standing.user_id, standing.user_id):<5} "
+            f"{standing.points:>3} pts  streak {standing.streak}",
+        )
+
+
+def _reply_text(message: Any) -> str:
+    parts = [message.content] if message.content else []
+    for embed in message.embeds:
+        parts += [embed.get("title", ""), embed.get("description", "")]
+        parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(p for p in parts if p)
+
+
+async def _setup(emu: Emulator, say: Transcript, olga: Any, channel_id: int) -> None:
+    options = {"channel": channel_id, "time": "09:00", "timezone": "Europe/Berlin", "reveal": "23h"}
+    say.line(
+        "olga", "/drill setup channel:#daily-question time:09:00 timezone:Europe/Berlin reveal:23h"
+    )
+    inter = await olga.slash("drill setup", options, channel_id=channel_id)
+    await inter.wait_response()
+    message = await emu.wait_until(lambda: inter.message, timeout=5)
+    say.line("drillbot", "(only olga sees this) " + _reply_text(message))
+
+
+async def _practice(
+    emu: Emulator, say: Transcript, people: dict[str, Any], channel_id: int
+) -> None:
+    """Between daily questions: one member practises with /quiz."""
+    name = "ben" if "ben" in people else next(iter(people))
+    member = people[name]
+    say.line(name, "/quiz topic:cicd")
+    inter = await member.slash("quiz", {"topic": "cicd"}, channel_id=channel_id)
+    card = await inter.wait_followup()
+    say.line("drillbot", f"(only {name} sees this) " + _reply_text(card).splitlines()[1])
+    buttons = [c["custom_id"] for row in card.components for c in row["components"]]
+    labels = [c["label"] for row in card.components for c in row["components"]]
+    say.line("", "buttons: " + " · ".join(labels))
+    opened = await member.click(channel_id, card.id, buttons[0])
+    await opened.wait_response()
+    answer = "Unit tests for features, a data-validation step, then an eval gate against the "
+    answer += "production model before the registry promotes it; canary after that."
+    reveal = await member.submit_modal(opened, {"answer": answer})
+    await reveal.wait_response()
+    say.line(name, f"(answers in the modal) {answer}")
+    shown = await emu.wait_until(lambda: reveal.message or card, timeout=5)
+    notes = next(e for e in shown.embeds if e.get("title") == "What they're testing")
+    say.line("drillbot", f"What they're testing: {notes['description']}")
+    grade = next(
+        c["custom_id"]
+        for row in shown.components
+        for c in row["components"]
+        if c.get("label") == "Good"
+    )
+    graded = await member.click(channel_id, shown.id, grade)
+    await graded.wait_response()
+    after = await emu.wait_until(lambda: graded.message, timeout=5)
+    say.line(name, "grades it Good")
+    say.line("drillbot", after.content)
+
+
+async def _boards(emu: Emulator, say: Transcript, people: dict[str, Any], channel_id: int) -> None:
+    """The board a member sees, and their /stats chart written to a file the demo names."""
+    name, member = next(iter(people.items()))
+    say.line(name, "/leaderboard period:all")
+    asked = await member.slash("leaderboard", {"period": "all"}, channel_id=channel_id)
+    board = await asked.wait_followup()
+    for embed in board.embeds:
+        say.embed(embed)
+    # The member who practised: their chart has both panels.
+    name = "ben" if "ben" in people else name
+    say.line(name, "/stats")
+    card = await (await people[name].slash("stats", channel_id=channel_id)).wait_followup()
+    say.line("drillbot", f"(only {name} sees this) " + card.embeds[0]["description"])
+    _, png, _ = emu.world.blobs[int(card.attachments[0]["id"])]
+    path = Path(tempfile.gettempdir()) / "drillbot-demo-stats.png"
+    path.write_bytes(png)
+    say.line("", f"chart written to {path} ({len(png):,} bytes PNG)")
+
+
+async def _settle(store: Store, post_id: int, expected: int, edits: int) -> None:
+    """Wait (bounded) until the bot has handled the gateway events the members caused."""
+    async with asyncio.timeout(5):
+        while True:
+            stored = await store.answers.for_post(post_id)
+            if len(stored) >= expected and sum(a.edit_count for a in stored) >= edits:
+                return
+            await asyncio.sleep(0.01)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
@@ -28,6 +29,13 @@ if TYPE_CHECKING:
     from bot.client import DrillBot
 
 log = logging.getLogger(__name__)
+
+
+def part_nonce(nonce: str, n: int) -> str:
+    """The nonce of part ``n`` of a message sent in several parts (Discord: 25 characters)."""
+    return hashlib.sha1(f"{nonce}:{n}".encode()).hexdigest()[:25]
+
+
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -121,12 +129,18 @@ class DiscordPublisher:
     async def send_reveal(self, channel_id: int, card: RevealCard, nonce: str) -> None:
         async with translated("revealing the notes"):
             channel = await self._channel(channel_id)
-            content, embed = render.reveal_message(card)
+            parts = render.reveal_messages(card)
             view = self.reveal_view(card)
-            kwargs = {"view": view} if view is not None else {}
-            await channel.send(
-                content=content, embed=embed, nonce=nonce, allowed_mentions=NO_MENTIONS, **kwargs
-            )
+            for n, (content, embeds) in enumerate(parts):
+                # The buttons go under the last part, after everything they refer to.
+                kwargs = {"view": view} if view is not None and n == len(parts) - 1 else {}
+                await channel.send(
+                    content=content,
+                    embeds=embeds,
+                    nonce=nonce if n == 0 else part_nonce(nonce, n),
+                    allowed_mentions=NO_MENTIONS,
+                    **kwargs,
+                )
 
     async def thread_of(self, channel_id: int, message_id: int) -> int | None:
         async with translated("looking for the answers thread"):
@@ -241,6 +255,8 @@ class DailyCog(commands.Cog):
 async def setup(bot: DrillBot) -> None:
     publisher = DiscordPublisher(bot)
     # The reveal carries the self-grade buttons that cogs.quiz handles.
-    publisher.reveal_view = lambda card: quiz_views.daily_reveal_view(card.post_id)
+    publisher.reveal_view = lambda card: quiz_views.daily_reveal_view(
+        card.post_id, model_answer=bool(card.question.model_answer)
+    )
     bot.app.discord.plug(publisher)
     await bot.add_cog(DailyCog(bot.app.daily))

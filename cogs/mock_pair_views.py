@@ -16,8 +16,9 @@ from bot.mock import Round, Step
 from bot.mock.pairs import MAX_FEEDBACK
 from bot.mock.rounds import follow_ups_for
 from bot.storage.mock_pairs import Pair
+from cogs import notes_layout as layout
 from cogs import render
-from cogs.mock_views import SIGNAL_NAMES, AnswerButton, RateButton, _clip, rating_modal
+from cogs.mock_views import SIGNAL_NAMES, AnswerButton, RateButton, rating_modal
 
 RATE_MODAL = re.compile(r"drill:mock:pair:ratings:(?P<pid>\d+):(?P<sid>\d+)")
 FEEDBACK_MODAL = re.compile(r"drill:mock:pair:feedback:(?P<pid>\d+):(?P<sid>\d+)")
@@ -150,23 +151,24 @@ class FeedbackModal(ui.Modal, title="One line of feedback"):
         super().__init__(custom_id=f"drill:mock:pair:feedback:{pid}:{sid}", timeout=900)
 
 
-def notes_embed(step: Step) -> discord.Embed:
-    """The current question's notes, for the interviewer only (sent ephemeral)."""
+def notes_messages(step: Step) -> list[list[discord.Embed]]:
+    """The current question's notes for the interviewer only (sent ephemeral): what it tests,
+    key points, what a strong-hire / hire / no-hire answer sounds like, red flags, follow-ups
+    to ask, then the model answer. Usually one message; split, never cut, when it does not
+    fit one."""
     q = step.question
-    embed = discord.Embed(
-        title=f"Interviewer notes · question {step.position + 1} of {step.total}",
-        description=_clip(q.prompt, 1000),
-        colour=0x95A5A6,
-    )
-    embed.add_field(name="What it tests", value=_clip(q.testing or "—"), inline=False)
-    embed.add_field(name="Key points", value=_clip(render.bullets(q.key_points)), inline=False)
-    if q.red_flags:
-        embed.add_field(name="Red flags", value=_clip(render.bullets(q.red_flags)), inline=False)
-    follow = follow_ups_for(q)
-    if follow:
-        embed.add_field(name="Follow-ups to ask", value=_clip(render.bullets(follow)), inline=False)
-    embed.set_footer(text=f"{q.id} · mock {step.session_id}")
-    return embed
+    title = f"Interviewer notes · question {step.position + 1} of {step.total}"
+    fields = [
+        *layout.text_fields("What it tests", q.testing or "—"),
+        *layout.bullet_fields("Key points", q.key_points),
+        *layout.level_fields(q),
+        *layout.bullet_fields("Red flags", q.red_flags),
+        *layout.bullet_fields("Follow-ups to ask", follow_ups_for(q)),
+    ]
+    embeds = layout.fields_embeds(title, q.prompt, fields, colour=0x95A5A6)
+    embeds[0].set_footer(text=f"{q.id} · mock {step.session_id}")
+    embeds += layout.model_answer_embeds(q, colour=0x95A5A6)
+    return layout.messages(embeds)
 
 
 def ratings_text(interviewer_id: int, candidate_id: int, scores: dict[str, int]) -> str:

@@ -31,6 +31,16 @@ async def refusing(interaction: discord.Interaction) -> AsyncIterator[None]:
         await send_ephemeral(interaction, "Something went wrong; it has been logged.")
 
 
+async def send_notes(interaction: discord.Interaction, step: Step) -> None:
+    """The interviewer's notes, privately: the response (or a follow-up when the interaction
+    was answered already), then a follow-up for each further part."""
+    for embeds in pviews.notes_messages(step):
+        if interaction.response.is_done():
+            await interaction.followup.send(embeds=embeds, ephemeral=True)
+        else:
+            await interaction.response.send_message(embeds=embeds, ephemeral=True)
+
+
 class PairFlow:
     pairs: PairService
 
@@ -56,9 +66,7 @@ class PairFlow:
                 await self._settle(interaction, pid, action == "accept")
             elif action == "notes":
                 step = await self.pairs.notes(pid, interaction.user.id)
-                await interaction.response.send_message(
-                    embed=pviews.notes_embed(step), ephemeral=True
-                )
+                await send_notes(interaction, step)
             elif action == "swap":
                 pair, step = await self.pairs.swap(pid, interaction.user.id)
                 await interaction.response.send_message(
@@ -102,7 +110,7 @@ class PairFlow:
             view=None,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-        await interaction.followup.send(embed=pviews.notes_embed(step), ephemeral=True)
+        await send_notes(interaction, step)
 
     async def _open_thread(
         self, interaction: discord.Interaction, pair: Pair

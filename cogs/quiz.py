@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.practice.quiz import QuizService, Shown
+from cogs import notes_layout as layout
 from cogs import quiz_views as views
 from cogs.render import NO_PINGS, guarded, refusals, reply
 
@@ -137,6 +138,13 @@ class QuizCog(commands.Cog):
             await interaction.response.send_modal(
                 views.ReportModal(f"drill:daily:report:modal:{post_id}")
             )
+
+    async def press_daily_model(self, interaction: discord.Interaction, post_id: int) -> None:
+        async with answering(interaction):
+            question = await self.service.daily_model_answer(post_id)
+            groups = layout.messages(layout.model_answer_embeds(question))
+            for embeds in groups:  # one message: a model answer is at most 2,000 characters
+                await reply(interaction, embeds=embeds)
 
     # -- modal submissions ------------------------------------------------------------------
     @commands.Cog.listener()

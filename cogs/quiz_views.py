@@ -44,6 +44,7 @@ class Handlers(Protocol):
         self, interaction: discord.Interaction, post_id: int, grade: int
     ) -> None: ...
     async def press_daily_report(self, interaction: discord.Interaction, post_id: int) -> None: ...
+    async def press_daily_model(self, interaction: discord.Interaction, post_id: int) -> None: ...
 
 
 def handlers(interaction: discord.Interaction) -> Handlers | None:
@@ -208,6 +209,36 @@ class DailyReportButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:r
         await cog.press_daily_report(interaction, self.post_id)
 
 
+class DailyModelAnswerButton(
+    ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:model:(?P<id>\d+)"
+):
+    """Under the daily reveal when the question has a model answer: shows it to whoever
+    presses, privately, after they have seen the key points and levels."""
+
+    def __init__(self, post_id: int) -> None:
+        super().__init__(
+            ui.Button(
+                label="Model answer",
+                emoji="\N{SPEECH BALLOON}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"drill:daily:model:{post_id}",
+            )
+        )
+        self.post_id = post_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> DailyModelAnswerButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = handlers(interaction)
+        if cog is None:
+            return await unavailable(interaction)
+        await cog.press_daily_model(interaction, self.post_id)
+
+
 DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
     AnswerButton,
     NotesButton,
@@ -216,6 +247,7 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
     ReportButton,
     DailyGradeButton,
     DailyReportButton,
+    DailyModelAnswerButton,
 )
 
 
@@ -244,8 +276,11 @@ def done_view(session_id: int) -> ui.View:
     return _view(ReportButton(session_id))
 
 
-def daily_reveal_view(post_id: int) -> ui.View:
-    return _view(*(DailyGradeButton(post_id, g) for g in GRADES), DailyReportButton(post_id))
+def daily_reveal_view(post_id: int, *, model_answer: bool = False) -> ui.View:
+    view = _view(*(DailyGradeButton(post_id, g) for g in GRADES), DailyReportButton(post_id))
+    if model_answer:  # a second row: a row holds five buttons
+        view.add_item(DailyModelAnswerButton(post_id))
+    return view
 
 
 # -- modals -----------------------------------------------------------------------------------

@@ -322,6 +322,22 @@ class QuizService:
             raise await self._graded_already(session)
         return await self._grade(session, grade)
 
+    async def daily_model_answer(self, post_id: int) -> Question:
+        """The question behind a daily reveal's **Model answer** button. Only once the reveal
+        has begun: before it, the answer would give the day's question away."""
+        post = await self.store.daily.by_id(post_id)
+        if post is None:
+            raise DrillError("That daily question is gone.")
+        if post.state != "revealed" and post.reveal_claimed_by is None:
+            raise DrillError("The model answer is shown after the reveal.")
+        bank = await self.catalog.for_guild(post.guild_id)
+        question = bank.lookup(post.question_id)
+        if question is None:
+            raise DrillError("That question is no longer in the bank.")
+        if not question.model_answer:
+            raise DrillError("This question has no model answer yet.")
+        return question
+
     # -- reports ----------------------------------------------------------------------------
     async def report(self, session_id: int, user_id: int, reason: str, detail: str) -> str:
         session = await self._own(session_id, user_id)

@@ -3,6 +3,7 @@ restarts and the daily reveal's grade buttons."""
 
 from __future__ import annotations
 
+from bot.bank import Bank
 from bot.storage import Store
 from cogs.render import TESTING_HEADING
 from tests.conftest import START, BotFactory, World
@@ -157,7 +158,7 @@ async def test_report_is_stored_with_question_id_and_version(
 
 
 async def test_daily_reveal_grade_buttons_feed_the_members_review_queue(
-    world: World, store: Store, start_bot: BotFactory, clock
+    world: World, store: Store, start_bot: BotFactory, clock, bank: Bank
 ) -> None:
     emu, ben = world.emu, world["ben"]
     await store.guilds.update(
@@ -176,9 +177,16 @@ async def test_daily_reveal_grade_buttons_feed_the_members_review_queue(
     post = await store.daily.get(world.guild.id, "2026-03-02")
     assert post is not None
     reveal = reveals[0]
-    assert button_ids(reveal) == [f"drill:daily:grade:{post.id}:{g}" for g in (1, 2, 3, 4)] + [
-        f"drill:daily:report:{post.id}"
-    ]
+    # A question with a model answer also gets a button that shows it (issue 26).
+    model = (
+        [f"drill:daily:model:{post.id}"] if bank.questions[post.question_id].model_answer else []
+    )
+    assert (
+        button_ids(reveal)
+        == [f"drill:daily:grade:{post.id}:{g}" for g in (1, 2, 3, 4)]
+        + [f"drill:daily:report:{post.id}"]
+        + model
+    )
     async with start_bot():  # the reveal's buttons outlive a restart too
         first = await ben.click(thread.id, reveal.id, f"drill:daily:grade:{post.id}:2")
         assert "Graded **Hard**" in await refusal(first)

@@ -1,0 +1,158 @@
+"""The daily reveal shows what a strong-hire, a hire and a no-hire answer sound like, after the
+key points; the model answer is one press away after the reveal; a reveal too big for one
+message is split into messages that each fit, never cut (issue 26)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from bot.bank import Bank, Levels, Question, Solution, default_content_dir, load_bank
+from bot.errors import DrillError
+from bot.storage import Store
+from tests.conftest import BotFactory, World
+from tests.daily.helpers import configure_world, stored
+from tests.quiz.helpers import EPHEMERAL, button_ids
+
+LEVELS = Levels(
+    strong="Sets the index version in the eval gate and prices a re-embed of the corpus.",
+    hire="Versions the index and runs a fixed query set before switching.",
+    no_hire="Re-indexes in place and checks a few queries by eye.",
+)
+ANSWER = "I'd treat the index as a release: versioned, evaluated on a fixed query set, canaried."
+STRONG, HIRE, NO_HIRE = (
+    "Strong hire: goes beyond the key points",
+    "Hire: a solid answer",
+    "No hire: sounds like",
+)
+
+
+def only(question: Question) -> Bank:
+    """The shipped topics with one question: the one the day must pick."""
+    shipped = load_bank([default_content_dir()])
+    bank = Bank(topics=dict(shipped.topics))
+    bank._keys.update(shipped._keys)
+    bank.questions[question.id] = question
+    return bank
+
+
+def graded(**changes: Any) -> Question:
+    base = load_bank([default_content_dir()]).questions["llmops-001"]
+    return dataclasses.replace(base, **{"levels": LEVELS, "model_answer": ANSWER, **changes})
+
+
+def biggest() -> Question:
+    return graded(
+        prompt="p" * 1000,
+        testing="t" * 600,
+        key_points=tuple(f"{i}" + "k" * 199 for i in range(7)),
+        follow_ups=tuple(f"{i}" + "f" * 199 for i in range(5)),
+        red_flags=tuple(f"{i}" + "r" * 199 for i in range(4)),
+        levels=Levels("s" * 300, "h" * 300, "n" * 300),
+        model_answer="m" * 2000,
+        solution=Solution(
+            "python", "\n".join(f"x_{i} = {i}" for i in range(400))[:3000], "w" * 600
+        ),
+    )
+
+
+@pytest.fixture
+def bank(request: pytest.FixtureRequest) -> Bank:
+    return only(biggest() if getattr(request, "param", "") == "biggest" else graded())
+
+
+def size(embed: dict) -> int:
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", "") or "")
+        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+        + len((embed.get("footer") or {}).get("text", ""))
+    )
+
+
+async def reveal(world: World, store: Store, start_bot: BotFactory) -> tuple[Any, list[Any]]:
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        await bot.daily.post_now(world.guild.id)
+        post = await stored(store, world.guild.id, "2026-03-02")
+        assert post.thread_id is not None
+        await world["ana"].send(post.thread_id, "I would version the index and gate on evals.")
+        await bot.daily.reveal_now(world.guild.id)
+    emu = world.emu
+    sent = [m for m in emu.messages(post.thread_id) if m.author.id == emu.bot_user_id]
+    return post, sent
+
+
+async def test_the_reveal_shows_the_levels_after_the_key_points(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    post, sent = await reveal(world, store, start_bot)
+    (message,) = sent  # fits one message, as before
+    names = [f["name"] for f in message.embeds[0]["fields"]]
+    points = names.index("Key points of a strong answer")
+    assert names[points + 1 : points + 4] == [STRONG, HIRE, NO_HIRE]
+    values = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+    assert (values[STRONG], values[HIRE], values[NO_HIRE]) == (
+        LEVELS.strong, LEVELS.hire, LEVELS.no_hire,
+    )  # fmt: skip
+    assert message.embeds[0]["footer"]["text"].endswith(f"1 member answered · {post.question_id}")
+    assert button_ids(message)[-1] == f"drill:daily:model:{post.id}"
+
+
+async def test_the_model_answer_is_one_private_press_away_after_the_reveal(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    post, sent = await reveal(world, store, start_bot)
+    async with start_bot():  # the button outlives a restart, like the grade buttons
+        press = await world["ben"].click(
+            post.thread_id, sent[-1].id, f"drill:daily:model:{post.id}"
+        )
+        response = await press.wait_response()
+    assert response["type"] == 4 and response["data"]["flags"] & EPHEMERAL
+    (embed,) = response["data"]["embeds"]
+    assert embed["title"] == "Model answer" and embed["description"] == ANSWER
+    assert world.emu.errors == []
+
+
+@pytest.mark.parametrize("bank", ["biggest"], indirect=True)
+async def test_a_reveal_at_every_limit_is_split_into_messages_that_each_fit(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    post, sent = await reveal(world, store, start_bot)
+    assert len(sent) >= 2
+    for message in sent:
+        assert len(message.embeds) <= 10
+        assert sum(size(e) for e in message.embeds) <= 6000
+        for embed in message.embeds:
+            assert len(embed.get("description", "") or "") <= 4096
+            assert all(len(f["value"]) <= 1024 for f in embed.get("fields", []))
+    # Everything is there, in order: notes and levels, then the worked solution.
+    text = "\n".join(
+        str(e.get("description", "")) + "\n".join(f["value"] for f in e.get("fields", []))
+        for m in sent
+        for e in m.embeds
+    )
+    for piece in ("t" * 600, "6" + "k" * 199, "s" * 300, "n" * 300, "3" + "r" * 199,
+                  "4" + "f" * 199, "x_250 = 250", "w" * 600):  # fmt: skip
+        assert piece in text, piece[:12]
+    assert text.index("n" * 300) < text.index("x_0 = 0")
+    # The reveal's marker is on the last part (a run that dies half-way sends it all again);
+    # the buttons are under it.
+    assert sent[-1].embeds[0]["footer"]["text"].endswith(post.question_id)
+    assert "continued below" in sent[0].embeds[0]["footer"]["text"]
+    assert sent[0].components == [] and sent[-1].components
+    assert sent[0].content.startswith("**What they're testing**")
+    assert world.emu.errors == []
+
+
+async def test_the_model_answer_is_refused_before_the_reveal(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        await bot.daily.post_now(world.guild.id)
+        post = await stored(store, world.guild.id, "2026-03-02")
+        with pytest.raises(DrillError, match="after the reveal"):
+            await bot.app.quiz.daily_model_answer(post.id)

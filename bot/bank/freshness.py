@@ -45,7 +45,7 @@ _VERSION_WORDS = frozenset({"version", "versions", "release", "since", "until", 
 # Lower-case tools the bank names with a version.
 _LOWER_TOOLS = frozenset(
     {"numpy", "pandas", "pgvector", "torch", "cgroup", "cgroups", "provider", "uv", "pip",
-     "kubectl", "helm", "transformers", "sglang", "vllm", "airflow", "kueue", "ray"}
+     "kubectl", "helm", "transformers", "sglang", "vllm", "airflow", "kueue", "ray", "pydantic"}
 )  # fmt: skip
 # Capitalised words that precede numbers which are no tool versions.
 _NOT_TOOLS = frozenset(
@@ -61,8 +61,13 @@ def _named(match: re.Match[str]) -> bool:
     lower = word.casefold()
     if lower in _NOT_TOOLS:
         return False
-    if num.startswith("v"):  # a bare "v2": only after a tool's name (KFP v2, cgroup v2)
-        return lower in _LOWER_TOOLS or (word.isupper() and len(word) > 1) or _camel(word)
+    if num.startswith("v"):  # a bare "v2": only after a tool's name (KFP v2, Trainer v2)
+        return (
+            lower in _LOWER_TOOLS
+            or (word.isupper() and len(word) > 1)
+            or _camel(word)
+            or (word[0].isupper() and not _starts_sentence(match))  # not "Backfill v2 ..."
+        )
     if "." not in num:
         return False
     if lower in _LOWER_TOOLS or _camel(word):
@@ -71,6 +76,11 @@ def _named(match: re.Match[str]) -> bool:
     if lower in _VERSION_WORDS:
         return major >= 1
     return word[0].isupper() and major >= 1
+
+
+def _starts_sentence(match: re.Match[str]) -> bool:
+    before = match.string[: match.start()].rstrip(" \t\"'(")
+    return not before or before[-1] in ".!?:;\n"
 
 
 def _camel(word: str) -> bool:
@@ -85,10 +95,10 @@ def version_claims(text: str) -> list[str]:
     for pattern in patterns:
         found.extend((m.start(), m.group(0).strip()) for m in pattern.finditer(text))
     found.extend((m.start(), m.group(0)) for m in _NAMED.finditer(text) if _named(m))
-    seen: dict[str, None] = {}
+    seen: dict[str, str] = {}  # one per claim, whatever its case ("Pydantic v2", "pydantic v2")
     for _, claim in sorted(found):
-        seen.setdefault(claim, None)
-    return list(seen)
+        seen.setdefault(claim.casefold(), claim)
+    return list(seen.values())
 
 
 def question_text(q: Question) -> str:

@@ -95,7 +95,7 @@ class QuizCog(commands.Cog):
             revealed = await self.service.show_notes(session_id, interaction.user.id)
             await interaction.response.edit_message(
                 embeds=views.reveal_embeds(revealed),
-                view=views.grade_view(session_id),
+                view=views.grade_view(session_id, levels=views.has_levels(revealed.question)),
                 allowed_mentions=NO_PINGS,
             )
 
@@ -115,7 +115,7 @@ class QuizCog(commands.Cog):
             graded = await self.service.grade(session_id, interaction.user.id, grade)
             await interaction.response.edit_message(
                 content=views.graded_line(graded),
-                view=views.done_view(session_id),
+                view=views.done_view(session_id, levels=views.has_levels(graded.question)),
                 allowed_mentions=NO_PINGS,
             )
 
@@ -138,6 +138,25 @@ class QuizCog(commands.Cog):
             await interaction.response.send_modal(
                 views.ReportModal(f"drill:daily:report:modal:{post_id}")
             )
+
+    async def press_levels(self, interaction: discord.Interaction, session_id: int) -> None:
+        async with answering(interaction):
+            question = await self.service.graded_answers(session_id, interaction.user.id)
+            embeds = (
+                layout.fields_embeds(
+                    "How answers to this question grade",
+                    "",
+                    layout.level_fields(question),
+                    colour=0x5865F2,
+                )
+                if question.levels
+                else []
+            )
+            embeds += layout.model_answer_embeds(question)
+            if not embeds:
+                await reply(interaction, "This question has no levels or model answer yet.")
+            for group in layout.messages(embeds):
+                await reply(interaction, embeds=group)
 
     async def press_daily_model(self, interaction: discord.Interaction, post_id: int) -> None:
         async with answering(interaction):
@@ -165,7 +184,7 @@ class QuizCog(commands.Cog):
             text = views.modal_values(interaction).get("answer", "")
             revealed = await self.service.answer(session_id, interaction.user.id, text)
             embeds = views.reveal_embeds(revealed)
-            view = views.grade_view(session_id)
+            view = views.grade_view(session_id, levels=views.has_levels(revealed.question))
             if interaction.message is not None:
                 await interaction.response.edit_message(
                     embeds=embeds, view=view, allowed_mentions=NO_PINGS

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import discord
 from discord import ui
 
+from bot.bank import Question
 from bot.practice.quiz import MAX_ANSWER, MAX_REPORT_DETAIL, Graded, Revealed, Shown
 from bot.practice.srs import GRADES
 from cogs import render
@@ -45,6 +46,7 @@ class Handlers(Protocol):
     ) -> None: ...
     async def press_daily_report(self, interaction: discord.Interaction, post_id: int) -> None: ...
     async def press_daily_model(self, interaction: discord.Interaction, post_id: int) -> None: ...
+    async def press_levels(self, interaction: discord.Interaction, session_id: int) -> None: ...
 
 
 def handlers(interaction: discord.Interaction) -> Handlers | None:
@@ -209,6 +211,33 @@ class DailyReportButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:r
         await cog.press_daily_report(interaction, self.post_id)
 
 
+class LevelsButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:levels:(?P<id>\d+)"):
+    """After a /quiz or /review reveal, when the question has them: what a strong-hire, a hire
+    and a no-hire answer sound like, and the model answer, shown privately on request (the
+    reveal's own message has no room left beside a long answer)."""
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(
+            ui.Button(
+                label="Levels & model answer",
+                emoji="\N{BAR CHART}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"drill:quiz:levels:{session_id}",
+            )
+        )
+        self.session_id = session_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> LevelsButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = handlers(interaction)
+        await (cog.press_levels(interaction, self.session_id) if cog else unavailable(interaction))
+
+
 class DailyModelAnswerButton(
     ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:model:(?P<id>\d+)"
 ):
@@ -248,6 +277,7 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
     DailyGradeButton,
     DailyReportButton,
     DailyModelAnswerButton,
+    LevelsButton,
 )
 
 
@@ -268,12 +298,23 @@ def question_view(session_id: int) -> ui.View:
     )
 
 
-def grade_view(session_id: int) -> ui.View:
-    return _view(*(GradeButton(session_id, g) for g in GRADES), ReportButton(session_id))
+def grade_view(session_id: int, *, levels: bool = False) -> ui.View:
+    view = _view(*(GradeButton(session_id, g) for g in GRADES), ReportButton(session_id))
+    if levels:  # a second row: a row holds five buttons
+        view.add_item(LevelsButton(session_id))
+    return view
 
 
-def done_view(session_id: int) -> ui.View:
-    return _view(ReportButton(session_id))
+def done_view(session_id: int, *, levels: bool = False) -> ui.View:
+    view = _view(ReportButton(session_id))
+    if levels:
+        view.add_item(LevelsButton(session_id))
+    return view
+
+
+def has_levels(question: Question) -> bool:
+    """Whether a question has anything for the Levels & model answer button to show."""
+    return question.levels is not None or bool(question.model_answer)
 
 
 def daily_reveal_view(post_id: int, *, model_answer: bool = False) -> ui.View:

@@ -261,6 +261,15 @@ class QuizService:
         question, topic = await self._question(session)
         return Revealed(session, question, topic, None)
 
+    async def graded_answers(self, session_id: int, user_id: int) -> Question:
+        """The question behind **Levels & model answer**: only once its notes are shown (an
+        answer given, or Show notes pressed), since the model answer gives the answer away."""
+        session = await self._own(session_id, user_id)
+        if session.state == "open":
+            raise DrillError("Answer first (or press Show notes): then the levels are shown.")
+        question, _ = await self._question(session)
+        return question
+
     async def grade(self, session_id: int, user_id: int, grade: int) -> Graded:
         session = await self._own(session_id, user_id)
         if session.state not in ("answered", "revealed"):

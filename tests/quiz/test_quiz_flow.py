@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bot.bank import Bank
 from bot.practice.quiz import MAX_ANSWER
 from bot.storage import Store
 from cogs.render import TESTING_HEADING
@@ -13,7 +14,7 @@ from tests.quiz.helpers import ask, button_ids, footer_session, press, refusal, 
 
 
 async def test_quiz_answer_reveal_grade(
-    world: World, store: Store, start_bot: BotFactory, clock
+    world: World, store: Store, start_bot: BotFactory, clock, bank: Bank
 ) -> None:
     emu, ana = world.emu, world["ana"]
     async with start_bot():
@@ -39,14 +40,20 @@ async def test_quiz_answer_reveal_grade(
         titles = [e["title"] for e in revealed.embeds]
         assert titles == ["Practice question", "Your answer", TESTING_HEADING]
         assert revealed.embeds[1]["description"] == "Gate on offline metrics, canary."
-        assert button_ids(revealed) == [f"drill:grade:{sid}:{g}" for g in (1, 2, 3, 4)] + [
-            f"drill:report:{sid}"
-        ]
+        session = await store.practice.session(sid)
+        assert session is not None
+        shown = bank.questions[session.question_id]
+        # Levels and a model answer, when the question has them, are one press away (issue 26).
+        levels = [f"drill:quiz:levels:{sid}"] if shown.levels or shown.model_answer else []
+        assert (
+            button_ids(revealed)
+            == [f"drill:grade:{sid}:{g}" for g in (1, 2, 3, 4)] + [f"drill:report:{sid}"] + levels
+        )
         graded = await press(ana, revealed, f"drill:grade:{sid}:3")
         assert graded.response is not None and graded.response["type"] == 7
         final = emu.message(question.channel_id, question.id)
         assert final is not None and final.content.startswith("Graded **Good**")
-        assert button_ids(final) == [f"drill:report:{sid}"]
+        assert button_ids(final) == [f"drill:report:{sid}", *levels]
         calls = [(c.method, c.path.split("/")[1], c.json.get("type")) for c in emu.calls[since:]]
         assert calls == [
             ("POST", "interactions", 5),  # deferred at once

@@ -106,11 +106,13 @@ def coverage(bank: Bank) -> dict[str, Coverage]:
 
 def _table(heads: list[str], rows: list[tuple[list[str], list[int]]], labels: list[str]) -> str:
     widths = [max(len(labels[i]), *(len(r[0][i]) for r in rows)) for i in range(len(labels))]
-    width = max(6, *(len(h) for h in heads))
+    # Each number column as wide as its heading or its widest number, whichever is wider.
+    cols = [max(len(h), *(len(str(r[1][i])) for r in rows)) for i, h in enumerate(heads)]
 
     def line(texts: list[str], numbers: list[str]) -> str:
         left = " ".join(t.ljust(w) for t, w in zip(texts, widths, strict=True))
-        return (left + " " + " ".join(n.rjust(width) for n in numbers)).rstrip()
+        right = " ".join(n.rjust(w) for n, w in zip(numbers, cols, strict=True))
+        return f"{left}  {right}".rstrip()
 
     header = line(labels, heads)
     body = [line(texts, [str(n) for n in numbers]) for texts, numbers in rows]

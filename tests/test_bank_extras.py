@@ -277,3 +277,39 @@ def test_the_same_question_in_other_words_is_caught_across_topics() -> None:
     close = pairs([make("a-1", "containers", shared), make("b-1", "security", reworded),
                    make("c-1", "serving", distinct)], close_only=True)  # fmt: skip
     assert [(p.first, p.second) for p in close] == [("a-1", "b-1")]
+
+
+def test_near_duplicates_finds_exactly_what_scoring_every_pair_finds() -> None:
+    """The bound that skips pairs must never skip a close one: checked against brute force on
+    shipped prompts plus rewordings made to be close (cut short, shuffled, suffixed, padded)."""
+    import random
+    from itertools import combinations
+
+    from rapidfuzz import fuzz
+
+    from bot.bank import default_content_dir
+    from bot.bank.overlap import near_duplicates
+
+    shipped = load_bank([default_content_dir()])
+    texts = [(q.id, q.prompt.lower()) for q in list(shipped.questions.values())[::4]]
+    rng = random.Random(26)
+    for k in range(80):
+        qid, text = rng.choice(texts)
+        words = text.split()
+        if k % 4 == 0:
+            words = words[: max(1, len(words) * 3 // 4)]
+        elif k % 4 == 1:
+            rng.shuffle(words)
+        elif k % 4 == 2:
+            words = [w + "s" if rng.random() < 0.15 else w for w in words]
+        else:
+            words = words + rng.choice(texts)[1].split()[:6]
+        texts.append((f"{qid}-copy-{k}", " ".join(words)))
+    texts += [("empty", ""), ("one", "word"), ("same-one", "word")]
+    expected = sorted(
+        (a, b, score)
+        for (a, x), (b, y) in combinations(texts, 2)
+        if (score := fuzz.token_set_ratio(x, y)) >= 85
+    )
+    assert len(expected) >= 60
+    assert sorted(near_duplicates(texts, 85)) == expected

@@ -4,7 +4,8 @@ Open posts are tracked in memory by thread id (or, for a post that could not get
 its message id, for replies). A post is tracked the moment Discord hands back its message or
 thread, before anything else is stored or sent, and a message that arrives in a thread the log
 does not know yet, under a daily channel, is parked until the thread is tracked. The reveal
-then reads the thread after the last stored answer, so nothing a member left is lost.
+and every reconnect then read the whole thread since the post, so nothing a member left is
+lost, even a message the gateway never delivered between two it did.
 """
 
 from __future__ import annotations
@@ -156,53 +157,50 @@ class AnswerLog:
 
     # -- catching up from Discord's history ----------------------------------------------------
     async def catch_up(self, post: DailyPost) -> int:
-        """Store what the post's thread (or the replies to it) holds after the last stored
-        answer, once every answer already received is committed. Raises PublishError."""
+        """Reconcile the post's thread (or the replies to it) with what is stored, once every
+        answer already received is committed: the reveal's read. Raises PublishError."""
         await self.writer.flush()
-        last = await self.store.answers.last_message_id(post.id)
-        after = max(last or 0, post.message_id or 0)
-        history = await self.publisher.history(post.thread_id or post.channel_id, after)
-        return await self.store.answers.record(
-            [m.answer_to(post) for m in _answers_in(post, history)]
-        )
+        return await self._reconcile(post)
 
     async def backfill(self) -> int:
-        """Catch up with what happened while the bot was away (down, or in a gateway gap).
-
-        A thread is read whole: answers posted meanwhile are stored, and answers edited or
-        deleted meanwhile are updated, so the reveal scores what members really left. A post
-        without a thread collects the replies to it posted after the last one stored (the
-        channel may be busy, so it is not re-read from the start).
-        """
+        """Catch up with what happened while the bot was away (down, or in a gateway gap)."""
         stored = 0
         for post in await self.open_posts():
             if post.blind:
                 continue  # nothing to read: its answers are in the database, its thread later
             if post.thread_id is None:
                 post = await self.adopt_thread(post)
-            threaded = post.thread_id is not None
-            last = None if threaded else await self.store.answers.last_message_id(post.id)
-            after = last or post.message_id or 0
-            where = post.thread_id or post.channel_id
             try:
-                history = await self.publisher.history(where, after)
+                stored += await self._reconcile(post)
             except PublishError as exc:
-                log.warning("backfill of post %s in %s failed: %s", post.id, where, exc)
-                continue
-            theirs = _answers_in(post, history)
-            if threaded:
-                await self._sync_changes(post, theirs)
-            stored += await self.store.answers.record([m.answer_to(post) for m in theirs])
+                log.warning("backfill of post %s failed: %s", post.id, exc)
         if stored:
             log.info("backfilled %d answers", stored)
         return stored
+
+    async def _reconcile(self, post: DailyPost) -> int:
+        """Read everything since the post, bounded by time (the post's own snowflake), never
+        by the last stored answer: Discord does not promise delivery, so a message lost
+        between two delivered ones is older than the last stored answer. Answers missing are
+        stored; answers edited or deleted meanwhile are updated, so the reveal scores what
+        members really left. Returns how many answers were added."""
+        if post.thread_id is None and post.message_id is None:
+            return 0  # nothing went out: there is nothing to reply to
+        where = post.thread_id or post.channel_id
+        history = await self.publisher.history(where, post.message_id or 0)
+        theirs = _answers_in(post, history)
+        await self._sync_changes(post, theirs)
+        return await self.store.answers.record([m.answer_to(post) for m in theirs])
 
     async def _sync_changes(self, post: DailyPost, history: Sequence[HistoryMessage]) -> None:
         """Apply edits and deletions made while we were away (the thread's full history)."""
         now = self.clock.now()
         current = {m.message_id: m.content for m in history}
+        # A message newer than the newest read may have come in over the gateway after the
+        # read: not in it, yet not deleted. Snowflakes are time-ordered.
+        newest = max(current, default=0)
         for answer in await self.store.answers.for_post(post.id):
-            if answer.message_id is None:
+            if answer.message_id is None or answer.message_id > newest:
                 continue
             if answer.message_id not in current:
                 await self.store.answers.delete(answer.message_id, now)

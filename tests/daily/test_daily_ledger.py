@@ -122,6 +122,59 @@ async def test_the_reveal_reads_back_answers_the_gateway_never_delivered(
     }
 
 
+async def test_an_answer_lost_between_two_delivered_ones_is_read_back_at_the_reveal(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    """The reveal reconciles the whole thread since the post, not what follows the last
+    stored answer: a lost message older than a delivered one still counts."""
+    emu = world.emu
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.thread_id is not None
+        first = await world["ana"].send(post.thread_id, f"{ANSWER} (ana)")
+        await answers_of(store, post, 1)
+        emu.lose_events("MESSAGE_CREATE", 1)  # no reconnect: nothing replays it
+        lost = await world["ben"].send(post.thread_id, f"{ANSWER} (ben)")
+        assert len(emu.gateway.lost) == 1
+        last = await world["cy"].send(post.thread_id, f"{ANSWER} (cy)")
+        await answers_of(store, post, 2)
+        clock.set(REVEAL)
+        await bot.daily.tick()
+    rows = await store.answers.for_post(post.id)
+    assert sorted(r.message_id for r in rows) == sorted([first.id, lost.id, last.id])
+    assert "3 members answered" in reveal_in(world, post.thread_id).content
+    points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}
+    assert points[world["ben"].id] == ANSWER_POINTS
+
+
+async def test_a_reconnect_reads_back_a_reply_lost_between_two_delivered_ones(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    """A post without a thread (Discord refused it) collects replies: the catch-up after a
+    reconnect reads the channel since the post, not after the last stored reply."""
+    emu = world.emu
+    await configure_world(store, world)
+    emu.force_429("/threads", retry_after=600)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.thread_id is None
+        [question] = daily_posts(emu, world.channel.id)
+        chan = world.channel.id
+        first = await world["ana"].send(chan, f"{ANSWER} (ana)", reply_to=question.id)
+        emu.lose_events("MESSAGE_CREATE", 1)
+        lost = await world["ben"].send(chan, f"{ANSWER} (ben)", reply_to=question.id)
+        last = await world["cy"].send(chan, f"{ANSWER} (cy)", reply_to=question.id)
+        await answers_of(store, post, 2)
+        await bot.daily.backfill()  # what on_resumed and on_ready run
+        rows = await answers_of(store, post, 3)
+    assert sorted(r.message_id for r in rows) == sorted([first.id, lost.id, last.id])
+
+
 async def test_an_answer_after_the_reveal_time_is_stored_but_not_scored(
     world: World, store: Store, start_bot: BotFactory, clock: FakeClock
 ) -> None:

@@ -13,7 +13,7 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.boards.charts import render_stats
-from bot.boards.privacy import PrivacyService
+from bot.boards.privacy import Forgotten, PrivacyService
 from bot.boards.stats import StatsService
 from bot.errors import DrillError
 from bot.mock import MockService
@@ -124,8 +124,8 @@ class StatsCog(commands.Cog):
     ) -> None:
         try:
             if yes:
-                rows = await self.privacy.forget(request_id, interaction.user.id)
-                text = f"Done: {rows} record(s) about you were deleted from this server."
+                done = await self.privacy.forget(request_id, interaction.user.id)
+                text = forgotten_text(done)
             else:
                 await self.privacy.cancel(request_id, interaction.user.id)
                 text = "Cancelled: nothing was deleted."
@@ -133,6 +133,19 @@ class StatsCog(commands.Cog):
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
         await interaction.response.edit_message(content=text, view=None)
+
+
+def forgotten_text(done: Forgotten) -> str:
+    """The confirmation: what went, and what is kept and why."""
+    lines = [f"Done: {done.rows} record(s) about you were deleted from this server."]
+    if done.deleted.get("study_plans"):
+        lines.append("Your study plan is gone, and its reminders with it.")
+    lines.append("Kept:")
+    for reason, count in sorted(done.kept.items()):
+        lines.append(f"- {count} × {reason}: the server's record of who changed what.")
+    if not done.kept:
+        lines.append("- nothing that names you.")
+    return "\n".join(lines)[:2000]
 
 
 def _guild(interaction: discord.Interaction) -> int:

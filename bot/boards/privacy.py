@@ -27,6 +27,13 @@ class Export:
     rows: int
 
 
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    rows: int  # deleted
+    deleted: dict[str, int]  # per table
+    kept: dict[str, int]  # rows that still name the member, per reason
+
+
 class PrivacyService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
@@ -41,15 +48,20 @@ class PrivacyService:
     async def request_forget(self, guild_id: int, user_id: int) -> int:
         return await self.store.boards.request_forget(guild_id, user_id, self.clock.now())
 
-    async def forget(self, request_id: int, user_id: int) -> int:
-        """Carry out a confirmed forget-me; returns rows deleted. Refuses a second press."""
+    async def forget(self, request_id: int, user_id: int) -> Forgotten:
+        """Carry out a confirmed forget-me; refuses a second press. Says what was deleted and
+        what still names the member here, and why (the confirmation lists it)."""
+        owner = await self.store.boards.forget_owner(request_id)
         deleted = await self.store.boards.forget(request_id, user_id, self.clock.now())
-        if deleted is None:
+        if deleted is None or owner is None:
             raise DrillError(
                 "Nothing to confirm: that request was already carried out or cancelled."
             )
+        # Deleted text must not linger in the database's write-ahead log either.
+        await self.store.db.scrub()
+        kept = await self.store.boards.kept_after_forget(owner[0], user_id)
         log.info("forgot a member: %d row(s)", sum(deleted.values()))
-        return sum(deleted.values())
+        return Forgotten(sum(deleted.values()), deleted, kept)
 
     async def cancel(self, request_id: int, user_id: int) -> None:
         if not await self.store.boards.cancel_forget(request_id, user_id):

@@ -31,24 +31,65 @@ _RANK_SQL = (
     "SELECT 1 FROM score_totals t WHERE t.guild_id = ?1 AND t.scope = ?2"
     " AND t.user_id = h.user_id AND (t.points > ?3 OR (t.points = ?3 AND t.user_id < ?4))))"
 )
-# Tables holding a member's own data, deleted by forget-me (audit_log is kept: it records
-# the forgetting itself and organisers' setting changes).
+# Tables holding a member's own data, deleted by forget-me, in this order (?1 the guild, ?2 the
+# member). A member's answers in a blind post go with their entry; the feedback they wrote on a
+# partner's round goes, the partner's round stays; a study plan made here goes (its reminders
+# with it).
 _FORGET = (
-    ("answers", "guild_id = ? AND user_id = ?"),
-    ("quiz_sessions", "guild_id = ? AND user_id = ?"),
-    ("points", "guild_id = ? AND user_id = ?"),
-    ("member_stats", "guild_id = ? AND user_id = ?"),
-    ("score_totals", "guild_id = ? AND user_id = ?"),
+    ("blind_entries", "user_id = ?2 AND daily_post_id IN"
+     " (SELECT id FROM daily_posts WHERE guild_id = ?1)"),
+    ("answers", "guild_id = ?1 AND user_id = ?2"),
+    ("quiz_sessions", "guild_id = ?1 AND user_id = ?2"),
+    ("points", "guild_id = ?1 AND user_id = ?2"),
+    ("member_stats", "guild_id = ?1 AND user_id = ?2"),
+    ("score_totals", "guild_id = ?1 AND user_id = ?2"),
     ("stars", "guild_id = ?1 AND (giver_id = ?2 OR author_id = ?2)"),
-    ("best_answers", "guild_id = ? AND user_id = ?"),
-    ("away_days", "guild_id = ? AND user_id = ?"),
-    ("hidden_members", "guild_id = ? AND user_id = ?"),
-    ("reports", "guild_id = ? AND user_id = ?"),
-    ("forget_requests", "guild_id = ? AND user_id = ?"),
-    ("mock_pairs", "guild_id = ?1 AND (inviter_id = ?2 OR partner_id = ?2)"),
+    ("best_answers", "guild_id = ?1 AND user_id = ?2"),
+    ("away_days", "guild_id = ?1 AND user_id = ?2"),
+    ("hidden_members", "guild_id = ?1 AND user_id = ?2"),
+    ("reports", "guild_id = ?1 AND user_id = ?2"),
+    ("forget_requests", "guild_id = ?1 AND user_id = ?2"),
+    ("mock_feedback", "rater_id = ?2 AND session_id IN"
+     " (SELECT id FROM mock_sessions WHERE guild_id = ?1)"),
+    ("mock_pairs", "guild_id = ?1 AND (inviter_id = ?2 OR partner_id = ?2 OR candidate_id = ?2)"),
     # Its items, answers, ratings and partner feedback go with it (ON DELETE CASCADE).
-    ("mock_sessions", "guild_id = ? AND user_id = ?"),
-)
+    ("mock_sessions", "guild_id = ?1 AND user_id = ?2"),
+    ("study_plans", "user_id = ?2 AND (guild_id = ?1 OR guild_id IS NULL)"),
+)  # fmt: skip
+DELETED = "deleted"
+# Kept on purpose, said in the confirmation: an organiser's actions are the server's record.
+KEPT_AUDIT = "the audit line that this forget happened, and organisers' setting changes"
+KEPT_ORGANISER = "organiser actions (set-up, packs, disabled questions, seasons, best answers)"
+# Every column that names a member, and what forget-me does with it. A test walks the schema
+# on both backends and fails on a column that names a member and is not listed here.
+MEMBER_COLUMNS: dict[tuple[str, str], str] = {
+    **{(table, "user_id"): DELETED for table, _ in _FORGET if table not in (
+        "stars", "mock_feedback", "mock_pairs")},
+    ("stars", "giver_id"): DELETED,
+    ("stars", "author_id"): DELETED,
+    ("mock_feedback", "rater_id"): DELETED,
+    ("mock_pairs", "inviter_id"): DELETED,
+    ("mock_pairs", "partner_id"): DELETED,
+    ("mock_pairs", "candidate_id"): DELETED,
+    ("srs_cards", "user_id"): DELETED,  # practice schedules are per member, in every server
+    ("audit_log", "user_id"): KEPT_AUDIT,
+    ("guild_settings", "configured_by"): KEPT_ORGANISER,
+    ("guild_disabled_questions", "disabled_by"): KEPT_ORGANISER,
+    ("guild_packs", "uploaded_by"): KEPT_ORGANISER,
+    ("seasons", "started_by"): KEPT_ORGANISER,
+    ("best_answers", "marked_by"): KEPT_ORGANISER,
+}  # fmt: skip
+# Id columns that never name a member (a run's name, a role, a message, a question, ...).
+NOT_MEMBER_COLUMNS = frozenset({
+    "guild_id", "channel_id", "message_id", "thread_id", "question_id", "daily_post_id",
+    "quiz_session_id", "session_id", "answer_id", "organiser_role_id", "ping_role_id",
+    "reveal_claimed_by", "rater",  # mock_ratings.rater is 'self' or 'partner', not an id
+})  # fmt: skip
+
+
+def names_member(column: str) -> bool:
+    """Whether a column's name says it may hold an id (the schema test's net)."""
+    return column.endswith(("_id", "_by")) or column in ("rater",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +292,27 @@ class BoardRepo:
             summary = ", ".join(f"{t} {n}" for t, n in deleted.items() if n)
             await _audit(conn, guild_id, user_id, "privacy.forget", None, summary or "none", now)
         return deleted
+
+    async def forget_owner(self, request_id: int) -> tuple[int, int] | None:
+        """(guild, member) of a forget-me request, None if there is none."""
+        row = await self.db.fetchone(
+            "SELECT guild_id, user_id FROM forget_requests WHERE id = ?", (request_id,)
+        )
+        return (int(row[0]), int(row[1])) if row else None
+
+    async def kept_after_forget(self, guild_id: int, user_id: int) -> dict[str, int]:
+        """What still names a forgotten member in a guild, by reason (see MEMBER_COLUMNS)."""
+        kept: dict[str, int] = {}
+        for (table, column), reason in MEMBER_COLUMNS.items():
+            if reason == DELETED:
+                continue
+            row = await self.db.fetchone(
+                f"SELECT COUNT(*) FROM {table} WHERE guild_id = ? AND {column} = ?",
+                (guild_id, user_id),
+            )
+            if row and row[0]:
+                kept[reason] = kept.get(reason, 0) + int(row[0])
+        return kept
 
     async def cancel_forget(self, request_id: int, user_id: int) -> bool:
         async with self.db.transaction() as conn:

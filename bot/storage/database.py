@@ -122,6 +122,9 @@ class Database:
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA busy_timeout=5000")
             await conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten, not just unlinked: a forgotten member's text must
+            # not linger in free pages (scrub() then empties the WAL).
+            await conn.execute("PRAGMA secure_delete=ON")
             db = cls(conn, Path(path))
             if migrate:
                 await db.migrate()
@@ -157,6 +160,18 @@ class Database:
         """Checkpoint now on the main connection: (busy, wal pages, pages copied)."""
         row = await self.fetchone("PRAGMA wal_checkpoint(PASSIVE)")
         return int(row[0]), int(row[1]), int(row[2])
+
+    async def scrub(self) -> bool:
+        """After deleting a member's data: fold the WAL into the database file and truncate
+        it, so the deleted text lingers in neither (with secure_delete, the file's freed pages
+        are zeroed). A reader in the way is waited for briefly. True when the WAL is empty."""
+        for _ in range(50):
+            row = await self.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+            if row is not None and int(row[0]) == 0:
+                return True
+            await asyncio.sleep(0.02)
+        log.warning("the WAL could not be truncated after a forget; the next checkpoint will")
+        return False
 
     async def close(self) -> None:
         if self._checkpointer is not None:

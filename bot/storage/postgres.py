@@ -199,6 +199,11 @@ class PgDatabase:
             raise
         return db
 
+    async def scrub(self) -> bool:
+        """SQLite's WAL has no counterpart to empty here: PostgreSQL's dead rows are reclaimed
+        by autovacuum, and its WAL is the server's own (archived per the operator's policy)."""
+        return True
+
     async def close(self) -> None:
         await self.pool.close()
 

@@ -167,6 +167,9 @@ async def test_forget_asks_first_and_two_confirmations_delete_once(
         assert kinds == [4, 7]  # one edits the prompt, the other is told it was done
         told = next(r for r in responses if r["type"] == 4)
         assert "already carried out" in told["data"]["content"]
+        # The confirmation says what is kept, and why.
+        done = next(r for r in responses if r["type"] == 7)["data"]["content"]
+        assert "Kept:" in done and "audit line that this forget happened" in done
     assert await points(store, world.guild.id, ana.id) == 0
     assert await points(store, world.guild.id, world["ben"].id) > 0
     audit = await store.db.fetchall("SELECT user_id FROM audit_log WHERE action = 'privacy.forget'")

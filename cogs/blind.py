@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.daily.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
 from bot.daily.publishing import AnswerPart
+from cogs.owned import Owned, owned
 from cogs.quiz_views import modal_values
 from cogs.render import guarded, reply, ts
 
@@ -45,7 +46,9 @@ def part_key(content: str) -> tuple[int, int] | None:
 
 
 # -- the button and the modal ----------------------------------------------------------------
-class AnswerButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:blind:answer:(?P<id>\d+)"):
+class AnswerButton(
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:blind:answer:(?P<id>\d+)"
+):
     def __init__(self, post_id: int) -> None:
         super().__init__(
             ui.Button(
@@ -126,7 +129,7 @@ class BlindCog(commands.Cog):
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         match = MODAL.fullmatch(str((interaction.data or {}).get("custom_id", "")))
-        if match is None:
+        if match is None or not await owned(interaction):
             return
         async with guarded(interaction, "blind answer"):
             text = modal_values(interaction).get("answer", "")

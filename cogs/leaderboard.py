@@ -20,6 +20,7 @@ from bot.errors import DrillError
 from bot.organiser.service import NOT_ORGANISER, may_organise
 from bot.storage import Store
 from cogs import board_render as render
+from cogs.owned import Owned
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -40,7 +41,9 @@ def cog_of(interaction: discord.Interaction) -> LeaderboardCog | None:
 
 
 class PageButton(
-    ui.DynamicItem[ui.Button[Any]], template=r"drill:board:(?P<page>\d{1,4}):(?P<scope>\S{1,80})"
+    Owned,
+    ui.DynamicItem[ui.Button[Any]],
+    template=r"drill:board:(?P<page>\d{1,4}):(?P<scope>\S{1,80})",
 ):
     def __init__(self, scope: str, page: int, label: str = "Next", disabled: bool = False) -> None:
         super().__init__(

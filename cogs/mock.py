@@ -20,6 +20,7 @@ from bot.mock.chart import render_signals
 from cogs import mock_pair_views as pviews
 from cogs import mock_views as views
 from cogs.mock_pairs import PairFlow, refusing
+from cogs.owned import owned
 from cogs.quiz_views import modal_values
 
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ class MockCog(PairFlow, commands.Cog):
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         custom_id = str((interaction.data or {}).get("custom_id", ""))
+        mine = (views.ANSWER_MODAL, views.RATE_MODAL, pviews.RATE_MODAL, pviews.FEEDBACK_MODAL)
+        if not any(p.fullmatch(custom_id) for p in mine) or not await owned(interaction):
+            return
         if match := views.ANSWER_MODAL.fullmatch(custom_id):
             await self._submit_answer(
                 interaction, int(match["sid"]), int(match["pos"]), int(match["step"])

@@ -19,6 +19,7 @@ from bot.storage.mock_pairs import Pair
 from cogs import notes_layout as layout
 from cogs import render
 from cogs.mock_views import SIGNAL_NAMES, AnswerButton, RateButton, rating_modal
+from cogs.owned import Owned
 
 RATE_MODAL = re.compile(r"drill:mock:pair:ratings:(?P<pid>\d+):(?P<sid>\d+)")
 FEEDBACK_MODAL = re.compile(r"drill:mock:pair:feedback:(?P<pid>\d+):(?P<sid>\d+)")
@@ -44,6 +45,7 @@ LABELS = {
 
 
 class PairButton(
+    Owned,
     ui.DynamicItem[ui.Button[Any]],
     template=r"drill:mock:pair:(?P<action>accept|decline|notes|swap|end):(?P<pid>\d+)",
 ):
@@ -65,6 +67,7 @@ class PairButton(
 
 
 class PairRateButton(
+    Owned,
     ui.DynamicItem[ui.Button[Any]],
     template=r"drill:mock:pair:(?P<action>rate|fb):(?P<pid>\d+):(?P<sid>\d+)",
 ):

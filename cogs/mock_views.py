@@ -17,6 +17,7 @@ from discord import ui
 from bot.mock import PastRound, Round, Step, Summary
 from bot.mock.service import MAX_ANSWER
 from cogs import render
+from cogs.owned import Owned
 
 ANSWER_MODAL = re.compile(r"drill:mock:modal:(?P<sid>\d+):(?P<pos>\d+):(?P<step>\d+)")
 RATE_MODAL = re.compile(r"drill:mock:ratings:(?P<sid>\d+)")
@@ -47,6 +48,7 @@ async def unavailable(interaction: discord.Interaction) -> None:
 
 
 class AnswerButton(
+    Owned,
     ui.DynamicItem[ui.Button[Any]],
     template=r"drill:mock:answer:(?P<sid>\d+):(?P<pos>\d+):(?P<step>\d+)",
 ):
@@ -73,7 +75,7 @@ class AnswerButton(
         await cog.press_answer(interaction, self.sid, self.pos, self.step)
 
 
-class RateButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:mock:rate:(?P<sid>\d+)"):
+class RateButton(Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:mock:rate:(?P<sid>\d+)"):
     def __init__(self, sid: int) -> None:
         super().__init__(
             ui.Button(
@@ -95,7 +97,9 @@ class RateButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:mock:rate:(?P<
         await (cog.press_rate(interaction, self.sid) if cog else unavailable(interaction))
 
 
-class AbandonButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:mock:abandon:(?P<sid>\d+)"):
+class AbandonButton(
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:mock:abandon:(?P<sid>\d+)"
+):
     def __init__(self, sid: int) -> None:
         super().__init__(
             ui.Button(

@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.practice.quiz import QuizService, Shown
 from cogs import notes_layout as layout
 from cogs import quiz_views as views
+from cogs.owned import owned
 from cogs.render import NO_PINGS, guarded, refusals, reply
 
 if TYPE_CHECKING:
@@ -172,6 +173,9 @@ class QuizCog(commands.Cog):
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         custom_id = str((interaction.data or {}).get("custom_id", ""))
+        mine = (views.ANSWER_MODAL, views.REPORT_MODAL, views.DAILY_REPORT_MODAL)
+        if not any(p.fullmatch(custom_id) for p in mine) or not await owned(interaction):
+            return
         if match := views.ANSWER_MODAL.fullmatch(custom_id):
             await self._submit_answer(interaction, int(match["session_id"]))
         elif match := views.REPORT_MODAL.fullmatch(custom_id):

@@ -18,6 +18,7 @@ from bot.bank import Question
 from bot.practice.quiz import MAX_ANSWER, MAX_REPORT_DETAIL, Graded, Revealed, Shown
 from bot.practice.srs import GRADES
 from cogs import render
+from cogs.owned import Owned
 
 GRADE_STYLES = {
     1: discord.ButtonStyle.danger,
@@ -59,7 +60,9 @@ async def unavailable(interaction: discord.Interaction) -> None:
 
 
 # -- buttons ----------------------------------------------------------------------------------
-class AnswerButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:answer:(?P<id>\d+)"):
+class AnswerButton(
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:answer:(?P<id>\d+)"
+):
     def __init__(self, session_id: int) -> None:
         super().__init__(
             ui.Button(
@@ -81,7 +84,7 @@ class AnswerButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:answer:
         await (cog.press_answer(interaction, self.session_id) if cog else unavailable(interaction))
 
 
-class NotesButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:notes:(?P<id>\d+)"):
+class NotesButton(Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:notes:(?P<id>\d+)"):
     def __init__(self, session_id: int) -> None:
         super().__init__(ui.Button(label="Show notes", custom_id=f"drill:quiz:notes:{session_id}"))
         self.session_id = session_id
@@ -97,7 +100,7 @@ class NotesButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:notes:(?
         await (cog.press_notes(interaction, self.session_id) if cog else unavailable(interaction))
 
 
-class SkipButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:skip:(?P<id>\d+)"):
+class SkipButton(Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:skip:(?P<id>\d+)"):
     def __init__(self, session_id: int) -> None:
         super().__init__(ui.Button(label="Skip", custom_id=f"drill:quiz:skip:{session_id}"))
         self.session_id = session_id
@@ -113,7 +116,9 @@ class SkipButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:skip:(?P<
         await (cog.press_skip(interaction, self.session_id) if cog else unavailable(interaction))
 
 
-class GradeButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:grade:(?P<id>\d+):(?P<g>[1-4])"):
+class GradeButton(
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:grade:(?P<id>\d+):(?P<g>[1-4])"
+):
     def __init__(self, session_id: int, grade: int) -> None:
         super().__init__(
             ui.Button(
@@ -137,7 +142,7 @@ class GradeButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:grade:(?P<id>
         await cog.press_grade(interaction, self.session_id, self.grade)
 
 
-class ReportButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:report:(?P<id>\d+)"):
+class ReportButton(Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:report:(?P<id>\d+)"):
     def __init__(self, session_id: int) -> None:
         super().__init__(
             ui.Button(
@@ -161,7 +166,7 @@ class ReportButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:report:(?P<i
 
 
 class DailyGradeButton(
-    ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:grade:(?P<id>\d+):(?P<g>[1-4])"
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:grade:(?P<id>\d+):(?P<g>[1-4])"
 ):
     def __init__(self, post_id: int, grade: int) -> None:
         super().__init__(
@@ -186,7 +191,9 @@ class DailyGradeButton(
         await cog.press_daily_grade(interaction, self.post_id, self.grade)
 
 
-class DailyReportButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:report:(?P<id>\d+)"):
+class DailyReportButton(
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:report:(?P<id>\d+)"
+):
     def __init__(self, post_id: int) -> None:
         super().__init__(
             ui.Button(

@@ -19,6 +19,7 @@ from bot.errors import DrillError
 from bot.mock import MockService
 from cogs import board_render as render
 from cogs import mock_views
+from cogs.owned import Owned
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -31,7 +32,9 @@ FORGET_WARNING = (
 
 
 class ForgetButton(
-    ui.DynamicItem[ui.Button[Any]], template=r"drill:forget:(?P<action>yes|no):(?P<id>\d{1,12})"
+    Owned,
+    ui.DynamicItem[ui.Button[Any]],
+    template=r"drill:forget:(?P<action>yes|no):(?P<id>\d{1,12})",
 ):
     def __init__(self, action: str, request_id: int) -> None:
         yes = action == "yes"

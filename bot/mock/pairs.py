@@ -113,7 +113,8 @@ class PairService:
         pair = await self._get(pair_id)
         session = await self.mock.repo.session(session_id)
         if session is None or not pair.member(user_id) or not pair.member(session.user_id) \
-                or session.user_id == user_id:  # fmt: skip
+                or session.user_id == user_id \
+                or not await self.repo.has_round(pair_id, session_id):  # fmt: skip
             raise DrillError("Only the interviewer of this round rates the candidate.")
         if session.state not in ("rating", "done"):
             raise DrillError("The candidate has not answered every question yet.")

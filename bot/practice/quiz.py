@@ -312,6 +312,8 @@ class QuizService:
         post = await self.store.daily.by_id(post_id)
         if post is None:
             raise DrillError("That daily question is gone.")
+        if post.state != "revealed":  # its buttons come with the reveal: a crafted id
+            raise DrillError("That daily question is not revealed yet: grade it after the reveal.")
         session = await self.store.practice.daily_session(user_id, post_id)
         if session is None:
             bank = await self.catalog.for_guild(post.guild_id)

@@ -83,7 +83,7 @@ MEMBER_COLUMNS: dict[tuple[str, str], str] = {
 NOT_MEMBER_COLUMNS = frozenset({
     "guild_id", "channel_id", "message_id", "thread_id", "question_id", "daily_post_id",
     "quiz_session_id", "session_id", "answer_id", "organiser_role_id", "ping_role_id",
-    "reveal_claimed_by", "rater",  # mock_ratings.rater is 'self' or 'partner', not an id
+    "reveal_claimed_by", "pair_id", "rater",  # mock_ratings.rater is 'self' or 'partner', not an id
 })  # fmt: skip
 
 

@@ -118,7 +118,22 @@ class PairRepo:
                 " AND COALESCE(session_id, 0) = ?",
                 (candidate_id, session_id, thread_id, pair_id, old_session or 0),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            await conn.execute(
+                "UPDATE mock_sessions SET pair_id = ? WHERE id = ?", (pair_id, session_id)
+            )
+            return True
+
+    async def has_round(self, pair_id: int, session_id: int) -> bool:
+        """Whether the round was started in this pair (or is its current one, for rounds
+        started before rounds were marked)."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM mock_sessions s WHERE s.id = ?2 AND (s.pair_id = ?1 OR EXISTS"
+            " (SELECT 1 FROM mock_pairs p WHERE p.id = ?1 AND p.session_id = ?2))",
+            (pair_id, session_id),
+        )
+        return row is not None
 
     async def end(self, pair_id: int) -> bool:
         async with self.db.transaction() as conn:

@@ -188,6 +188,12 @@ async def test_daily_grade_creates_one_daily_session_per_member(
         reveal_at=None,
         now=START,
     )
+    # Its grade buttons come with the reveal: an id crafted before it queues nothing.
+    with pytest.raises(DrillError, match="not revealed yet"):
+        await service.grade_daily(post.id, ANA, 4)
+    assert (await store.practice.card(ANA, qid)) is None
+    await store.daily.mark_posted(post.id, 900, 900, START)
+    await store.daily.mark_revealed(post.id, START, None)
     graded = await service.grade_daily(post.id, ANA, 4)
     assert graded.session.mode == "daily" and graded.session.daily_post_id == post.id
     assert (await store.practice.card(ANA, qid)) is not None

@@ -1,0 +1,46 @@
+"""The glue side of bot/ownership.py: every press of one of our buttons (``Owned`` items) and
+every submit of one of our modals (``owned`` in each modal listener) is checked there first,
+against the guild and member it came from; a refusal is one private sentence and nothing
+else happens."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.client import send_ephemeral
+from bot.ownership import NotYours, verify
+
+log = logging.getLogger(__name__)
+
+
+def custom_id_of(interaction: discord.Interaction) -> str:
+    return str((interaction.data or {}).get("custom_id", ""))
+
+
+async def owned(interaction: discord.Interaction) -> bool:
+    """True if the press or submit may act on what its custom id names; else it is told."""
+    store = interaction.client.store  # type: ignore[attr-defined]
+    try:
+        await verify(store, custom_id_of(interaction), interaction.guild_id, interaction.user.id)
+    except NotYours as exc:
+        log.info(
+            "refused %s from member %s in guild %s: %s",
+            custom_id_of(interaction)[:100],
+            interaction.user.id,
+            interaction.guild_id,
+            exc,
+        )
+        await send_ephemeral(interaction, str(exc))
+        return False
+    return True
+
+
+class Owned:
+    """Mixed in first by every DynamicItem of the bot: discord.py runs ``interaction_check``
+    before the callback, for presses on messages sent before a restart too."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return await owned(interaction)

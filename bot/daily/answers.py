@@ -17,7 +17,14 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.daily.ingest import AnswerWriter
-from bot.daily.publishing import HistoryMessage, Publisher, marker_for, search_from
+from bot.daily.publishing import (
+    CLOCK_SLACK,
+    HistoryMessage,
+    Publisher,
+    marker_for,
+    search_from,
+    snowflake_at,
+)
 from bot.errors import PublishError
 from bot.ops.shards import every_guild
 from bot.storage import DailyPost, Store
@@ -187,20 +194,24 @@ class AnswerLog:
         if post.thread_id is None and post.message_id is None:
             return 0  # nothing went out: there is nothing to reply to
         where = post.thread_id or post.channel_id
+        read_at = self.clock.now()
         history = await self.publisher.history(where, post.message_id or 0)
         theirs = _answers_in(post, history)
-        await self._sync_changes(post, theirs)
+        await self._sync_changes(post, theirs, read_at)
         return await self.store.answers.record([m.answer_to(post) for m in theirs])
 
-    async def _sync_changes(self, post: DailyPost, history: Sequence[HistoryMessage]) -> None:
+    async def _sync_changes(
+        self, post: DailyPost, history: Sequence[HistoryMessage], read_at: datetime
+    ) -> None:
         """Apply edits and deletions made while we were away (the thread's full history)."""
         now = self.clock.now()
         current = {m.message_id: m.content for m in history}
-        # A message newer than the newest read may have come in over the gateway after the
-        # read: not in it, yet not deleted. Snowflakes are time-ordered.
-        newest = max(current, default=0)
+        # A message sent after the read began may have come in over the gateway: not in the
+        # read, yet not deleted. Snowflakes are time-ordered; the slack covers a Discord clock
+        # behind ours (then only the newest read message bounds what counts as deleted).
+        bound = max(max(current, default=0), snowflake_at(read_at - CLOCK_SLACK))
         for answer in await self.store.answers.for_post(post.id):
-            if answer.message_id is None or answer.message_id > newest:
+            if answer.message_id is None or answer.message_id > bound:
                 continue
             if answer.message_id not in current:
                 await self.store.answers.delete(answer.message_id, now)

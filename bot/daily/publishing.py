@@ -128,6 +128,14 @@ class Publisher(Protocol):
 CLOCK_SLACK = timedelta(minutes=5)
 
 
+DISCORD_EPOCH_MS = 1_420_070_400_000
+
+
+def snowflake_at(when: datetime) -> int:
+    """The smallest snowflake Discord could give a message made at ``when``."""
+    return max(0, int(when.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
+
+
 def search_from(claimed_at: datetime | None) -> datetime | None:
     """Where to start looking for something sent after a claim made at ``claimed_at``."""
     return claimed_at - CLOCK_SLACK if claimed_at is not None else None

@@ -175,6 +175,31 @@ async def test_a_reconnect_reads_back_a_reply_lost_between_two_delivered_ones(
     assert sorted(r.message_id for r in rows) == sorted([first.id, lost.id, last.id])
 
 
+async def test_a_thread_whose_every_answer_was_deleted_while_away_records_the_deletions(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    """What bounds the reconciliation is when the read began, not the newest message read:
+    an empty thread still deletes the answers stored before it."""
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        clock.set(NINE)
+        await bot.daily.tick()
+        post = await stored(store, world.guild.id, TODAY)
+        assert post.thread_id is not None
+        only = await world["ana"].send(post.thread_id, ANSWER)
+        await answers_of(store, post, 1)
+    await world["ana"].delete(post.thread_id, only.id)  # nobody hears it: the bot is down
+    clock.advance(hours=1)
+    async with start_bot():
+
+        async def deleted() -> bool:
+            rows = await store.answers.for_post(post.id, include_deleted=True)
+            return rows[0].deleted_at is not None
+
+        await eventually(deleted)
+    assert await store.answers.for_post(post.id) == []
+
+
 async def test_an_answer_after_the_reveal_time_is_stored_but_not_scored(
     world: World, store: Store, start_bot: BotFactory, clock: FakeClock
 ) -> None:

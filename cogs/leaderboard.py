@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import re
 import time
@@ -14,7 +13,7 @@ import discord
 from discord import app_commands, ui
 from discord.ext import commands
 
-from bot.boards.privacy import export_csv
+from bot.boards.export import MAX_REASON, export_csv
 from bot.boards.service import Board, LeaderboardService, PageTurns
 from bot.errors import DrillError
 from bot.organiser.service import NOT_ORGANISER, may_organise
@@ -281,16 +280,28 @@ class LeaderboardCog(commands.Cog):
             f"Weeks now start on {chosen.capitalize()}.", ephemeral=True
         )
 
-    async def export(self, interaction: discord.Interaction) -> None:
+    async def export(
+        self, interaction: discord.Interaction, since: str | None, raw_reason: str | None
+    ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = board_guild(interaction)
         today = (await self.service.today(guild_id)).isoformat()
-        made = await export_csv(self.store, guild_id, today)
-        await interaction.followup.send(
-            f"{made.rows} event(s). Columns are described in docs/commands.md.",
-            file=discord.File(io.BytesIO(made.data), filename=made.filename),
-            ephemeral=True,
-        )
+        made = await export_csv(
+            self.store, guild_id, today, limit=interaction.filesize_limit, since=since,
+            raw_reason=raw_reason, organiser_id=interaction.user.id,
+            now=self.service.clock.now(),
+        )  # fmt: skip
+        try:
+            raw = (
+                " Raw audit: hidden members included; logged in /drill audit." if raw_reason else ""
+            )
+            await interaction.followup.send(
+                f"{made.rows} event(s). Columns are described in docs/commands.md.{raw}",
+                file=discord.File(made.path, filename=made.filename),
+                ephemeral=True,
+            )
+        finally:
+            made.discard()
 
 
 def board_guild(interaction: discord.Interaction) -> int:
@@ -323,9 +334,17 @@ def drill_commands(
         await cog.week_start(interaction, day)
 
     @app_commands.command(name="export", description="CSV of every answer and point event")
+    @app_commands.describe(
+        since="Only events from this day on, YYYY-MM-DD (for a file too large to upload)",
+        raw_reason="Include members hidden from the boards; the reason is audited",
+    )
     @app_commands.check(organisers_only)
-    async def export(interaction: discord.Interaction) -> None:
-        await cog.export(interaction)
+    async def export(
+        interaction: discord.Interaction,
+        since: app_commands.Range[str, 1, 10] | None = None,
+        raw_reason: app_commands.Range[str, 1, MAX_REASON] | None = None,
+    ) -> None:
+        await cog.export(interaction, since, raw_reason)
 
     return [season, week_start, export]
 

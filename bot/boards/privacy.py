@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import logging
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.errors import DrillError
 from bot.storage import Store
-from bot.storage.history import EXPORT_COLUMNS
 
 log = logging.getLogger(__name__)
 
-EXPORT_LIMIT = 8 * 1024 * 1024  # Discord's smallest upload limit is 10 MiB; keep a margin
 DONE = "That request was already carried out or cancelled; nothing changed."
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True, slots=True)
-class Export:
-    filename: str
-    data: bytes
-    rows: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,31 +55,3 @@ class PrivacyService:
             raise DrillError(
                 "Nothing to cancel: that request was already carried out or cancelled."
             )
-
-
-def _cell(value: object) -> object:
-    # A cell starting like a formula would run in a spreadsheet: keep it text.
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return "" if value is None else value
-
-
-async def export_csv(store: Store, guild_id: int, today: str) -> Export:
-    """Every answer and point event of a guild, one row per event (columns: EXPORT_COLUMNS),
-    gzipped when the plain file would not fit in a Discord upload."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    rows = 0
-    async for row in store.history.export_rows(guild_id):
-        writer.writerow([_cell(v) for v in row])
-        rows += 1
-    data = out.getvalue().encode("utf-8")
-    name = f"drillbot-{guild_id}-{today}.csv"
-    if len(data) > EXPORT_LIMIT:
-        data, name = gzip.compress(data, mtime=0), name + ".gz"
-    if len(data) > EXPORT_LIMIT:
-        raise DrillError(
-            "The export is too large for one Discord upload; ask the host for `drillbot db backup`."
-        )
-    return Export(name, data, rows)

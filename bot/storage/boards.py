@@ -314,6 +314,13 @@ class BoardRepo:
                 kept[reason] = kept.get(reason, 0) + int(row[0])
         return kept
 
+    async def audit(
+        self, guild_id: int, user_id: int, action: str, detail: str, now: datetime
+    ) -> None:
+        """One audit line (who, what, when), committed before the caller goes on."""
+        async with self.db.transaction() as conn:
+            await _audit(conn, guild_id, user_id, action, None, detail, now)
+
     async def cancel_forget(self, request_id: int, user_id: int) -> bool:
         async with self.db.transaction() as conn:
             cur = await conn.execute(

@@ -25,6 +25,8 @@ EXPORT_COLUMNS = (
     "deleted_at",
     "content",
 )
+# Blind answers stay out until their post is revealed; members hidden from the boards stay out
+# unless the raw audit is asked for.
 _ANSWERS_SQL = (
     "SELECT CASE WHEN a.daily_post_id IS NULL THEN 'practice_answer' ELSE 'answer' END,"
     " a.id, a.created_at, a.user_id, a.daily_post_id, p.local_date,"
@@ -32,13 +34,19 @@ _ANSWERS_SQL = (
     " a.edited_at, a.deleted_at, a.content"
     " FROM answers a LEFT JOIN daily_posts p ON p.id = a.daily_post_id"
     " LEFT JOIN quiz_sessions s ON s.id = a.quiz_session_id"
-    " WHERE a.guild_id = ? AND a.id > ? ORDER BY a.id LIMIT ?"
+    " WHERE a.guild_id = ?1 AND a.id > ?2"
+    " AND (p.id IS NULL OR p.mode <> 'blind' OR p.state = 'revealed'){hidden}{since}"
+    " ORDER BY a.id LIMIT ?3"
 )
 _POINTS_SQL = (
     "SELECT 'points', x.id, x.awarded_at, x.user_id, x.daily_post_id, x.local_date, x.topic,"
     " p.question_id, x.points, x.reason, x.season, NULL, NULL, NULL, NULL"
     " FROM points x LEFT JOIN daily_posts p ON p.id = x.daily_post_id"
-    " WHERE x.guild_id = ? AND x.id > ? ORDER BY x.id LIMIT ?"
+    " WHERE x.guild_id = ?1 AND x.id > ?2{hidden}{since} ORDER BY x.id LIMIT ?3"
+)
+_HIDDEN = (
+    " AND NOT EXISTS (SELECT 1 FROM hidden_members h WHERE h.guild_id = ?1"
+    " AND h.user_id = {t}.user_id)"
 )
 
 
@@ -56,14 +64,22 @@ class HistoryRepo:
         )
         return [(r[0], r[1], from_iso(r[2])) for r in rows]
 
-    async def export_rows(self, guild_id: int, batch: int = 5000) -> AsyncIterator[tuple[Any, ...]]:
-        """Every answer, then every point event, of a guild; in id order, batch by batch."""
-        for sql in (_ANSWERS_SQL, _POINTS_SQL):
+    async def export_batches(
+        self, guild_id: int, *, raw: bool = False, since: str | None = None, batch: int = 5000
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Every answer, then every point event, of a guild; in id order, batch by batch.
+        ``since`` (YYYY-MM-DD): only events from that day on; ``raw``: hidden members too."""
+        for sql, t, at in ((_ANSWERS_SQL, "a", "a.created_at"), (_POINTS_SQL, "x", "x.awarded_at")):
+            sql = sql.format(
+                hidden="" if raw else _HIDDEN.format(t=t),
+                since=f" AND {at} >= ?4" if since else "",
+            )
             last = 0
             while True:
-                rows = await self.db.fetchall(sql, (guild_id, last, batch))
-                for row in rows:
-                    yield tuple(row)
+                params = (guild_id, last, batch, *((since,) if since else ()))
+                rows = [tuple(r) for r in await self.db.fetchall(sql, params)]
+                if rows:
+                    yield rows
                 if len(rows) < batch:
                     break
                 last = rows[-1][1]

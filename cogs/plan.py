@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.plan.reminders import Reminders, Send
-from bot.plan.rules import PlanDay
+from bot.plan.rules import MAX_WEEKS, PlanDay
 from bot.plan.service import PlanService, Started, Today
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class PlanCog(commands.Cog):
         self,
         interaction: discord.Interaction,
         interview_date: app_commands.Range[str, 1, 10] | None = None,
-        weeks: app_commands.Range[int, 1, 17] | None = None,
+        weeks: app_commands.Range[int, 1, MAX_WEEKS] | None = None,
         remind_at: app_commands.Range[str, 1, 5] | None = None,
     ) -> None:
         started = await self.service.start(

@@ -29,6 +29,7 @@ PHASES = (
 MOCK_ROUNDS = ("phone-screen", "system-design", "coding", "ml-deep-dive", "behavioural")
 MIN_DAYS, MAX_DAYS = 3, 120
 DEFAULT_WEEKS = 3
+MAX_WEEKS = MAX_DAYS // 7  # the command's bound, checked again here
 QUIZ_PER_DAY, REVIEW_PER_DAY = 3, 5
 
 
@@ -47,6 +48,9 @@ def study_days(today: date, interview: date | None, weeks: int | None) -> tuple[
     """(first day, interview day): the plan runs up to the day before the interview."""
     if interview is not None and weeks is not None:
         raise DrillError("Give an interview date or a number of weeks, not both.")
+    if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
+        # A client can send any integer (2**62 overflowed the date): refuse it in a sentence.
+        raise DrillError(f"Plans run 1 to {MAX_WEEKS} weeks; pick a number in that range.")
     if interview is None:
         interview = today + timedelta(weeks=weeks or DEFAULT_WEEKS)
     days = (interview - today).days

@@ -179,7 +179,9 @@ class BlindPublisher:
         plan = await self.store.blind.plan(post.id)
         resumed = bool(plan)
         if not plan:
-            live = [a for a in answers if a.deleted_at is None]
+            # Answers given after the claim were told "not scored or posted": so they are not.
+            late = await self.store.blind.late_answers(post.id)
+            live = [a for a in answers if a.deleted_at is None and a.id not in late]
             plan = await self.store.blind.make_plan(post.id, _rows(post, live, pieces))
         pending = [row for row in plan if row.message_id is None]
         if not pending:

@@ -78,11 +78,19 @@ class BlindRepo:
             )
             answer_id = (await cur.fetchone())[0]
             await conn.execute(
-                "INSERT INTO blind_entries (daily_post_id, user_id, answer_id) VALUES (?, ?, ?)",
-                (post_id, user_id, answer_id),
+                "INSERT INTO blind_entries (daily_post_id, user_id, answer_id, late)"
+                " VALUES (?, ?, ?, ?)",
+                (post_id, user_id, answer_id, 0 if is_open else 1),
             )
         metrics.answers_stored(1)  # after COMMIT: counted only once durable
         return ("stored" if is_open else "late"), 0
+
+    async def late_answers(self, post_id: int) -> set[int]:
+        """Answers given after the reveal was claimed: never published."""
+        rows = await self.db.fetchall(
+            "SELECT answer_id FROM blind_entries WHERE daily_post_id = ? AND late = 1", (post_id,)
+        )
+        return {int(r[0]) for r in rows}
 
     # -- the reveal's plan -----------------------------------------------------------------------
     async def plan(self, post_id: int) -> list[PlanRow]:

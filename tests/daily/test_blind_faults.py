@@ -124,6 +124,37 @@ async def test_while_the_reveals_sends_hang_members_still_get_an_answer(
     assert world.emu.errors == []
 
 
+async def test_an_answer_after_the_claim_but_before_the_thread_opens_is_not_posted(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    """Told "not scored or posted" means not posted: the reveal is claimed, its thread not yet
+    open (Discord sits on the call), when the late answer comes in."""
+    await configure_world(store, world, answer_mode="blind")
+    clock.set(NINE)
+    async with start_bot() as bot:
+        post, message = await blind_post(bot, store, world)
+        await answer(world["ana"], message, post.id, ANSWERS["ana"])
+        hold = world.emu.hold("/threads", seconds=30)
+        clock.set(REVEAL)
+
+        async def claimed() -> bool:
+            now = await store.daily.by_id(post.id)
+            return now is not None and now.reveal_claimed_by is not None
+
+        await eventually(claimed, timeout=10)
+        late = await asyncio.wait_for(
+            answer(world["eve"], message, post.id, "Answering as the reveal starts."), 5
+        )
+        assert "not scored or posted" in late
+        hold.release()
+        done = await revealed(store, post)
+    assert done.thread_id is not None
+    texts = [m.content for m in published(world, done.thread_id)]
+    assert len(texts) == 1 and ANSWERS["ana"] in texts[0]
+    assert all("Answering as the reveal starts." not in t for t in texts)
+    assert world.emu.errors == []
+
+
 async def test_two_reveal_nows_at_once_publish_every_answer_once(
     world: World, store: Store, start_bot: BotFactory, clock: FakeClock
 ) -> None:

@@ -262,8 +262,13 @@ def check_backup(source: Path, target: Path, *, force: bool) -> None:
 
 def backup_database(source: Path, target: Path, *, force: bool = False) -> None:
     """Copy a live database with SQLite's online backup API into a temporary file beside the
-    target, then rename it into place: a reader never sees a half-written backup, and a failed
-    backup leaves any earlier one untouched."""
+    target, verify it, then rename it into place: a reader never sees a half-written backup,
+    and a failed backup leaves any earlier one untouched.
+
+    Verified means SQLite's integrity check passes and every table has the row count the
+    source had in the snapshot the copy was taken from. A ``-wal``/``-shm`` left beside the
+    target (an old backup opened in WAL mode, then a crash) would be read as part of the new
+    file, so it is removed before the rename, and the target is counted again after it."""
     check_backup(source, target, force=force)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -276,19 +281,58 @@ def backup_database(source: Path, target: Path, *, force: bool = False) -> None:
     try:
         src = _connect_existing(source)
         try:
+            src.execute("BEGIN")  # one read snapshot: the counts are the copy's
+            expected = _row_counts(src)
             dest = sqlite3.connect(tmp)
             try:
                 src.backup(dest)
                 dest.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
             finally:
                 dest.close()
+            src.execute("COMMIT")
         finally:
             src.close()
+        _verify_backup(tmp, expected, integrity=True)
         with tmp.open("rb") as handle:
             os.fsync(handle.fileno())
+        for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
         os.replace(tmp, target)
+        _verify_backup(target, expected, integrity=False)
     except sqlite3.DatabaseError as exc:
         raise PreflightError(f"backup of {source} failed: {exc}", Exit.DATABASE) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _row_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+    ]
+    return {t: int(conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]) for t in tables}
+
+
+def _verify_backup(path: Path, expected: dict[str, int], *, integrity: bool) -> None:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        if integrity:
+            (verdict,) = conn.execute("PRAGMA integrity_check(1)").fetchone()
+            if verdict != "ok":
+                raise PreflightError(
+                    f"the backup failed its integrity check: {verdict}", Exit.FAILED
+                )
+        found = _row_counts(conn)
+    finally:
+        conn.close()
+    if found != expected:
+        wrong = sorted(t for t in expected.keys() | found.keys() if found.get(t) != expected.get(t))
+        raise PreflightError(
+            f"the backup does not match its source (row counts differ in {', '.join(wrong[:5])})",
+            Exit.FAILED,
+        )

@@ -113,3 +113,35 @@ def test_backup_onto_the_database_itself_is_refused(tmp_path: Path, live: Path) 
     assert result.returncode == Exit.FAILED
     assert "must not be the database itself" in one_line(result)
     assert snapshot(tmp_path) == before
+
+
+def _with_leftover_wal(target: Path, rows: int) -> None:
+    """An old backup someone opened in WAL mode: its -wal still holds ``rows`` rows."""
+    import shutil
+    import sqlite3
+
+    conn = sqlite3.connect(target)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("CREATE TABLE marker (n INTEGER)")
+    conn.executemany("INSERT INTO marker VALUES (?)", [(i,) for i in range(rows)])
+    conn.commit()
+    wal = Path(f"{target}-wal")
+    kept = target.parent / "kept-wal"
+    shutil.copy(wal, kept)
+    conn.close()  # folds the WAL in and deletes it ...
+    shutil.copy(kept, wal)  # ... but a crash would have left it: put it back
+    kept.unlink()
+
+
+def test_force_onto_a_target_with_a_leftover_wal_gives_the_source_and_is_verified(
+    tmp_path: Path,
+) -> None:
+    live = tmp_path / "live.sqlite3"
+    make_database(live, rows=500)
+    target = tmp_path / "old.sqlite3"
+    _with_leftover_wal(target, rows=1000)
+    result = backup(tmp_path, live, target, "--force")
+    assert result.returncode == Exit.OK, result.stderr
+    assert marker_rows(target) == 500  # not the old target's 1,000 read through its -wal
+    assert not Path(f"{target}-wal").exists() or Path(f"{target}-wal").stat().st_size == 0

@@ -31,8 +31,15 @@ RoundName = Literal["phone-screen", "coding", "system-design", "ml-deep-dive", "
 
 
 class MockCog(PairFlow, commands.Cog):
-    def __init__(self, service: MockService, pairs: PairService) -> None:
-        self.service, self.pairs = service, pairs
+    def __init__(
+        self, service: MockService, pairs: PairService, bot: DrillBot | None = None
+    ) -> None:
+        self.service, self.pairs, self.bot = service, pairs, bot
+
+    async def cog_load(self) -> None:
+        # Before the gateway connects, so no press is taken while this runs.
+        if self.bot is not None:
+            await self.finish_half_started(self.bot, self.bot.app.settings.shards.owns)
 
     @app_commands.command(name="mock", description="A private mock interview round, under time")
     @app_commands.describe(
@@ -132,5 +139,5 @@ class MockCog(PairFlow, commands.Cog):
 
 async def setup(bot: DrillBot) -> None:
     assert set(ROUNDS_BY_SLUG) == set(RoundName.__args__)  # type: ignore[attr-defined]
-    await bot.add_cog(MockCog(bot.app.mock, bot.app.pairs))
+    await bot.add_cog(MockCog(bot.app.mock, bot.app.pairs, bot))
     bot.add_dynamic_items(*views.DYNAMIC_ITEMS, *pviews.DYNAMIC_ITEMS)

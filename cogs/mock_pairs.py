@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import NoReturn
 
 import discord
 
@@ -44,6 +45,22 @@ async def send_notes(interaction: discord.Interaction, step: Step) -> None:
 class PairFlow:
     pairs: PairService
 
+    async def finish_half_started(self, bot: discord.Client, owns: Callable[[int], bool]) -> None:
+        """On start: a pair accepted but never started (killed between Accept and the first
+        question) ends, and its two members are told where they were invited."""
+        for pair in await self.pairs.finish_half_started(owns):
+            text = (
+                f"<@{pair.inviter_id}> <@{pair.partner_id}>: this pair round did not start (I "
+                "restarted between Accept and the first question), so it has ended. Invite "
+                "again with /mock."
+            )
+            mentions = discord.AllowedMentions(users=True, roles=False, everyone=False)
+            try:
+                where = bot.get_partial_messageable(pair.thread_id or pair.channel_id)
+                await where.send(text, allowed_mentions=mentions)
+            except discord.HTTPException as exc:
+                log.warning("could not tell pair %s that it ended: %s", pair.id, exc)
+
     async def invite(
         self, interaction: discord.Interaction, round_text: str, partner: discord.Member
     ) -> None:
@@ -68,6 +85,7 @@ class PairFlow:
                 step = await self.pairs.notes(pid, interaction.user.id)
                 await send_notes(interaction, step)
             elif action == "swap":
+                await self._both_here(interaction, pid)
                 pair, step = await self.pairs.swap(pid, interaction.user.id)
                 await interaction.response.send_message(
                     f"Roles swapped: <@{pair.candidate_id}> answers, <@{pair.interviewer_id}> "
@@ -84,6 +102,21 @@ class PairFlow:
                     allowed_mentions=discord.AllowedMentions.none(),
                 )  # fmt: skip
 
+    async def _both_here(self, interaction: discord.Interaction, pid: int) -> None:
+        """A member who left the server is not given a round: the pair ends instead."""
+        pair = await self.pairs.repo.get(pid)
+        guild = interaction.guild
+        if pair is None or guild is None:
+            return
+        for member_id in (pair.inviter_id, pair.partner_id):
+            try:  # asked of Discord: a missed GUILD_MEMBER_REMOVE leaves the cache stale
+                await guild.fetch_member(member_id)
+            except discord.NotFound:
+                await self.pairs.repo.end(pid)
+                raise DrillError(
+                    f"<@{member_id}> is no longer in this server, so the pair round has ended."
+                ) from None
+
     async def _settle(self, interaction: discord.Interaction, pid: int, accept: bool) -> None:
         pair = await self.pairs.answer_invite(pid, interaction.user.id, accept)
         if not accept:
@@ -98,19 +131,44 @@ class PairFlow:
         except DrillError:
             await self.pairs.repo.end(pair.id)
             raise
-        except discord.HTTPException as exc:  # e.g. no Create Private Threads permission
-            await self.pairs.repo.end(pair.id)
+        except discord.RateLimited as exc:  # a long cooldown: discord.py gives up waiting
+            await self._not_started(
+                interaction, pair,
+                f"Discord is limiting how fast threads open here (about {exc.retry_after:.0f} s "
+                "to wait), so the round did not start and the invitation is closed: invite "
+                "again in a few minutes.",
+            )  # fmt: skip
+        except discord.Forbidden as exc:
             log.warning("could not open a pair thread: %s", exc.status)
-            raise DrillError(
+            await self._not_started(
+                interaction, pair,
                 "I could not open a private thread here (I need Create Private Threads and "
-                "Send Messages in Threads); the invitation is closed, invite again elsewhere."
-            ) from exc
+                "Send Messages in Threads); the invitation is closed, invite again elsewhere.",
+            )  # fmt: skip
+        except discord.HTTPException as exc:
+            log.warning("could not open a pair thread: %s", exc.status)
+            await self._not_started(
+                interaction, pair,
+                f"Discord failed while opening the private thread (error {exc.status}), so the "
+                "round did not start and the invitation is closed: invite again.",
+            )  # fmt: skip
         await interaction.edit_original_response(
             content=f"<@{pair.partner_id}> accepted: the round runs in <#{thread.id}>.",
             view=None,
             allowed_mentions=discord.AllowedMentions.none(),
         )
         await send_notes(interaction, step)
+
+    async def _not_started(
+        self, interaction: discord.Interaction, pair: Pair, reason: str
+    ) -> NoReturn:
+        """The pair ends in a clear state, and the invitation says why in place of its buttons."""
+        await self.pairs.repo.end(pair.id)
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.edit_original_response(
+                content=reason, view=None, allowed_mentions=discord.AllowedMentions.none()
+            )
+        raise DrillError(reason)  # and the partner who pressed is told privately
 
     async def _open_thread(
         self, interaction: discord.Interaction, pair: Pair

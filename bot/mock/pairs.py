@@ -6,7 +6,7 @@ bot/storage/mock_pairs.py, so a double press does it once."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from bot.clock import Clock
@@ -132,6 +132,18 @@ class PairService:
         if not await self.repo.feedback(session_id, user_id, line):
             raise DrillError("Feedback was given already, or you did not rate this round.")
         return line
+
+    async def finish_half_started(self, owns: Callable[[int], bool]) -> list[Pair]:
+        """On start, before any press is taken: a pair accepted whose first question never went
+        out (the run died between Accept and the round) is ended, in this process's guilds;
+        the glue tells its two members where it happened. Returns the pairs ended."""
+        ended = []
+        for pair in await self.repo.half_started():
+            if pair.guild_id is not None and not owns(pair.guild_id):
+                continue
+            if await self.repo.end(pair.id):
+                ended.append(pair)
+        return ended
 
     async def for_session(self, session_id: int) -> Pair | None:
         return await self.repo.by_session(session_id)

@@ -125,6 +125,15 @@ class PairRepo:
             )
             return True
 
+    async def half_started(self) -> list[Pair]:
+        """Pairs accepted whose first round never started (a run killed in between)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLS} FROM mock_pairs WHERE state = 'accepted' AND session_id IS NULL"
+            " ORDER BY id",
+            (),
+        )
+        return [_pair(r) for r in rows]
+
     async def has_round(self, pair_id: int, session_id: int) -> bool:
         """Whether the round was started in this pair (or is its current one, for rounds
         started before rounds were marked)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 from typing import Any
 
 from bot.mock import ROUNDS_BY_SLUG
@@ -221,3 +222,70 @@ async def test_without_the_private_thread_permission_accept_closes_the_pair_clea
         assert await store.mock.open_for(ana.id) is None and threads(world) == []
         again = await invite(world, ana, ben)  # the inviter is free to ask again
         assert again.response["type"] == 4
+
+
+async def test_a_long_rate_limit_on_the_thread_ends_the_pair_with_a_true_message(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    ana, ben = world["ana"], world["ben"]
+    world.emu.force_429("/threads", retry_after=60)  # longer than the bot waits
+    async with start_bot():
+        message = (await invite(world, ana, ben)).message
+        pid = pair_of(message)
+        told = await refusal(await press(ben, message, f"drill:mock:pair:accept:{pid}"))
+        assert "limiting how fast threads open" in told and "Something went wrong" not in told
+        shown = world.emu.message(message.channel_id, message.id)
+        assert "did not start" in shown.content and shown.components == []
+        assert (await store.mock_pairs.get(pid)).state == "ended"  # type: ignore[union-attr]
+        assert await store.mock.open_for(ana.id) is None and threads(world) == []
+
+
+async def test_a_server_error_on_the_thread_is_not_blamed_on_permissions(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    ana, ben = world["ana"], world["ben"]
+    async with start_bot():
+        message = (await invite(world, ana, ben)).message
+        pid = pair_of(message)
+        world.emu.fail_next("/threads", status=500, times=10)  # past discord.py's retries
+        accept = await press(ben, message, f"drill:mock:pair:accept:{pid}")
+        told = (await accept.wait_followup(timeout=40)).content  # after ~16 s of retries
+        assert "error 500" in told and "Create Private Threads" not in told
+        assert (await store.mock_pairs.get(pid)).state == "ended"  # type: ignore[union-attr]
+
+
+async def test_a_pair_killed_between_accept_and_the_first_question_ends_on_start(
+    world: World, store: Store, start_bot: BotFactory, clock: Any
+) -> None:
+    ana, ben = world["ana"], world["ben"]
+    now = clock.now()
+    pair = await store.mock_pairs.invite(
+        guild_id=world.guild.id, channel_id=world.channel.id, inviter_id=ana.id,
+        partner_id=ben.id, round_="behavioural", now=now, expires_at=now + timedelta(minutes=10),
+    )  # fmt: skip
+    assert await store.mock_pairs.settle(pair.id, ben.id, "accepted", now)  # then killed
+    async with start_bot():
+        assert (await store.mock_pairs.get(pair.id)).state == "ended"  # type: ignore[union-attr]
+        told = [m for m in world.emu.messages(world.channel.id) if "did not start" in m.content]
+        assert len(told) == 1 and f"<@{ana.id}>" in told[0].content
+    assert await store.mock.open_for(ana.id) is None
+
+
+async def test_a_partner_who_left_the_server_is_not_swapped_in(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    ana, ben = world["ana"], world["ben"]
+    async with start_bot():
+        message = (await invite(world, ana, ben)).message
+        pid = pair_of(message)
+        await press(ben, message, f"drill:mock:pair:accept:{pid}")
+        (thread,) = await eventually(lambda: threads(world) or None)
+        (first,) = await eventually(lambda: world.emu.messages(thread.id) or None)
+        world.guild.remove_member(ben, announce=False)  # an event the bot never got
+        swap = f"drill:mock:pair:swap:{pid}"
+        first.components[0]["components"].append(
+            {"type": 2, "style": 1, "label": "Swap roles", "custom_id": swap}
+        )
+        told = await refusal(await press(ana, first, swap))
+        assert "no longer in this server" in told
+        assert (await store.mock_pairs.get(pid)).state == "ended"  # type: ignore[union-attr]

@@ -343,6 +343,16 @@ class GuildHandle:
         self.emu.emit("GUILD_MEMBER_ADD", {**member.to_dict(), "guild_id": str(self.id)})
         return handle
 
+    def remove_member(self, member: MemberHandle, *, announce: bool = True) -> None:
+        """The member leaves the server (GUILD_MEMBER_REMOVE, unless ``announce`` is off: an
+        event the bot never got)."""
+        self.guild.members.pop(member.id, None)
+        if announce:
+            self.emu.emit(
+                "GUILD_MEMBER_REMOVE",
+                {"guild_id": str(self.id), "user": member.user.to_dict()},
+            )
+
     def member(self, name: str) -> MemberHandle:
         return self.members[name]
 

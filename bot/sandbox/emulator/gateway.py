@@ -34,6 +34,7 @@ EVENT_INTENTS: dict[str, int] = {
     "THREAD_DELETE": 1 << 0,
     "GUILD_MEMBER_UPDATE": 1 << 1,
     "GUILD_MEMBER_ADD": 1 << 1,
+    "GUILD_MEMBER_REMOVE": 1 << 1,
     "MESSAGE_CREATE": 1 << 9,
     "MESSAGE_UPDATE": 1 << 9,
     "MESSAGE_DELETE": 1 << 9,

@@ -115,6 +115,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     _kind("daily.grade", rf"daily:grade:(?P<post>{_ID}):[1-4]", "daily:grade:1:3", _daily_post),
     _kind("daily.report", rf"daily:report:(?P<post>{_ID})", "daily:report:1", _daily_post),
+    _kind("daily.model", rf"daily:model:(?P<post>{_ID})", "daily:model:1", _daily_post),
     _kind(
         "daily.report-modal",
         rf"daily:report:modal:(?P<post>{_ID})",

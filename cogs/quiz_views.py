@@ -246,7 +246,7 @@ class LevelsButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:levels:
 
 
 class DailyModelAnswerButton(
-    ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:model:(?P<id>\d+)"
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:model:(?P<id>\d+)"
 ):
     """Under the daily reveal when the question has a model answer: shows it to whoever
     presses, privately, after they have seen the key points and levels."""

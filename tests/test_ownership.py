@@ -105,6 +105,7 @@ IDS: dict[str, Callable[[dict[str, int]], str]] = {
     "quiz.report-modal": lambda t: f"drill:report:modal:{t['sid']}",
     "daily.grade": lambda t: f"drill:daily:grade:{t['post']}:3",
     "daily.report": lambda t: f"drill:daily:report:{t['post']}",
+    "daily.model": lambda t: f"drill:daily:model:{t['post']}",
     "daily.report-modal": lambda t: f"drill:daily:report:modal:{t['post']}",
     "blind.answer": lambda t: f"drill:blind:answer:{t['post']}",
     "blind.modal": lambda t: f"drill:blind:modal:{t['post']}",
@@ -120,7 +121,8 @@ IDS: dict[str, Callable[[dict[str, int]], str]] = {
     "pair.rate-modal": lambda t: f"drill:mock:pair:ratings:{t['pid']}:{t['round']}",
     "pair.feedback-modal": lambda t: f"drill:mock:pair:feedback:{t['pid']}:{t['round']}",
 }
-ANYONE_IN_THE_GUILD = {"daily.grade", "daily.report", "daily.report-modal", "blind.answer",
+ANYONE_IN_THE_GUILD = {"daily.grade", "daily.report", "daily.report-modal", "daily.model",
+                       "blind.answer",
                        "blind.modal", "board.page"}  # fmt: skip
 
 

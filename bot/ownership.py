@@ -97,6 +97,7 @@ KINDS: tuple[Kind, ...] = (
     _kind("quiz.answer", rf"quiz:answer:(?P<sid>{_ID})", "quiz:answer:1", _quiz_session),
     _kind("quiz.notes", rf"quiz:notes:(?P<sid>{_ID})", "quiz:notes:1", _quiz_session),
     _kind("quiz.skip", rf"quiz:skip:(?P<sid>{_ID})", "quiz:skip:1", _quiz_session),
+    _kind("quiz.levels", rf"quiz:levels:(?P<sid>{_ID})", "quiz:levels:1", _quiz_session),
     _kind("quiz.grade", rf"grade:(?P<sid>{_ID}):[1-4]", "grade:1:3", _quiz_session),
     _kind("quiz.report", rf"report:(?P<sid>{_ID})", "report:1", _quiz_session),
     _kind(

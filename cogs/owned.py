@@ -23,8 +23,11 @@ def custom_id_of(interaction: discord.Interaction) -> str:
 async def owned(interaction: discord.Interaction) -> bool:
     """True if the press or submit may act on what its custom id names; else it is told."""
     store = interaction.client.store  # type: ignore[attr-defined]
+    # The server whose data the press may touch: none in a DM, nor in a server the bot is not
+    # installed in (a user-installed /quiz there is stored without a guild).
+    home = interaction.guild_id if interaction.is_guild_integration() else None
     try:
-        await verify(store, custom_id_of(interaction), interaction.guild_id, interaction.user.id)
+        await verify(store, custom_id_of(interaction), home, interaction.user.id)
     except NotYours as exc:
         log.info(
             "refused %s from member %s in guild %s: %s",

@@ -218,7 +218,9 @@ class DailyReportButton(
         await cog.press_daily_report(interaction, self.post_id)
 
 
-class LevelsButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:levels:(?P<id>\d+)"):
+class LevelsButton(
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:levels:(?P<id>\d+)"
+):
     """After a /quiz or /review reveal, when the question has them: what a strong-hire, a hire
     and a no-hire answer sound like, and the model answer, shown privately on request (the
     reveal's own message has no room left beside a long answer)."""

@@ -99,6 +99,7 @@ IDS: dict[str, Callable[[dict[str, int]], str]] = {
     "quiz.answer": lambda t: f"drill:quiz:answer:{t['sid']}",
     "quiz.notes": lambda t: f"drill:quiz:notes:{t['sid']}",
     "quiz.skip": lambda t: f"drill:quiz:skip:{t['sid']}",
+    "quiz.levels": lambda t: f"drill:quiz:levels:{t['sid']}",
     "quiz.grade": lambda t: f"drill:grade:{t['sid']}:3",
     "quiz.report": lambda t: f"drill:report:{t['sid']}",
     "quiz.answer-modal": lambda t: f"drill:quiz:modal:{t['sid']}",

@@ -10,7 +10,7 @@ from bot.storage.history import EXPORT_COLUMNS
 from tests.conftest import BotFactory, World
 from tests.daily.helpers import configure_world
 from tests.leaderboard.helpers import attachment, reply_to, text_of
-from tests.leaderboard.history import answer, day, post, reveal
+from tests.leaderboard.history import answer, at, day, post, reveal
 
 
 async def test_a_new_season_starts_a_fresh_board_and_keeps_the_old_one(
@@ -82,3 +82,39 @@ async def test_export_is_a_csv_of_every_answer_and_point_event(
     assert events[1]["content"] == "'+1"
     awarded = {(e["user_id"], e["reason"], e["points"]) for e in events[2:]}
     assert awarded == {(str(ana.id), "answer", "10"), (str(ana.id), "first", "3")}
+
+
+async def test_export_leaves_hidden_members_out_unless_a_raw_audit_with_a_reason(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    await configure_world(store, world)
+    ana, ben = world["ana"], world["ben"]
+    p = await post(store, "2026-02-27", guild=world.guild.id)
+    await answer(store, p, ana.id, "Ana's answer, long enough to count as an answer.")
+    await answer(store, p, ben.id, "Ben's answer; he hid himself from the boards since.")
+    await store.boards.set_hidden(world.guild.id, ben.id, True, at("2026-02-28"))
+    chan = world.channel.id
+    async with start_bot():
+        plain = await reply_to(await world.owner.slash("drill export", channel_id=chan))
+        _, data = attachment(world.emu, plain)
+        assert str(ben.id) not in data.decode() and str(ana.id) in data.decode()
+        raw = await reply_to(
+            await world.owner.slash(
+                "drill export", {"raw_reason": "member asked for their data"}, channel_id=chan
+            )
+        )
+        assert "Raw audit" in raw.content
+        _, data = attachment(world.emu, raw)
+        assert str(ben.id) in data.decode()
+        later = await reply_to(
+            await world.owner.slash("drill export", {"since": "2030-01-01"}, channel_id=chan)
+        )
+        assert later.content.startswith("0 event(s).")
+        bad = await reply_to(
+            await world.owner.slash("drill export", {"since": "soon"}, channel_id=chan)
+        )
+        assert "YYYY-MM-DD" in bad.content and not bad.attachments
+    audit = await store.db.fetchall(
+        "SELECT user_id, new_value FROM audit_log WHERE action = 'export.raw'", ()
+    )
+    assert [tuple(r) for r in audit] == [(world.owner.id, "member asked for their data")]

@@ -199,7 +199,7 @@ class Organiser:
         on: bool,
         granted_in: GrantedIn = lambda _channel: None,
     ) -> Announce:
-        """Pin each day's question (and unpin the day before's); reports a missing Manage
+        """Pin each day's question (and unpin the day before's); reports a missing Pin
         Messages in the daily channel. ``granted_in`` as in status."""
         settings, entries = await self.store.guilds.update(
             guild_id, user_id, self.clock.now(), pin_posts=on

@@ -12,20 +12,16 @@ from datetime import datetime
 from bot import schedule
 from bot.bank.catalog import Catalog
 from bot.clock import Clock
+from bot.organiser.permissions import NEEDS, PIN
 from bot.storage import GuildSettings, ReportSummary, Store
 
 # (discord.py Permissions attribute, the name Discord's UI shows), in the order we report them.
-REQUIRED_PERMISSIONS: tuple[tuple[str, str], ...] = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-    ("embed_links", "Embed Links"),
-    ("create_public_threads", "Create Public Threads"),
-    ("manage_threads", "Manage Threads"),
-    ("read_message_history", "Read Message History"),
-    ("send_messages_in_threads", "Send Messages in Threads"),
+REQUIRED_PERMISSIONS: tuple[tuple[str, str], ...] = tuple(
+    (n.attr, n.label) for n in NEEDS if n.always
 )
-# Needed only with pinning on: pinning and unpinning take Manage Messages.
-PIN_PERMISSION = ("manage_messages", "Manage Messages")
+# Needed only with pinning on: since February 2026 pinning takes Pin Messages (1 << 51);
+# Manage Messages no longer covers it.
+PIN_PERMISSION = (PIN.attr, PIN.label)
 
 GrantedIn = Callable[[int], Iterable[str] | None]
 

@@ -45,16 +45,16 @@ async def test_pin_and_ping_are_set_from_discord_and_shape_the_daily_post(
     assert {"set ping_role_id", "set pin_posts"} <= set(actions)
 
 
-async def test_pinning_without_manage_messages_is_saved_with_a_warning(
+async def test_pinning_without_pin_messages_is_saved_with_a_warning(
     world: World, store: Store, start_bot: BotFactory
 ) -> None:
     chan, owner = world.channel.id, world.owner
-    world.guild.deny_bot(chan, "MANAGE_MESSAGES")
+    world.guild.deny_bot(chan, "PIN_MESSAGES")
     async with start_bot():
         await run(owner, "drill setup", {"channel": chan, "time": "06:00", "timezone": "UTC"},
                   channel_id=chan)  # fmt: skip
         pinned = await run(owner, "drill pin", {"on": True}, channel_id=chan)
-        assert f"I need **Manage Messages** in <#{chan}> to pin." in pinned.content
+        assert f"I need **Pin Messages** in <#{chan}> to pin." in pinned.content
         off = await run(owner, "drill pin", {"on": False}, channel_id=chan)
         assert off.content == "Daily questions are no longer pinned."
         nobody = await run(owner, "drill ping", channel_id=chan)
@@ -166,3 +166,28 @@ async def test_two_removes_of_one_pack_at_once_remove_it_once(
     actions = [e.action for e in await store.guilds.recent_audit(world.guild.id)]
     assert actions == ["pack team-extra", "pack team-extra"]  # imported, then removed once
     assert await store.guilds.packs(world.guild.id) == []
+
+
+async def test_manage_messages_no_longer_pins_as_on_discord_since_february_2026(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    """Pinning takes Pin Messages (1 << 51); a bot with Manage Messages but not Pin Messages
+    is warned by /drill pin and /drill status, and Discord (the emulator) refuses the pin
+    while the post itself goes out."""
+    chan, owner = world.channel.id, world.owner
+    world.guild.allow_bot(chan, "MANAGE_MESSAGES")
+    world.guild.deny_bot(chan, "PIN_MESSAGES")
+    async with start_bot():
+        await run(owner, "drill setup", {"channel": chan, "time": "23:00", "timezone": "UTC"},
+                  channel_id=chan)  # fmt: skip
+        pinned = await run(owner, "drill pin", {"on": True}, channel_id=chan)
+        assert f"I need **Pin Messages** in <#{chan}> to pin." in pinned.content
+        status = text_of(await run(owner, "drill status", channel_id=chan))
+        assert "Pin Messages" in status and "Manage Messages" not in status
+        await run(owner, "drill post-now", channel_id=chan)
+        (post,) = await world.emu.wait_until(lambda: world.emu.messages(chan), timeout=5)
+        refused = await world.emu.wait_until(
+            lambda: [c for c in world.emu.calls if c.method == "PUT" and "/pins/" in c.path],
+            timeout=5,
+        )
+    assert refused[0].status == 403 and not post.pinned

@@ -31,8 +31,10 @@ FLAGS: dict[str, int] = {
     "CREATE_PUBLIC_THREADS": 1 << 35,
     "CREATE_PRIVATE_THREADS": 1 << 36,
     "SEND_MESSAGES_IN_THREADS": 1 << 38,
+    # Since February 2026 pinning takes this; Manage Messages no longer covers it.
+    "PIN_MESSAGES": 1 << 51,
 }
-ALL = (1 << 51) - 1
+ALL = (1 << 52) - 1
 
 # What a new guild's @everyone role gets (close to Discord's default).
 EVERYONE_DEFAULT = sum(
@@ -65,7 +67,7 @@ BOT_DEFAULT = sum(
         "READ_MESSAGE_HISTORY",
         "CREATE_PUBLIC_THREADS",
         "MANAGE_THREADS",
-        "MANAGE_MESSAGES",
+        "PIN_MESSAGES",
         "USE_APPLICATION_COMMANDS",
     )
 )

@@ -332,7 +332,8 @@ async def get_reactions(request: web.Request, emu: Core) -> web.Response:
 
 async def pin(request: web.Request, emu: Core) -> web.Response:
     channel = get_channel(emu, snowflake_param(request, "channel_id"))
-    require(emu, channel, "MANAGE_MESSAGES")
+    # Discord's rule since February 2026: Manage Messages alone is refused (50013).
+    require(emu, channel, "PIN_MESSAGES")
     msg = get_message(emu, channel.id, snowflake_param(request, "message_id"))
     refuse_if_archived(channel)
     pinning = request.method == "PUT"

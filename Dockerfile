@@ -14,9 +14,10 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11.11-slim-bookworm
 
+# No DRILLBOT_DB here: it would hide a DRILLBOT_DB_FILE secret (docker-compose.postgres.yml).
+# Without either, the database is drillbot.sqlite3 in the working directory, the /data volume.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DRILLBOT_DB=/data/drillbot.sqlite3 \
     DRILLBOT_HEALTH=0.0.0.0:8080
 
 # Numeric ids: Kubernetes' runAsNonRoot can check them without reading /etc/passwd.

@@ -24,7 +24,7 @@ from bot.app import App
 from bot.bank.catalog import Catalog
 from bot.clock import Clock
 from bot.daily.service import DailyService
-from bot.errors import DrillError
+from bot.errors import CommandSyncRefused, DrillError
 from bot.jobs import Dispatcher
 from bot.ops.config import DISCORD_GATEWAY_URL, Settings
 from bot.storage import Store
@@ -213,11 +213,29 @@ class DrillBot(commands.Bot):
         if not self.app.discord.plugged:
             raise RuntimeError("no extension plugged the Discord publisher in (cogs.daily)")
         if self.sync_commands:
-            await self.tree.sync()
+            await self._sync_commands()
         await self.app.start_schedule()
         # Everything loaded so far (bank, extensions, discord.py's modules) lives for the whole
         # run: move it out of the collector's sight so full collections stay short.
         gc.freeze()
+
+    async def _sync_commands(self) -> None:
+        """Upload the commands globally; a refusal is one line, not a traceback."""
+        try:
+            synced = await self.tree.sync()
+        except app_commands.CommandSyncFailure as exc:
+            # discord.py names each refused command and field over several lines.
+            detail = " ".join(line.strip() for line in str(exc).splitlines()[1:])
+            raise CommandSyncRefused(
+                f"Discord refused the slash commands (HTTP {exc.status}, code {exc.code}): "
+                f"{detail or exc.text}"
+            ) from None
+        except discord.HTTPException as exc:
+            raise CommandSyncRefused(
+                f"Discord refused the slash commands (HTTP {exc.status}, code {exc.code}): "
+                f"{exc.text or 'no reason given'}"
+            ) from None
+        log.info("synced %d commands globally", len(synced))
 
     def _schedule_event(  # type: ignore[override]
         self, coro: Any, event_name: str, *args: Any, **kwargs: Any

@@ -34,3 +34,8 @@ class TransientFailure(PublishError):
 
 class Gone(PublishError):
     """The channel, thread or message no longer exists (404)."""
+
+
+class CommandSyncRefused(Exception):
+    """Discord refused the slash-command upload at start; the text is one line naming the
+    command and Discord's reason (`drillbot run` exits 9 with it)."""

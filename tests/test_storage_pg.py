@@ -172,6 +172,8 @@ def test_placeholders_become_numbered_outside_literals() -> None:
 def test_backend_is_picked_from_the_url() -> None:
     assert backend_of("drill.sqlite3") == ("sqlite", "drill.sqlite3")
     assert backend_of("sqlite:////data/d.db") == ("sqlite", "/data/d.db")
+    # The README's sqlite:///data/drillbot.sqlite3 is absolute, as a file URL reads.
+    assert backend_of("sqlite:///data/d.db") == ("sqlite", "/data/d.db")
     url = "postgresql://bot:pw@db/drill"
     assert backend_of(url) == ("postgresql", url)
     with pytest.raises(ValueError, match="mysql"):
@@ -182,6 +184,6 @@ def test_settings_keep_a_postgres_password_out_of_reprs() -> None:
     settings = Settings.load({"DRILLBOT_DB": "postgresql://bot:hunter2@db/drill"})
     assert settings.store_url == "postgresql://bot:hunter2@db/drill"
     assert "hunter2" not in repr(settings)
-    assert Settings.load({"DRILLBOT_DB": "sqlite:///x.db"}).store_url == "x.db"
+    assert Settings.load({"DRILLBOT_DB": "sqlite:///x.db"}).store_url == "/x.db"
     with pytest.raises(ConfigError, match="unknown scheme"):
         Settings.load({"DRILLBOT_DB": "mysql://x/y"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from bot.bank import Bank, PackError, default_content_dir, load_bank, pack_files
@@ -14,7 +14,8 @@ from bot.bank.checks import position, solution_findings, stale_findings
 from bot.bank.freshness import source_findings, unsourced_findings
 from bot.bank.stats import stats_table
 from bot.clock import SystemClock
-from bot.ops.config import LOG_FORMATS, ConfigError, Settings
+from bot.ops.about import drillbot_version
+from bot.ops.config import LOG_FORMATS, ConfigError, Settings, TokenError
 from bot.ops.preflight import Exit, PreflightError, backup_database, check_database, preflight
 from bot.ops.shards import ShardPlan
 
@@ -33,11 +34,34 @@ Sharded (README, Running at scale): --shard-count N --shards a-b runs shards a..
 """
 
 
-def _version() -> str:
-    try:
-        return version("drillbot")
-    except PackageNotFoundError:  # running from a source tree without installing
-        return "0+unknown"
+DEMO_MEMBERS = 5  # the demo's cast (bot/sandbox/demo/day.py NAMES; a test keeps them equal)
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number in low..high, refused (exit 2) rather than clamped."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            span = f"{low}-{high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"must be {span} (got {value})")
+        return value
+
+    return parse
+
+
+def _config_option(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # Accepted before or after the subcommand (`drillbot run --config f.yaml`); after it,
+    # SUPPRESS keeps an absent option from overwriting one given before it.
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None if top else argparse.SUPPRESS,
+        help="YAML file of settings (environment variables win)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,9 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
             "A Discord bot that drills study groups on MLOps-engineer interview questions."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"drillbot {_version()}")
-    parser.add_argument("--config", type=Path, help="YAML file of settings (env wins)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"drillbot {drillbot_version()}")
+    _config_option(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser(
         "run",
         help="connect to Discord and run the bot",
@@ -64,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--connect-attempts",
-        type=int,
+        type=_whole(1),
         default=10,
         metavar="N",
         help="tries to reach Discord before giving up (default 10)",
@@ -87,7 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the shards this process runs, e.g. 0-3 (DRILLBOT_SHARDS; default all of them)",
     )
     demo = sub.add_parser("demo", help="run a whole day offline against the built-in emulator")
-    demo.add_argument("--members", type=int, default=5, help="members in the demo guild")
+    demo.add_argument(
+        "--members",
+        type=_whole(1, DEMO_MEMBERS),
+        default=5,
+        help=f"members in the demo guild, 1-{DEMO_MEMBERS} (default 5)",
+    )
     content = sub.add_parser("content", help="question packs").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -112,14 +141,31 @@ def build_parser() -> argparse.ArgumentParser:
     copy = db.add_parser("copy", help="copy a SQLite database into an empty PostgreSQL one")
     copy.add_argument("--from", dest="source", required=True, help="sqlite:///path or a path")
     copy.add_argument("--to", dest="target", required=True, help="postgresql://user:pass@host/db")
+    invite = sub.add_parser(
+        "invite", help="print the invite URL with the permissions the bot needs, and why"
+    )
+    invite.add_argument(
+        "--client-id",
+        help="the application id (developer portal, General Information); "
+        "default: read from Discord with the token",
+    )
+    for command in (run, demo, validate, stats, invite, *db.choices.values()):
+        _config_option(command, top=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # bare `drillbot`: what it can do, not a usage error
+        parser.print_help()
+        return Exit.OK
     try:
         settings = Settings.load(config_file=args.config)
         return _dispatch(args, settings)
+    except TokenError as exc:
+        print(f"drillbot: {exc}", file=sys.stderr)
+        return Exit.TOKEN
     except ConfigError as exc:
         print(f"drillbot: {exc}", file=sys.stderr)
         return Exit.CONFIG
@@ -137,6 +183,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.sandbox.demo.day import run_demo
 
         return run_demo(members=args.members)
+    if args.command == "invite":
+        return _invite(settings, args.client_id)
     if args.command == "content":
         shipped = settings.content_dir or default_content_dir()
         paths = args.paths or [shipped]
@@ -176,10 +224,26 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         serve(
             settings,
             bank,
-            connect_attempts=max(1, args.connect_attempts),
+            connect_attempts=args.connect_attempts,
             connect_backoff=max(0.0, args.connect_backoff),
         )
     )
+
+
+def _invite(settings: Settings, client_id: str | None) -> int:
+    from bot.ops.invite import client_id_from_token, invite_text
+
+    if client_id is None and settings.token:
+        client_id = client_id_from_token(settings.token.reveal())
+    if client_id is None or not client_id.isdigit():
+        print(
+            "drillbot: give --client-id (the application id, developer portal > General "
+            "Information), or set DISCORD_TOKEN so it can be read from the token",
+            file=sys.stderr,
+        )
+        return Exit.CONFIG
+    print(invite_text(client_id))
+    return Exit.OK
 
 
 def _shards(args: argparse.Namespace, settings: Settings) -> ShardPlan:
@@ -204,8 +268,12 @@ def _base_for(paths: list[Path], shipped: Path) -> Bank | None:
     shipped topics (content/README.md): they are checked against it without naming it."""
     if not shipped.is_dir():
         return None
-    checked = {p.resolve() for p in pack_files(paths)}
-    rest = [p for p in pack_files([shipped]) if p.resolve() not in checked]
+    files = pack_files(paths)
+    checked = {p.resolve() for p in files}
+    # A checked file named like a shipped one is a version of it (a copy of content/ being
+    # edited): leaning on the shipped file too would report every id in it twice.
+    names = {p.name for p in files}
+    rest = [p for p in pack_files([shipped]) if p.resolve() not in checked and p.name not in names]
     if not rest:
         return None
     try:
@@ -242,6 +310,11 @@ def _validate(paths: list[Path], shipped: Path) -> int:
     if loaded is None:
         return Exit.FAILED
     bank, base = loaded
+    if not bank.questions or (base is not None and len(bank.questions) == len(base.questions)):
+        # `run` refuses content without questions; validate says so first, not "ok".
+        where = ", ".join(map(str, paths))
+        print(f"{where}: no question packs (no *.yaml with questions)", file=sys.stderr)
+        return Exit.FAILED
     # Only the packs being checked: the configured content they lean on is not their problem.
     checked = [q for q in bank.questions.values() if base is None or q.id not in base.questions]
     broken = solution_findings(checked)
@@ -331,16 +404,18 @@ async def _copy(source_path: str, target_url: str) -> int:
     from bot.storage.copy import CopyError, copy_sqlite_to_postgres
     from bot.storage.url import redact
 
-    try:
-        source = await Database.open(source_path, migrate=False, checkpoint_every=None)
-    except Exception as exc:  # not a database, unreadable, ...
-        print(f"drillbot: cannot open {source_path}: {exc}", file=sys.stderr)
-        return Exit.DATABASE
+    # The target first: opening the source switches it to WAL, and a copy that cannot reach
+    # its target must leave the source file as it was.
     try:
         target = await PgDatabase.open(target_url)
     except Exception as exc:  # server down, refused, ...
-        await source.close()
         print(f"drillbot: cannot open {redact(target_url)}: {exc}", file=sys.stderr)
+        return Exit.DATABASE
+    try:
+        source = await Database.open(source_path, migrate=False, checkpoint_every=None)
+    except Exception as exc:  # not a database, unreadable, ...
+        await target.close()
+        print(f"drillbot: cannot open {source_path}: {exc}", file=sys.stderr)
         return Exit.DATABASE
     try:
         counts = await copy_sqlite_to_postgres(source, target)
@@ -350,9 +425,10 @@ async def _copy(source_path: str, target_url: str) -> int:
     finally:
         await source.close()
         await target.close()
-    width = max(len(c.table) for c in counts)
+    width = max(len("table"), *(len(c.table) for c in counts))
+    print(f"{'table':<{width}}  {'sqlite':>9}  {'postgresql':>10}")
     for c in counts:
-        print(f"{c.table:<{width}}  {c.source:>9}  {c.target:>9}")
+        print(f"{c.table:<{width}}  {c.source:>9}  {c.target:>10}")
     total = sum(c.source for c in counts)
     print(f"copied {total} rows in {len(counts)} tables to {redact(target_url)}; counts match")
     return Exit.OK

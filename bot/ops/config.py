@@ -43,6 +43,10 @@ class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line meant for the operator."""
 
 
+class TokenError(ConfigError):
+    """The token is missing or its file unreadable: exit 3 (README, Operations), not 2."""
+
+
 class Secret:
     """A string that refuses to be printed."""
 
@@ -93,7 +97,7 @@ class Settings:
 
     def require_token(self) -> Secret:
         if not self.token:
-            raise ConfigError(
+            raise TokenError(
                 "no bot token: set DISCORD_TOKEN or DISCORD_TOKEN_FILE (a file holding the token)"
             )
         return self.token
@@ -109,9 +113,13 @@ class Settings:
         for key, var in _FILE_KEYS.items():
             if env.get(var):
                 values[key] = env[var]
+        if env.get("DRILLBOT_DB") and env.get("DRILLBOT_DB_FILE"):
+            # Both set is how the image's DRILLBOT_DB once hid the compose file's secret and
+            # ran every shard on its own SQLite file: refuse rather than pick one silently.
+            raise ConfigError("DRILLBOT_DB and DRILLBOT_DB_FILE are both set; set only one of them")
         if values.get("db_file") and not env.get("DRILLBOT_DB"):
             # A file holding the URL, as Docker secrets mount it: the password stays out of
-            # the environment and the compose file. DRILLBOT_DB itself wins.
+            # the environment and the compose file.
             values["db"] = _read_secret_file(Path(values["db_file"]), "DRILLBOT_DB_FILE")
             if not values["db"]:
                 raise ConfigError(f"DRILLBOT_DB_FILE {values['db_file']} is empty")
@@ -186,14 +194,38 @@ def _read_file(path: Path) -> dict[str, str]:
 
 
 def _read_token_file(path: Path) -> str:
-    return _read_secret_file(path, "DISCORD_TOKEN_FILE")
+    try:
+        text = _read_secret_file(path, "DISCORD_TOKEN_FILE")
+    except ConfigError as exc:
+        raise TokenError(str(exc)) from None
+    if not text:
+        raise TokenError(f"DISCORD_TOKEN_FILE {path} is empty; put the bot token in it")
+    return text
 
 
 def _read_secret_file(path: Path, var: str) -> str:
     try:
         text = path.read_text(encoding="utf-8").strip()
+    except PermissionError as exc:
+        advice = _unreadable(path)
+        raise ConfigError(f"cannot read {var} {path}: {exc.strerror}; {advice}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {var} {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{var} {path} is not UTF-8 text") from None
     return text
+
+
+def _unreadable(path: Path) -> str:
+    """What to do about a secret file this process may not read. Compose without Swarm mounts
+    a secret file with its owner and mode on the host, so a mode-600 file of the host's user
+    is unreadable to the image's user 10001."""
+    try:
+        info = path.stat()
+        owner = f"it belongs to uid {info.st_uid} with mode {info.st_mode & 0o777:o}"
+    except OSError:
+        owner = "it cannot be inspected"
+    return (
+        f"{owner} and drillbot runs as uid {os.getuid()}: on the host, chmod 644 the file "
+        "(keep its folder secrets/ at 700) or chown it to 10001"
+    )

@@ -41,6 +41,7 @@ class Exit(IntEnum):
     CONTENT = 6  # question packs missing or invalid
     UNREACHABLE = 7  # Discord could not be reached after every retry
     INTENTS = 8  # the Message Content intent is not enabled in the developer portal
+    SYNC = 9  # Discord refused a slash command at sync
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +170,32 @@ def check_token(settings: Settings) -> str:
     return token
 
 
-def preflight(settings: Settings) -> Bank:
-    """Every check `run` makes before connecting, in the order an operator would fix them.
+def check_postgres(url: str, timeout: float = 15.0) -> None:
+    """The server answers and lets us in to the named database (refused connection, unknown
+    host, database or role, wrong password): one line and exit 4, as a SQLite path gets."""
+    import asyncpg
 
-    A PostgreSQL database is checked when the store opens (connect and migrate)."""
+    from bot.storage.url import redact
+
+    async def connect() -> None:
+        conn = await asyncpg.connect(url, timeout=timeout)
+        await conn.close()
+
+    try:
+        asyncio.run(connect())
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise PreflightError(
+            f"cannot open the database {redact(url)}: {reason}", Exit.DATABASE
+        ) from None
+
+
+def preflight(settings: Settings) -> Bank:
+    """Every check `run` makes before connecting, in the order an operator would fix them."""
     if settings.db_url is None:
         check_database(settings.db_path)
+    else:
+        check_postgres(settings.db_url.reveal())
     bank = check_content(settings)
     check_token(settings)
     return bank

@@ -17,13 +17,16 @@ import time
 from typing import Any
 
 import aiohttp
+import asyncpg
 
 from bot.bank import Bank
 from bot.clock import SystemClock
 from bot.ops import metrics
+from bot.ops.about import drillbot_version
 from bot.ops.config import Settings
 from bot.ops.health import HealthServer
 from bot.ops.preflight import Exit, PreflightError, http_probe, wait_reachable
+from bot.storage.url import describe, redact
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,11 @@ DRAIN_SECONDS = 3.0  # of STOP_SECONDS, for handlers already running
 # discord.py names the task of every event handler "discord.py: on_<event>".
 _HANDLER_PREFIX = "discord.py: "
 # Exceptions discord.py raises from start(), by class name (bot/ does not import discord).
-_FATAL = {"LoginFailure": Exit.TOKEN, "PrivilegedIntentsRequired": Exit.INTENTS}
+_FATAL = {
+    "LoginFailure": Exit.TOKEN,
+    "PrivilegedIntentsRequired": Exit.INTENTS,
+    "CommandSyncRefused": Exit.SYNC,  # its message names the command and the reason
+}
 _FATAL_TEXT = {
     Exit.TOKEN: "Discord refused the token (check DISCORD_TOKEN or DISCORD_TOKEN_FILE)",
     Exit.INTENTS: "enable the Message Content intent for the bot in the developer portal",
@@ -86,6 +93,8 @@ async def serve(
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig)
+    # Before anything is created: a refused token must leave no new database behind.
+    await check_token_accepted(settings)
     health = HealthServer(settings.health_host, settings.health_port, {})
     try:
         await health.start()
@@ -95,6 +104,7 @@ async def serve(
             f"{exc.strerror or exc} (DRILLBOT_HEALTH; port 0 turns it off)",
             Exit.CONFIG,
         ) from None
+    log.info("%s", startup_line(settings, health))
     try:
         bot = await (bot_factory or build_bot)(settings, bank)
     except BaseException:
@@ -119,12 +129,57 @@ async def serve(
         await health.close()
 
 
+def startup_line(settings: Settings, health: HealthServer) -> str:
+    """One line an operator can check a deployment against: what runs, on which data, which
+    shards, where its health is. Never the password (``describe`` leaves it out)."""
+    host, port = health.where
+    where = f"http://{host}:{port}/" if port else "off"
+    return (
+        f"drillbot {drillbot_version()} starting: database {describe(settings.store_url)}; "
+        f"{settings.shards.describe()}; health {where}"
+    )
+
+
+async def check_token_accepted(settings: Settings, seconds: float = 10.0) -> None:
+    """GET /users/@me with the token: a 401 is exit 3 before any file or table is created.
+    Anything else (an outage, a proxy) is left to the login that follows."""
+    token = settings.token.reveal() if settings.token else ""
+    headers = {"Authorization": f"Bot {token}"}
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=seconds)) as session,
+            session.get(f"{settings.api_base}/users/@me", headers=headers) as response,
+        ):
+            status = response.status
+    except (OSError, aiohttp.ClientError, TimeoutError):
+        return
+    if status == 401:
+        raise PreflightError(_FATAL_TEXT[Exit.TOKEN], Exit.TOKEN)
+
+
+async def open_app(settings: Settings, bank: Bank) -> Any:
+    """``build_app``, with a database that cannot be opened as one line and exit 4 (5 for a
+    newer schema), as for SQLite's checks before it: refused connection, unknown host,
+    database or role, wrong password."""
+    from bot.app import build_app
+    from bot.storage import SchemaTooNew
+
+    try:
+        return await build_app(settings, SystemClock(), bank=bank)
+    except SchemaTooNew as exc:
+        raise PreflightError(str(exc), Exit.SCHEMA) from None
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise PreflightError(
+            f"cannot open the database {redact(settings.store_url)}: {reason}", Exit.DATABASE
+        ) from None
+
+
 async def build_bot(settings: Settings, bank: Bank) -> Any:
     """The app from the composition root, and the Discord client that runs it."""
-    from bot.app import build_app
     from bot.client import make_bot  # imports discord.py only when needed
 
-    app = await build_app(settings, SystemClock(), bank=bank)
+    app = await open_app(settings, bank)
     try:
         bot = make_bot(app, http_trace=metrics.http_trace())
     except BaseException:
@@ -206,5 +261,5 @@ async def _outcome(running: asyncio.Task[Any]) -> int:
         code = fatal_code(exc)
         if code is None:
             raise
-        raise PreflightError(_FATAL_TEXT[code], code) from None
+        raise PreflightError(_FATAL_TEXT.get(code) or str(exc), code) from None
     return Exit.OK

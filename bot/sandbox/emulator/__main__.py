@@ -15,8 +15,11 @@ from bot.sandbox.emulator.server import Emulator
 log = logging.getLogger("bot.sandbox.emulator")
 
 
-async def serve(guild_name: str) -> None:
+async def serve(guild_name: str, refuse: list[str]) -> None:
     async with Emulator() as emu:
+        for spec in refuse:
+            name, _, reason = spec.partition(":")
+            emu.refused_commands[name] = ("description", reason or "Invalid command")
         guild = emu.create_guild(guild_name)
         daily = guild.create_text_channel("daily")
         guild.add_member("ana")
@@ -29,10 +32,17 @@ async def serve(guild_name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="A fake Discord for offline runs")
     parser.add_argument("--guild", default="Study group")
+    parser.add_argument(
+        "--refuse-command",
+        action="append",
+        default=[],
+        metavar="NAME:REASON",
+        help="refuse the command upload for this command, as Discord refuses an invalid one",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.guild))
+        asyncio.run(serve(args.guild, args.refuse_command))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ class Core:
         self.owner = self.world.new_user("app-owner")
         self.sink: EventSink | None = None
         self.commands: dict[int | None, list[Json]] = {}
+        # Command name -> (field, reason): the command upload is refused as Discord refuses
+        # an invalid command (400, 50035, errors keyed by the command's index).
+        self.refused_commands: dict[str, tuple[str, str]] = {}
         self.interactions: dict[str, Any] = {}
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
         self.nonce_window = 300.0  # seconds Discord remembers a message nonce

@@ -22,6 +22,7 @@ from bot.sandbox.emulator.rest_messages import (
 )
 from bot.sandbox.emulator.snowflake import now_iso
 from bot.sandbox.emulator.state import PRIVATE_THREAD, PUBLIC_THREAD, Channel
+from bot.sandbox.emulator.wire import ApiError
 
 Json = dict[str, Any]
 PREFIX = "/api/v10"
@@ -81,8 +82,17 @@ def _check_app(request: web.Request, emu: Core) -> int | None:
 async def put_commands(request: web.Request, emu: Core) -> web.Response:
     guild_id = _check_app(request, emu)
     previous = {(c["name"], c.get("type", 1)): c for c in emu.commands.get(guild_id, [])}
+    uploaded = body_of(request).json or []
+    errors = {
+        str(index): {field: {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": reason}]}}
+        for index, raw in enumerate(uploaded)
+        for field, reason in [emu.refused_commands.get(raw.get("name", ""), ("", ""))]
+        if field
+    }
+    if errors:  # Discord refuses the whole upload; nothing changes
+        raise ApiError(400, 50035, "Invalid Form Body", errors)
     stored: list[Json] = []
-    for raw in body_of(request).json or []:
+    for raw in uploaded:
         old = previous.get((raw["name"], raw.get("type", 1)))
         cmd: Json = {
             "type": 1,

@@ -121,7 +121,7 @@ class Emulator(Core):
             request[BODY] = body
             response = await self._guarded(request, handler, call, template)
         except ApiError as err:
-            response = json_response({"code": err.code, "message": err.message}, err.status)
+            response = json_response(err.body(), err.status)
         except json.JSONDecodeError:
             response = json_response(
                 {"code": 50109, "message": "The request body contains invalid JSON."}, 400

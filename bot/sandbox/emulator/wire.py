@@ -12,9 +12,18 @@ from aiohttp import BodyPartReader, web
 class ApiError(Exception):
     """Raised by handlers; answered in Discord's error shape."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
+    def __init__(
+        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.errors = errors  # Discord's nested field errors (50035 Invalid Form Body)
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.errors is not None:
+            body["errors"] = self.errors
+        return body
 
 
 def json_response(

@@ -66,9 +66,9 @@ def test_the_database_url_can_come_from_a_file(tmp_path: Path) -> None:
     settings = Settings.load(env={"DRILLBOT_DB_FILE": str(secret)})
     assert settings.db_url is not None and settings.db_url.reveal() == url
     assert "s3cret" not in repr(settings)
-    # DRILLBOT_DB itself wins, as DISCORD_TOKEN wins over DISCORD_TOKEN_FILE.
-    both = Settings.load(env={"DRILLBOT_DB_FILE": str(secret), "DRILLBOT_DB": "x.sqlite3"})
-    assert both.db_url is None and both.db_path == Path("x.sqlite3")
+    # Both at once is refused: the image's DRILLBOT_DB once silently beat this secret.
+    with pytest.raises(ConfigError, match="both set"):
+        Settings.load(env={"DRILLBOT_DB_FILE": str(secret), "DRILLBOT_DB": "x.sqlite3"})
     assert Settings.load(env={}).shards == ShardPlan()
 
 

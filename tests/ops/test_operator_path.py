@@ -364,5 +364,6 @@ def test_readme_lists_the_invite_permissions() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for need in NEEDS:
         assert need.label in readme, need.label
-    assert "Manage Messages" not in readme
+    assert "(needs Manage Messages)" not in readme and "pins, not Manage" not in readme
+    assert "needs Pin Messages" in readme
     assert str(invite_permissions()) in readme

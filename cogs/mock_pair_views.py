@@ -167,6 +167,7 @@ def notes_messages(step: Step) -> list[list[discord.Embed]]:
         *layout.level_fields(q),
         *layout.bullet_fields("Red flags", q.red_flags),
         *layout.bullet_fields("Follow-ups to ask", follow_ups_for(q)),
+        *layout.source_fields(q),
     ]
     embeds = layout.fields_embeds(title, q.prompt, fields, colour=0x95A5A6)
     embeds[0].set_footer(text=f"{q.id} · mock {step.session_id}")

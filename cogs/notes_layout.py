@@ -98,6 +98,23 @@ def level_fields(question: Question) -> list[Field]:
     return out
 
 
+SOURCES_HEADING = "Sources for its version-sensitive facts"
+
+
+def source_line(url: str, claim: str, checked: str) -> str:
+    """A masked link to the source with the claim as its text, and when it was checked.
+    Brackets in the claim and parentheses in the address would end the link early."""
+    text = claim.replace("[", "(").replace("]", ")")
+    address = url.replace("(", "%28").replace(")", "%29")
+    return f"[{text}]({address}) · checked {checked}"
+
+
+def source_fields(question: Question) -> list[Field]:
+    """Where each version-sensitive claim was checked, and when (none if not sourced)."""
+    lines = [source_line(s.url, s.claim, s.checked) for s in question.sources]
+    return bullet_fields(SOURCES_HEADING, lines) if lines else []
+
+
 def fields_embeds(
     title: str,
     description: str,

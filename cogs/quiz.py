@@ -143,19 +143,14 @@ class QuizCog(commands.Cog):
     async def press_levels(self, interaction: discord.Interaction, session_id: int) -> None:
         async with answering(interaction):
             question = await self.service.graded_answers(session_id, interaction.user.id)
-            embeds = (
-                layout.fields_embeds(
-                    "How answers to this question grade",
-                    "",
-                    layout.level_fields(question),
-                    colour=0x5865F2,
-                )
-                if question.levels
-                else []
-            )
+            fields = [*layout.level_fields(question), *layout.source_fields(question)]
+            title = "How answers to this question grade" if question.levels else "Sources"
+            embeds = layout.fields_embeds(title, "", fields, colour=0x5865F2) if fields else []
             embeds += layout.model_answer_embeds(question)
             if not embeds:
-                await reply(interaction, "This question has no levels or model answer yet.")
+                await reply(
+                    interaction, "This question has no levels, model answer or sources yet."
+                )
             for group in layout.messages(embeds):
                 await reply(interaction, embeds=group)
 

@@ -322,8 +322,9 @@ def done_view(session_id: int, *, levels: bool = False) -> ui.View:
 
 
 def has_levels(question: Question) -> bool:
-    """Whether a question has anything for the Levels & model answer button to show."""
-    return question.levels is not None or bool(question.model_answer)
+    """Whether a question has anything for the Levels & model answer button to show (its
+    sources are shown there too)."""
+    return question.levels is not None or bool(question.model_answer or question.sources)
 
 
 def daily_reveal_view(post_id: int, *, model_answer: bool = False) -> ui.View:

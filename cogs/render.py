@@ -169,7 +169,8 @@ def awards_line(awards: Sequence[Award]) -> str:
 
 def reveal_messages(card: RevealCard) -> list[tuple[str | None, list[discord.Embed]]]:
     """The daily reveal: what they're testing, the key points, what a strong-hire, a hire and a
-    no-hire answer sound like, red flags, follow-ups, the points and the worked solution.
+    no-hire answer sound like, red flags, follow-ups, sources, the points and the worked
+    solution.
 
     Usually one message. When it does not fit Discord's 6,000 characters a message, it is split
     into several (never cut). The footer that marks the reveal in the channel's history goes on
@@ -187,6 +188,7 @@ def reveal_messages(card: RevealCard) -> list[tuple[str | None, list[discord.Emb
         *layout.level_fields(q),
         *layout.bullet_fields("Red flags: a weak answer…", q.red_flags),
         *layout.bullet_fields("Follow-up questions", q.follow_ups),
+        *layout.source_fields(q),
     ]
     if card.awards:
         fields.append(("Points", awards_line(card.awards)))

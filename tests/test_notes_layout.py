@@ -123,3 +123,14 @@ def test_messages_never_hold_more_than_ten_embeds(count: int) -> None:
     groups = messages(embeds)
     assert [e for g in groups for e in g] == embeds
     assert all(len(g) <= 10 for g in groups)
+
+
+def test_a_source_is_a_masked_link_that_brackets_cannot_break() -> None:
+    from bot.bank import Source
+    from cogs.notes_layout import source_fields
+
+    q = biggest(sources=(Source("https://x.org/a_(b)", "Claim [with] brackets", "2026-12"),))
+    ((name, value),) = source_fields(q)
+    assert name == "Sources for its version-sensitive facts"
+    assert value == "• [Claim (with) brackets](https://x.org/a_%28b%29) · checked 2026-12"
+    assert source_fields(Question("a-1", "a", "easy", "technical", "p", "t", ("k",))) == []

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from bot.bank import Bank, Levels, Question, Solution, default_content_dir, load_bank
+from bot.bank import (
+    Bank,
+    Levels,
+    Question,
+    Solution,
+    Source,
+    default_content_dir,
+    load_bank,
+)
 from bot.errors import DrillError
 from bot.storage import Store
 from tests.conftest import BotFactory, World
@@ -21,6 +29,7 @@ LEVELS = Levels(
     hire="Versions the index and runs a fixed query set before switching.",
     no_hire="Re-indexes in place and checks a few queries by eye.",
 )
+SOURCE = Source("https://example.org/release-notes", "Index format v2 from 1.4", "2026-12")
 ANSWER = "I'd treat the index as a release: versioned, evaluated on a fixed query set, canaried."
 STRONG, HIRE, NO_HIRE = (
     "Strong hire: goes beyond the key points",
@@ -40,7 +49,8 @@ def only(question: Question) -> Bank:
 
 def graded(**changes: Any) -> Question:
     base = load_bank([default_content_dir()]).questions["llmops-001"]
-    return dataclasses.replace(base, **{"levels": LEVELS, "model_answer": ANSWER, **changes})
+    fields = {"levels": LEVELS, "model_answer": ANSWER, "sources": (SOURCE,), **changes}
+    return dataclasses.replace(base, **fields)
 
 
 def biggest() -> Question:
@@ -52,6 +62,10 @@ def biggest() -> Question:
         red_flags=tuple(f"{i}" + "r" * 199 for i in range(4)),
         levels=Levels("s" * 300, "h" * 300, "n" * 300),
         model_answer="m" * 2000,
+        sources=tuple(
+            Source(f"https://example.org/{i}/" + "u" * 470, f"{i}" + "c" * 199, "2026-12")
+            for i in range(10)
+        ),
         solution=Solution(
             "python", "\n".join(f"x_{i} = {i}" for i in range(400))[:3000], "w" * 600
         ),
@@ -97,6 +111,9 @@ async def test_the_reveal_shows_the_levels_after_the_key_points(
     assert (values[STRONG], values[HIRE], values[NO_HIRE]) == (
         LEVELS.strong, LEVELS.hire, LEVELS.no_hire,
     )  # fmt: skip
+    assert values["Sources for its version-sensitive facts"] == (
+        "• [Index format v2 from 1.4](https://example.org/release-notes) · checked 2026-12"
+    )
     assert message.embeds[0]["footer"]["text"].endswith(f"1 member answered · {post.question_id}")
     assert button_ids(message)[-1] == f"drill:daily:model:{post.id}"
 
@@ -135,7 +152,7 @@ async def test_a_reveal_at_every_limit_is_split_into_messages_that_each_fit(
         for e in m.embeds
     )
     for piece in ("t" * 600, "6" + "k" * 199, "s" * 300, "n" * 300, "3" + "r" * 199,
-                  "4" + "f" * 199, "x_250 = 250", "w" * 600):  # fmt: skip
+                  "4" + "f" * 199, "9" + "c" * 199, "x_250 = 250", "w" * 600):  # fmt: skip
         assert piece in text, piece[:12]
     assert text.index("n" * 300) < text.index("x_0 = 0")
     # The reveal's marker is on the last part (a run that dies half-way sends it all again);

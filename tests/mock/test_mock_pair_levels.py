@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from bot.bank import Bank, Levels
+from bot.bank import Bank, Levels, Source
 from tests.conftest import BotFactory, World
 from tests.mock.helpers import make_bank
 from tests.mock.test_mock_pairs import invite, pair_of
@@ -52,7 +52,10 @@ def bank(request: pytest.FixtureRequest) -> Bank:
         biggest(bank)
     else:
         q = bank.questions["behavioural-1"]
-        bank.questions[q.id] = dataclasses.replace(q, levels=LEVELS, model_answer=ANSWER)
+        source = Source("https://example.org/story", "A claim about a tool", "2026-11")
+        bank.questions[q.id] = dataclasses.replace(
+            q, levels=LEVELS, model_answer=ANSWER, sources=(source,)
+        )
     return bank
 
 
@@ -76,6 +79,9 @@ async def test_the_interviewer_sees_the_levels_after_the_key_points_and_the_mode
         values = {f["name"]: f["value"] for f in notes.embeds[0]["fields"]}
         assert values["Strong hire: goes beyond the key points"] == LEVELS.strong
         assert values["No hire: sounds like"] == LEVELS.no_hire
+        assert values["Sources for its version-sensitive facts"] == (
+            "• [A claim about a tool](https://example.org/story) · checked 2026-11"
+        )
         assert notes.embeds[1]["title"] == "Model answer"
         assert notes.embeds[1]["description"] == ANSWER
         assert sum(embed_size(e) for e in notes.embeds) <= 6000

@@ -44,7 +44,8 @@ async def test_quiz_answer_reveal_grade(
         assert session is not None
         shown = bank.questions[session.question_id]
         # Levels and a model answer, when the question has them, are one press away (issue 26).
-        levels = [f"drill:quiz:levels:{sid}"] if shown.levels or shown.model_answer else []
+        extra = shown.levels or shown.model_answer or shown.sources
+        levels = [f"drill:quiz:levels:{sid}"] if extra else []
         assert (
             button_ids(revealed)
             == [f"drill:grade:{sid}:{g}" for g in (1, 2, 3, 4)] + [f"drill:report:{sid}"] + levels

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from bot.bank import Bank, Levels, default_content_dir, load_bank
+from bot.bank import Bank, Levels, Source, default_content_dir, load_bank
 from bot.errors import DrillError
 from tests.conftest import BotFactory, World
 from tests.quiz.helpers import EPHEMERAL, ask, button_ids, footer_session, press, refusal
@@ -18,6 +18,7 @@ LEVELS = Levels(
     hire="Versions the index and checks a fixed query set before switching.",
     no_hire="Re-indexes in place and eyeballs a few queries.",
 )
+SOURCE = Source("https://example.org/notes_(v2)", "The [index] format changed in v2", "2026-12")
 ANSWER = "I'd treat the index as a release: versioned, evaluated on a fixed query set, canaried."
 
 
@@ -31,7 +32,10 @@ def bank(request: pytest.FixtureRequest) -> Bank:
     base = shipped.questions["llmops-001"]
     bare = getattr(request, "param", "") == "bare"
     q = dataclasses.replace(
-        base, levels=None if bare else LEVELS, model_answer="" if bare else ANSWER
+        base,
+        levels=None if bare else LEVELS,
+        model_answer="" if bare else ANSWER,
+        sources=() if bare else (SOURCE,),
     )
     bank.questions[q.id] = q
     return bank
@@ -56,6 +60,8 @@ async def test_levels_and_model_answer_are_one_private_press_away(
         levels, answer = data["embeds"]
         assert [f["value"] for f in levels["fields"]] == [
             LEVELS.strong, LEVELS.hire, LEVELS.no_hire,
+            "• [The (index) format changed in v2](https://example.org/notes_%28v2%29)"
+            " · checked 2026-12",
         ]  # fmt: skip
         assert answer["title"] == "Model answer" and answer["description"] == ANSWER
         stranger = await ben.click(notes.channel_id, notes.id, f"drill:quiz:levels:{sid}")

@@ -106,7 +106,7 @@ async def day(
     long: int,
 ) -> dict[str, Any]:
     clock.set(NINE)
-    await bot.daily.tick()
+    await bot.jobs.idle()
     post = await store.daily.get(guild_id, "2026-03-02")
     assert post is not None and post.message_id is not None
     texts = [LONG if i < long else SHORT for i in range(len(people))]
@@ -120,7 +120,7 @@ async def day(
     reveal_at = post.reveal_at or NINE + timedelta(hours=23)
     started = time.perf_counter()
     clock.set(reveal_at)
-    await bot.daily.tick()
+    await bot.jobs.idle()
     done = await store.daily.by_id(post.id)
     wall = time.perf_counter() - started
     assert done is not None and done.state == "revealed" and done.thread_id is not None

@@ -178,7 +178,7 @@ async def until_quiet(app: App, stamps: Stamps, quiet: float, limit: float) -> N
     deadline = time.perf_counter() + limit
     while time.perf_counter() < deadline:
         idle_for = time.perf_counter() - stamps.last_wall
-        if not app.jobs.running and stamps.calls and idle_for >= quiet:
+        if not app.daily_job.running and stamps.calls and idle_for >= quiet:
             return
         await asyncio.sleep(0.1)
     raise TimeoutError(f"the fan-out did not finish within {limit:.0f}s")

@@ -262,7 +262,7 @@ async def run(
         task = await start(bot, config["token"])
         try:
             assert bot.daily is not None
-            await bot.daily.tick()
+            await bot.jobs.idle()
             post = await store.daily.get(config["guild_id"], "2026-03-02")
             assert post is not None and post.thread_id is not None, "no daily thread"
             stamp_commits(store, stamps)

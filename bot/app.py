@@ -25,6 +25,7 @@ from bot.boards.stats import StatsService
 from bot.clock import Clock
 from bot.daily.blind import BlindAnswers
 from bot.daily.ingest import AnswerWriter
+from bot.daily.job import DailyJob
 from bot.daily.publishing import Publisher
 from bot.daily.service import DailyService
 from bot.gaps.service import GapService
@@ -76,6 +77,7 @@ class App:
     writer: AnswerWriter
     daily: DailyService
     jobs: Dispatcher
+    daily_job: DailyJob
     quiz: QuizService
     organiser: Organiser
     leaderboard: LeaderboardService
@@ -96,13 +98,10 @@ class App:
     async def start_schedule(self) -> None:
         """After the extensions loaded: from here on jobs may reach Discord."""
         await self.jobs.start()
-        if self.settings.shards.primary:
-            self.reminders.start()  # per member, not per guild: the process with shard 0 only
 
     async def stop_schedule(self) -> None:
         """Before Discord closes: no new runs; a post half-way through finishes, and so does
         an organiser's post-now or reveal-now."""
-        await self.reminders.stop()
         await self.jobs.shutdown()
         try:
             async with asyncio.timeout(STOP_GRACE):
@@ -140,12 +139,19 @@ async def build_app(
     writer = AnswerWriter(store)
     owns = settings.shards.owns
     daily = DailyService(store, catalog, cast(Publisher, discord), clock, writer, owns)
-    jobs = Dispatcher(store, daily, clock, owns=owns)
+    jobs = Dispatcher(clock)
+    daily_job = DailyJob(store, daily, jobs, owns=owns)
+    jobs.register(daily_job)
     quiz = QuizService(store, catalog, clock)
-    organiser = Organiser(store, catalog, clock, daily, jobs.reschedule)
+    organiser = Organiser(
+        store, catalog, clock, daily, daily_job.reschedule, reveal_at=daily_job.reveal_at
+    )
     mock = MockService(store.mock, catalog, clock)
     pairs = PairService(store.mock_pairs, mock, clock)
     plan = PlanService(store, catalog, clock)
+    reminders = Reminders(plan, clock, jobs)
+    if settings.shards.primary:
+        jobs.register(reminders)  # per member, not per guild: the process with shard 0 only
     return App(
         settings=settings,
         clock=clock,
@@ -156,6 +162,7 @@ async def build_app(
         writer=writer,
         daily=daily,
         jobs=jobs,
+        daily_job=daily_job,
         quiz=quiz,
         organiser=organiser,
         leaderboard=LeaderboardService(store, catalog, clock),
@@ -164,7 +171,7 @@ async def build_app(
         mock=mock,
         pairs=pairs,
         plan=plan,
-        reminders=Reminders(plan, clock),
+        reminders=reminders,
         gaps=GapService(store, catalog, clock),
         blind=BlindAnswers(store, clock),
     )

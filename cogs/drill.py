@@ -205,8 +205,6 @@ class DrillCog(commands.Cog):
             post, outcome = await self.organiser.post_now(
                 guild_of(interaction).id, interaction.user.id
             )
-            if post is not None and post.state == "posted" and post.reveal_at is not None:
-                self.bot.jobs.reveal_at(post.id, post.reveal_at)
             await reply(interaction, render.post_now_text(post, outcome))
 
     @drill.command(name="reveal-now", description="Reveal the notes of the open question now")

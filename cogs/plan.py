@@ -109,7 +109,7 @@ class PlanCog(commands.Cog):
         started = await self.service.start(
             interaction.guild_id, interaction.user.id, interview_date, weeks, remind_at
         )
-        self.reminders.wake()
+        self.reminders.changed()
         await interaction.response.send_message(
             embed=started_embed(started), ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -122,7 +122,7 @@ class PlanCog(commands.Cog):
     @plan.command(name="stop", description="Stop your study plan")
     async def stop(self, interaction: discord.Interaction) -> None:
         await self.service.stop(interaction.user.id)
-        self.reminders.wake()
+        self.reminders.changed()
         await interaction.response.send_message("Your study plan is stopped.", ephemeral=True)
 
 

@@ -61,19 +61,19 @@ async def test_bot_uses_configured_endpoints_and_resumes_through_them(
 async def test_the_bot_posts_when_the_clock_reaches_the_guilds_time_unasked(
     world: World, store: Store, clock: FakeClock, start_bot: BotFactory
 ) -> None:
-    # Nobody calls tick(): the dispatcher's alarm is the only thing that wakes the bot.
+    # The dispatcher's alarm is the only thing that wakes the bot.
     await configure_world(store, world)  # 09:00 Berlin; the clock says 07:00 Berlin
     async with start_bot() as bot:
-        assert bot.jobs.next_run(world.guild.id) == NINE_BERLIN
+        assert bot.app.daily_job.next_run(world.guild.id) == NINE_BERLIN
         clock.set(NINE_BERLIN - timedelta(seconds=1))
         await asyncio.sleep(0)  # the turn on which a due alarm would ring
-        assert bot.jobs.runs == 0 and not bot.jobs.running
+        assert bot.jobs.runs == 0 and not bot.app.daily_job.running
         clock.set(NINE_BERLIN)
         await world.emu.wait_until(lambda: daily_posts(world.emu, world.channel.id), timeout=5)
         post = await stored(store, world.guild.id, "2026-03-02")
         # The next bell: this post's reveal (23 h later) comes before tomorrow's post.
         assert post.reveal_at == NINE_BERLIN + timedelta(hours=23)
-        await eventually(lambda: not bot.jobs.running)
+        await eventually(lambda: not bot.app.daily_job.running)
         clock.set(post.reveal_at)
         await eventually(lambda: _state(store, world.guild.id, "2026-03-02", "revealed"), timeout=5)
         assert len(daily_posts(world.emu, world.channel.id)) == 1
@@ -95,20 +95,20 @@ async def test_through_the_dispatcher_a_held_guild_holds_no_other_and_reruns_onc
     # Discord sits on the first guild's pin as it would during a 30 s cooldown.
     pin = emu.hold(f"PUT /channels/{world.channel.id}/messages/pins/", seconds=30)
     async with start_bot() as bot:
-        clock.set(NINE_BERLIN)  # the alarm rings; nobody calls tick()
+        clock.set(NINE_BERLIN)  # the alarm rings; nothing else runs the bot
         try:
             await emu.wait_until(lambda: pin.waiting == 1, what="(the pin was not called)")
             await emu.wait_until(lambda: daily_posts(emu, other_channel.id), timeout=5)
-            await eventually(lambda: bot.jobs.running == {world.guild.id})
+            await eventually(lambda: bot.app.daily_job.running == {world.guild.id})
             # Settings saved twice while the first guild is stuck: one more run, after it.
             runs = bot.jobs.runs
-            await bot.jobs.reschedule(world.guild.id)
-            await bot.jobs.reschedule(world.guild.id)
+            await bot.app.daily_job.reschedule(world.guild.id)
+            await bot.app.daily_job.reschedule(world.guild.id)
             await asyncio.sleep(0)
             assert bot.jobs.runs == runs
         finally:
             pin.release()
-        await eventually(lambda: not bot.jobs.running)
+        await eventually(lambda: not bot.app.daily_job.running)
         assert bot.jobs.runs == runs + 1
     assert len(daily_posts(emu, world.channel.id)) == 1
     assert len(daily_posts(emu, other_channel.id)) == 1

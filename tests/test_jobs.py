@@ -1,5 +1,6 @@
-"""The dispatcher: one alarm at the earliest due time, runs for the due guilds only, one guild
-never waiting on another, repeated requests coalesced; and the APScheduler alarm under it."""
+"""The dispatcher: one alarm at the earliest due time of every kind of timed work, runs for the
+due keys only, one guild never waiting on another, repeated requests coalesced; the daily job
+planned from the database; and the APScheduler alarm under it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FakeAlarm, FakeClock, SchedulerAlarm, SystemClock
+from bot.daily.job import DailyJob
 from bot.jobs import RETRY, Dispatcher
 from bot.storage import Store
 from tests.conftest import START, eventually
@@ -21,6 +23,28 @@ from tests.conftest import START, eventually
 NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NINE_NEW_YORK = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+class Daily(Dispatcher):
+    """The dispatcher with the daily job registered, as bot/app.py builds it."""
+
+    def __init__(self, store: Store, work: Work, clock: FakeClock, **kwargs: Any) -> None:
+        super().__init__(clock)
+        self.daily = DailyJob(store, work, self, **kwargs)
+        self.register(self.daily)
+
+    def next_run(self, guild_id: int) -> datetime | None:
+        return self.daily.next_run(guild_id)
+
+    async def reschedule(self, guild_id: int | None = None) -> None:
+        await self.daily.reschedule(guild_id)
+
+    def reveal_at(self, guild_id: int, when: datetime) -> None:
+        self.daily.reveal_at(guild_id, when)
+
+    @property
+    def guilds_running(self) -> frozenset[int]:
+        return self.daily.running
 
 
 class Work:
@@ -75,8 +99,8 @@ def work(store: Store, clock: FakeClock) -> Work:
 
 
 @pytest.fixture
-async def dispatcher(store: Store, clock: FakeClock, work: Work) -> AsyncIterator[Dispatcher]:
-    jobs = Dispatcher(store, work, clock)
+async def dispatcher(store: Store, clock: FakeClock, work: Work) -> AsyncIterator[Daily]:
+    jobs = Daily(store, work, clock)
     try:
         yield jobs
     finally:
@@ -85,25 +109,25 @@ async def dispatcher(store: Store, clock: FakeClock, work: Work) -> AsyncIterato
         await jobs.shutdown()
 
 
-async def started(jobs: Dispatcher) -> Dispatcher:
+async def started(jobs: Daily) -> Daily:
     await jobs.start()
     jobs.wake()  # as the client does once connected
     return jobs
 
 
-async def settle(jobs: Dispatcher) -> None:
+async def settle(jobs: Daily) -> None:
     """Let rung alarms and the runs they started finish (bounded)."""
     await asyncio.sleep(0)  # a FakeAlarm rings on the loop's next turn
-    await eventually(lambda: not jobs.running, timeout=5)
+    await eventually(lambda: not jobs.guilds_running, timeout=5)
 
 
-def alarm_time(jobs: Dispatcher) -> datetime | None:
+def alarm_time(jobs: Daily) -> datetime | None:
     assert isinstance(jobs.alarm, FakeAlarm)
     return jobs.alarm.when
 
 
 async def test_the_alarm_is_set_for_the_earliest_guild_only(
-    store: Store, clock: FakeClock, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, dispatcher: Daily
 ) -> None:
     await configure(store, 1)
     await configure(store, 2, timezone="America/New_York")
@@ -113,7 +137,7 @@ async def test_the_alarm_is_set_for_the_earliest_guild_only(
 
 
 async def test_a_ring_runs_the_guilds_that_are_due_and_no_other(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1)
     await configure(store, 2)
@@ -128,7 +152,7 @@ async def test_a_ring_runs_the_guilds_that_are_due_and_no_other(
 
 
 async def test_a_ring_reads_no_guild_settings(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher, monkeypatch: Any
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily, monkeypatch: Any
 ) -> None:
     for gid in range(1, 201):
         await configure(store, gid, post_time="09:00" if gid == 7 else "18:00")
@@ -149,7 +173,7 @@ async def test_a_ring_reads_no_guild_settings(
 
 
 async def test_after_a_post_the_next_bell_is_the_next_local_09_00_across_dst(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1)
     clock.set(datetime(2026, 3, 28, 7, 0, tzinfo=UTC))  # Saturday 08:00 Berlin (UTC+1)
@@ -171,7 +195,7 @@ async def test_after_a_post_the_next_bell_is_the_next_local_09_00_across_dst(
 
 
 async def test_a_time_in_the_fall_back_hour_runs_once_that_day(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     # 02:30 happens twice in Berlin on Sunday 25 October 2026: the first one counts.
     await configure(store, 1, post_time="02:30")
@@ -190,7 +214,7 @@ async def test_a_time_in_the_fall_back_hour_runs_once_that_day(
 
 
 async def test_a_failed_post_is_looked_at_again_a_minute_later(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1)
     work.post = False
@@ -206,7 +230,7 @@ async def test_a_failed_post_is_looked_at_again_a_minute_later(
 
 
 async def test_a_run_requested_while_one_runs_runs_once_after_it(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1)
     work.hold[1] = asyncio.Event()
@@ -223,7 +247,7 @@ async def test_a_run_requested_while_one_runs_runs_once_after_it(
 
 
 async def test_a_guild_stuck_on_discord_holds_no_other(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1)
     await configure(store, 2)
@@ -231,12 +255,12 @@ async def test_a_guild_stuck_on_discord_holds_no_other(
     await started(dispatcher)
     clock.set(NINE_BERLIN)
     await eventually(lambda: store.daily.get(2, "2026-03-02"), timeout=5)
-    await eventually(lambda: 2 not in dispatcher.running)
-    assert 1 in dispatcher.running and work.runs == Counter({1: 1, 2: 1})
+    await eventually(lambda: 2 not in dispatcher.guilds_running)
+    assert 1 in dispatcher.guilds_running and work.runs == Counter({1: 1, 2: 1})
 
 
 async def test_a_settings_change_replans_that_guild(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1)
     await started(dispatcher)
@@ -253,7 +277,7 @@ async def test_a_settings_change_replans_that_guild(
 
 
 async def test_setting_up_after_todays_time_is_due_at_once(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await started(dispatcher)
     clock.set(NINE_BERLIN + timedelta(hours=1))
@@ -264,7 +288,7 @@ async def test_setting_up_after_todays_time_is_due_at_once(
 
 
 async def test_an_open_posts_reveal_rings_at_its_time(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1, paused=True)  # paused guilds still reveal what is open
     await post_in_store(store, 1, NINE_BERLIN - timedelta(hours=20))
@@ -283,19 +307,19 @@ async def test_an_open_posts_reveal_rings_at_its_time(
 
 
 async def test_a_post_now_reveal_is_planned(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1, paused=True)
     await started(dispatcher)
     await post_in_store(store, 1, clock.now())
     post = (await store.daily.in_state("posted", 1))[0]
     assert post.reveal_at is not None
-    dispatcher.reveal_at(post.id, post.reveal_at)
+    dispatcher.reveal_at(post.guild_id, post.reveal_at)
     await eventually(lambda: alarm_time(dispatcher) == post.reveal_at)
 
 
 async def test_nothing_runs_before_the_first_wake(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1)
     clock.set(NINE_BERLIN + timedelta(hours=2))  # due since 09:00, e.g. down over it
@@ -308,7 +332,7 @@ async def test_nothing_runs_before_the_first_wake(
 
 
 async def test_shutdown_lets_a_run_finish_and_starts_no_more(
-    store: Store, clock: FakeClock, work: Work, dispatcher: Dispatcher
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:
     await configure(store, 1)
     await configure(store, 2)
@@ -378,7 +402,7 @@ async def test_the_alarm_shuts_down_safely_twice() -> None:
 
 
 async def test_the_dispatchers_scheduler_runs_from_start_to_shutdown(
-    dispatcher: Dispatcher,
+    dispatcher: Daily,
 ) -> None:
     assert not dispatcher.scheduler.running
     await dispatcher.start()
@@ -420,7 +444,7 @@ async def test_a_shard_process_plans_and_runs_only_its_own_guilds(
     guilds = [ms << 22 for ms in range(1, 7)]  # shards 1, 0, 1, 0, 1, 0
     for gid in guilds:
         await configure(store, gid)
-    jobs = Dispatcher(store, work, clock, owns=plan.owns)
+    jobs = Daily(store, work, clock, owns=plan.owns)
     try:
         await started(jobs)
         await jobs.reschedule(guilds[1])  # another process's guild: not taken over

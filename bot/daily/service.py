@@ -1,6 +1,6 @@
 """The daily question: what is due, per guild. Posting (bot/daily/posting.py), the answer
 log (bot/daily/answers.py) and revealing (bot/daily/revealing.py) do the work; this is the
-front the rest of the bot calls: ``tick``, ``run_guild``, ``post_now``, ``reveal_now``,
+front the rest of the bot calls: ``run_guild``, ``post_now``, ``reveal_now``,
 ``recover``, ``backfill``.
 
 The database is the truth about what is due. Work is serialised per guild, never across
@@ -55,7 +55,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-PARALLEL_GUILDS = 32  # guilds worked on at once by one tick (discord.py paces the requests)
 
 
 class DailyService:
@@ -124,26 +123,6 @@ class DailyService:
         await self._quiet.wait()
 
     # -- what is due ---------------------------------------------------------------------------
-    async def tick(self) -> None:
-        """Post what is due, retry what failed, reveal what is past its time, in every guild
-        of this process's shards, each guild on its own. Safe to call any number of times:
-        every step is keyed by (guild, local date) or guarded by a claim in the database."""
-        now = self.clock.now()
-        settings = {
-            s.guild_id: s for s in await self.store.guilds.configured() if self.owns(s.guild_id)
-        }
-        reveals: dict[int, list[DailyPost]] = {}
-        for post in await self.store.daily.due_reveals(now):
-            if self.owns(post.guild_id):
-                reveals.setdefault(post.guild_id, []).append(post)
-        gate = asyncio.Semaphore(PARALLEL_GUILDS)
-
-        async def one(guild_id: int) -> None:
-            async with gate:
-                await self._run(guild_id, settings.get(guild_id), reveals.get(guild_id, []), now)
-
-        await asyncio.gather(*(one(g) for g in {**settings, **reveals}))
-
     async def run_guild(self, guild_id: int) -> None:
         """Do what is due in one guild now (the dispatcher's call for a due guild)."""
         now = self.clock.now()

@@ -101,8 +101,10 @@ class Organiser:
         clock: Clock,
         daily: DailyService | None,
         reschedule: Reschedule,
+        reveal_at: Callable[[int, datetime], None] = lambda _guild_id, _when: None,
     ) -> None:
         self.store = store
+        self.reveal_at = reveal_at  # plans a reveal outside the schedule (the dispatcher)
         self.catalog = catalog
         self.clock = clock
         self.daily = daily
@@ -233,6 +235,8 @@ class Organiser:
         if not settings.configured or self.daily is None:
             raise DrillError(NOT_SET_UP)
         post, outcome = await self.daily.post_now(guild_id)
+        if post is not None and post.state == "posted" and post.reveal_at is not None:
+            self.reveal_at(guild_id, post.reveal_at)
         done = post.local_date if post is not None else outcome
         await self.store.guilds.audit(guild_id, user_id, "post-now", None, done, self.clock.now())
         return post, outcome

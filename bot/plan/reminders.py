@@ -1,78 +1,63 @@
-"""Study-plan reminders: one alarm on the project's clock, set to the next reminder due.
+"""Study-plan reminders as timed work for the dispatcher (bot/jobs.py): one key, every member.
 
-The same wake-up mechanism as the daily dispatcher (bot/clock.py: an APScheduler date job on
-the real clock, a bell rung by ``FakeClock`` in tests): no polling, no sleeping task. A plan
-change re-arms the alarm. Sending goes through a port plugged in by the Discord glue, so this
-stays free of Discord. A refused DM is never retried: closed DMs switch the member's reminders
-off at once.
+The dispatcher's one alarm wakes it at the next reminder due; a plan change asks again
+(``changed``). Sending goes through a port plugged in by the Discord glue, so this stays free
+of Discord. A refused DM is never retried: closed DMs switch the member's reminders off at once.
+Registered only in the process that holds shard 0 (reminders belong to no guild).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from datetime import datetime
-from typing import Any
 
-from bot.clock import Alarm, Clock
+from bot.clock import Clock
+from bot.jobs import Dispatcher
 from bot.plan.service import PlanService, Today
 
 log = logging.getLogger(__name__)
 Send = Callable[[int, Today], Awaitable[bool]]  # False: the member cannot be reached by DM
+NAME = "plan-reminders"
+EVERYONE = "everyone"  # the job's one key
 
 
 class Reminders:
     """Built by the composition root; the Discord glue plugs in how to send a DM."""
 
-    def __init__(self, plans: PlanService, clock: Clock) -> None:
-        self.plans, self.clock = plans, clock
+    name = NAME
+
+    def __init__(self, plans: PlanService, clock: Clock, dispatcher: Dispatcher) -> None:
+        self.plans, self.clock, self.dispatcher = plans, clock, dispatcher
         self._send: Send | None = None
-        self._alarm: Alarm | None = None
         self._since: datetime = clock.now()
         self._lock = asyncio.Lock()  # one delivery at a time: ``_since`` moves forward once
-        self._tasks: set[asyncio.Task[Any]] = set()
         self.sent = 0
 
     def plug(self, send: Send) -> None:
         self._send = send
 
-    @property
-    def running(self) -> bool:
-        return self._alarm is not None and self._alarm.running
+    def changed(self) -> None:
+        """A plan started or stopped: ask again when the next reminder is due."""
+        if NAME in self.dispatcher.jobs:
+            self.dispatcher.soon(NAME, EVERYONE)
 
-    def start(self) -> None:
-        """Inside the running loop. Without a sender plugged in (no plan extension) it idles."""
-        if self._send is None or self._alarm is not None:
-            return
-        self._since = self.clock.now()
-        self._alarm = self.clock.alarm(lambda: self._spawn(self._deliver()))
-        self._alarm.start()
-        self.wake()
+    # -- the Job protocol ---------------------------------------------------------------------
+    async def planned(self, now: datetime) -> Iterable[tuple[Hashable, datetime]]:
+        """Without a sender plugged in (no plan extension) it idles."""
+        if self._send is None:
+            return []
+        self._since = now
+        when = await self.plans.next_reminder(now)
+        return [] if when is None else [(EVERYONE, when)]
 
-    def wake(self) -> None:
-        """A plan started or stopped: set the alarm to the next reminder again."""
-        if self._alarm is not None:
-            self._spawn(self._arm())
+    async def next_due(self, key: Hashable, now: datetime, *, after_run: bool) -> datetime | None:
+        if self._send is None:
+            return None
+        return await self.plans.next_reminder(self._since)
 
-    async def stop(self) -> None:
-        if self._alarm is not None:
-            self._alarm.shutdown()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work, name="plan-reminders")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _arm(self) -> None:
-        async with self._lock:
-            if self._alarm is not None:
-                self._alarm.set(await self.plans.next_reminder(self._since))
-
-    async def _deliver(self) -> None:
+    async def run(self, key: Hashable) -> None:
         async with self._lock:
             now = self.clock.now()
             try:
@@ -86,5 +71,3 @@ class Reminders:
             except Exception:
                 log.exception("plan reminders failed; they resume at the next reminder")
             self._since = now
-            if self._alarm is not None:
-                self._alarm.set(await self.plans.next_reminder(now))

@@ -28,7 +28,7 @@ BEN_EDIT = "Edited: shadow traffic, then a canary with automatic rollback on the
 
 
 async def blind_post(bot: Any, store: Store, world: World) -> tuple[DailyPost, Message]:
-    await bot.daily.tick()
+    await bot.jobs.idle()
     await idle(bot)  # the dispatcher's own run is over before the test moves the clock
     post = await stored(store, world.guild.id, TODAY)
     [message] = daily_posts(world.emu, world.channel.id)
@@ -78,7 +78,7 @@ async def revealed(store: Store, post: DailyPost) -> DailyPost:
 
 
 async def idle(bot: Any) -> None:
-    await eventually(lambda: not bot.app.jobs.running)
+    await eventually(lambda: not bot.app.daily_job.running)
 
 
 async def posted(store: Store, post: DailyPost) -> DailyPost | None:

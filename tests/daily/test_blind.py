@@ -151,7 +151,7 @@ async def test_a_crash_in_the_middle_of_publishing_resumes_without_doubles(
     clock.set(REVEAL)
     async with start_bot() as bot:
         await eventually(lambda: len(sent) >= 4, timeout=15)
-        await eventually(lambda: not bot.app.jobs.running)
+        await eventually(lambda: not bot.app.daily_job.running)
     monkeypatch.setattr(store.blind, "mark_sent", real)
     world.emu.forget_nonces()  # a long outage: only the thread's history tells what went out
     clock.set(REVEAL + timedelta(minutes=10))
@@ -223,7 +223,7 @@ async def test_mode_switched_between_days_applies_from_the_next_post(
     await configure_world(store, world, reveal_after_minutes=60)
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
         monday = await stored(store, world.guild.id, TODAY)
         assert monday.mode == "thread" and monday.thread_id is not None
         # Switched after Monday's post: Monday stays a thread day.

@@ -27,7 +27,7 @@ async def answers_of(store: Store, post: DailyPost, count: int) -> list[Answer]:
 
 async def todays_thread(bot: Any, store: Store, world: World) -> DailyPost:
     """Tick, and return today's post, which must have its answers thread."""
-    await bot.daily.tick()
+    await bot.jobs.idle()
     post = await stored(store, world.guild.id, TODAY)
     assert post.thread_id is not None
     return post
@@ -82,7 +82,7 @@ async def test_edits_and_deletes_are_recorded(
 
         await eventually(settled)
         clock.advance(hours=23)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     edited = await store.answers.by_message(first.id)
     assert edited is not None and edited.content.endswith("widen it slowly.")
     assert edited.edited_at == NINE + timedelta(minutes=5)
@@ -129,7 +129,7 @@ async def test_a_reveal_due_while_the_bot_was_down_happens_on_start(
     await configure_world(store, world)  # reveal 23 h after the post
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is not None and post.reveal_at == NINE + timedelta(hours=23)
         await world["ana"].send(post.thread_id, ANSWER)
@@ -138,8 +138,8 @@ async def test_a_reveal_due_while_the_bot_was_down_happens_on_start(
     clock.set(NINE + timedelta(hours=25))  # Tuesday 10:00 Berlin: reveal and post both due
     async with start_bot() as bot:
         await emu.wait_until(lambda: reveals(world, post.thread_id), timeout=5)
-        await bot.daily.tick()
-        await bot.daily.tick()
+        await bot.jobs.idle()
+        await bot.jobs.idle()
     assert len(reveals(world, post.thread_id)) == 1
     revealed = await stored(store, world.guild.id, TODAY)
     assert revealed.state == "revealed"
@@ -160,7 +160,7 @@ async def test_a_refused_thread_leaves_the_post_standing_and_replies_count_as_an
     emu.fail_next("/threads", 400)
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.state == "posted" and post.thread_id is None
         [question] = daily_posts(emu, world.channel.id)
@@ -176,7 +176,7 @@ async def test_a_refused_thread_leaves_the_post_standing_and_replies_count_as_an
         rows = await answers_of(store, post, 2)
         assert {r.user_id for r in rows} == {world["ana"].id, world["cy"].id}
         clock.advance(hours=1)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert len(reveals(world, world.channel.id)) == 1
     assert (await stored(store, world.guild.id, TODAY)).state == "revealed"
     assert len(daily_posts(emu, world.channel.id)) == 1
@@ -190,8 +190,8 @@ async def test_a_rate_limited_thread_leaves_the_post_standing_and_says_so(
     emu.force_429("/threads", retry_after=600)  # longer than the bot will wait
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
-        await bot.daily.tick()
+        await bot.jobs.idle()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         [question] = daily_posts(emu, world.channel.id)
         await world["dee"].send(world.channel.id, ANSWER, reply_to=question.id)

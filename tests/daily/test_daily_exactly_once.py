@@ -28,9 +28,10 @@ async def test_two_fires_in_the_same_minute_post_one_message(
     emu = world.emu
     await configure_world(store, world)
     async with start_bot() as bot:
-        clock.set(NINE)  # the clock's own listener fires a tick too
-        await asyncio.gather(bot.daily.tick(), bot.daily.tick(), bot.daily.tick())
-        await bot.daily.tick()
+        clock.set(NINE)  # the alarm rings on the loop's next turn: three more runs race it
+        guild_id = world.guild.id
+        await asyncio.gather(*(bot.daily.run_guild(guild_id) for _ in range(3)))
+        await bot.jobs.idle()
     assert len(daily_posts(emu, world.channel.id)) == 1
     assert len(post_calls(emu, world.channel.id)) == 1
     assert len(threads(world)) == 1
@@ -46,7 +47,7 @@ async def test_two_services_racing_for_the_slot_post_once(
         daily = bot.daily
         twin = type(daily)(daily.store, daily.catalog, daily.publisher, daily.clock, daily.writer)
         clock.set(NINE)
-        await asyncio.gather(daily.tick(), twin.tick())
+        await asyncio.gather(daily.run_guild(world.guild.id), twin.run_guild(world.guild.id))
     assert len(daily_posts(emu, world.channel.id)) == 1
 
 
@@ -77,7 +78,7 @@ async def test_a_crash_between_send_and_store_is_recovered_without_a_second_mess
         # before the assertion below (it did, under load).
         clock.set(NINE)
         await eventually(lambda: crashes)
-        await eventually(lambda: not bot.app.jobs.running)  # the run and its replanning ended
+        await eventually(lambda: not bot.app.daily_job.running)  # the run and its replanning ended
         assert len(daily_posts(emu, world.channel.id)) == 1
         assert (await stored(store, world.guild.id, TODAY)).state == "pending"
         if not restart:
@@ -91,7 +92,7 @@ async def test_a_crash_between_send_and_store_is_recovered_without_a_second_mess
     if restart:
         clock.advance(minutes=5)
         async with start_bot() as bot:
-            await bot.daily.tick()
+            await bot.jobs.idle()
     posts = daily_posts(emu, world.channel.id)
     assert len(posts) == 1
     post = await stored(store, world.guild.id, TODAY)
@@ -121,7 +122,7 @@ async def test_a_crash_after_the_thread_opened_keeps_that_thread(
     monkeypatch.setattr(store.daily, "set_thread", crash_once)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert crashes
     async with start_bot() as bot:
         # On start the bot finds the thread under its post and takes it as the answers thread.
@@ -149,8 +150,8 @@ async def test_a_500_is_retried_and_the_post_lands_once(
     emu.fail_next(f"POST /channels/{world.channel.id}/messages", 500)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
-        await bot.daily.tick()
+        await bot.jobs.idle()
+        await bot.jobs.idle()
     assert [c.status for c in post_calls(emu, world.channel.id)] == [500, 200]
     assert len(daily_posts(emu, world.channel.id)) == 1
     assert (await stored(store, world.guild.id, TODAY)).state == "posted"
@@ -164,20 +165,20 @@ async def test_a_503_backs_off_and_the_next_try_lands_once(
     emu.fail_next(f"POST /channels/{world.channel.id}/messages", 503, times=2)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         assert [c.status for c in post_calls(emu, world.channel.id)] == [503]
         failed = await stored(store, world.guild.id, TODAY)
         assert failed.state == "pending" and failed.attempts == 1 and failed.last_error
-        await bot.daily.tick()  # too soon: no request at all
+        await bot.jobs.idle()  # too soon: no request at all
         assert len(post_calls(emu, world.channel.id)) == 1
         clock.advance(minutes=1)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         assert [c.status for c in post_calls(emu, world.channel.id)] == [503, 503]
         clock.advance(minutes=1)  # the second failure doubled the wait
-        await bot.daily.tick()
+        await bot.jobs.idle()
         assert len(post_calls(emu, world.channel.id)) == 2
         clock.advance(minutes=1)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert [c.status for c in post_calls(emu, world.channel.id)] == [503, 503, 200]
     assert len(daily_posts(emu, world.channel.id)) == 1
     post = await stored(store, world.guild.id, TODAY)
@@ -192,7 +193,7 @@ async def test_a_short_429_is_waited_out_and_the_post_lands_once(
     emu.force_429(f"POST /channels/{world.channel.id}/messages", retry_after=0.05, times=2)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert [c.status for c in post_calls(emu, world.channel.id)] == [429, 429, 200]
     assert len(daily_posts(emu, world.channel.id)) == 1
 
@@ -205,13 +206,13 @@ async def test_a_long_429_is_retried_after_its_retry_after_not_in_a_loop(
     emu.force_429(f"POST /channels/{world.channel.id}/messages", retry_after=300)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         for _ in range(3):  # within the five minutes Discord asked for: no request
             clock.advance(minutes=1)
-            await bot.daily.tick()
+            await bot.jobs.idle()
         assert [c.status for c in post_calls(emu, world.channel.id)] == [429]
         clock.advance(minutes=2)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert [c.status for c in post_calls(emu, world.channel.id)] == [429, 200]
     assert len(daily_posts(emu, world.channel.id)) == 1
 
@@ -244,17 +245,17 @@ async def test_a_crash_between_reveal_and_store_does_not_reveal_twice(
     monkeypatch.setattr(store.daily, "mark_revealed", crash_while_dying)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         clock.advance(hours=23)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         assert crashes, "the crash was not reached"
     dying = False
     # Long past the nonce's few minutes (Discord forgets it): only the history can tell.
     clock.advance(hours=3)
     emu.nonces.clear()
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert post.thread_id is not None
     reveals = [m for m in emu.messages(post.thread_id) if "What they're testing" in m.content]
     assert len(reveals) == 1

@@ -27,10 +27,10 @@ async def test_posts_at_local_time_collects_answers_and_reveals(
     await configure(store, world)
     async with start_bot() as bot:
         # 06:00 UTC is 07:00 in Berlin: nothing yet.
-        await bot.daily.tick()
+        await bot.jobs.idle()
         assert emu.messages(world.channel.id) == []
         clock.advance(hours=2)  # 09:00 Berlin
-        await bot.daily.tick()
+        await bot.jobs.idle()
         call = await emu.wait_for_call(
             lambda c: (
                 c.method == "POST" and c.path.endswith(f"/channels/{world.channel.id}/messages")
@@ -55,7 +55,7 @@ async def test_posts_at_local_time_collects_answers_and_reveals(
 
         await eventually(two_answers)
         clock.advance(hours=23)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         reveal = await emu.wait_until(
             lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.content],
             timeout=5,

@@ -52,13 +52,13 @@ async def test_members_answering_the_instant_the_thread_appears_are_stored_and_c
     world.emu.on_thread_created(answer_at_once)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is not None and len(sent) == 3
         rows = await answers_of(store, post, 3)
         assert sorted(r.message_id for r in rows) == sorted(m.id for m in sent)
         clock.set(REVEAL)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert post.thread_id is not None
     assert "3 members answered" in reveal_in(world, post.thread_id).content
     points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}
@@ -74,7 +74,7 @@ async def test_answers_while_discord_sits_on_the_pin_are_stored_at_once(
     pin = emu.hold(f"PUT /channels/{world.channel.id}/messages/pins/")
     async with start_bot() as bot:
         clock.set(NINE)
-        ticking = bot.loop.create_task(bot.daily.tick())
+        ticking = bot.loop.create_task(bot.jobs.idle())  # the alarm's run
         try:
             await emu.wait_until(lambda: pin.waiting == 1, what="(the pin was not called)")
             post = await stored(store, world.guild.id, TODAY)
@@ -89,7 +89,7 @@ async def test_answers_while_discord_sits_on_the_pin_are_stored_at_once(
             await ticking
         assert emu.message(world.channel.id, post.message_id or 0).pinned
         clock.set(REVEAL)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert "3 members answered" in reveal_in(world, post.thread_id).content
 
 
@@ -100,7 +100,7 @@ async def test_the_reveal_reads_back_answers_the_gateway_never_delivered(
     await configure_world(store, world)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is not None
         heard = await world["ana"].send(post.thread_id, ANSWER)
@@ -110,7 +110,7 @@ async def test_the_reveal_reads_back_answers_the_gateway_never_delivered(
         unheard = [await world[n].send(post.thread_id, f"{ANSWER} ({n})") for n in ("ben", "cy")]
         assert len(emu.gateway.lost) == 2
         clock.set(REVEAL)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     rows = await store.answers.for_post(post.id)
     assert [r.message_id for r in rows] == [heard.id, *(m.id for m in unheard)]
     assert "3 members answered" in reveal_in(world, post.thread_id).content
@@ -206,7 +206,7 @@ async def test_an_answer_after_the_reveal_time_is_stored_but_not_scored(
     await configure_world(store, world)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is not None
         on_time = await world["ana"].send(post.thread_id, ANSWER)
@@ -215,7 +215,7 @@ async def test_an_answer_after_the_reveal_time_is_stored_but_not_scored(
     clock.set(REVEAL + timedelta(hours=1))
     late = await world["ben"].send(post.thread_id, ANSWER + " (late)")
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
     rows = {r.message_id: r for r in await store.answers.for_post(post.id)}
     assert set(rows) == {on_time.id, late.id}  # stored ...
     assert rows[late.id].created_at > REVEAL
@@ -230,7 +230,7 @@ async def test_reveal_now_scores_answers_up_to_now_and_not_after(
     await configure_world(store, world)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is not None
         await world["ana"].send(post.thread_id, ANSWER)
@@ -258,7 +258,7 @@ async def test_a_pin_held_in_one_guild_does_not_hold_other_guilds(
     pin = emu.hold(f"PUT /channels/{world.channel.id}/messages/pins/", seconds=30)
     async with start_bot() as bot:
         clock.set(NINE)
-        ticking = bot.loop.create_task(bot.daily.tick())
+        ticking = bot.loop.create_task(bot.jobs.idle())  # the alarm's run
         try:
             await emu.wait_until(lambda: pin.waiting == 1, what="(the pin was not called)")
             # The second guild posts on time, and an organiser's post-now in a third guild
@@ -284,7 +284,7 @@ async def test_two_runs_revealing_at_once_send_one_reveal_and_award_once(
     await configure_world(store, world)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is not None
         await world["ana"].send(post.thread_id, ANSWER)
@@ -292,8 +292,11 @@ async def test_two_runs_revealing_at_once_send_one_reveal_and_award_once(
         daily = bot.daily
         twin = type(daily)(daily.store, daily.catalog, daily.publisher, daily.clock, daily.writer)
         clock.set(REVEAL)
-        await asyncio.gather(daily.tick(), twin.tick(), twin.reveal_now(world.guild.id))
-        await daily.tick()
+        guild_id = world.guild.id
+        await asyncio.gather(
+            daily.run_guild(guild_id), twin.run_guild(guild_id), twin.reveal_now(guild_id)
+        )
+        await bot.jobs.idle()
     reveal_in(world, post.thread_id)  # exactly one
     assert (await stored(store, world.guild.id, TODAY)).state == "revealed"
     top = await store.scores.top(world.guild.id)
@@ -364,7 +367,7 @@ async def test_members_own_threads_under_the_daily_channel_are_not_answers_and_s
     await configure_world(store, world)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         for i in range(PARKED_THREADS + 10):
             side = world.guild.create_thread(world.channel.id, f"side {i}", owner=world["eve"])
@@ -387,13 +390,13 @@ async def test_a_thread_discord_opened_while_the_call_failed_gets_its_answers_an
     emu.fail_after(f"POST /channels/{world.channel.id}/messages/", 502)  # the thread call
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.state == "posted" and post.thread_id is None  # the bot thinks it has none
         (thread,) = [c for c in emu.world.channels.values() if c.is_thread]
         sent = [await world[n].send(thread.id, f"{ANSWER} ({n})") for n in QUICK]
         clock.set(REVEAL)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     revealed = await stored(store, world.guild.id, TODAY)
     assert revealed.state == "revealed" and revealed.thread_id == thread.id
     rows = await store.answers.for_post(post.id)
@@ -425,14 +428,14 @@ async def test_answers_edited_and_deleted_the_instant_the_thread_appears_are_kep
 
         emu.on_thread_created(answer_edit_delete)
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         rows = {r.message_id: r for r in await answers_of(store, post, 3)}
         assert rows[sent["ana"].id].content == ANSWER and rows[sent["ana"].id].edit_count == 1
         assert rows[sent["ben"].id].deleted_at is not None
         assert rows[sent["cy"].id].deleted_at is None
         clock.set(REVEAL)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert post.thread_id is not None
     assert "2 members answered" in reveal_in(world, post.thread_id).content
     points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}

@@ -27,10 +27,10 @@ async def test_missing_send_permission_is_reported_once_and_not_retried_in_a_loo
     world.guild.deny_bot(world.channel.id, "SEND_MESSAGES")
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
         for _ in range(5):
             clock.advance(minutes=7)
-            await bot.daily.tick()
+            await bot.jobs.idle()
         assert [c.status for c in post_calls(emu, world.channel.id)] == [403]
         assert len(notices(world)) == 1
         assert f"<#{world.channel.id}>" in notices(world)[0].content
@@ -39,12 +39,12 @@ async def test_missing_send_permission_is_reported_once_and_not_retried_in_a_loo
     clock.advance(hours=1)
     async with start_bot() as bot:
         for _ in range(3):
-            await bot.daily.tick()
+            await bot.jobs.idle()
             clock.advance(minutes=30)
         # The next day: the same channel, the same missing permission, no second notice.
         clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
-        await bot.daily.tick()
-        await bot.daily.tick()
+        await bot.jobs.idle()
+        await bot.jobs.idle()
     # One try per run (the restart tries once more, in case the permission is back), never a
     # loop; one notice in all.
     forbidden = post_calls(emu, world.channel.id, 403)
@@ -64,7 +64,7 @@ async def test_posting_resumes_after_the_permission_is_restored_and_post_now(
     world.guild.deny_bot(world.channel.id, "SEND_MESSAGES")
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
         assert daily_posts(emu, world.channel.id) == []
         world.guild.allow_bot(world.channel.id, "SEND_MESSAGES")
         posted, why = await bot.daily.post_now(world.guild.id)
@@ -77,9 +77,9 @@ async def test_posting_resumes_after_the_permission_is_restored_and_post_now(
     world.guild.deny_bot(world.channel.id, "SEND_MESSAGES")
     clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
         clock.advance(minutes=30)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert len(notices(world)) == 2
 
 
@@ -93,10 +93,10 @@ async def test_without_a_system_channel_the_organiser_gets_one_direct_message(
     clock.set(NINE)
     async with start_bot() as bot:
         for _ in range(4):
-            await bot.daily.tick()
+            await bot.jobs.idle()
             clock.advance(minutes=5)
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
     dm = emu.world.dms.get(world.owner.id)
     assert dm is not None, "the organiser got no direct message"
     told = [m for m in emu.messages(dm.id) if "missing permission" in m.content]

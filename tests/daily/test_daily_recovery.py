@@ -42,7 +42,7 @@ async def posted_with_an_answer(
     await configure_world(store, world)
     clock.set(NINE)
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is not None
         await world["ana"].send(post.thread_id, ANSWER)
@@ -69,7 +69,7 @@ async def test_killed_right_after_the_post_then_60_messages_posts_once(
     emu.forget_nonces()
     clock.advance(minutes=20)
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
     posts = daily_posts(emu, world.channel.id)
     assert len(posts) == 1 and len(post_calls(emu, world.channel.id)) == 1
     post = await stored(store, world.guild.id, TODAY)
@@ -93,7 +93,7 @@ async def test_killed_right_after_the_reveal_then_60_messages_reveals_once(
     emu.forget_nonces()
     clock.advance(hours=1)
     async with start_bot() as bot:
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert len(reveals(world, post.thread_id)) == 1
     assert (await stored(store, world.guild.id, TODAY)).state == "revealed"
     thread = emu.channel(post.thread_id)
@@ -161,6 +161,6 @@ async def test_killed_right_after_the_thread_opened_then_60_messages_keeps_that_
 
         await eventually(adopted_with_its_answer)
         clock.set(REVEAL)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     assert [c.id for c in emu.world.channels.values() if c.is_thread] == [thread.id]
     assert "1 member answered" in reveals(world, thread.id)[0].content

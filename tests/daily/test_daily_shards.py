@@ -79,19 +79,24 @@ async def test_two_shard_processes_split_the_guilds_and_each_guild_gets_one_post
             # Discord (the emulator) hands each process only its shard's guilds ...
             assert {g.id for g in bot.guilds} == {g.id for g, _ in guilds if plan.owns(g.id)}
             # ... and it plans only those.
-            planned = {g.id for g, _ in guilds if bot.jobs.next_run(g.id) is not None}
+            planned = {g.id for g, _ in guilds if bot.app.daily_job.next_run(g.id) is not None}
             assert planned == {g.id for g, _ in guilds if plan.owns(g.id)}
-        assert first.app.reminders.running and not second.app.reminders.running
+        assert first.app.jobs.jobs == ("daily", "plan-reminders")  # reminders: shard 0 only
+        assert second.app.jobs.jobs == ("daily",)
         for bot in (first, second):  # every shard resumes through the configured gateway
             for info in bot.shards.values():
                 await eventually(lambda i=info: str(i._parent.ws.gateway) == emulator.gateway_url)
         clock.set(NINE_BERLIN)
         for _guild, channel in guilds:
             await eventually(lambda c=channel: len(daily_posts(emulator, c.id)) == 1, timeout=10)
-        await eventually(lambda: not first.jobs.running and not second.jobs.running)
+        await eventually(
+            lambda: not first.app.daily_job.running and not second.app.daily_job.running
+        )
         assert first.jobs.runs + second.jobs.runs == GUILDS  # no guild run in two processes
         clock.advance(timedelta(hours=1))  # an hour on: nothing is posted twice
-        await eventually(lambda: not first.jobs.running and not second.jobs.running)
+        await eventually(
+            lambda: not first.app.daily_job.running and not second.app.daily_job.running
+        )
     for guild, channel in guilds:
         assert len(daily_posts(emulator, channel.id)) == 1
         assert len(await all_posts(store, guild.id)) == 1
@@ -111,7 +116,9 @@ async def test_two_processes_that_both_plan_every_guild_still_post_once(
         assert not isinstance(first, ShardedDrillBot)
         clock.set(NINE_BERLIN)
         await eventually(lambda: first.jobs.runs >= GUILDS and second.jobs.runs >= GUILDS)
-        await eventually(lambda: not first.jobs.running and not second.jobs.running)
+        await eventually(
+            lambda: not first.app.daily_job.running and not second.app.daily_job.running
+        )
     for guild, channel in guilds:
         assert len(daily_posts(emulator, channel.id)) == 1
         assert len(await all_posts(store, guild.id)) == 1

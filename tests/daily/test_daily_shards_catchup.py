@@ -47,7 +47,7 @@ async def test_a_restarted_shard_process_catches_up_in_its_own_guilds_only(
     theirs = [g for g in guilds if HIGH.owns(g[0].id)]
     clock.set(NINE_BERLIN)
     async with shard_bot(emulator, store, clock, bank, LOW) as first:
-        await first.app.daily.tick()  # an explicit tick, too, posts in shard 0's guilds only
+        await first.app.jobs.idle()  # an explicit tick, too, posts in shard 0's guilds only
         await first.app.daily.idle()
         for guild, _, _ in ours:
             await eventually(lambda g=guild: _posted(store, g.id), timeout=10)
@@ -80,7 +80,7 @@ async def test_a_restarted_shard_process_catches_up_in_its_own_guilds_only(
             # ... finishes the reveal its dead predecessor left ...
             await eventually(lambda: _state(store, left.guild_id, "revealed"), timeout=10)
             await again.app.daily.idle()
-            await again.app.daily.tick()
+            await again.app.jobs.idle()
             await again.app.daily.idle()
             # ... and tracks, reads and reveals nothing of shard 1's.
             our_threads = {(await post_of(store, g.id)).thread_id for g, _, _ in ours}

@@ -32,7 +32,7 @@ async def test_pin_and_ping_are_set_from_discord_and_shape_the_daily_post(
         assert f"pinned · pings <@&{role.id}>" in status
 
         assert bot.daily is not None
-        await bot.daily.tick()
+        await bot.jobs.idle()
         (post,) = await world.emu.wait_until(lambda: world.emu.messages(chan), timeout=5)
         await world.emu.wait_until(lambda: post.pinned, timeout=5)
     assert post.content == f"<@&{role.id}>"

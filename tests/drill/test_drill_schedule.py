@@ -31,7 +31,7 @@ async def test_setup_saves_reschedules_and_gives_the_next_post(
         assert stamp(datetime(2026, 3, 2, 8, 15, tzinfo=UTC)) in reply.content
         assert "09:15 Europe/Berlin" in reply.content and "Mon-Fri" in reply.content
         assert "missing" not in reply.content
-        assert bot.jobs.next_run(world.guild.id) is not None  # bot.reschedule ran
+        assert bot.app.daily_job.next_run(world.guild.id) is not None  # bot.reschedule ran
     saved = await store.guilds.get(world.guild.id)
     assert saved is not None and saved.channel_id == chan and saved.timezone == "Europe/Berlin"
     assert saved.weekdays == frozenset(range(5)) and saved.configured_by == world.owner.id
@@ -58,7 +58,7 @@ async def test_bad_setup_input_is_explained_and_nothing_is_saved(
     async with start_bot() as bot:
         reply = await run(world.owner, "drill setup", options, channel_id=chan)
         assert says in reply.content
-        assert bot.jobs.next_run(world.guild.id) is None
+        assert bot.app.daily_job.next_run(world.guild.id) is None
     assert await store.guilds.get(world.guild.id) is None
     assert await store.guilds.recent_audit(world.guild.id) == []
 
@@ -137,11 +137,13 @@ async def test_pause_and_resume_stop_and_restart_the_schedule(
             channel_id=chan,
         )
         paused = await run(world.owner, "drill pause", channel_id=chan)
-        assert "Paused" in paused.content and bot.jobs.next_run(world.guild.id) is None
+        assert "Paused" in paused.content and bot.app.daily_job.next_run(world.guild.id) is None
         assert "Already paused" in (await run(world.owner, "drill pause", channel_id=chan)).content
         assert "**Paused**" in text_of(await run(world.owner, "drill status", channel_id=chan))
         resumed = await run(world.owner, "drill resume", channel_id=chan)
-        assert "Resumed" in resumed.content and bot.jobs.next_run(world.guild.id) is not None
+        assert (
+            "Resumed" in resumed.content and bot.app.daily_job.next_run(world.guild.id) is not None
+        )
     paused_rows = [
         (e.old_value, e.new_value)
         for e in await store.guilds.recent_audit(world.guild.id)

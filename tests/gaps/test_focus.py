@@ -55,7 +55,7 @@ async def run_week(
     async with start_bot() as bot:
         clock.advance(hours=2)  # 09:00 in Berlin on Monday 2026-03-02
         for day in range(2, 9):
-            await bot.daily.tick()
+            await bot.jobs.idle()
             local = f"2026-03-0{day}"
 
             async def posted(local: str = local) -> object:

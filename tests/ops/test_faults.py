@@ -46,7 +46,7 @@ async def until_state(
         return post is not None and post.state == state
 
     for _ in range(40):
-        await bot.daily.tick()  # type: ignore[attr-defined]
+        await bot.jobs.idle()  # type: ignore[attr-defined]
         await bot.daily.idle()  # type: ignore[attr-defined]
         if await reached():
             return

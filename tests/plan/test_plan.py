@@ -129,17 +129,21 @@ async def test_hostile_dates_and_times_are_refused_and_nothing_is_stored(
 async def test_reminders_stop_promptly_with_a_wake_up_in_flight(
     plans: PlanService, clock: FakeClock
 ) -> None:
+    from bot.jobs import Dispatcher
     from bot.plan.reminders import Reminders
 
     async def send(user_id: int, today: object) -> bool:
         return True
 
     for _ in range(20):  # the stop and the wake-up land on the same loop turn
-        reminders = Reminders(plans, clock)
+        jobs = Dispatcher(clock)
+        reminders = Reminders(plans, clock, jobs)
+        jobs.register(reminders)
         reminders.plug(send)
-        reminders.start()
+        await jobs.start()
+        jobs.wake()
         await asyncio.sleep(0)
-        reminders.wake()
+        reminders.changed()
         async with asyncio.timeout(2):
-            await reminders.stop()
-        assert not reminders.running
+            await jobs.shutdown()
+        assert not jobs.alarm.running

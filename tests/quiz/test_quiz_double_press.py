@@ -141,11 +141,11 @@ async def test_two_daily_grade_presses_make_one_session(
     )
     async with start_bot() as bot:
         assert bot.daily is not None
-        await bot.daily.tick()
+        await bot.jobs.idle()
         posted = await emu.wait_until(lambda: emu.messages(world.channel.id), timeout=5)
         thread = await emu.wait_until(lambda: emu.channel(posted[0].id), timeout=5)
         clock.advance(hours=23, minutes=1)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         (reveal,) = await emu.wait_until(
             lambda: [m for m in emu.messages(thread.id) if m.components], timeout=5
         )

@@ -43,7 +43,7 @@ async def blind_day(
     say.line("drillbot", "(only olga sees this) " + reply.content.splitlines()[-1])
 
     clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=local))
-    await bot.daily.tick()
+    await bot.jobs.idle()
     post = await emu.wait_until(lambda: _question(emu, channel_id, "2026-03-03"), timeout=5)
     say.line("drillbot", "posts in #daily-question, with an Answer button and no thread")
     say.embed(post.embeds[0])
@@ -64,7 +64,7 @@ async def blind_day(
     say.line("", f"the channel shows {len(seen)} answers: nobody anchors on anyone")
 
     clock.set(datetime(2026, 3, 4, 8, 0, tzinfo=local))
-    await bot.daily.tick()
+    await bot.jobs.idle()
     thread = await emu.wait_until(lambda: emu.channel(post.id), timeout=5)
     notes = await emu.wait_until(
         lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.content], 5
@@ -84,7 +84,7 @@ async def blind_day(
         say.line(LATE[0], f"(presses Answer after the reveal) {LATE[1][:50]}…")
         say.line("drillbot", f"(only {LATE[0]} sees this) {reply_text}")
     clock.set(datetime(2026, 3, 4, 10, 0, tzinfo=local))
-    await bot.daily.tick()
+    await bot.jobs.idle()
     locked = await emu.wait_until(lambda: emu.channel(thread.id).locked, timeout=5)
     daily = await store.daily.get(guild_id, "2026-03-03")
     stored = await store.answers.for_post(daily.id) if daily else []

@@ -136,7 +136,7 @@ async def _day(
     guild_id: int,
 ) -> None:
     clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=TZ).astimezone(UTC))
-    await bot.daily.tick()
+    await bot.jobs.idle()
     posts = await emu.wait_until(lambda: emu.messages(channel_id), timeout=5)
     post = posts[0]
     say.line("drillbot", f"posts in #daily-question{' ' + post.content if post.content else ''}")
@@ -163,7 +163,7 @@ async def _day(
         f"stored {len(stored)} answers ({sum(a.edit_count for a in stored)} edit) — all committed",
     )
     clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=TZ).astimezone(UTC))
-    await bot.daily.tick()
+    await bot.jobs.idle()
     reveal = await emu.wait_until(
         lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.content], 5
     )

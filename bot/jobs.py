@@ -67,6 +67,7 @@ class Dispatcher:
         self._gate = asyncio.Semaphore(parallel)
         self._stopping = False
         self._held = True  # until the first wake(): the client has caught up with Discord
+        self._woken = asyncio.Event()  # set with the first wake() (or on shutdown)
         self.rings = 0  # times the dispatcher woke (figures for tests and benchmarks)
         self.runs = 0  # runs started
 
@@ -103,6 +104,7 @@ class Dispatcher:
         """No more rings; runs half-way through finish (up to STOP_GRACE), the rest never
         start."""
         self._stopping = True
+        self._woken.set()
         self.alarm.shutdown()
         running = set(self._running.values())
         if running:
@@ -116,8 +118,7 @@ class Dispatcher:
     async def idle(self) -> None:
         """Until nothing runs and nothing due is waiting: what a test awaits after moving the
         fake clock (the alarm rings on the loop's next turn, as a scheduler job would)."""
-        while self._held and not self._stopping:
-            await asyncio.sleep(0.005)  # the client wakes the dispatcher once it has caught up
+        await self._woken.wait()  # the client wakes the dispatcher once it has caught up
         while True:
             await asyncio.sleep(0)
             await asyncio.sleep(0)
@@ -170,6 +171,7 @@ class Dispatcher:
         calls it once connected and caught up (nothing runs before that first call). Looks
         only at the due end of the heap."""
         self._held = False
+        self._woken.set()
         if self._stopping:
             return
         self.rings += 1

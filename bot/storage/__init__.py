@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.backend import Backend
 from bot.storage.blind import BlindRepo, PlanRow
 from bot.storage.boards import BoardRepo
 from bot.storage.daily import AnswerRepo, DailyRepo
@@ -64,7 +65,7 @@ __all__ = [
 
 
 class Store:
-    def __init__(self, db: Database | PgDatabase) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
         self.guilds = GuildRepo(db)
         self.daily = DailyRepo(db)

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.ops import metrics
-from bot.storage.database import Database, from_iso, iso
+from bot.storage.backend import Backend
+from bot.storage.database import iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class PlanRow:
 
 
 class BlindRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def answer_text(self, post_id: int, user_id: int) -> str | None:
@@ -161,7 +162,7 @@ class BlindRepo:
             f" AND lock_at IS NOT NULL AND locked_at IS NULL{one} GROUP BY guild_id",
             (guild_id,) if guild_id is not None else (),
         )
-        return {int(r[0]): from_iso(r[1]) for r in rows}
+        return {int(r[0]): datetime.fromisoformat(r[1]) for r in rows}  # MIN of non-null
 
     async def mark_locked(self, post_id: int, now: datetime) -> bool:
         async with self.db.transaction() as conn:

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.database import Database, from_iso, iso
+from bot.storage.backend import Backend
+from bot.storage.database import from_iso, iso
 
 # Boards read the rank index only; INDEXED BY keeps the plan after ANALYZE as well.
 _NOT_HIDDEN = (
@@ -119,7 +120,7 @@ class Season:
 
 
 class BoardRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     # -- boards -----------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.ops import metrics
-from bot.storage.database import Database, from_iso, iso
+from bot.storage.backend import Backend
+from bot.storage.database import from_iso, iso
 from bot.storage.models import Answer, DailyPost, NewAnswer
 
 _POST_COLS = (
@@ -24,7 +25,7 @@ _ANSWER_COLS = (
 def _post(r: Any) -> DailyPost:
     # Columns 10-13, 16, 18, 20 and 21 are timestamps (see _POST_COLS).
     times = (from_iso(t) for t in r[10:14])
-    return DailyPost(
+    return DailyPost(  # type: ignore[call-arg]  # columns by position (see the *_COLS)
         *r[:10],
         *times,
         *r[14:16],
@@ -39,11 +40,11 @@ def _post(r: Any) -> DailyPost:
 
 def _answer(r: Any) -> Answer:
     # Columns 7, 8 and 10 are timestamps (see _ANSWER_COLS).
-    return Answer(*r[:7], from_iso(r[7]), from_iso(r[8]), r[9], from_iso(r[10]))
+    return Answer(*r[:7], from_iso(r[7]), from_iso(r[8]), r[9], from_iso(r[10]))  # type: ignore[call-arg]  # columns by position (see the *_COLS)
 
 
 class DailyRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def claim(
@@ -236,7 +237,7 @@ class DailyRepo:
 
 
 class AnswerRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def record(self, answers: Sequence[NewAnswer]) -> int:

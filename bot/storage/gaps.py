@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.database import Database, iso
+from bot.storage.backend import Backend
+from bot.storage.database import iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ class GapHistory:
 
 
 class GapRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def history(self, guild_id: int, since_date: str, since: datetime) -> GapHistory:

@@ -6,9 +6,8 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.storage.database import Database, from_iso, iso
+from bot.storage.backend import Backend, Connection
+from bot.storage.database import from_iso, iso
 from bot.storage.models import AuditEntry, GuildPack, GuildSettings
 
 # Settings an organiser may change, with how each is stored.
@@ -57,7 +56,7 @@ def _display(name: str, value: Any) -> str | None:
 
 
 class GuildRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def get(self, guild_id: int) -> GuildSettings | None:
@@ -94,7 +93,7 @@ class GuildRepo:
         ):
             off.setdefault(guild_id, set()).add(topic)
         return [
-            GuildSettings(
+            GuildSettings(  # type: ignore[call-arg]  # columns by position (see the *_COLS)
                 *r[:4],
                 _mask_to_weekdays(r[4]),
                 *r[5:8],
@@ -295,7 +294,7 @@ class GuildRepo:
         return old
 
     @staticmethod
-    async def _pack(conn: aiosqlite.Connection, guild_id: int, name: str) -> GuildPack | None:
+    async def _pack(conn: Connection, guild_id: int, name: str) -> GuildPack | None:
         cur = await conn.execute(
             "SELECT guild_id, name, version, body, questions, uploaded_by, uploaded_at"
             " FROM guild_packs WHERE guild_id = ? AND name = ?",
@@ -353,7 +352,7 @@ class GuildRepo:
 
 
 async def _audit(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     guild_id: int,
     user_id: int,
     action: str,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from bot.storage.database import Database, from_iso
+from bot.storage.backend import Backend
+from bot.storage.database import from_iso
 
 # Documented in docs/commands.md (/drill export); append new columns at the end only.
 EXPORT_COLUMNS = (
@@ -51,7 +52,7 @@ _HIDDEN = (
 
 
 class HistoryRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def practice(self, guild_id: int, user_id: int) -> list[tuple[str, int | None, Any]]:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.storage.database import Database, from_iso, iso
+from bot.storage.backend import Backend
+from bot.storage.database import from_iso, iso
 
 OPEN_STATES = ("active", "rating")
 
@@ -70,7 +71,7 @@ def _session(r: Any) -> MockSession:
 
 
 class MockRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def create(

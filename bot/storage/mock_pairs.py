@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.storage.database import Database, from_iso, iso
+from bot.storage.backend import Backend
+from bot.storage.database import from_iso, iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +49,11 @@ _COLS = (
 
 
 def _pair(r: Any) -> Pair:
-    return Pair(*r[:7], from_iso(r[7]), from_iso(r[8]), *r[9:12])  # type: ignore[arg-type]
+    return Pair(*r[:7], from_iso(r[7]), from_iso(r[8]), *r[9:12])  # type: ignore[arg-type,call-arg]  # columns by position (see the *_COLS)
 
 
 class PairRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def invite(

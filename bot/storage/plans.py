@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.storage.database import Database, iso
+from bot.storage.backend import Backend
+from bot.storage.database import iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ class Practised:
 
 
 class PlanRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def start(

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.storage.database import Database, from_iso, iso
+from bot.storage.backend import Backend
+from bot.storage.database import from_iso, iso
 from bot.storage.models import QuizSession, ReportSummary, SrsCard
 
 _SESSION_COLS = (
@@ -17,7 +18,7 @@ _SESSION_COLS = (
 
 def _session(r: Any) -> QuizSession:
     # Columns 7-10 are timestamps, 11 a flag (see _SESSION_COLS).
-    return QuizSession(*r[:7], *(from_iso(t) for t in r[7:11]), bool(r[11]), *r[12:])
+    return QuizSession(*r[:7], *(from_iso(t) for t in r[7:11]), bool(r[11]), *r[12:])  # type: ignore[call-arg]  # columns by position (see the *_COLS)
 
 
 def _card(r: Any) -> SrsCard:
@@ -38,7 +39,7 @@ Review = Callable[[SrsCard | None], SrsCard]
 
 
 class PracticeRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     # -- sessions ---------------------------------------------------------------------------

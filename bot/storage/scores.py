@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
-from bot.storage.database import Database, iso
+from bot.storage.backend import Backend, Connection
+from bot.storage.database import iso
 from bot.storage.models import Award, DailyPost, MemberStats, Standing
 
 StreakRule = Callable[[MemberStats | None, str], tuple[int, int]]
@@ -53,7 +52,7 @@ class BoardContext:
     week_start: int
 
 
-async def board_context(conn: aiosqlite.Connection, guild_id: int) -> BoardContext:
+async def board_context(conn: Connection, guild_id: int) -> BoardContext:
     rows = list(
         await conn.execute_fetchall(
             "SELECT (SELECT COALESCE(MAX(number), 0) FROM seasons WHERE guild_id = ?),"
@@ -65,7 +64,7 @@ async def board_context(conn: aiosqlite.Connection, guild_id: int) -> BoardConte
 
 
 async def _ledger(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     ctx: BoardContext,
     *,
     guild_id: int,
@@ -110,7 +109,7 @@ class Credit:
 
 
 class ScoreRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
 
     async def award_daily(
@@ -310,7 +309,7 @@ class ScoreRepo:
 
 
 async def _update_stats(
-    conn: aiosqlite.Connection, post: DailyPost, award: Award, streak: StreakRule
+    conn: Connection, post: DailyPost, award: Award, streak: StreakRule
 ) -> None:
     cur = await conn.execute(
         f"SELECT {_STATS_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
@@ -321,7 +320,7 @@ async def _update_stats(
     answered = award.reason == "answer"
     if answered and (prev is None or prev.last_answer_date != post.local_date):
         run, best = streak(prev, post.local_date)
-        last = post.local_date
+        last: str | None = post.local_date
     else:
         run = prev.streak if prev else 0
         best = prev.best_streak if prev else 0
@@ -337,7 +336,7 @@ async def _update_stats(
     )
 
 
-async def _bridge_away(conn: aiosqlite.Connection, post: DailyPost, answered: set[int]) -> None:
+async def _bridge_away(conn: Connection, post: DailyPost, answered: set[int]) -> None:
     """A member away on this post's date whose streak was alive at the previous post keeps
     it: their last answered date moves to this post (the streak length does not grow)."""
     cur = await conn.execute(
@@ -362,7 +361,7 @@ async def _bridge_away(conn: aiosqlite.Connection, post: DailyPost, answered: se
 
 
 async def _star_reason(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     guild_id: int,
     message_id: int,
     giver_id: int,

@@ -195,9 +195,9 @@ class DiscordPublisher:
             if guild is not None and guild.system_channel is not None:
                 await guild.system_channel.send(text, allowed_mentions=NO_MENTIONS)
                 return
-            settings = await self.bot.store.guilds.get(guild_id)
-            if settings and settings.configured_by:
-                user = await self.bot.fetch_user(settings.configured_by)
+            organiser_id = await self.bot.app.organiser.configured_by(guild_id)
+            if organiser_id is not None:
+                user = await self.bot.fetch_user(organiser_id)
                 await user.send(text)
                 return
             log.warning(

@@ -25,6 +25,7 @@ from bot.organiser.service import (
 )
 from bot.schedule import complete_timezones
 from cogs import drill_render as render
+from cogs.checks import OrganisersOnly, is_organiser
 from cogs.render import refusals, reply
 
 if TYPE_CHECKING:
@@ -32,10 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Choices = list[app_commands.Choice[str]]
-
-
-class OrganisersOnly(app_commands.CheckFailure):
-    """Shown as is, ephemerally, by DrillTree.on_error."""
 
 
 def granted_in(guild: discord.Guild, channel_id: int) -> list[str] | None:
@@ -71,18 +68,8 @@ class DrillCog(commands.Cog):
         self.bot = bot
         self.organiser = organiser
 
-    async def _allowed(self, interaction: discord.Interaction) -> bool:
-        user = interaction.user
-        if interaction.guild is None or not isinstance(user, discord.Member):
-            return False
-        return await self.organiser.can_organise(
-            interaction.guild.id,
-            interaction.permissions.manage_guild,
-            [role.id for role in user.roles],
-        )
-
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        if not await self._allowed(interaction):
+        if not await is_organiser(self.organiser, interaction):
             log.info("refused /drill for %s in guild %s", interaction.user.id, interaction.guild_id)
             raise OrganisersOnly(NOT_ORGANISER)
         return True

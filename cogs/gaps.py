@@ -16,8 +16,8 @@ from discord.ext import commands
 from bot.errors import DrillError
 from bot.gaps.chart import render_gaps
 from bot.gaps.service import MAX_WEEKS, Area, GapReport, GapService
-from bot.organiser.service import NOT_ORGANISER, may_organise
-from cogs.leaderboard import NotOrganiser
+from bot.organiser.service import Organiser
+from cogs.checks import require_organiser
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -61,9 +61,10 @@ def gaps_embed(report: GapReport) -> discord.Embed:
 
 
 class GapsCog(commands.Cog):
-    def __init__(self, bot: DrillBot, service: GapService) -> None:
+    def __init__(self, bot: DrillBot, service: GapService, organiser: Organiser) -> None:
         self.bot = bot
         self.service = service
+        self.organiser = organiser
         self._command = gaps_command(self)
 
     async def cog_load(self) -> None:
@@ -77,17 +78,6 @@ class GapsCog(commands.Cog):
         drill = self.bot.tree.get_command("drill")
         if isinstance(drill, app_commands.Group):
             drill.remove_command(self._command.name)
-
-    async def is_organiser(self, interaction: discord.Interaction) -> bool:
-        user = interaction.user
-        if interaction.guild_id is None or not isinstance(user, discord.Member):
-            return False
-        settings = await self.service.store.guilds.get_or_default(interaction.guild_id)
-        return may_organise(
-            interaction.permissions.manage_guild,
-            [r.id for r in user.roles],
-            settings.organiser_role_id,
-        )
 
     async def gaps(self, interaction: discord.Interaction, weeks: int, share: bool) -> None:
         if interaction.guild_id is None:
@@ -106,8 +96,7 @@ class GapsCog(commands.Cog):
 
 def gaps_command(cog: GapsCog) -> app_commands.Command[Any, ..., Any]:
     async def organisers_only(interaction: discord.Interaction) -> bool:
-        if not await cog.is_organiser(interaction):
-            raise NotOrganiser(NOT_ORGANISER)
+        await require_organiser(cog.organiser, interaction)
         return True
 
     @app_commands.command(
@@ -129,4 +118,4 @@ def gaps_command(cog: GapsCog) -> app_commands.Command[Any, ..., Any]:
 
 
 async def setup(bot: DrillBot) -> None:
-    await bot.add_cog(GapsCog(bot, bot.app.gaps))
+    await bot.add_cog(GapsCog(bot, bot.app.gaps, bot.app.organiser))

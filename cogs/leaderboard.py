@@ -13,12 +13,12 @@ import discord
 from discord import app_commands, ui
 from discord.ext import commands
 
-from bot.boards.export import MAX_REASON, export_csv
+from bot.boards.export import MAX_REASON
 from bot.boards.service import Board, LeaderboardService, PageTurns
 from bot.errors import DrillError
-from bot.organiser.service import NOT_ORGANISER, may_organise
-from bot.storage import Store
+from bot.organiser.service import Organiser
 from cogs import board_render as render
+from cogs.checks import require_organiser
 from cogs.owned import Owned
 
 if TYPE_CHECKING:
@@ -29,10 +29,6 @@ Period = Literal["week", "month", "season", "all"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 NAME_TTL = 600.0  # seconds a resolved display name is reused
 FORMER = "a former member"
-
-
-class NotOrganiser(app_commands.CheckFailure):
-    """Shown as is, ephemerally, by DrillTree.on_error."""
 
 
 def cog_of(interaction: discord.Interaction) -> LeaderboardCog | None:
@@ -76,23 +72,11 @@ def paging_view(board: Board) -> ui.View:
     return view
 
 
-async def _is_organiser(store: Store, interaction: discord.Interaction) -> bool:
-    user = interaction.user
-    if interaction.guild_id is None or not isinstance(user, discord.Member):
-        return False
-    settings = await store.guilds.get_or_default(interaction.guild_id)
-    return may_organise(
-        interaction.permissions.manage_guild,
-        [r.id for r in user.roles],
-        settings.organiser_role_id,
-    )
-
-
 class LeaderboardCog(commands.Cog):
-    def __init__(self, bot: DrillBot, service: LeaderboardService) -> None:
+    def __init__(self, bot: DrillBot, service: LeaderboardService, organiser: Organiser) -> None:
         self.bot = bot
         self.service = service
-        self.store = service.store
+        self.organiser = organiser
         self._names: dict[tuple[int, int], tuple[str, float]] = {}
         self._presses = PageTurns()
         self.name_timeout = 3.0  # seconds for one member's name; the board never waits longer
@@ -151,8 +135,7 @@ class LeaderboardCog(commands.Cog):
     async def _show(self, interaction: discord.Interaction, board: Board) -> None:
         ids = {r.user_id for r in board.rows} | ({board.me.user_id} if board.me else set())
         names = await self.names(interaction.guild, ids)
-        hidden = await self.store.boards.is_hidden(board_guild(interaction), interaction.user.id)
-        embed, view = render.board_embed(board, names, hidden), paging_view(board)
+        embed, view = render.board_embed(board, names, board.viewer_hidden), paging_view(board)
         if interaction.type == discord.InteractionType.component:
             await interaction.edit_original_response(
                 embed=embed, view=view, allowed_mentions=render.NO_PINGS
@@ -247,8 +230,9 @@ class LeaderboardCog(commands.Cog):
             log.exception("star on message %s failed", payload.message_id)
 
     async def best_answer(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        if not await _is_organiser(self.store, interaction):
-            raise NotOrganiser("Only organisers can pick the best answer.")
+        await require_organiser(
+            self.organiser, interaction, "Only organisers can pick the best answer."
+        )
         result = await self.service.mark_best(
             board_guild(interaction), message.id, interaction.user.id
         )
@@ -285,11 +269,9 @@ class LeaderboardCog(commands.Cog):
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = board_guild(interaction)
-        today = (await self.service.today(guild_id)).isoformat()
-        made = await export_csv(
-            self.store, guild_id, today, limit=interaction.filesize_limit, since=since,
+        made = await self.service.export(
+            guild_id, limit=interaction.filesize_limit, since=since,
             raw_reason=raw_reason, organiser_id=interaction.user.id,
-            now=self.service.clock.now(),
         )  # fmt: skip
         try:
             raw = (
@@ -316,8 +298,7 @@ def drill_commands(
     """Subcommands for the /drill group (defined in cogs/drill.py), organisers only."""
 
     async def organisers_only(interaction: discord.Interaction) -> bool:
-        if not await _is_organiser(cog.store, interaction):
-            raise NotOrganiser(NOT_ORGANISER)
+        await require_organiser(cog.organiser, interaction)
         return True
 
     season = app_commands.Group(name="season", description="Seasons of the leaderboard")
@@ -350,5 +331,5 @@ def drill_commands(
 
 
 async def setup(bot: DrillBot) -> None:
-    await bot.add_cog(LeaderboardCog(bot, bot.app.leaderboard))
+    await bot.add_cog(LeaderboardCog(bot, bot.app.leaderboard, bot.app.organiser))
     bot.add_dynamic_items(PageButton)

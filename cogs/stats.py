@@ -81,7 +81,7 @@ class StatsCog(commands.Cog):
         if interaction.guild_id is None:
             raise DrillError("Use /stats in a server.")
         target = member or interaction.user
-        if target.id != interaction.user.id and await self.stats.store.boards.is_hidden(
+        if target.id != interaction.user.id and await self.privacy.is_hidden(
             interaction.guild_id, target.id
         ):
             raise DrillError("That member keeps their stats private.")

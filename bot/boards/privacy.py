@@ -26,6 +26,9 @@ class PrivacyService:
         self.store = store
         self.clock = clock
 
+    async def is_hidden(self, guild_id: int, user_id: int) -> bool:
+        return await self.store.boards.is_hidden(guild_id, user_id)
+
     async def hide(self, guild_id: int, user_id: int) -> bool:
         return await self.store.boards.set_hidden(guild_id, user_id, True, self.clock.now())
 

@@ -18,6 +18,7 @@ from bot import schedule
 from bot.bank import UnknownTopic
 from bot.bank.catalog import Catalog
 from bot.boards import scoring
+from bot.boards.export import DISCORD_UPLOAD, Export, export_csv
 from bot.clock import Clock
 from bot.errors import DrillError
 from bot.storage import Store
@@ -42,6 +43,7 @@ class Board:
     rows: tuple[BoardRow, ...]
     me: BoardRow | None
     has_next: bool
+    viewer_hidden: bool = False  # the member asking is hidden from the boards
 
 
 def month_back(today: date, back: int) -> str:
@@ -76,6 +78,21 @@ class LeaderboardService:
         self.store = store
         self.catalog = catalog
         self.clock = clock
+
+    async def export(
+        self,
+        guild_id: int,
+        *,
+        limit: int = DISCORD_UPLOAD,
+        since: str | None = None,
+        raw_reason: str | None = None,
+        organiser_id: int = 0,
+    ) -> Export:
+        """The guild's CSV export, in a temporary file (organisers only: the cog checks)."""
+        return await export_csv(
+            self.store, guild_id, (await self.today(guild_id)).isoformat(), limit=limit,
+            since=since, raw_reason=raw_reason, organiser_id=organiser_id, now=self.clock.now(),
+        )  # fmt: skip
 
     async def today(self, guild_id: int) -> date:
         settings = await self.store.guilds.get_or_default(guild_id)
@@ -120,12 +137,12 @@ class LeaderboardService:
         last = await self.store.boards.last_revealed_date(guild_id)
         rows = [_live(r, last) for r in rows]
         me = None
-        if not await self.store.boards.is_hidden(guild_id, user_id):
+        hidden = await self.store.boards.is_hidden(guild_id, user_id)
+        if not hidden:
             mine = await self.store.boards.rank(guild_id, scope, user_id)
             me = _live(mine, last) if mine else None
-        return Board(
-            scope, await self.title(guild_id, scope), page, tuple(rows[:PAGE]), me, len(rows) > PAGE
-        )
+        title = await self.title(guild_id, scope)
+        return Board(scope, title, page, tuple(rows[:PAGE]), me, len(rows) > PAGE, hidden)
 
     async def title(self, guild_id: int, scope: str) -> str:
         seasons = {s.number: s.name for s in await self.store.boards.seasons(guild_id)}

@@ -112,6 +112,11 @@ class Organiser:
         self.overview = GuildOverview(store, catalog, clock)
         self.shelf = PackShelf(store, catalog, clock)
 
+    async def configured_by(self, guild_id: int) -> int | None:
+        """Who set the guild up: told privately when the bot cannot reach the channel."""
+        settings = await self.store.guilds.get(guild_id)
+        return settings.configured_by if settings else None
+
     async def can_organise(
         self, guild_id: int, has_manage_guild: bool, role_ids: Iterable[int]
     ) -> bool:

@@ -1,0 +1,116 @@
+"""The shape of the code (issue 21), checked so it stays: feature packages, Discord only in the
+glue, no import cycle, no code file over 400 lines, cogs that call services and never the store."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_LINES = 400
+# The top of bot/ holds only what every feature shares.
+SHARED = {"__init__", "app", "client", "clock", "errors", "jobs", "schedule", "validation"}
+FEATURES = {
+    "bank", "boards", "daily", "gaps", "mock", "ops", "organiser", "plan", "practice",
+    "sandbox", "storage",
+}  # fmt: skip
+
+
+def code_files() -> list[Path]:
+    return sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "cogs").rglob("*.py")])
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """Modules imported when ``path`` is imported: module-level statements, not those under
+    ``if TYPE_CHECKING:`` or inside functions (those run later, once everything is loaded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    package = module_name(path) if path.name == "__init__.py" else module_name(path.parent / "x")
+    package = package.rsplit(".", 1)[0] if path.name != "__init__.py" else package
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for sub in [node] if not isinstance(node, ast.Try) else node.body:
+            if isinstance(sub, ast.Import):
+                found |= {alias.name for alias in sub.names}
+            elif isinstance(sub, ast.ImportFrom):
+                base = sub.module or ""
+                if sub.level:
+                    anchor = package.split(".")
+                    anchor = anchor[: len(anchor) - (sub.level - 1)]
+                    base = ".".join([*anchor, base] if base else anchor)
+                found.add(base)
+                found |= {f"{base}.{alias.name}" for alias in sub.names}
+    return found
+
+
+def test_the_top_of_bot_holds_only_what_every_feature_shares() -> None:
+    modules = {p.stem for p in (ROOT / "bot").glob("*.py")}
+    packages = {p.name for p in (ROOT / "bot").iterdir() if (p / "__init__.py").is_file()}
+    assert modules == SHARED
+    assert packages == FEATURES
+    for package in packages:  # each says what it is for
+        assert ast.get_docstring(ast.parse((ROOT / "bot" / package / "__init__.py").read_text()))
+
+
+@pytest.mark.parametrize("path", code_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_code_file_is_over_400_lines(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{path.relative_to(ROOT)}: {lines} lines"
+
+
+def test_discord_is_imported_only_by_the_client_and_the_cogs() -> None:
+    importers = {
+        module_name(path)
+        for path in (ROOT / "bot").rglob("*.py")
+        if any(name.split(".")[0] == "discord" for name in top_level_imports(path))
+    }
+    assert importers <= {"bot.client"}
+
+
+def test_no_import_cycle_in_bot_and_cogs() -> None:
+    modules = {module_name(path): path for path in code_files()}
+    graph = {
+        name: {dep for dep in top_level_imports(path) if dep in modules and dep != name}
+        for name, path in modules.items()
+    }
+    # A package's __init__ re-exporting its own modules is not a cycle through the package.
+    for name in graph:
+        graph[name] = {d for d in graph[name] if not name.startswith(d + ".")}
+    state: dict[str, int] = {}
+    cycle: list[str] = []
+
+    def visit(node: str, trail: list[str]) -> bool:
+        state[node] = 1
+        for dep in sorted(graph[node]):
+            if state.get(dep) == 1:
+                cycle.extend([*trail[trail.index(dep) :], dep] if dep in trail else [node, dep])
+                return True
+            if dep not in state and visit(dep, [*trail, dep]):
+                return True
+        state[node] = 2
+        return False
+
+    for name in sorted(graph):
+        if name not in state and visit(name, [name]):
+            break
+    assert cycle == []
+
+
+def test_cogs_call_services_and_never_the_store() -> None:
+    reaches = []
+    for path in sorted((ROOT / "cogs").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for needle in (".store.", "store: Store", "bot.store"):
+            if needle in text:
+                reaches.append(f"{path.name}: {needle}")
+    assert reaches == []

@@ -237,7 +237,7 @@ class DrillBot(commands.Bot):
             ) from None
         log.info("synced %d commands globally", len(synced))
 
-    def _schedule_event(  # type: ignore[override]
+    def _schedule_event(
         self, coro: Any, event_name: str, *args: Any, **kwargs: Any
     ) -> asyncio.Task[Any]:
         # discord.py runs each listener in a task: keep them, so close() lets the ones in

@@ -15,7 +15,7 @@ from bot.daily.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
 from bot.daily.publishing import AnswerPart
 from cogs.owned import Owned, owned
 from cogs.quiz_views import modal_values
-from cogs.render import guarded, reply, ts
+from cogs.render import data_of, guarded, reply, ts
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -128,7 +128,7 @@ class BlindCog(commands.Cog):
         """Routed by custom id: a modal opened before a restart is still answered."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        match = MODAL.fullmatch(str((interaction.data or {}).get("custom_id", "")))
+        match = MODAL.fullmatch(str(data_of(interaction).get("custom_id", "")))
         if match is None or not await owned(interaction):
             return
         async with guarded(interaction, "blind answer"):

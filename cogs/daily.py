@@ -7,7 +7,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -91,7 +91,7 @@ class DiscordPublisher:
         async with translated("posting the daily question"):
             channel = await self._channel(channel_id)
             role = card.ping_role_id
-            extra = {"view": blind.answer_view(card.post_id)} if card.blind else {}
+            extra: dict[str, Any] = {"view": blind.answer_view(card.post_id)} if card.blind else {}
             message = await channel.send(
                 content=f"<@&{role}>" if role else None,
                 embed=render.daily_embed(card),
@@ -133,7 +133,7 @@ class DiscordPublisher:
             view = self.reveal_view(card)
             for n, (content, embeds) in enumerate(parts):
                 # The buttons go under the last part, after everything they refer to.
-                kwargs = {"view": view} if view is not None and n == len(parts) - 1 else {}
+                kwargs: dict[str, Any] = {"view": view} if view is not None and n == len(parts) - 1 else {}
                 await channel.send(
                     content=content,
                     embeds=embeds,

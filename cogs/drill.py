@@ -68,7 +68,7 @@ class DrillCog(commands.Cog):
         self.bot = bot
         self.organiser = organiser
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if not await is_organiser(self.organiser, interaction):
             log.info("refused /drill for %s in guild %s", interaction.user.id, interaction.guild_id)
             raise OrganisersOnly(NOT_ORGANISER)
@@ -319,7 +319,7 @@ class DrillCog(commands.Cog):
     @pack_remove.autocomplete("name")
     async def _pack_names(self, interaction: discord.Interaction, current: str) -> Choices:
         # Autocomplete skips interaction_check: only organisers learn the pack names.
-        if interaction.guild_id is None or not await self._allowed(interaction):
+        if interaction.guild_id is None or not await is_organiser(self.organiser, interaction):
             return []
         packs = await self.organiser.packs(interaction.guild_id)
         return [

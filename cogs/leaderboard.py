@@ -32,7 +32,7 @@ FORMER = "a former member"
 
 
 def cog_of(interaction: discord.Interaction) -> LeaderboardCog | None:
-    return interaction.client.get_cog("LeaderboardCog")  # type: ignore[attr-defined, return-value]
+    return interaction.client.get_cog("LeaderboardCog")  # type: ignore[attr-defined]
 
 
 class PageButton(

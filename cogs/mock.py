@@ -22,6 +22,7 @@ from cogs import mock_views as views
 from cogs.mock_pairs import PairFlow, refusing
 from cogs.owned import owned
 from cogs.quiz_views import modal_values
+from cogs.render import data_of
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -92,7 +93,7 @@ class MockCog(PairFlow, commands.Cog):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(data_of(interaction).get("custom_id", ""))
         mine = (views.ANSWER_MODAL, views.RATE_MODAL, pviews.RATE_MODAL, pviews.FEEDBACK_MODAL)
         if not any(p.fullmatch(custom_id) for p in mine) or not await owned(interaction):
             return

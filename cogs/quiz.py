@@ -19,7 +19,7 @@ from bot.practice.quiz import QuizService, Shown
 from cogs import notes_layout as layout
 from cogs import quiz_views as views
 from cogs.owned import owned
-from cogs.render import NO_PINGS, guarded, refusals, reply
+from cogs.render import NO_PINGS, data_of, guarded, refusals, reply
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -167,7 +167,7 @@ class QuizCog(commands.Cog):
         """Route our modals by custom id: works for modals opened before a restart too."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(data_of(interaction).get("custom_id", ""))
         mine = (views.ANSWER_MODAL, views.REPORT_MODAL, views.DAILY_REPORT_MODAL)
         if not any(p.fullmatch(custom_id) for p in mine) or not await owned(interaction):
             return

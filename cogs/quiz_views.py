@@ -19,6 +19,7 @@ from bot.practice.quiz import MAX_ANSWER, MAX_REPORT_DETAIL, Graded, Revealed, S
 from bot.practice.srs import GRADES
 from cogs import render
 from cogs.owned import Owned
+from cogs.render import data_of
 
 GRADE_STYLES = {
     1: discord.ButtonStyle.danger,
@@ -52,7 +53,7 @@ class Handlers(Protocol):
 
 def handlers(interaction: discord.Interaction) -> Handlers | None:
     # Looked up per press rather than captured, so a reloaded cog is picked up.
-    return interaction.client.get_cog("QuizCog")  # type: ignore[attr-defined, return-value]
+    return interaction.client.get_cog("QuizCog")  # type: ignore[attr-defined]
 
 
 async def unavailable(interaction: discord.Interaction) -> None:
@@ -371,7 +372,7 @@ class ReportModal(ui.Modal, title="Report this question"):
 def modal_values(interaction: discord.Interaction) -> dict[str, str]:
     """Text inputs of a modal submission by custom id, in either row shape Discord sends."""
     out: dict[str, str] = {}
-    rows: list[Any] = list((interaction.data or {}).get("components", []))
+    rows: list[Any] = list(data_of(interaction).get("components", []))
     while rows:
         row = rows.pop()
         if isinstance(row.get("component"), dict):

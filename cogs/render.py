@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import discord
 
@@ -201,3 +201,8 @@ def reveal_messages(card: RevealCard) -> list[tuple[str | None, list[discord.Emb
         text = marker if last else f"{q.id} · part {n} of {len(groups)}, continued below"
         group[0].set_footer(text=text[: layout.FOOTER])
     return [(content if n == 0 else None, group) for n, group in enumerate(groups)]
+
+
+def data_of(interaction: discord.Interaction) -> dict[str, Any]:
+    """The interaction's raw data (custom id, modal rows) as a plain dict, whatever its kind."""
+    return cast(dict[str, Any], interaction.data or {})

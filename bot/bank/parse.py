@@ -34,7 +34,7 @@ from bot.bank.models import (
 try:  # the C loader is several times faster on a 250-question bank
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader
 
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")

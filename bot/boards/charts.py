@@ -11,6 +11,7 @@ import textwrap
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.boards.stats import MemberReport
 
@@ -56,7 +57,7 @@ def render_stats(report: MemberReport, name: str) -> bytes:
     weeks.bar(xs, daily, color=BLURPLE, label="daily answers")
     weeks.bar(xs, practice, bottom=daily, color=GREEN, label="practice")
     weeks.set_xticks(list(xs), [w.start[5:] for w in report.weeks], rotation=45, ha="right")
-    weeks.yaxis.get_major_locator().set_params(integer=True)
+    weeks.yaxis.set_major_locator(MaxNLocator(integer=True))
     weeks.set_ylim(0, max([d + p for d, p in zip(daily, practice, strict=True)] + [1]) * 1.15)
     legend = weeks.legend(loc="upper left", fontsize=9, frameon=False)
     for text in legend.get_texts():

@@ -18,7 +18,7 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from bot.bank.catalog import Catalog
 from bot.clock import Clock
@@ -122,9 +122,9 @@ class BlindAnswers:
             post.id, post.guild_id, user_id, text, self.clock.now()
         )
         if outcome in ("stored", "edited"):  # the post was open: nothing about it changed
-            return Submitted(outcome, post.reveal_at, post.thread_id, edits)
+            return Submitted(cast(Outcome, outcome), post.reveal_at, post.thread_id, edits)
         revealed = await self.store.daily.by_id(post.id) or post  # its thread, if any, now
-        return Submitted(outcome, revealed.reveal_at, revealed.thread_id, edits)
+        return Submitted(cast(Outcome, outcome), revealed.reveal_at, revealed.thread_id, edits)
 
     async def _post(self, guild_id: int, post_id: int) -> DailyPost:
         post = await self.store.daily.by_id(post_id)

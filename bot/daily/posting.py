@@ -97,8 +97,8 @@ class Poster:
             if not fresh and existing.state != "pending":
                 return existing, "already posted today"
         bank = await self.catalog.for_guild(gid)
-        question = bank.lookup(existing.question_id)
-        if question is None:  # its pack was removed since the claim
+        found = bank.lookup(existing.question_id)
+        if found is None:  # its pack was removed since the claim
             log.warning("question %s of post %s is gone", existing.question_id, existing.id)
             return existing, "question no longer in the bank"
         return await self._publish(existing, settings, question, fresh), "posted"

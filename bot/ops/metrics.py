@@ -162,7 +162,8 @@ class _Counted:
     __slots__ = ("_child", "_name", "_parse")
 
     def __init__(self, name: str, parse: Callable[[Any], Any]) -> None:
-        self._name, self._parse, self._child = name, parse, None
+        self._name, self._parse = name, parse
+        self._child: Any = None  # the labelled counter, made on first use
 
     def __call__(self, data: Any) -> Any:
         if self._child is None:

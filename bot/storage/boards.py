@@ -222,7 +222,7 @@ class BoardRepo:
                     " FROM away_days WHERE guild_id = ? AND user_id = ? AND local_date LIKE ?",
                     (day, guild_id, user_id, day[:7] + "-%"),
                 )
-                used, already = await cur.fetchone()  # type: ignore[misc]
+                used, already = await cur.fetchone()
                 if already:
                     continue
                 if used >= month_cap:

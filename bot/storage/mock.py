@@ -67,7 +67,7 @@ _COLS = (
 
 
 def _session(r: Any) -> MockSession:
-    return MockSession(*r[:7], *(from_iso(t) for t in r[7:11]))  # type: ignore[arg-type]
+    return MockSession(*r[:7], *(from_iso(t) for t in r[7:11]))
 
 
 class MockRepo:

@@ -49,7 +49,7 @@ _COLS = (
 
 
 def _pair(r: Any) -> Pair:
-    return Pair(*r[:7], from_iso(r[7]), from_iso(r[8]), *r[9:12])  # type: ignore[arg-type,call-arg]  # columns by position (see the *_COLS)
+    return Pair(*r[:7], from_iso(r[7]), from_iso(r[8]), *r[9:12])  # type: ignore[call-arg]  # columns by position (see the *_COLS)
 
 
 class PairRepo:

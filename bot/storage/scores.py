@@ -305,7 +305,7 @@ class ScoreRepo:
             " GROUP BY scope, points HAVING SUM(stored) <> SUM(counted)",
             (guild_id,),
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
 
 async def _update_stats(

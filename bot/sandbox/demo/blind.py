@@ -85,7 +85,7 @@ async def blind_day(
         say.line("drillbot", f"(only {LATE[0]} sees this) {reply_text}")
     clock.set(datetime(2026, 3, 4, 10, 0, tzinfo=local))
     await bot.jobs.idle()
-    locked = await emu.wait_until(lambda: emu.channel(thread.id).locked, timeout=5)
+    locked = await emu.wait_until(lambda: getattr(emu.channel(thread.id), "locked", False), 5)
     daily = await store.daily.get(guild_id, "2026-03-03")
     stored = await store.answers.for_post(daily.id) if daily else []
     say.line(

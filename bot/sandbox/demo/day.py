@@ -13,7 +13,7 @@ import re
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from bot.bank import default_content_dir, load_bank
@@ -23,7 +23,7 @@ from bot.sandbox.demo.blind import blind_day
 from bot.sandbox.demo.gaps import gap_report
 from bot.sandbox.demo.mock import mock_round
 from bot.sandbox.emulator import Emulator
-from bot.storage import Store
+from bot.storage import Database, Store
 
 TZ = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 3, 2, 8, 55, tzinfo=TZ)  # a Monday, five minutes before the post
@@ -102,7 +102,7 @@ async def _demo(members: int, out: Any) -> int:
                 people = {n: guild.add_member(n) for n in NAMES[:members]}
                 settings = Settings(
                     token=Secret(emu.token),
-                    db_path=store.db.path,
+                    db_path=cast(Database, store.db).path,
                     api_base=emu.api_base,
                     gateway_url=emu.gateway_url,
                 )
@@ -170,11 +170,9 @@ async def _day(
     say.line("drillbot", f"reveals in the thread: {reveal[0].content}")
     for embed in reveal[0].embeds:
         say.embed(embed)
-    closed = await emu.wait_until(lambda: emu.channel(thread.id).locked, timeout=5)
-    say.line(
-        "drillbot",
-        f"closes the thread (locked={bool(closed)}, archived={emu.channel(thread.id).archived})",
-    )
+    closed = await emu.wait_until(lambda: getattr(emu.channel(thread.id), "locked", False), 5)
+    archived = getattr(emu.channel(thread.id), "archived", None)
+    say.line("drillbot", f"closes the thread (locked={bool(closed)}, archived={archived})")
     names = {m.id: n for n, m in people.items()}
     say.line("drillbot", "leaderboard (all time):")
     for rank, standing in enumerate(await store.scores.top(guild_id), start=1):

@@ -30,7 +30,7 @@ def lookup(emu: Core, token: str) -> Interaction:
     inter = emu.interactions.get(token)
     if inter is None:
         raise api_error(404, 10062, "Unknown interaction")
-    return inter  # type: ignore[no-any-return]
+    return inter
 
 
 def metadata(inter: Interaction) -> Json:

@@ -106,7 +106,7 @@ class Emulator(Core):
     ) -> web.StreamResponse:
         path = request.path
         if not path.startswith(API_PREFIX):
-            return await handler(request)  # type: ignore[no-any-return]
+            return await handler(request)
         route = request.match_info.route.resource
         template = route.canonical[len(API_PREFIX) :] if route is not None else path
         if route is None or route.canonical == "/{tail}":

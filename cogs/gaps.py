@@ -14,7 +14,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import DrillError
-from bot.gaps.chart import render_gaps
 from bot.gaps.service import MAX_WEEKS, Area, GapReport, GapService
 from bot.organiser.service import Organiser
 from cogs.checks import require_organiser
@@ -85,6 +84,9 @@ class GapsCog(commands.Cog):
         await interaction.response.defer(ephemeral=not share, thinking=True)
         report = await self.service.report(interaction.guild_id, weeks)
         # matplotlib is CPU-bound: never on the event loop.
+        # matplotlib (~40 MB) is loaded by the first chart drawn, never at start.
+        from bot.gaps.chart import render_gaps
+
         png = await asyncio.to_thread(render_gaps, report)
         await interaction.followup.send(
             embed=gaps_embed(report),

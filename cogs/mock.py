@@ -16,7 +16,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.mock import ROUNDS_BY_SLUG, MockService, PairService, Step
-from bot.mock.chart import render_signals
 from cogs import mock_pair_views as pviews
 from cogs import mock_views as views
 from cogs.mock_pairs import PairFlow, refusing
@@ -128,6 +127,9 @@ class MockCog(PairFlow, commands.Cog):
             summary = await self.service.rate(sid, interaction.user.id, modal_values(interaction))
             pair = await self.pairs.for_session(sid)
             # About 0.3 s of CPU (benchmarks/mock_chart.py): off the event loop, inside the 3 s.
+            # matplotlib (~40 MB) is loaded by the first chart drawn, never at start.
+            from bot.mock.chart import render_signals
+
             png = await asyncio.to_thread(render_signals, summary)
             embeds = views.summary_embeds(summary)
             embeds[0].set_image(url="attachment://signals.png")

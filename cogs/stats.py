@@ -12,7 +12,6 @@ import discord
 from discord import app_commands, ui
 from discord.ext import commands
 
-from bot.boards.charts import render_stats
 from bot.boards.privacy import Forgotten, PrivacyService
 from bot.boards.stats import StatsService
 from bot.errors import DrillError
@@ -87,6 +86,9 @@ class StatsCog(commands.Cog):
             raise DrillError("That member keeps their stats private.")
         report = await self.stats.report(interaction.guild_id, target.id)
         # matplotlib is CPU-bound for ~0.1 s: never on the event loop.
+        # matplotlib (~40 MB) is loaded by the first chart drawn, never at start.
+        from bot.boards.charts import render_stats
+
         png = await asyncio.to_thread(render_stats, report, target.display_name)
         embed = render.stats_embed(report, target.display_name)
         mock_views.add_signal_profile(embed, await self.mock.signal_profile(target.id))

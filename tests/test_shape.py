@@ -4,6 +4,8 @@ glue, no import cycle, no code file over 400 lines, cogs that call services and 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,21 @@ def test_cogs_call_services_and_never_the_store() -> None:
             if needle in text:
                 reaches.append(f"{path.name}: {needle}")
     assert reaches == []
+
+
+def test_start_up_does_not_import_matplotlib() -> None:
+    """Charts are drawn a few times a day: matplotlib and numpy (~40 MB resident) load with the
+    first chart, not with the bot. What `drillbot run` imports before connecting: the CLI, the
+    composition root, the client and every extension."""
+    probe = (
+        "import importlib, sys\n"
+        "import bot.ops.cli, bot.app, bot.client\n"
+        "for name in bot.client.EXTENSIONS:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in ('matplotlib', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -155,17 +155,31 @@ def zone(name: str) -> ZoneInfo:
 
 
 def local_date(settings: GuildSettings, now: datetime) -> date:
-    return now.astimezone(zone(settings.timezone)).date()
+    return day_in(settings.timezone, now)
+
+
+def day_in(zone_name: str, when: datetime) -> date:
+    """The local date of the instant ``when`` in a time zone."""
+    return when.astimezone(zone(zone_name)).date()
+
+
+def at_local(day: date, hhmm: str, zone_name: str) -> datetime:
+    """The UTC instant of the wall time ``hhmm`` on local ``day`` (DST-aware, gaps shifted)."""
+    hour, minute = map(int, hhmm.split(":"))
+    wall = datetime.combine(day, time(hour, minute), tzinfo=zone(zone_name))
+    # A wall time in a spring-forward gap round-trips to a different wall time; zoneinfo then
+    # gives the pre-gap offset, i.e. the time shifted forward by the gap, which is what we want.
+    return wall.astimezone(UTC)
+
+
+def day_bounds(day: date, zone_name: str) -> tuple[datetime, datetime]:
+    """[start, end) of local ``day`` as UTC instants (23 or 25 hours on a DST change)."""
+    return at_local(day, "00:00", zone_name), at_local(day + timedelta(days=1), "00:00", zone_name)
 
 
 def post_time_on(settings: GuildSettings, day: date) -> datetime:
     """The UTC instant of the guild's post on local ``day`` (DST-aware, gaps shifted)."""
-    hour, minute = map(int, settings.post_time.split(":"))
-    tz = zone(settings.timezone)
-    wall = datetime.combine(day, time(hour, minute), tzinfo=tz)
-    # A wall time in a spring-forward gap round-trips to a different wall time; zoneinfo then
-    # gives the pre-gap offset, i.e. the time shifted forward by the gap, which is what we want.
-    return wall.astimezone(UTC)
+    return at_local(day, settings.post_time, settings.timezone)
 
 
 @dataclass(frozen=True, slots=True)

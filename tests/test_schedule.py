@@ -273,3 +273,21 @@ def test_next_post_after_keeps_only_the_guilds_weekdays() -> None:
     friday_noon = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
     nxt = schedule.next_post_after(settings, friday_noon)
     assert nxt == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # Monday 09:00 Berlin
+
+
+def test_local_days_and_wall_times_of_any_zone_live_here() -> None:
+    # 23:30 UTC on 28 March is already 29 March in Berlin (CET, +1).
+    assert schedule.day_in("Europe/Berlin", datetime(2026, 3, 28, 23, 30, tzinfo=UTC)) == date(
+        2026, 3, 29
+    )
+    assert schedule.at_local(date(2026, 3, 2), "07:30", "Europe/Berlin") == datetime(
+        2026, 3, 2, 6, 30, tzinfo=UTC
+    )
+    # 02:30 does not exist on 29 March in Berlin: shifted forward by the gap, as posts are.
+    assert schedule.at_local(date(2026, 3, 29), "02:30", "Europe/Berlin") == datetime(
+        2026, 3, 29, 1, 30, tzinfo=UTC
+    )
+    start, end = schedule.day_bounds(date(2026, 3, 29), "Europe/Berlin")  # a 23-hour day
+    assert (start, end - start) == (datetime(2026, 3, 28, 23, 0, tzinfo=UTC), timedelta(hours=23))
+    start, end = schedule.day_bounds(date(2026, 10, 25), "Europe/Berlin")  # a 25-hour day
+    assert end - start == timedelta(hours=25)

@@ -53,7 +53,6 @@ class StatsService:
 
     async def report(self, guild_id: int, user_id: int) -> MemberReport:
         settings = await self.store.guilds.get_or_default(guild_id)
-        tz = schedule.zone(settings.timezone)
         today = schedule.local_date(settings, self.clock.now())
         week_start = (await self.store.boards.settings(guild_id)).week_start
         stats = await self.store.scores.stats(guild_id, user_id)
@@ -72,7 +71,8 @@ class StatsService:
             practised[topic] += 1
             if grade is not None:
                 grades[topic].append(grade)
-            per_week[week_of(shown_at.astimezone(tz).date().isoformat(), week_start)] += 1
+            local = schedule.day_in(settings.timezone, shown_at)
+            per_week[week_of(local.isoformat(), week_start)] += 1
         daily = {
             s[2:-4]: a for s, (_p, a) in mine.items() if s.startswith("t:") and s[-4:] == "|all"
         }

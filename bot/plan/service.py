@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
+from bot import schedule
 from bot.bank import Bank
 from bot.bank.catalog import Catalog
 from bot.clock import Clock
@@ -81,20 +81,20 @@ class PlanService:
     ) -> Started:
         """Start or replace the member's plan; ``remind_at`` (HH:MM, local) turns on a daily DM."""
         zone = await self._zone(guild_id)
-        today = self.clock.now().astimezone(zone).date()
+        today = schedule.day_in(zone, self.clock.now())
         when = parse_date(interview) if interview else None
         reminder = parse_reminder(remind_at)
         first, day = study_days(today, when, weeks)
         replaced = await self.store.plans.start(
             user_id=user_id, guild_id=guild_id, first_day=first, interview_day=day,
-            timezone=zone.key, remind_at=reminder, now=self.clock.now(),
+            timezone=zone, remind_at=reminder, now=self.clock.now(),
         )  # fmt: skip
         return Started(tuple(build_plan(first, day, await self._topics(guild_id))), day, replaced)
 
     async def today(self, user_id: int) -> Today:
         plan = await self._plan(user_id)
-        zone = ZoneInfo(plan.timezone)
-        today = self.clock.now().astimezone(zone).date()
+        zone = plan.timezone
+        today = schedule.day_in(zone, self.clock.now())
         days = build_plan(plan.first_day, plan.interview_day, await self._topics(plan.guild_id))
         bank = await self.catalog.for_guild(plan.guild_id)
         done = [
@@ -141,20 +141,20 @@ class PlanService:
             raise DrillError("You have no study plan: start one with /plan start.")
         return plan
 
-    async def _zone(self, guild_id: int | None) -> ZoneInfo:
+    async def _zone(self, guild_id: int | None) -> str:
+        """The time zone a plan runs in: its server's (UTC outside a server)."""
         if guild_id is None:
-            return ZoneInfo("UTC")
+            return "UTC"
         settings = await self.store.guilds.get(guild_id)
-        return ZoneInfo(settings.timezone if settings else "UTC")
+        return settings.timezone if settings else "UTC"
 
     async def _topics(self, guild_id: int | None) -> set[str]:
         bank = await self.catalog.for_guild(guild_id)
         off = await self.store.guilds.disabled_topics(guild_id) if guild_id else frozenset()
         return {slug for slug in bank.topics if slug not in off}
 
-    async def _done(self, user_id: int, day: date, zone: ZoneInfo, bank: Bank) -> DayDone:
-        start = datetime.combine(day, time(), zone).astimezone(UTC)
-        end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    async def _done(self, user_id: int, day: date, zone: str, bank: Bank) -> DayDone:
+        start, end = schedule.day_bounds(day, zone)
         practised = await self.store.plans.practised(user_id, start, end)
         topics = Counter(
             q.topic for qid in practised.questions if (q := bank.lookup(qid)) is not None
@@ -164,17 +164,15 @@ class PlanService:
 
 def reminder_at(plan: StoredPlan, day: date) -> datetime:
     """The UTC instant of the plan's reminder on a local day."""
-    hour, minute = map(int, (plan.remind_at or "00:00").split(":"))
-    return datetime.combine(day, time(hour, minute), ZoneInfo(plan.timezone)).astimezone(UTC)
+    return schedule.at_local(day, plan.remind_at or "00:00", plan.timezone)
 
 
 def reminders_between(plan: StoredPlan, since: datetime, until: datetime) -> list[datetime]:
     """The plan's reminder instants in (since, until], only on its study days."""
     if plan.remind_at is None or plan.state != "active":
         return []
-    zone = ZoneInfo(plan.timezone)
-    day = max(plan.first_day, since.astimezone(zone).date())
-    last = min(plan.interview_day - timedelta(days=1), until.astimezone(zone).date())
+    day = max(plan.first_day, schedule.day_in(plan.timezone, since))
+    last = min(plan.interview_day - timedelta(days=1), schedule.day_in(plan.timezone, until))
     out = []
     while day <= last:
         when = reminder_at(plan, day)

@@ -28,6 +28,8 @@ from bot.daily.ingest import AnswerWriter
 from bot.daily.job import DailyJob
 from bot.daily.publishing import Publisher
 from bot.daily.service import DailyService
+from bot.digest.job import DigestJob
+from bot.digest.service import DigestService
 from bot.gaps.service import GapService
 from bot.jobs import Dispatcher
 from bot.mock import MockService, PairService
@@ -88,6 +90,8 @@ class App:
     plan: PlanService
     reminders: Reminders
     gaps: GapService
+    digest: DigestService
+    digest_job: DigestJob
     blind: BlindAnswers
 
     async def start(self) -> None:
@@ -152,6 +156,10 @@ async def build_app(
     reminders = Reminders(plan, clock, jobs)
     if settings.shards.primary:
         jobs.register(reminders)  # per member, not per guild: the process with shard 0 only
+    gaps = GapService(store, catalog, clock)
+    digest = DigestService(store, catalog, clock, gaps, cast(Publisher, discord))
+    digest_job = DigestJob(store, digest, jobs, owns=owns)
+    jobs.register(digest_job)
     return App(
         settings=settings,
         clock=clock,
@@ -172,6 +180,8 @@ async def build_app(
         pairs=pairs,
         plan=plan,
         reminders=reminders,
-        gaps=GapService(store, catalog, clock),
+        gaps=gaps,
+        digest=digest,
+        digest_job=digest_job,
         blind=BlindAnswers(store, clock),
     )

@@ -41,6 +41,7 @@ EXTENSIONS = (
     "cogs.plan",
     "cogs.gaps",
     "cogs.blind",
+    "cogs.digest",
 )
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."

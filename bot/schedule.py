@@ -60,6 +60,11 @@ def _day(token: str) -> int:
     return matches[0]
 
 
+def parse_weekday(text: str) -> int:
+    """One weekday ('mon', 'Tuesday') -> 0..6."""
+    return _day(text.strip().lower())
+
+
 def parse_weekdays(text: str) -> frozenset[int]:
     """'mon-fri', 'mon,wed,fri', 'Tue Thu', 'weekdays', 'daily' -> set of 0..6."""
     cleaned = text.strip().lower()
@@ -175,6 +180,20 @@ def at_local(day: date, hhmm: str, zone_name: str) -> datetime:
 def day_bounds(day: date, zone_name: str) -> tuple[datetime, datetime]:
     """[start, end) of local ``day`` as UTC instants (23 or 25 hours on a DST change)."""
     return at_local(day, "00:00", zone_name), at_local(day + timedelta(days=1), "00:00", zone_name)
+
+
+def weekly_latest(zone_name: str, weekday: int, hhmm: str, now: datetime) -> datetime:
+    """The latest instant at or before ``now`` that is ``weekday`` (0 = Monday) at ``hhmm`` in
+    the zone: a weekly event's most recent due time."""
+    day = day_in(zone_name, now) - timedelta(days=(day_in(zone_name, now).weekday() - weekday) % 7)
+    when = at_local(day, hhmm, zone_name)
+    return when if when <= now else at_local(day - timedelta(days=7), hhmm, zone_name)
+
+
+def weekly_after(zone_name: str, weekday: int, hhmm: str, after: datetime) -> datetime:
+    """The first instant strictly after ``after`` that is ``weekday`` at ``hhmm`` in the zone."""
+    latest = weekly_latest(zone_name, weekday, hhmm, after)
+    return at_local(day_in(zone_name, latest) + timedelta(days=7), hhmm, zone_name)
 
 
 def post_time_on(settings: GuildSettings, day: date) -> datetime:

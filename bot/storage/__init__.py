@@ -14,6 +14,7 @@ from bot.storage.blind import BlindRepo, PlanRow
 from bot.storage.boards import BoardRepo
 from bot.storage.daily import AnswerRepo, DailyRepo
 from bot.storage.database import Database, SchemaTooNew, migrations
+from bot.storage.digests import DigestClaim, DigestRepo, DigestSettings
 from bot.storage.gaps import GapRepo
 from bot.storage.guilds import GuildRepo
 from bot.storage.history import HistoryRepo
@@ -46,6 +47,8 @@ __all__ = [
     "BlindRepo",
     "DailyPost",
     "Database",
+    "DigestClaim",
+    "DigestSettings",
     "GuildPack",
     "GuildSettings",
     "MemberStats",
@@ -79,6 +82,7 @@ class Store:
         self.plans = PlanRepo(db)
         self.gaps = GapRepo(db)
         self.blind = BlindRepo(db)
+        self.digests = DigestRepo(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

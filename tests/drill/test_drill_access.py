@@ -32,6 +32,7 @@ COMMANDS: list[tuple[str, Options]] = [
     ("drill pack import", lambda _w: {"file": ("team.yaml", GOOD_PACK.encode())}),
     ("drill pack list", lambda _w: {}),
     ("drill pack remove", lambda _w: {"name": "team-extra"}),
+    ("drill digest", lambda _w: {"day": "mon", "time": "09:00"}),
 ]
 
 # Commands that change something from the prepared state (the rest only read, or are no-ops
@@ -45,6 +46,7 @@ CHANGES = {
     "drill question disable",
     "drill question enable",
     "drill pack import",
+    "drill digest",
 }
 
 
@@ -74,6 +76,7 @@ async def snapshot(store: Store, world: World) -> tuple[Any, ...]:
         await store.guilds.disabled_questions(gid),
         [await store.daily.in_state(s, gid) for s in ("pending", "posted", "revealed")],
         len(world.emu.messages(world.channel.id)),
+        await store.digests.settings(gid),
     )
 
 

@@ -11,7 +11,8 @@ does the rest. Printed:
 * CPU seconds this process used after that last call, until it had been quiet for --quiet
   seconds (the old per-guild cron fires re-read every guild: ~42 s of CPU here);
 * the event loop's worst lateness during the fan-out (the gateway heartbeat waits that long);
-* how often the dispatcher woke and how many guild runs it started.
+* how often the dispatcher woke and how many guild runs it started;
+* the bot process's resident memory idle after ready, and at its peak.
 
     .venv/bin/python benchmarks/fanout.py [--guilds 1000] [--quiet 3] [--reveals]
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import sys
@@ -161,6 +163,14 @@ class LagProbe:
             self.worst = max(self.worst, time.perf_counter() - before - self.every)
 
 
+def resident_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory (VmRSS now, or VmHWM: the peak), from /proc."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
 async def configure(store: Store, guilds: list[list[int]]) -> None:
     for guild_id, channel_id, owner_id in guilds:
         await store.guilds.update(
@@ -219,6 +229,9 @@ async def run(guilds: int, quiet: float, with_reveals: bool) -> dict[str, Any]:
                         if task.done():
                             task.result()
                         await asyncio.sleep(0.05)
+                await asyncio.sleep(2.0)  # idle after ready: what a quiet bot holds
+                gc.collect()
+                rss_idle = resident_mb()
                 publisher = app.discord._publisher  # the plugged-in Discord publisher
                 posts = await phase(
                     app, child, clock, publisher, POSTING, NINE_BERLIN, quiet, "post"
@@ -238,7 +251,14 @@ async def run(guilds: int, quiet: float, with_reveals: bool) -> dict[str, Any]:
         finally:
             await store.close()
             await child.stop()
-    result = {"guilds": guilds, "posted": posted, **posts, "quiet_s": quiet}
+    result = {
+        "guilds": guilds,
+        "posted": posted,
+        **posts,
+        "quiet_s": quiet,
+        "rss_idle_mb": rss_idle,
+        "rss_peak_mb": resident_mb("VmHWM"),
+    }
     if reveals is not None:
         result["reveals"] = reveals
     return result
@@ -284,7 +304,11 @@ async def phase(
 
 
 def table(result: dict[str, Any]) -> str:
-    out = [f"posting: {result['guilds']} guilds due at 09:00, {result['posted']} posts made"]
+    out = [
+        f"resident memory: {result['rss_idle_mb']:.1f} MB idle after ready,"
+        f" {result['rss_peak_mb']:.1f} MB at the peak",
+        f"posting: {result['guilds']} guilds due at 09:00, {result['posted']} posts made",
+    ]
     out.append(rows(result, result["quiet_s"], "post"))
     if "reveals" in result:
         reveals = result["reveals"]

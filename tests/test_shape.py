@@ -15,7 +15,7 @@ MAX_LINES = 400
 # The top of bot/ holds only what every feature shares.
 SHARED = {"__init__", "app", "client", "clock", "errors", "jobs", "schedule", "validation"}
 FEATURES = {
-    "bank", "boards", "daily", "gaps", "mock", "ops", "organiser", "plan", "practice",
+    "bank", "boards", "daily", "digest", "gaps", "mock", "ops", "organiser", "plan", "practice",
     "sandbox", "storage",
 }  # fmt: skip
 

@@ -101,7 +101,7 @@ class Poster:
         if found is None:  # its pack was removed since the claim
             log.warning("question %s of post %s is gone", existing.question_id, existing.id)
             return existing, "question no longer in the bank"
-        return await self._publish(existing, settings, question, fresh), "posted"
+        return await self._publish(existing, settings, found, fresh), "posted"
 
     async def _choose(self, settings: GuildSettings, local_date: str) -> Question:
         bank = await self.catalog.for_guild(settings.guild_id)

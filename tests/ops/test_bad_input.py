@@ -117,7 +117,7 @@ COMMANDS = sorted(
         "drill question disable", "drill question enable", "drill pack import",
         "drill pack list", "drill pack remove", "drill season new", "drill week-start",
         "drill export", "drill pin", "drill ping", "plan start", "plan today", "plan stop",
-        "privacy hide", "privacy show", "drill gaps",
+        "privacy hide", "privacy show", "drill gaps", "drill digest",
     ]
 )  # fmt: skip
 

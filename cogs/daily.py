@@ -133,7 +133,8 @@ class DiscordPublisher:
             view = self.reveal_view(card)
             for n, (content, embeds) in enumerate(parts):
                 # The buttons go under the last part, after everything they refer to.
-                kwargs: dict[str, Any] = {"view": view} if view is not None and n == len(parts) - 1 else {}
+                last = n == len(parts) - 1
+                kwargs: dict[str, Any] = {"view": view} if view is not None and last else {}
                 await channel.send(
                     content=content,
                     embeds=embeds,

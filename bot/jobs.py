@@ -44,7 +44,9 @@ class Job(Protocol):
         ...
 
     async def next_due(self, key: Key, now: datetime, *, after_run: bool) -> datetime | None:
-        """When ``key`` is next due: after a run of it (``after_run``), or after a change."""
+        """When ``key`` is next due: after a run of it (``after_run``; ``now`` is then when
+        that run began, so what fell due while it ran is not taken for what it failed), or
+        after a change."""
         ...
 
     async def run(self, key: Key) -> None:
@@ -199,6 +201,7 @@ class Dispatcher:
         try:
             while not self._stopping:
                 self._again.discard(slot)
+                began = self.clock.now()
                 async with self._gate:
                     if self._stopping:
                         return
@@ -207,12 +210,11 @@ class Dispatcher:
                         await job.run(key)
                     except Exception:
                         log.exception("%s run for %s failed", name, key)
-                now = self.clock.now()
                 try:
-                    when = await job.next_due(key, now, after_run=True)
+                    when = await job.next_due(key, began, after_run=True)
                 except Exception:
                     log.exception("planning %s for %s failed; looking again soon", name, key)
-                    when = now + RETRY
+                    when = self.clock.now() + RETRY
                 self._plan(name, key, when)
                 # Asked for again while this run was under way (even while it was planning):
                 # once more. No await between this check and leaving ``_running``.

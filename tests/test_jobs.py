@@ -306,6 +306,25 @@ async def test_an_open_posts_reveal_rings_at_its_time(
     assert alarm_time(dispatcher) == reveal + RETRY
 
 
+async def test_a_reveal_falling_due_while_a_run_is_under_way_is_not_taken_for_a_failure(
+    store: Store, clock: FakeClock, work: Work, dispatcher: Daily
+) -> None:
+    # The run that starts at 09:00 takes two minutes (a pin waiting out a cooldown); the post's
+    # reveal falls due at 09:01, during it. That reveal was never attempted, so it is due at
+    # once when the run ends, not a minute "retry" later.
+    await configure(store, 1)
+    work.post = False
+    await post_in_store(store, 1, NINE_BERLIN, reveal_after=timedelta(minutes=1))
+    work.hold[1] = asyncio.Event()
+    await started(dispatcher)
+    clock.set(NINE_BERLIN)
+    await eventually(lambda: work.runs[1] == 1)
+    clock.set(NINE_BERLIN + timedelta(minutes=2))
+    work.hold[1].set()
+    await settle(dispatcher)
+    assert work.runs[1] == 2  # the reveal's run, at 09:02, without the clock moving again
+
+
 async def test_a_post_now_reveal_is_planned(
     store: Store, clock: FakeClock, work: Work, dispatcher: Daily
 ) -> None:

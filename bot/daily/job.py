@@ -83,12 +83,10 @@ class DailyJob:
         for post in await self.store.daily.in_state("posted", guild_id):
             if post.reveal_at is not None:
                 # Still open after a run that was due to reveal it: it failed, look again soon.
-                at = max(post.reveal_at, now + RETRY if after_run else now)
-                wake = at if wake is None else min(wake, at)
+                wake = _earliest(wake, _again(post.reveal_at, now, after_run))
         for lock_at in (await self.store.blind.next_lock(guild_id)).values():
             # A blind discussion thread to lock; still unlocked after its run: retry soon.
-            at = max(lock_at, now + RETRY if after_run else now)
-            wake = at if wake is None else min(wake, at)
+            wake = _earliest(wake, _again(lock_at, now, after_run))
         return wake
 
     async def run(self, key: Hashable) -> None:
@@ -125,3 +123,13 @@ class DailyJob:
         """The guild's next scheduled post; None if it does not post."""
         settings = self._settings.get(guild_id)
         return schedule.next_post_after(settings, self.dispatcher.clock.now()) if settings else None
+
+
+def _again(due: datetime, now: datetime, after_run: bool) -> datetime:
+    """When to look at something due at ``due``: then, or a minute on if a run that began at
+    ``now`` was due to do it and it is still not done (it failed)."""
+    return max(due, now + RETRY) if after_run and due <= now else due
+
+
+def _earliest(a: datetime | None, b: datetime) -> datetime:
+    return b if a is None else min(a, b)

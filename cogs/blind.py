@@ -14,8 +14,7 @@ from discord.ext import commands
 from bot.daily.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
 from bot.daily.publishing import AnswerPart
 from cogs.owned import Owned, owned
-from cogs.quiz_views import modal_values
-from cogs.render import data_of, guarded, reply, ts
+from cogs.render import data_of, guarded, modal_values, reply, ts
 
 if TYPE_CHECKING:
     from bot.client import DrillBot

@@ -20,8 +20,7 @@ from cogs import mock_pair_views as pviews
 from cogs import mock_views as views
 from cogs.mock_pairs import PairFlow, refusing
 from cogs.owned import owned
-from cogs.quiz_views import modal_values
-from cogs.render import data_of
+from cogs.render import data_of, modal_values
 
 if TYPE_CHECKING:
     from bot.client import DrillBot

@@ -16,7 +16,7 @@ from bot.mock import ROUNDS_BY_SLUG, PairService, Step
 from bot.storage.mock_pairs import Pair
 from cogs import mock_pair_views as pviews
 from cogs import mock_views as views
-from cogs.quiz_views import modal_values
+from cogs.render import modal_values
 
 log = logging.getLogger(__name__)
 

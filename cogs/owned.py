@@ -12,12 +12,13 @@ import discord
 
 from bot.client import send_ephemeral
 from bot.ownership import NotYours, verify
+from cogs.render import data_of
 
 log = logging.getLogger(__name__)
 
 
 def custom_id_of(interaction: discord.Interaction) -> str:
-    return str((interaction.data or {}).get("custom_id", ""))
+    return str(data_of(interaction).get("custom_id", ""))
 
 
 async def owned(interaction: discord.Interaction) -> bool:

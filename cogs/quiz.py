@@ -17,9 +17,10 @@ from discord.ext import commands
 
 from bot.practice.quiz import QuizService, Shown
 from cogs import notes_layout as layout
+from cogs import quiz_render
 from cogs import quiz_views as views
 from cogs.owned import owned
-from cogs.render import NO_PINGS, data_of, guarded, refusals, reply
+from cogs.render import NO_PINGS, data_of, guarded, modal_values, refusals, reply
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -78,7 +79,7 @@ class QuizCog(commands.Cog):
 
     async def _send_question(self, interaction: discord.Interaction, shown: Shown) -> None:
         await interaction.followup.send(
-            embed=views.question_embed(shown),
+            embed=quiz_render.question_embed(shown),
             view=views.question_view(shown.session.id),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
@@ -95,7 +96,7 @@ class QuizCog(commands.Cog):
         async with answering(interaction):
             revealed = await self.service.show_notes(session_id, interaction.user.id)
             await interaction.response.edit_message(
-                embeds=views.reveal_embeds(revealed),
+                embeds=quiz_render.reveal_embeds(revealed),
                 view=views.grade_view(session_id, levels=views.has_levels(revealed.question)),
                 allowed_mentions=NO_PINGS,
             )
@@ -104,7 +105,7 @@ class QuizCog(commands.Cog):
         async with answering(interaction):
             shown = await self.service.skip(session_id, interaction.user.id)
             await interaction.response.edit_message(
-                embed=views.question_embed(shown),
+                embed=quiz_render.question_embed(shown),
                 view=views.question_view(shown.session.id),
                 allowed_mentions=NO_PINGS,
             )
@@ -115,7 +116,7 @@ class QuizCog(commands.Cog):
         async with answering(interaction):
             graded = await self.service.grade(session_id, interaction.user.id, grade)
             await interaction.response.edit_message(
-                content=views.graded_line(graded),
+                content=quiz_render.graded_line(graded),
                 view=views.done_view(session_id, levels=views.has_levels(graded.question)),
                 allowed_mentions=NO_PINGS,
             )
@@ -132,7 +133,7 @@ class QuizCog(commands.Cog):
     ) -> None:
         async with answering(interaction):
             graded = await self.service.grade_daily(post_id, interaction.user.id, grade)
-            await reply(interaction, views.graded_line(graded))
+            await reply(interaction, quiz_render.graded_line(graded))
 
     async def press_daily_report(self, interaction: discord.Interaction, post_id: int) -> None:
         async with answering(interaction):
@@ -180,9 +181,9 @@ class QuizCog(commands.Cog):
 
     async def _submit_answer(self, interaction: discord.Interaction, session_id: int) -> None:
         async with answering(interaction):
-            text = views.modal_values(interaction).get("answer", "")
+            text = modal_values(interaction).get("answer", "")
             revealed = await self.service.answer(session_id, interaction.user.id, text)
-            embeds = views.reveal_embeds(revealed)
+            embeds = quiz_render.reveal_embeds(revealed)
             view = views.grade_view(session_id, levels=views.has_levels(revealed.question))
             if interaction.message is not None:
                 await interaction.response.edit_message(
@@ -195,7 +196,7 @@ class QuizCog(commands.Cog):
         self, interaction: discord.Interaction, target: int, *, daily: bool
     ) -> None:
         async with answering(interaction):
-            values = views.modal_values(interaction)
+            values = modal_values(interaction)
             reason, detail = values.get("reason", ""), values.get("detail", "")
             user = interaction.user.id
             if daily:

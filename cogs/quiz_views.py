@@ -15,11 +15,10 @@ import discord
 from discord import ui
 
 from bot.bank import Question
-from bot.practice.quiz import MAX_ANSWER, MAX_REPORT_DETAIL, Graded, Revealed, Shown
+from bot.practice.quiz import MAX_ANSWER, MAX_REPORT_DETAIL
 from bot.practice.srs import GRADES
 from cogs import render
 from cogs.owned import Owned
-from cogs.render import data_of
 
 GRADE_STYLES = {
     1: discord.ButtonStyle.danger,
@@ -367,54 +366,3 @@ class ReportModal(ui.Modal, title="Report this question"):
 
     def __init__(self, custom_id: str) -> None:
         super().__init__(custom_id=custom_id, timeout=900)
-
-
-def modal_values(interaction: discord.Interaction) -> dict[str, str]:
-    """Text inputs of a modal submission by custom id, in either row shape Discord sends."""
-    out: dict[str, str] = {}
-    rows: list[Any] = list(data_of(interaction).get("components", []))
-    while rows:
-        row = rows.pop()
-        if isinstance(row.get("component"), dict):
-            rows.append(row["component"])
-        rows.extend(row.get("components") or [])
-        if "custom_id" in row and isinstance(row.get("value"), str):
-            out[row["custom_id"]] = row["value"]
-    return out
-
-
-# -- embeds -----------------------------------------------------------------------------------
-def question_embed(shown: Shown) -> discord.Embed:
-    mode = {"review": "Review", "daily": "Daily"}.get(shown.session.mode, "Practice")
-    embed = render.question_embed(shown.question, shown.topic.name, title=f"{mode} question")
-    embed.set_footer(text=_footer(shown.question.id, shown.question.version, shown.session.id))
-    return embed
-
-
-def reveal_embeds(revealed: Revealed) -> list[discord.Embed]:
-    shown = Shown(revealed.session, revealed.question, revealed.topic)
-    question = question_embed(shown)
-    notes = render.notes_embed(
-        revealed.question,
-        revealed.topic.name,
-        footer=_footer(revealed.question.id, revealed.question.version, revealed.session.id),
-    )
-    if revealed.answer is None:
-        question.add_field(name="Your answer", value="(notes shown without answering)")
-        return [question, notes]
-    # Discord caps all embeds of a message at 6,000 characters: the answer gets what is left.
-    room = min(4096, EMBED_TOTAL - len(question) - len(notes) - 40)
-    text = revealed.answer if len(revealed.answer) <= room else revealed.answer[: room - 1] + "…"
-    answer = discord.Embed(title="Your answer", description=text, colour=0x95A5A6)
-    return [question, answer, notes]
-
-
-def graded_line(graded: Graded) -> str:
-    return (
-        f"Graded **{graded.grade_name}** · this question comes back in your /review "
-        f"{render.ts(graded.due)}."
-    )
-
-
-def _footer(question_id: str, version: str, session_id: int) -> str:
-    return f"{question_id} v{version} · session {session_id}"

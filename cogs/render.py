@@ -206,3 +206,17 @@ def reveal_messages(card: RevealCard) -> list[tuple[str | None, list[discord.Emb
 def data_of(interaction: discord.Interaction) -> dict[str, Any]:
     """The interaction's raw data (custom id, modal rows) as a plain dict, whatever its kind."""
     return cast(dict[str, Any], interaction.data or {})
+
+
+def modal_values(interaction: discord.Interaction) -> dict[str, str]:
+    """Text inputs of a modal submission by custom id, in either row shape Discord sends."""
+    out: dict[str, str] = {}
+    rows: list[Any] = list(data_of(interaction).get("components", []))
+    while rows:
+        row = rows.pop()
+        if isinstance(row.get("component"), dict):
+            rows.append(row["component"])
+        rows.extend(row.get("components") or [])
+        if "custom_id" in row and isinstance(row.get("value"), str):
+            out[row["custom_id"]] = row["value"]
+    return out

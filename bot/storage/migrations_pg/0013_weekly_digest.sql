@@ -1,4 +1,4 @@
--- PostgreSQL twin of migrations/0012_weekly_digest.sql: BIGINT for SQLite's 64-bit INTEGER.
+-- PostgreSQL twin of migrations/0013_weekly_digest.sql: BIGINT for SQLite's 64-bit INTEGER.
 -- Issue 28: the weekly digest. When each guild wants it (off until an organiser sets a day and
 -- a time), and one claim per (guild, week): claimed before sending, like the daily post, so a
 -- digest is posted once per week however often the bot restarts.

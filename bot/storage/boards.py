@@ -60,7 +60,9 @@ _FORGET = (
 DELETED = "deleted"
 # Kept on purpose, said in the confirmation: an organiser's actions are the server's record.
 KEPT_AUDIT = "the audit line that this forget happened, and organisers' setting changes"
-KEPT_ORGANISER = "organiser actions (set-up, packs, disabled questions, seasons, best answers)"
+KEPT_ORGANISER = (
+    "organiser actions (set-up, packs, disabled questions, seasons, best answers, the digest)"
+)
 # Every column that names a member, and what forget-me does with it. A test walks the schema
 # on both backends and fails on a column that names a member and is not listed here.
 MEMBER_COLUMNS: dict[tuple[str, str], str] = {
@@ -79,6 +81,7 @@ MEMBER_COLUMNS: dict[tuple[str, str], str] = {
     ("guild_packs", "uploaded_by"): KEPT_ORGANISER,
     ("seasons", "started_by"): KEPT_ORGANISER,
     ("best_answers", "marked_by"): KEPT_ORGANISER,
+    ("digest_settings", "updated_by"): KEPT_ORGANISER,
 }  # fmt: skip
 # Id columns that never name a member (a run's name, a role, a message, a question, ...).
 NOT_MEMBER_COLUMNS = frozenset({

@@ -131,7 +131,7 @@ async def test_an_answer_lost_between_two_delivered_ones_is_read_back_at_the_rev
     await configure_world(store, world)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is not None
         first = await world["ana"].send(post.thread_id, f"{ANSWER} (ana)")
@@ -142,7 +142,7 @@ async def test_an_answer_lost_between_two_delivered_ones_is_read_back_at_the_rev
         last = await world["cy"].send(post.thread_id, f"{ANSWER} (cy)")
         await answers_of(store, post, 2)
         clock.set(REVEAL)
-        await bot.daily.tick()
+        await bot.jobs.idle()
     rows = await store.answers.for_post(post.id)
     assert sorted(r.message_id for r in rows) == sorted([first.id, lost.id, last.id])
     assert "3 members answered" in reveal_in(world, post.thread_id).content
@@ -160,7 +160,7 @@ async def test_a_reconnect_reads_back_a_reply_lost_between_two_delivered_ones(
     emu.force_429("/threads", retry_after=600)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is None
         [question] = daily_posts(emu, world.channel.id)
@@ -183,7 +183,7 @@ async def test_a_thread_whose_every_answer_was_deleted_while_away_records_the_de
     await configure_world(store, world)
     async with start_bot() as bot:
         clock.set(NINE)
-        await bot.daily.tick()
+        await bot.jobs.idle()
         post = await stored(store, world.guild.id, TODAY)
         assert post.thread_id is not None
         only = await world["ana"].send(post.thread_id, ANSWER)

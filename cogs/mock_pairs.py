@@ -129,7 +129,7 @@ class PairFlow:
         try:
             thread, step = await self._open_thread(interaction, pair)
         except DrillError:
-            await self.pairs.repo.end(pair.id)
+            await self._end(pair)
             raise
         except discord.RateLimited as exc:  # a long cooldown: discord.py gives up waiting
             await self._not_started(
@@ -159,11 +159,16 @@ class PairFlow:
         )
         await send_notes(interaction, step)
 
+    async def _end(self, pair: Pair) -> None:
+        """End the pair, and the round it may have started (its candidate is free again)."""
+        with contextlib.suppress(DrillError):  # ended already
+            await self.pairs.end(pair.id, pair.inviter_id)
+
     async def _not_started(
         self, interaction: discord.Interaction, pair: Pair, reason: str
     ) -> NoReturn:
         """The pair ends in a clear state, and the invitation says why in place of its buttons."""
-        await self.pairs.repo.end(pair.id)
+        await self._end(pair)
         with contextlib.suppress(discord.HTTPException):
             await interaction.edit_original_response(
                 content=reason, view=None, allowed_mentions=discord.AllowedMentions.none()
@@ -183,15 +188,22 @@ class PairFlow:
             invitable=False,
             auto_archive_duration=1440,
         )
-        for member_id in (pair.inviter_id, pair.partner_id):
-            await thread.add_user(discord.Object(id=member_id))
-        step = await self.pairs.begin(pair, pair.inviter_id, thread.id)
-        await thread.send(
-            f"<@{pair.inviter_id}> answers, <@{pair.partner_id}> interviews (press "
-            "**Interviewer notes** for what to listen for). Swap roles when the round is done.",
-            embed=views.step_embed(step),
-            view=pviews.step_view(pair.id, step),
-        )
+        try:
+            for member_id in (pair.inviter_id, pair.partner_id):
+                await thread.add_user(discord.Object(id=member_id))
+            step = await self.pairs.begin(pair, pair.inviter_id, thread.id)
+            await thread.send(
+                f"<@{pair.inviter_id}> answers, <@{pair.partner_id}> interviews (press "
+                "**Interviewer notes** for what to listen for). Swap roles when the round is "
+                "done.",
+                embed=views.step_embed(step),
+                view=pviews.step_view(pair.id, step),
+            )
+        except BaseException:
+            # The round did not start: leave no open, empty thread behind.
+            with contextlib.suppress(discord.HTTPException):
+                await thread.edit(archived=True, locked=True)
+            raise
         return thread, step
 
     async def press_pair_rate(

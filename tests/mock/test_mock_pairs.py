@@ -289,3 +289,19 @@ async def test_a_partner_who_left_the_server_is_not_swapped_in(
         told = await refusal(await press(ana, first, swap))
         assert "no longer in this server" in told
         assert (await store.mock_pairs.get(pid)).state == "ended"  # type: ignore[union-attr]
+
+
+async def test_a_refusal_after_the_thread_opened_leaves_it_archived_and_nobody_in_a_round(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    ana, ben = world["ana"], world["ben"]
+    async with start_bot():
+        message = (await invite(world, ana, ben)).message
+        pid = pair_of(message)
+        world.emu.fail_next("/thread-members/", status=403)
+        told = await refusal(await press(ben, message, f"drill:mock:pair:accept:{pid}"))
+        assert "Create Private Threads" in told
+        (thread,) = threads(world)
+        assert thread.archived and thread.locked
+        assert (await store.mock_pairs.get(pid)).state == "ended"  # type: ignore[union-attr]
+        assert await store.mock.open_for(ana.id) is None

@@ -39,6 +39,7 @@ from bot.storage.postgres import PgDatabase
 from bot.storage.practice import PracticeRepo
 from bot.storage.scores import ScoreRepo
 from bot.storage.url import backend_of
+from bot.storage.web import WebRepo
 
 __all__ = [
     "Answer",
@@ -83,6 +84,7 @@ class Store:
         self.gaps = GapRepo(db)
         self.blind = BlindRepo(db)
         self.digests = DigestRepo(db)
+        self.web = WebRepo(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

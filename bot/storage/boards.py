@@ -56,12 +56,14 @@ _FORGET = (
     # Its items, answers, ratings and partner feedback go with it (ON DELETE CASCADE).
     ("mock_sessions", "guild_id = ?1 AND user_id = ?2"),
     ("study_plans", "user_id = ?2 AND (guild_id = ?1 OR guild_id IS NULL)"),
+    ("member_names", "guild_id = ?1 AND user_id = ?2"),  # the web board's display names
 )  # fmt: skip
 DELETED = "deleted"
 # Kept on purpose, said in the confirmation: an organiser's actions are the server's record.
 KEPT_AUDIT = "the audit line that this forget happened, and organisers' setting changes"
 KEPT_ORGANISER = (
-    "organiser actions (set-up, packs, disabled questions, seasons, best answers, the digest)"
+    "organiser actions (set-up, packs, disabled questions, seasons, best answers, the digest,"
+    " the web board's switch)"
 )
 # Every column that names a member, and what forget-me does with it. A test walks the schema
 # on both backends and fails on a column that names a member and is not listed here.
@@ -82,6 +84,7 @@ MEMBER_COLUMNS: dict[tuple[str, str], str] = {
     ("seasons", "started_by"): KEPT_ORGANISER,
     ("best_answers", "marked_by"): KEPT_ORGANISER,
     ("digest_settings", "updated_by"): KEPT_ORGANISER,
+    ("web_boards", "updated_by"): KEPT_ORGANISER,
 }  # fmt: skip
 # Id columns that never name a member (a run's name, a role, a message, a question, ...).
 NOT_MEMBER_COLUMNS = frozenset({

@@ -39,6 +39,9 @@ from bot.plan.reminders import Reminders
 from bot.plan.service import PlanService
 from bot.practice.quiz import QuizService
 from bot.storage import Store, open_store
+from bot.web.names import NameBook
+from bot.web.server import WebServer
+from bot.web.service import WebBoards
 
 log = logging.getLogger(__name__)
 STOP_GRACE = 10.0  # seconds daily work half-way through gets to finish on shutdown
@@ -93,11 +96,25 @@ class App:
     digest: DigestService
     digest_job: DigestJob
     blind: BlindAnswers
+    names: NameBook
+    web: WebBoards
+    web_server: WebServer | None  # None: DRILLBOT_WEB unset
 
     async def start(self) -> None:
         """Inside the running loop, before the extensions load (discord.py's setup_hook)."""
         self.writer.start()
         await self.daily.load_open_posts()
+        if self.web_server is not None:
+            try:
+                await self.web_server.start()
+            except OSError as exc:
+                from bot.ops.preflight import Exit, PreflightError
+
+                where = f"{self.web_server.host}:{self.web_server.port}"
+                raise PreflightError(
+                    f"web board cannot listen on {where}: {exc.strerror or exc} (DRILLBOT_WEB)",
+                    Exit.CONFIG,
+                ) from None
 
     async def start_schedule(self) -> None:
         """After the extensions loaded: from here on jobs may reach Discord."""
@@ -114,8 +131,12 @@ class App:
             log.warning("closing while daily work is still running")
 
     async def close(self) -> None:
-        """After Discord closed: undo ``start`` and ``build_app`` (answer writer, store)."""
+        """After Discord closed: undo ``start`` and ``build_app`` (web board, answer writer,
+        store)."""
+        if self.web_server is not None:
+            await self.web_server.close()
         await self.jobs.shutdown()
+        await self.names.close()
         await self.writer.close()
         if self.owns_store:
             await self.store.close()
@@ -160,6 +181,13 @@ async def build_app(
     digest = DigestService(store, catalog, clock, gaps, cast(Publisher, discord))
     digest_job = DigestJob(store, digest, jobs, owns=owns)
     jobs.register(digest_job)
+    leaderboard = LeaderboardService(store, catalog, clock)
+    stats = StatsService(store, catalog, clock)
+    names = NameBook(store, clock)
+    web = WebBoards(store, clock, names, leaderboard, stats, gaps, mock, settings.web_base)
+    web_server = None
+    if settings.web_port is not None:
+        web_server = WebServer(web, settings.web_host, settings.web_port)
     return App(
         settings=settings,
         clock=clock,
@@ -173,8 +201,8 @@ async def build_app(
         daily_job=daily_job,
         quiz=quiz,
         organiser=organiser,
-        leaderboard=LeaderboardService(store, catalog, clock),
-        stats=StatsService(store, catalog, clock),
+        leaderboard=leaderboard,
+        stats=stats,
         privacy=PrivacyService(store, clock),
         mock=mock,
         pairs=pairs,
@@ -184,4 +212,7 @@ async def build_app(
         digest=digest,
         digest_job=digest_job,
         blind=BlindAnswers(store, clock),
+        names=names,
+        web=web,
+        web_server=web_server,
     )

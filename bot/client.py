@@ -42,6 +42,7 @@ EXTENSIONS = (
     "cogs.gaps",
     "cogs.blind",
     "cogs.digest",
+    "cogs.web",
 )
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."

@@ -23,6 +23,7 @@ from bot.daily.publishing import (
 )
 from bot.daily.service import DailyService
 from bot.errors import Gone, MissingPermissions, TransientFailure
+from bot.web.names import NameBook
 from cogs import blind, quiz_views, render
 
 if TYPE_CHECKING:
@@ -230,8 +231,9 @@ def _history(message: discord.Message) -> HistoryMessage:
 
 
 class DailyCog(commands.Cog):
-    def __init__(self, service: DailyService) -> None:
+    def __init__(self, service: DailyService, names: NameBook) -> None:
         self.service = service
+        self.names = names  # the web board shows answers' authors by the name seen here
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -240,7 +242,8 @@ class DailyCog(commands.Cog):
         # A thread the service does not know yet may be today's, still being finished: the
         # parent lets it keep the message until the thread is tracked.
         parent_id = getattr(message.channel, "parent_id", None)
-        await self.service.receive(message.channel.id, parent_id, _history(message))
+        if await self.service.receive(message.channel.id, parent_id, _history(message)):
+            self.names.seen(message.guild.id, message.author.id, message.author.display_name)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -260,4 +263,4 @@ async def setup(bot: DrillBot) -> None:
         card.post_id, model_answer=bool(card.question.model_answer)
     )
     bot.app.discord.plug(publisher)
-    await bot.add_cog(DailyCog(bot.app.daily))
+    await bot.add_cog(DailyCog(bot.app.daily, bot.app.names))

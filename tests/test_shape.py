@@ -18,7 +18,7 @@ SHARED = {
 }  # fmt: skip
 FEATURES = {
     "bank", "boards", "daily", "digest", "gaps", "mock", "ops", "organiser", "plan", "practice",
-    "sandbox", "storage",
+    "sandbox", "storage", "web",
 }  # fmt: skip
 
 

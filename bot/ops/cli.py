@@ -28,6 +28,7 @@ Then it waits for Discord's API with backoff, one log line per failed attempt (7
 last). Health and metrics: http://DRILLBOT_HEALTH/healthz, /readyz, /metrics
 (default 127.0.0.1:8080; port 0 turns it off). Exit codes: README, Operations.
 Sharded (README, Running at scale): --shard-count N --shards a-b runs shards a..b of N.
+Web board: --web HOST:PORT (DRILLBOT_WEB; off when unset), links from DRILLBOT_WEB_URL.
 """
 
 
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--health", metavar="HOST:PORT", help="health/metrics address (DRILLBOT_HEALTH)"
+    )
+    run.add_argument(
+        "--web", metavar="HOST:PORT", help="serve the web board here (DRILLBOT_WEB; off unset)"
     )
     run.add_argument(
         "--connect-attempts",
@@ -210,13 +214,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.ops.config import parse_address
+    from bot.ops.config import parse_address, web_address
     from bot.ops.logs import setup_logging
     from bot.ops.runner import serve
 
     if args.health is not None:
         host, port = parse_address(args.health)
         settings = replace(settings, health_host=host, health_port=port)
+    if args.web is not None:
+        host, web_port = web_address(args.web)
+        settings = replace(settings, web_host=host, web_port=web_port)
     settings = replace(settings, shards=_shards(args, settings))
     token = settings.token.reveal() if settings.token else ""
     setup_logging(settings.log_level, args.log_format or settings.log_format, secrets=[token])

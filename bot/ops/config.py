@@ -36,6 +36,8 @@ _FILE_KEYS = {
     "health": "DRILLBOT_HEALTH",
     "shard_count": "DRILLBOT_SHARD_COUNT",
     "shards": "DRILLBOT_SHARDS",
+    "web": "DRILLBOT_WEB",
+    "web_url": "DRILLBOT_WEB_URL",
 }
 
 
@@ -89,6 +91,18 @@ class Settings:
     health_port: int = 8080
     # Which shards this process runs (bot/ops/shards.py); the default is one unsharded process.
     shards: ShardPlan = field(default_factory=ShardPlan)
+    # The web board (bot/web/): its address (port None: off) and the public base URL its
+    # links start with (behind a proxy); without one, links point at the address itself.
+    web_host: str = "127.0.0.1"
+    web_port: int | None = None
+    web_url: str | None = None
+
+    @property
+    def web_base(self) -> str | None:
+        """Where /board links point, or None when the web board is off."""
+        if self.web_port is None:
+            return None
+        return self.web_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
     def store_url(self) -> str:
@@ -143,6 +157,10 @@ class Settings:
             shards = ShardPlan.parse(values.get("shard_count"), values.get("shards"))
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        web_host, web_port = web_address(values.get("web"))
+        web_url = values.get("web_url") or None
+        if web_url is not None and not web_url.startswith(("http://", "https://")):
+            raise ConfigError(f"DRILLBOT_WEB_URL must be an http(s) URL (got {web_url!r})")
         for key in ("api_base", "gateway_url"):
             if key in values and "://" not in values[key]:
                 raise ConfigError(f"{_FILE_KEYS[key]} must be a URL (got {values[key]!r})")
@@ -158,6 +176,9 @@ class Settings:
             health_host=health_host,
             health_port=health_port,
             shards=shards,
+            web_host=web_host,
+            web_port=web_port,
+            web_url=web_url.rstrip("/") if web_url else None,
         )
 
 
@@ -170,6 +191,19 @@ def parse_address(text: str) -> tuple[str, int]:
     if not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ConfigError(f"DRILLBOT_HEALTH must be host:port with port 0-65535 (got {text!r})")
     return host, int(port)
+
+
+def web_address(text: str | None) -> tuple[str, int | None]:
+    """``DRILLBOT_WEB``: ``host:port`` (or a bare port) for the web board; unset or port 0: off."""
+    if not text or not text.strip():
+        return "127.0.0.1", None
+    try:
+        host, port = parse_address(text)
+    except ConfigError:
+        raise ConfigError(
+            f"DRILLBOT_WEB must be host:port with port 0-65535 (got {text!r})"
+        ) from None
+    return host, port or None
 
 
 def _read_file(path: Path) -> dict[str, str]:

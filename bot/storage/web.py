@@ -81,6 +81,22 @@ class WebRepo:
             (name[:NAME_MAX], guild_id, name[:NAME_MAX]),
         )
 
+    async def names_and_hidden(
+        self, guild_id: int, user_ids: Sequence[int]
+    ) -> tuple[dict[int, str], set[int]]:
+        """The display names of these members, and which of them are hidden from the boards:
+        one round trip for a whole page."""
+        marks = ", ".join("?" for _ in user_ids)
+        rows = await self.db.fetchall(
+            "SELECT user_id, display_name, 0 FROM member_names"
+            f" WHERE guild_id = ? AND user_id IN ({marks})"
+            " UNION ALL SELECT user_id, NULL, 1 FROM hidden_members"
+            f" WHERE guild_id = ? AND user_id IN ({marks})",
+            (guild_id, *user_ids, guild_id, *user_ids),
+        )
+        names = {int(r[0]): r[1] for r in rows if not r[2]}
+        return names, {int(r[0]) for r in rows if r[2]}
+
     # -- display names ----------------------------------------------------------------------
     async def remember_names(self, names: Sequence[tuple[int, int, str]], now: datetime) -> None:
         """(guild, member, display name) rows, in one transaction."""

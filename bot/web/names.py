@@ -81,9 +81,17 @@ class NameBook:
         await self.flush()
 
     async def names(self, guild_id: int, user_ids: list[int]) -> dict[int, str]:
-        found = await self.store.web.names(guild_id, user_ids)
-        for user_id in user_ids:
-            pending = self._pending.get((guild_id, user_id))
-            if pending is not None:
-                found[user_id] = pending
+        return self._with_pending(guild_id, await self.store.web.names(guild_id, user_ids))
+
+    async def names_and_hidden(
+        self, guild_id: int, user_ids: list[int]
+    ) -> tuple[dict[int, str], set[int]]:
+        """Names as ``names`` gives them, and which of these members are hidden: one query."""
+        found, hidden = await self.store.web.names_and_hidden(guild_id, user_ids)
+        return self._with_pending(guild_id, found), hidden
+
+    def _with_pending(self, guild_id: int, found: dict[int, str]) -> dict[int, str]:
+        for (guild, user_id), name in self._pending.items():
+            if guild == guild_id:
+                found[user_id] = name
         return found

@@ -10,6 +10,7 @@ never send a referrer; the content security policy allows no script at all.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from aiohttp import web
 from bot.errors import DrillError
 from bot.web import pages
 from bot.web.service import Viewer, WebBoards
-from bot.web.signing import BadLink
+from bot.web.signing import TOKEN_CHARS, BadLink
 from bot.web.style import CSS
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ PRIVATE = {
     "X-Robots-Tag": "noindex",
     "Content-Security-Policy": POLICY,
 }
+TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_CHARS}}}")
 Page = Callable[[web.Request, Viewer], Awaitable[str]]
 
 
@@ -88,6 +90,8 @@ class WebServer:
         )
 
     async def _slash(self, request: web.Request) -> web.Response:
+        if not TOKEN.fullmatch(request.match_info["token"]):
+            return _html(pages.REFUSED, 403)
         query = f"?{request.query_string}" if request.query_string else ""
         raise web.HTTPFound(f"{request.match_info['token']}/{query}", headers=PRIVATE)
 

@@ -4,10 +4,14 @@ the data behind each page. Pages (bot/web/pages.py) only lay it out."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 from bot.boards.service import PERIODS, Board, LeaderboardService
+from bot.boards.service import _live as live_row  # a stored streak, zeroed if broken
 from bot.boards.stats import MemberReport, StatsService
 from bot.clock import Clock
 from bot.errors import DrillError
@@ -15,6 +19,7 @@ from bot.gaps.service import GapReport, GapService
 from bot.mock import MockService
 from bot.mock.service import PastRound
 from bot.storage import Store
+from bot.storage.boards import BoardRow
 from bot.web import signing
 from bot.web.names import NameBook
 from bot.web.signing import BadLink, Pass
@@ -26,6 +31,10 @@ NOT_SERVED = (
     "This bot does not serve the web board (its host sets DRILLBOT_WEB); nothing was changed."
 )
 MOCK_ROUNDS = 20
+FRESH = 2.0  # seconds a board's shared parts (scope, rows, title) and a guild's switch are kept
+CACHE_KEEP = 4096
+NOBODY = 0  # the shared board is read as nobody in particular; the viewer's row is added after
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +87,30 @@ class WebBoards:
         self.gaps_service = gaps
         self.mock = mock
         self.base_url = base_url.rstrip("/") if base_url else None
+        self._cache: dict[tuple[object, ...], tuple[float, Any]] = {}
 
     # -- organisers -------------------------------------------------------------------------
+    def _changed(self, guild_id: int) -> None:
+        self._cache.pop(("access", guild_id), None)
+
     async def turn_on(self, guild_id: int, user_id: int, guild_name: str) -> bool:
+        self._changed(guild_id)
         return await self.store.web.set_enabled(
             guild_id, user_id, True, guild_name, self.clock.now()
         )
 
     async def turn_off(self, guild_id: int, user_id: int, guild_name: str) -> bool:
-        return await self.store.web.set_enabled(
-            guild_id, user_id, False, guild_name, self.clock.now()
-        )
+        try:
+            return await self.store.web.set_enabled(
+                guild_id, user_id, False, guild_name, self.clock.now()
+            )
+        finally:
+            self._changed(guild_id)
 
     async def rotate(self, guild_id: int, user_id: int) -> None:
-        if not await self.store.web.rotate(guild_id, user_id, self.clock.now()):
+        rotated = await self.store.web.rotate(guild_id, user_id, self.clock.now())
+        self._changed(guild_id)
+        if not rotated:
             raise DrillError("This server never had a web board; `/drill web on` starts one.")
 
     # -- links ------------------------------------------------------------------------------
@@ -111,9 +130,12 @@ class WebBoards:
         )
 
     async def admit(self, token: str) -> Viewer:
-        """The viewer a link stands for; BadLink if it is not (or no longer) good."""
+        """The viewer a link stands for; BadLink if it is not (or no longer) good. The switch
+        and secret are cached ``FRESH`` seconds: changes made here apply at once, those made
+        by another process (shards) within that time."""
         claimed, _, _ = signing.parse(token)
-        access = await self.store.web.access(claimed.guild_id)
+        guild_id = claimed.guild_id
+        access = await self._shared(("access", guild_id), lambda: self.store.web.access(guild_id))
         if access is None or not access.enabled:
             raise BadLink("board off")
         grant = signing.verify(token, access.secret, self.clock.now(), claimed.guild_id)
@@ -121,25 +143,64 @@ class WebBoards:
 
     # -- pages ------------------------------------------------------------------------------
     async def board(self, viewer: Viewer, period: str, topic: str | None, page: int) -> BoardPage:
-        guild_id = viewer.grant.guild_id
+        """A board page. The parts every viewer shares (its scope, rows, title) come from a
+        cache kept ``FRESH`` seconds, so a page costs a few queries under load; who is hidden
+        is read on every request, so a member who hides never shows, cached or not."""
+        guild_id, user_id = viewer.grant.guild_id, viewer.grant.user_id
         period = period if period in PERIODS else "week"
         topics = await self.topics(guild_id)
         if topic not in dict(topics):
             topic = None
-        scope = await self.leaderboard.scope_for(guild_id, period, topic)
-        board = await self.leaderboard.board(guild_id, viewer.grant.user_id, scope, page)
-        ids = [r.user_id for r in board.rows] + ([board.me.user_id] if board.me else [])
-        names = await self.names.names(guild_id, ids)
+        scope = await self._shared(
+            ("scope", guild_id, period, topic),
+            lambda: self.leaderboard.scope_for(guild_id, period, topic),
+        )
+        shared = await self._shared(
+            ("board", guild_id, scope, page),
+            lambda: self.leaderboard.board(guild_id, NOBODY, scope, page),
+        )
+        ids = [r.user_id for r in shared.rows]
+        names, hidden = await self.names.names_and_hidden(guild_id, [*ids, user_id])
+        rows = tuple(r for r in shared.rows if r.user_id not in hidden)
+        me = next((r for r in rows if r.user_id == user_id), None)
+        if me is None and user_id not in hidden:
+            me = await self._shared(
+                ("rank", guild_id, scope, user_id), lambda: self._rank(guild_id, scope, user_id)
+            )
+        board = replace(shared, rows=rows, me=me, viewer_hidden=user_id in hidden)
         return BoardPage(board, period, topic, topics, names)
 
     async def topics(self, guild_id: int) -> tuple[tuple[str, str], ...]:
-        bank = await self.leaderboard.catalog.for_guild(guild_id)
-        disabled = await self.store.guilds.disabled_topics(guild_id)
-        return tuple(
-            (t.slug, t.name)
-            for t in sorted(bank.topics.values(), key=lambda t: t.name)
-            if t.slug not in disabled
+        async def read() -> tuple[tuple[str, str], ...]:
+            bank = await self.leaderboard.catalog.for_guild(guild_id)
+            disabled = await self.store.guilds.disabled_topics(guild_id)
+            return tuple(
+                (t.slug, t.name)
+                for t in sorted(bank.topics.values(), key=lambda t: t.name)
+                if t.slug not in disabled
+            )
+
+        return await self._shared(("topics", guild_id), read)
+
+    async def _rank(self, guild_id: int, scope: str, user_id: int) -> BoardRow | None:
+        mine = await self.store.boards.rank(guild_id, scope, user_id)
+        return live_row(mine, await self._last_revealed(guild_id)) if mine else None
+
+    async def _last_revealed(self, guild_id: int) -> str | None:
+        return await self._shared(
+            ("revealed", guild_id), lambda: self.store.boards.last_revealed_date(guild_id)
         )
+
+    async def _shared(self, key: tuple[object, ...], read: Callable[[], Awaitable[T]]) -> T:
+        now = time.monotonic()
+        found = self._cache.get(key)
+        if found is not None and now - found[0] < FRESH:
+            return cast(T, found[1])
+        value = await read()
+        if len(self._cache) >= CACHE_KEEP:
+            self._cache.clear()
+        self._cache[key] = (now, value)
+        return value
 
     async def progress(self, viewer: Viewer) -> Progress:
         guild_id, user_id = viewer.grant.guild_id, viewer.grant.user_id

@@ -104,6 +104,7 @@ async def test_tampered_rotated_expired_and_switched_off_links_get_a_plain_403(
     status, page, _ = await get(tampered)
     assert status == 403 and "Cy Viewer" not in page and "MLOps" not in page
     assert (await get(f"{site.base}/w/not-a-token/"))[0] == 403
+    assert (await get(f"{site.base}/w/not-a-token"))[0] == 403
 
     await site.app.web.rotate(GUILD, ORGANISER)
     assert (await get(link))[0] == 403
@@ -126,6 +127,17 @@ async def test_a_link_without_its_slash_is_redirected_and_the_css_is_served(site
     status, css, headers = await get(f"{site.base}/web.css")
     assert status == 200 and "prefers-color-scheme:dark" in css
     assert headers["Content-Type"].startswith("text/css")
+
+
+async def test_a_member_who_hides_is_gone_from_the_next_page_cached_or_not(
+    site: Site, store: Store
+) -> None:
+    link = await site.link()
+    assert "Kim" in rows((await get(link + "?period=all"))[1])  # the board is cached now
+    await store.boards.set_hidden(GUILD, 11, True, site.app.clock.now())
+    assert "Kim" not in rows((await get(link + "?period=all"))[1])
+    _, kims, _ = await get(await site.link(user_id=11) + "?period=all")
+    assert "Kim" not in rows(kims) and "You are hidden from the boards" in kims
 
 
 async def test_a_hidden_member_sees_the_board_without_their_row(site: Site) -> None:

@@ -1,0 +1,253 @@
+"""Web board benchmark: board page p50/p99 at 200 requests/s on a guild of 1,000,000 answers,
+alone and while answers are ingested at 2,000/s, and the answer path's p50/p99 with and
+without the page load.
+
+Builds the guild as benchmarks/leaderboard.py does (``build``: one guild, ``--answers`` daily
+answers by ``--members`` members over ~400 posts and two seasons), gives every member a display
+name and turns the guild's board on. Then, in this process, the bot's own pieces: the app from
+the composition root (store, services, the web server on 127.0.0.1, port chosen by the OS) and
+its AnswerWriter; in a child process, an open-loop HTTP client (requests start on a fixed
+schedule, so a slow answer delays nobody's start and queueing is measured, not hidden) cycling
+the week, month, season, all-time and one topic board of a median member's link.
+
+Three phases of ``--seconds`` each: answers alone (2,000/s offered, latency from ``add`` to its
+COMMIT), pages alone, and both together. The target (issue 29): page p99 < 20 ms, and the
+answer path's p99 unchanged beyond noise.
+
+    .venv/bin/python benchmarks/web.py [--answers 1000000] [--members 50000] [--seconds 20]
+
+The last line of output is one JSON object, for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.leaderboard import build, migrate
+from bot.app import build_app
+from bot.bank import default_content_dir, load_bank
+from bot.clock import FakeClock
+from bot.ops.config import Settings
+from bot.storage import NewAnswer, open_store
+from bot.web.server import WebServer
+
+GUILD = 1
+TARGET_P99_MS = 20.0
+
+
+def pct(ordered: list[float], q: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summary(latencies: list[float], offered: int, seconds: float) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "n": len(ordered),
+        "offered": offered,
+        "rate": round(len(ordered) / seconds, 1),
+        "p50_ms": round(pct(ordered, 0.50), 2),
+        "p99_ms": round(pct(ordered, 0.99), 2),
+        "max_ms": round(ordered[-1], 2) if ordered else float("nan"),
+    }
+
+
+def prepare(path: Path, answers: int, members: int) -> dict[str, Any]:
+    asyncio.run(migrate(path))
+    info = build(path, answers, members)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO member_names (guild_id, user_id, display_name, seen_at)"
+        " VALUES (1, ?, ?, '2026-01-01T00:00:00+00:00')",
+        [(u, f"Member {u - 1_000_000}") for u in range(1_000_001, 1_000_001 + members)],
+    )
+    conn.execute(
+        "INSERT INTO web_boards (guild_id, enabled, secret, guild_name, updated_by, updated_at)"
+        " VALUES (1, 1, ?, 'Benchmark guild', 1, '2026-01-01T00:00:00+00:00')",
+        ("ab" * 32,),
+    )
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+    return info
+
+
+# -- the client (a child process) ------------------------------------------------------------
+async def client(urls: list[str], rate: float, seconds: float) -> list[float]:
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(url: str, due: float, http: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        async with http.get(url) as response:
+            await response.read()
+            if response.status != 200:
+                errors += 1
+        latencies.append((time.perf_counter() - due) * 1000)  # from the scheduled start
+
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        for url in urls[:5]:  # warm the connections and the server's caches
+            async with http.get(url) as response:
+                await response.read()
+        start = time.perf_counter() + 0.2
+        count = int(rate * seconds)
+        await asyncio.gather(
+            *(one(urls[i % len(urls)], start + i / rate, http) for i in range(count))
+        )
+    if errors:
+        raise SystemExit(f"{errors} request(s) did not answer 200")
+    return latencies
+
+
+async def load(urls: list[str], rate: float, seconds: float) -> list[float]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--client", json.dumps([urls, rate, seconds]),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit("the load client failed")
+    return list(json.loads(out))
+
+
+# -- the bot's side ---------------------------------------------------------------------------
+async def ingest(app: Any, post_id: int, rate: float, seconds: float, first_id: int) -> list[float]:
+    """Offer ``rate`` answers a second to the AnswerWriter, in 10 ms ticks; add -> COMMIT."""
+    latencies: list[float] = []
+    tasks = []
+    now = app.clock.now()
+
+    async def one(n: int) -> None:
+        answer = NewAnswer(post_id, GUILD, 1_000_001 + n % 40_000, first_id + n, 77,
+                           "Canary, then promote on the gate's metrics.", now)  # fmt: skip
+        started = time.perf_counter()
+        await app.writer.add(answer)
+        latencies.append((time.perf_counter() - started) * 1000)
+
+    per_tick = max(1, round(rate / 100))
+    start = time.perf_counter()
+    for tick in range(int(seconds * 100)):
+        await asyncio.sleep(max(0.0, start + tick / 100 - time.perf_counter()))
+        tasks += [asyncio.create_task(one(tick * per_tick + k)) for k in range(per_tick)]
+    await asyncio.gather(*tasks)
+    return latencies
+
+
+async def measure(path: Path, info: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    last = date.fromisoformat(info["last_date"])
+    clock = FakeClock(
+        datetime.combine(last, datetime.min.time(), tzinfo=UTC) + timedelta(days=1, hours=9)
+    )
+    store = await open_store(path)
+    app = await build_app(Settings(db_path=path), clock, bank=load_bank([default_content_dir()]),
+                          store=store)  # fmt: skip
+    server = WebServer(app.web, "127.0.0.1", 0)
+    app.writer.start()
+    await server.start()
+    try:
+        assert server.bound is not None
+        app.web.base_url = f"http://127.0.0.1:{server.bound[1]}"
+        link = (await app.web.link(GUILD, info["median_member"], False, "")).url
+        urls = [f"{link}?period={p}" for p in ("week", "month", "season", "all")]
+        urls.append(f"{link}?period=all&topic={info['topic']}")
+        made, _ = await store.daily.claim(
+            guild_id=GUILD, local_date=(last + timedelta(days=1)).isoformat(),
+            question_id="cicd-001", topic="cicd", channel_id=5, nonce="bench", now=clock.now(),
+            scheduled_for=clock.now(), reveal_at=clock.now() + timedelta(hours=12),
+        )  # fmt: skip
+        await store.daily.mark_posted(made.id, 77, 77, clock.now())
+        s = args.seconds
+        out: dict[str, Any] = {}
+        cpu = time.process_time()
+        answers = await ingest(app, made.id, args.ingest, s, 10**15)
+        out["answers alone"] = summary(answers, int(args.ingest * s), s)
+        out["answers alone"]["cpu_ms_each"] = round(
+            (time.process_time() - cpu) * 1000 / len(answers), 3
+        )
+        cpu = time.process_time()
+        pages = await load(urls, args.rate, s)
+        out["pages alone"] = summary(pages, int(args.rate * s), s)
+        # The bot process's CPU per page (server side only; the client is another process).
+        out["pages alone"]["cpu_ms_each"] = round(
+            (time.process_time() - cpu) * 1000 / len(pages), 3
+        )
+        pages, answers = await asyncio.gather(
+            load(urls, args.rate, s), ingest(app, made.id, args.ingest, s, 2 * 10**15)
+        )
+        out["pages while ingesting"] = summary(pages, int(args.rate * s), s)
+        out["answers under page load"] = summary(answers, int(args.ingest * s), s)
+        return out
+    finally:
+        await server.close()
+        await app.close()
+        await store.close()
+
+
+def table(result: dict[str, Any]) -> str:
+    head = (
+        f"{'phase':<26}{'offered':>9}{'done/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'cpu ms':>8}"
+    )
+    lines = [head, "-" * len(head)]
+    for name, r in result.items():
+        lines.append(
+            f"{name:<26}{r['offered']:>9}{r['rate']:>9}{r['p50_ms']:>9}{r['p99_ms']:>9}"
+            f"{r['max_ms']:>9}{r.get('cpu_ms_each', ''):>8}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--client":
+        urls, rate, seconds = json.loads(sys.argv[2])
+        print(json.dumps(asyncio.run(client(urls, rate, seconds))))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--members", type=int, default=50_000)
+    parser.add_argument("--rate", type=float, default=200.0, help="board pages per second")
+    parser.add_argument("--ingest", type=float, default=2000.0, help="answers per second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "web.sqlite3"
+        started = time.perf_counter()
+        info = prepare(path, args.answers, args.members)
+        built = time.perf_counter() - started
+        result = asyncio.run(measure(path, info, args))
+    print(
+        f"{info['answers']:,} answers, {info['members']:,} members with points; built in"
+        f" {built:.0f} s. Open-loop client in a child process; {args.seconds:.0f} s a phase;"
+        f" load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.\n"
+        "cpu ms: the bot process's CPU per answer or per page.\n"
+    )
+    print(table(result))
+    page_p99 = result["pages while ingesting"]["p99_ms"]
+    verdict = "meets" if page_p99 < TARGET_P99_MS else "misses"
+    print(
+        f"\nboard page p99 under ingest: {page_p99} ms"
+        f" ({verdict} the {TARGET_P99_MS:.0f} ms target)"
+    )
+    print(json.dumps({"answers": info["answers"], "members": info["members"], **result}))
+
+
+if __name__ == "__main__":
+    main()

@@ -117,7 +117,8 @@ COMMANDS = sorted(
         "drill question disable", "drill question enable", "drill pack import",
         "drill pack list", "drill pack remove", "drill season new", "drill week-start",
         "drill export", "drill pin", "drill ping", "plan start", "plan today", "plan stop",
-        "privacy hide", "privacy show", "drill gaps", "drill digest",
+        "privacy hide", "privacy show", "drill gaps", "drill digest", "board", "drill web on",
+        "drill web off", "drill web rotate",
     ]
 )  # fmt: skip
 

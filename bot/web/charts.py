@@ -95,7 +95,7 @@ def _legend(names: Sequence[str], y: int) -> str:
 
 def hbars(rows: Sequence[tuple[str, float | None]], top: float, title: str, desc: str) -> str:
     """One horizontal bar per row (e.g. average self-grade per topic, out of ``top``)."""
-    row_h, label_w = 26, 190
+    row_h, label_w = 26, 230
     height = PAD_T + row_h * max(len(rows), 1) + 8
     out = _open("hbars", height, title, desc)
     span = W - label_w - PAD_R - 40
@@ -188,7 +188,7 @@ def heatmap(
     desc: str,
 ) -> str:
     """A grid of cells, each a strength 0..1 (None: nothing known) with its own label."""
-    row_h, label_w, head = 28, 220, 28
+    row_h, label_w, head = 28, 250, 28
     cell_w = (W - label_w - PAD_R) / max(len(columns), 1)
     height = head + row_h * max(len(rows), 1) + 6
     out = _open("heat", height, title, desc)

@@ -22,7 +22,8 @@ from bot.ops.config import ConfigError, Secret, Settings
 from bot.ops.preflight import PreflightError
 from bot.sandbox.emulator import Emulator
 from bot.storage import Store
-from tests.conftest import World
+from tests.conftest import BotFactory, World, eventually
+from tests.daily.helpers import configure_world
 from tests.drill.conftest import run, text_of
 from tests.leaderboard import history
 from tests.support.backends import db_settings
@@ -145,3 +146,26 @@ def test_the_settings_read_the_address_and_the_public_url() -> None:
         Settings.load({"DRILLBOT_WEB": "nowhere:http"})
     with pytest.raises(ConfigError, match="DRILLBOT_WEB_URL"):
         Settings.load({"DRILLBOT_WEB": "8081", "DRILLBOT_WEB_URL": "drill.example.org"})
+
+
+async def test_an_answer_keeps_its_authors_name_and_other_chatter_does_not(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    emu = world.emu
+    await configure_world(store, world)
+    async with start_bot() as bot:
+        clock.advance(hours=2)  # 09:00 in Berlin: the question is posted
+        await bot.jobs.idle()
+        post = await emu.wait_until(lambda: emu.messages(world.channel.id), timeout=5)
+        thread = await emu.wait_until(lambda: emu.channel(post[0].id), timeout=5)
+        await world["ana"].send(thread.id, "I would gate the release on offline metrics.")
+        await world["ben"].send(world.channel.id, "Lunch anyone?")  # not an answer
+
+        async def answered() -> bool:
+            daily = await store.daily.get(world.guild.id, "2026-03-02")
+            return daily is not None and bool(await store.answers.for_post(daily.id))
+
+        await eventually(answered)
+    # Closing the bot flushed the names it saw (batched off the answer path).
+    names = await store.web.names(world.guild.id, [world["ana"].id, world["ben"].id])
+    assert names == {world["ana"].id: "ana"}

@@ -1,5 +1,8 @@
-"""Blind answers' glue: the daily post's Answer button, its modal, and how a published answer
-reads in the thread. The rules are in bot/daily/blind.py."""
+"""The daily post's Answer button (every mode), its modals, and how an answer the bot posts
+reads in the thread. The rules are in bot/daily/blind.py (blind days: hidden until the reveal)
+and bot/daily/buttons.py (thread days: posted in the thread at once, under the member's name).
+The custom ids keep their ``drill:blind:`` names so presses on posts made before thread days had
+the button still find it; the post's mode decides which modal opens."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from discord import ui
 from discord.ext import commands
 
 from bot.daily.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
-from bot.daily.publishing import AnswerPart
+from bot.daily.buttons import MAX_BUTTON_ANSWER, ButtonAnswered, ButtonAnswers
+from bot.daily.publishing import AnswerPart, ButtonPost
 from cogs.owned import Owned, owned
 from cogs.render import data_of, guarded, modal_values, reply, ts
 
@@ -42,6 +46,25 @@ def part_key(content: str) -> tuple[int, int] | None:
     if match is None:
         return None
     return int(match["seq"]), int(match["part"] or 1)
+
+
+# -- thread-mode answers the bot posts for their authors ------------------------------------
+# The last line of such a message: it finds the message again after a crash.
+BUTTON_MARK = re.compile(r"-# ref (?P<id>\d+) · given with the Answer button")
+
+
+def button_content(answer: ButtonPost) -> str:
+    """The thread message of an answer given with the button (under 2,000 characters)."""
+    mark = f"-# ref {answer.answer_id} · given with the Answer button"
+    text = answer.text[:MAX_BUTTON_ANSWER]  # the core refuses longer ones; never cut the mark
+    return f"**Answer** · <@{answer.user_id}>\n{text}\n{mark}"
+
+
+def button_key(content: str) -> int | None:
+    """The answer id of a message ``button_content`` wrote; None for any other message."""
+    last = content.rsplit("\n", 1)[-1]
+    match = BUTTON_MARK.fullmatch(last)
+    return int(match["id"]) if match else None
 
 
 # -- the button and the modal ----------------------------------------------------------------
@@ -93,6 +116,30 @@ class AnswerModal(ui.Modal, title="Your answer (hidden until the reveal)"):
             self.answer.default = current[:MAX_BLIND_ANSWER]
 
 
+class ThreadAnswerModal(ui.Modal, title="Your answer (posted in the thread)"):
+    answer: ui.TextInput[ThreadAnswerModal] = ui.TextInput(
+        label="Answer as you would in the interview",
+        custom_id="answer",
+        style=discord.TextStyle.paragraph,
+        max_length=MAX_BUTTON_ANSWER,
+        required=True,
+    )
+
+    def __init__(self, post_id: int) -> None:
+        super().__init__(custom_id=f"drill:blind:modal:{post_id}", timeout=900)
+
+
+def answered_text(result: ButtonAnswered) -> str:
+    if result.outcome == "posted":
+        return f"Posted in <#{result.where}> under your name. Stars and Best answer count for you."
+    if result.outcome == "stored":
+        return (
+            "Stored, and it counts. Discord did not take the thread message just now, so it is "
+            "posted there shortly."
+        )
+    return "The answers were revealed already: nothing was stored."
+
+
 def submitted_text(result: Submitted) -> str:
     when = f" {ts(result.reveal_at)}" if result.reveal_at else ""
     if result.outcome == "stored":
@@ -113,12 +160,16 @@ def submitted_text(result: Submitted) -> str:
 
 # -- the cog -----------------------------------------------------------------------------------
 class BlindCog(commands.Cog):
-    def __init__(self, service: BlindAnswers) -> None:
+    def __init__(self, service: BlindAnswers, buttons: ButtonAnswers) -> None:
         self.service = service
+        self.buttons = buttons
 
     async def press(self, interaction: discord.Interaction, post_id: int) -> None:
         async with guarded(interaction, "blind answer"):
             guild_id = interaction.guild_id or 0
+            if await self.buttons.takes(guild_id, post_id):  # a thread-mode day
+                await interaction.response.send_modal(ThreadAnswerModal(post_id))
+                return
             current = await self.service.current(guild_id, post_id, interaction.user.id)
             await interaction.response.send_modal(AnswerModal(post_id, current))
 
@@ -132,13 +183,20 @@ class BlindCog(commands.Cog):
             return
         async with guarded(interaction, "blind answer"):
             text = modal_values(interaction).get("answer", "")
-            result = await self.service.submit(
-                interaction.guild_id or 0, int(match["post_id"]), interaction.user.id, text
-            )
+            guild_id, post_id = interaction.guild_id or 0, int(match["post_id"])
+            if await self.buttons.takes(guild_id, post_id):
+                # Posting in the thread may wait on Discord: answer within 3 s, then say how.
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                answered = await self.buttons.submit(
+                    guild_id, post_id, interaction.user.id, text, interaction.id
+                )
+                await reply(interaction, answered_text(answered))
+                return
+            result = await self.service.submit(guild_id, post_id, interaction.user.id, text)
             await reply(interaction, submitted_text(result))
 
 
 async def setup(bot: DrillBot) -> None:
-    await bot.add_cog(BlindCog(bot.app.blind))
+    await bot.add_cog(BlindCog(bot.app.blind, bot.app.daily.buttons))
     # Registered on every start: presses on posts sent before a restart find their handler.
     bot.add_dynamic_items(AnswerButton)

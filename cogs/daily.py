@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.daily.publishing import (
     AnswerPart,
+    ButtonPost,
     DailyCard,
     FoundPost,
     HistoryMessage,
@@ -92,12 +93,12 @@ class DiscordPublisher:
         async with translated("posting the daily question"):
             channel = await self._channel(channel_id)
             role = card.ping_role_id
-            extra: dict[str, Any] = {"view": blind.answer_view(card.post_id)} if card.blind else {}
             message = await channel.send(
                 content=f"<@&{role}>" if role else None,
                 embed=render.daily_embed(card),
                 nonce=nonce,
-                **extra,
+                # Every mode: a modal answer needs no Message Content intent.
+                view=blind.answer_view(card.post_id),
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False, users=False, roles=[discord.Object(role)] if role else False
                 ),
@@ -170,6 +171,28 @@ class DiscordPublisher:
                 limit=None, after=discord.Object(after), oldest_first=True
             ):
                 key = blind.part_key(message.content) if message.author.id == me else None
+                if key is not None:
+                    found.setdefault(key, message.id)
+            return found
+
+    async def send_button_answer(self, channel_id: int, answer: ButtonPost, nonce: str) -> int:
+        async with translated("posting a button answer"):
+            channel = await self._channel(channel_id)
+            message = await channel.send(
+                blind.button_content(answer), nonce=nonce, allowed_mentions=NO_MENTIONS
+            )
+            return message.id
+
+    async def button_answers_in(self, channel_id: int, after: int) -> dict[int, int]:
+        async with translated("reading the posted button answers"):
+            channel = await self._channel(channel_id)
+            me = self.bot.user.id if self.bot.user else 0
+            found: dict[int, int] = {}
+            # The bot's own messages keep their content without the Message Content intent.
+            async for message in channel.history(
+                limit=None, after=discord.Object(after), oldest_first=True
+            ):
+                key = blind.button_key(message.content) if message.author.id == me else None
                 if key is not None:
                     found.setdefault(key, message.id)
             return found
@@ -248,6 +271,8 @@ class DailyCog(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         content = payload.data.get("content")
+        if payload.data.get("author", {}).get("bot"):
+            return  # the bot's own messages (button answers, notes) are no member's edit
         if isinstance(content, str):
             await self.service.record_edit(payload.message_id, content)
 

@@ -149,7 +149,11 @@ def daily_embed(card: DailyCard) -> discord.Embed:
         "Press **Answer** below. Nobody sees your answer until the reveal, when every answer "
         "is posted together in a thread; press again to change yours until then."
         if card.blind
-        else "Reply in the thread under this message."
+        else "Reply in the thread under this message, or press **Answer** below: your answer "
+        "is posted in the thread under your name."
+        if card.typed
+        else "Press **Answer** below: your answer is posted in the thread under your name "
+        "(messages typed in the thread cannot be read by the bot)."
     )
     embed.add_field(name="How to answer", value=how, inline=False)
     embed.set_footer(text=f"{card.marker} · {card.question.id}")

@@ -54,6 +54,9 @@ class AnswerLog:
         self._parked: dict[int, list[HistoryMessage]] = {}  # unknown thread -> its messages
         self._parked_in: dict[int, int] = {}  # parked message id -> its thread
         self._parked_gone: dict[int, datetime] = {}  # parked message id -> deleted at
+        # False once Discord refused the Message Content intent: typed messages then arrive
+        # empty (in history too), so none is stored or synced and answers come by button only.
+        self.reads_content = True
 
     # -- which post ---------------------------------------------------------------------------
     async def load(self) -> None:
@@ -107,7 +110,7 @@ class AnswerLog:
     # -- live messages ------------------------------------------------------------------------
     async def receive(self, channel_id: int, parent_id: int | None, msg: HistoryMessage) -> bool:
         """A member's message from the gateway. Returns whether it was stored as an answer."""
-        if msg.is_bot:
+        if msg.is_bot or not self.reads_content:
             return False
         post = self.post_for(channel_id, msg.reply_to)
         if post is not None:
@@ -150,6 +153,8 @@ class AnswerLog:
         return True
 
     async def record_edit(self, message_id: int, content: str) -> bool:
+        if not self.reads_content:  # the edit arrived empty: it says nothing about the text
+            return False
         if self._edit_parked(message_id, content):  # edited before its thread was known
             return True
         await self.writer.flush()
@@ -167,6 +172,8 @@ class AnswerLog:
         """Reconcile the post's thread (or the replies to it) with what is stored, once every
         answer already received is committed: the reveal's read. Raises PublishError."""
         await self.writer.flush()
+        if not self.reads_content:
+            return 0  # without the intent a thread reads back empty: the button's answers stand
         return await self._reconcile(post)
 
     async def backfill(self) -> int:
@@ -177,6 +184,8 @@ class AnswerLog:
                 continue  # nothing to read: its answers are in the database, its thread later
             if post.thread_id is None:
                 post = await self.adopt_thread(post)
+            if not self.reads_content:
+                continue  # a thread reads back empty without the intent: nothing to learn
             try:
                 stored += await self._reconcile(post)
             except PublishError as exc:
@@ -210,8 +219,12 @@ class AnswerLog:
         # read, yet not deleted. Snowflakes are time-ordered; the slack covers a Discord clock
         # behind ours (then only the newest read message bounds what counts as deleted).
         bound = max(max(current, default=0), snowflake_at(read_at - CLOCK_SLACK))
+        # Button answers are the bot's own messages, not in a read of members' messages.
+        posted_by_bot = await self.store.buttons.message_ids(post.id)
         for answer in await self.store.answers.for_post(post.id):
             if answer.message_id is None or answer.message_id > bound:
+                continue
+            if answer.message_id in posted_by_bot:  # never in a read of members' messages
                 continue
             if answer.message_id not in current:
                 await self.store.answers.delete(answer.message_id, now)

@@ -131,6 +131,7 @@ class Poster:
             settings.ping_role_id,
             marker_for(post.local_date),
             post.blind,
+            typed=self.answers.reads_content,
         )
 
     async def _publish(

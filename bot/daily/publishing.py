@@ -26,6 +26,7 @@ class DailyCard:
     ping_role_id: int | None
     marker: str  # footer text that identifies this post in channel history
     blind: bool = False  # answers by the Answer button, published at the reveal
+    typed: bool = True  # thread answers may be typed (False: the bot cannot read them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,16 @@ class AnswerPart:
     @property
     def key(self) -> tuple[int, int]:
         return (self.seq, self.part)
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPost:
+    """A thread-mode answer given with the Answer button, as the bot posts it for its author
+    (bot/daily/buttons.py): ``answer_id`` marks the message so it is found again after a crash."""
+
+    answer_id: int
+    user_id: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +132,12 @@ class Publisher(Protocol):
     async def send_answer_part(self, channel_id: int, part: AnswerPart, nonce: str) -> int: ...
     async def published_parts(self, channel_id: int, after: int) -> dict[tuple[int, int], int]:
         """(answer, part) -> message id of the answers the bot published after ``after``."""
+        ...
+
+    # Thread-mode answers given with the Answer button (bot/daily/buttons.py).
+    async def send_button_answer(self, channel_id: int, answer: ButtonPost, nonce: str) -> int: ...
+    async def button_answers_in(self, channel_id: int, after: int) -> dict[int, int]:
+        """answer id -> message id of the button answers the bot posted after ``after``."""
         ...
 
 

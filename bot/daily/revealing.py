@@ -18,6 +18,7 @@ from bot.boards import scoring
 from bot.clock import Clock
 from bot.daily.answers import AnswerLog
 from bot.daily.blind import BlindPublisher
+from bot.daily.buttons import ButtonAnswers
 from bot.daily.publishing import (
     Publisher,
     RevealCard,
@@ -52,8 +53,10 @@ class Revealer:
         owner: str,
         blind: BlindPublisher,
         owns: Callable[[int], bool] = every_guild,
+        buttons: ButtonAnswers | None = None,
     ) -> None:
         self.store = store
+        self.buttons = buttons or ButtonAnswers(store, publisher, clock)
         self.catalog = catalog
         self.publisher = publisher
         self.clock = clock
@@ -90,6 +93,9 @@ class Revealer:
                 # Discord may have opened the thread although the call failed for us (a
                 # timeout): answers are there, and the reveal belongs there.
                 claimed = await self.answers.adopt_thread(claimed)
+            # Answers given with the button go into the thread before the notes do.
+            if not await self.buttons.deliver(claimed):
+                return False
             if not await self._catch_up(claimed):
                 return False
         answers = on_time(await self.store.answers.for_post(claimed.id), claimed.reveal_at)

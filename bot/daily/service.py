@@ -22,6 +22,7 @@ from bot.bank.catalog import Catalog
 from bot.clock import Clock
 from bot.daily.answers import AnswerLog
 from bot.daily.blind import BlindPublisher
+from bot.daily.buttons import ButtonAnswers
 from bot.daily.ingest import AnswerWriter
 from bot.daily.posting import Poster
 from bot.daily.publishing import (
@@ -74,6 +75,7 @@ class DailyService:
         self.clock = clock
         self.writer = writer
         self.answers = AnswerLog(store, publisher, writer, clock, owns)
+        self.buttons = ButtonAnswers(store, publisher, clock)
         self.poster = Poster(store, catalog, publisher, clock, self.answers)
         self.revealer = Revealer(
             store,
@@ -84,6 +86,7 @@ class DailyService:
             secrets.token_hex(8),
             BlindPublisher(store, catalog, publisher, clock),
             owns,
+            self.buttons,
         )
         self._locks: dict[int, asyncio.Lock] = {}
         self._busy = 0
@@ -186,4 +189,7 @@ class DailyService:
         return await self.answers.record_delete(message_id)
 
     async def backfill(self) -> int:
-        return await self.answers.backfill()
+        stored = await self.answers.backfill()
+        # Button answers a run that died left unsent go out now (looked for in the thread first).
+        await self.buttons.recover(await self.answers.open_posts())
+        return stored

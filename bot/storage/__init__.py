@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.storage.backend import Backend
 from bot.storage.blind import BlindRepo, PlanRow
 from bot.storage.boards import BoardRepo
+from bot.storage.buttons import ButtonAnswer, ButtonAnswerRepo
 from bot.storage.daily import AnswerRepo, DailyRepo
 from bot.storage.database import Database, SchemaTooNew, migrations
 from bot.storage.digests import DigestClaim, DigestRepo, DigestSettings
@@ -46,6 +47,8 @@ __all__ = [
     "AuditEntry",
     "Award",
     "BlindRepo",
+    "ButtonAnswer",
+    "ButtonAnswerRepo",
     "DailyPost",
     "Database",
     "DigestClaim",
@@ -83,6 +86,7 @@ class Store:
         self.plans = PlanRepo(db)
         self.gaps = GapRepo(db)
         self.blind = BlindRepo(db)
+        self.buttons = ButtonAnswerRepo(db)
         self.digests = DigestRepo(db)
         self.web = WebRepo(db)
 

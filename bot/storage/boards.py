@@ -90,7 +90,8 @@ MEMBER_COLUMNS: dict[tuple[str, str], str] = {
 NOT_MEMBER_COLUMNS = frozenset({
     "guild_id", "channel_id", "message_id", "thread_id", "question_id", "daily_post_id",
     "quiz_session_id", "session_id", "answer_id", "organiser_role_id", "ping_role_id",
-    "reveal_claimed_by", "pair_id", "rater",  # mock_ratings.rater is 'self' or 'partner', not an id
+    "reveal_claimed_by", "pair_id", "interaction_id",  # button_answers: a modal submit
+    "rater",  # mock_ratings.rater is 'self' or 'partner', not an id
 })  # fmt: skip
 
 

@@ -49,11 +49,19 @@ RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute.
 SHUTDOWN_GRACE = 10.0  # seconds in-flight interactions get to finish when the bot stops
 
 
-def intents() -> discord.Intents:
+INTENT_REFUSED = (
+    "Discord refused the Message Content intent (gateway close 4014): running without it, "
+    "answers come by the Answer button only (turn the intent on in the developer portal and "
+    "restart to take typed thread answers again)"
+)
+
+
+def intents(message_content: bool = True) -> discord.Intents:
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.guild_messages = True
-    wanted.message_content = True  # privileged: without it answers arrive empty
+    # Privileged: typed thread answers arrive empty without it (the Answer button needs none).
+    wanted.message_content = message_content
     wanted.guild_reactions = True  # stars on answers
     return wanted
 
@@ -164,9 +172,10 @@ class DrillBot(commands.Bot):
         **options: Any,
     ) -> None:
         options.setdefault("max_ratelimit_timeout", 30.0)  # long cooldowns raise, not sleep
+        asks = app.settings.message_content != "off"
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=intents(),
+            intents=intents(message_content=asks),
             tree_cls=DrillTree,
             help_command=None,
             **options,
@@ -180,6 +189,8 @@ class DrillBot(commands.Bot):
         self._closing = False
         self._closed = asyncio.Event()
         self.stopping: str | None = None  # the step close() is at, for logs and tests
+        if not asks:
+            app.daily.answers.reads_content = False
 
     # Views onto the app for the glue and the tests; the app owns these.
     @property
@@ -260,6 +271,24 @@ class DrillBot(commands.Bot):
         # drillbot has no prefix commands: skip commands.Bot's parse of every message (the
         # cogs' listeners still see them). It was ~4% of the answer-ingest profile.
         return None
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """Discord closes the gateway with 4014 when a privileged intent asked for is not
+        enabled for the application. Under ``message_content: auto`` the bot starts again
+        without the Message Content intent instead of exiting: answers come by button only."""
+        while True:
+            try:
+                await super().connect(reconnect=reconnect)
+                return
+            except discord.PrivilegedIntentsRequired:
+                asked = self._connection._intents  # what IDENTIFY sends (``intents`` is a copy)
+                if self.settings.message_content != "auto" or not asked.message_content:
+                    raise  # `require`, or refused without it: exit 8 (bot/ops/runner.py)
+                if self.is_closed():
+                    raise  # a sharded client closes itself first: nothing to start again
+                log.warning(INTENT_REFUSED)
+                asked.message_content = False
+                self.app.daily.answers.reads_content = False
 
     async def on_connect(self) -> None:
         # READY tells discord.py where to resume (Discord's own host). Behind a gateway proxy

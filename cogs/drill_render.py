@@ -162,6 +162,14 @@ def status_embed(status: Status, organiser_role_id: int | None) -> discord.Embed
             name="Next reveal", value=f"{ts(reveal, 'F')} ({ts(reveal)})" if reveal else "none"
         )
         embed.add_field(name=f"Today ({status.today.local_date})", value=today_text(status))
+        if not status.typed_answers:
+            embed.add_field(
+                name="Answers",
+                value=f"{WARN} By the **Answer** button only: Discord refused the Message "
+                "Content intent, so messages typed in the thread cannot be read. Turn it on in "
+                "the developer portal and restart to take typed answers again.",
+                inline=False,
+            )
         embed.add_field(
             name="Permissions",
             value=clip(

@@ -176,3 +176,12 @@ def test_bad_health_address_is_refused(value: str) -> None:
 def test_bad_log_format_is_refused() -> None:
     with pytest.raises(ConfigError, match="log format must be one of text, json"):
         Settings.load(env={"DRILLBOT_LOG_FORMAT": "xml"})
+
+
+def test_message_content_is_asked_for_by_default_and_can_be_turned_off(tmp_path: Path) -> None:
+    assert Settings.load(env={}).message_content == "auto"
+    assert Settings.load(env={"DRILLBOT_MESSAGE_CONTENT": "OFF"}).message_content == "off"
+    config = write(tmp_path / "c.yaml", "message_content: require\n")
+    assert Settings.load(env={}, config_file=config).message_content == "require"
+    with pytest.raises(ConfigError, match="DRILLBOT_MESSAGE_CONTENT must be one of auto, requ"):
+        Settings.load(env={"DRILLBOT_MESSAGE_CONTENT": "yes"})

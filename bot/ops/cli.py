@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.bank import default_content_dir
 from bot.ops import content
 from bot.ops.about import drillbot_version
-from bot.ops.config import LOG_FORMATS, ConfigError, Settings, TokenError
+from bot.ops.config import LOG_FORMATS, MESSAGE_CONTENT, ConfigError, Settings, TokenError
 from bot.ops.preflight import Exit, PreflightError, backup_database, check_database, preflight
 from bot.ops.shards import ShardPlan
 
@@ -29,6 +29,9 @@ last). Health and metrics: http://DRILLBOT_HEALTH/healthz, /readyz, /metrics
 (default 127.0.0.1:8080; port 0 turns it off). Exit codes: README, Operations.
 Sharded (README, Running at scale): --shard-count N --shards a-b runs shards a..b of N.
 Web board: --web HOST:PORT (DRILLBOT_WEB; off when unset), links from DRILLBOT_WEB_URL.
+Message Content intent (typed thread answers need it; the Answer button does not):
+--message-content auto (default: ask; if Discord refuses, start again without it and take
+answers by button only), require (exit 8 if refused), off (never ask).
 """
 
 
@@ -110,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--shards",
         metavar="A-B",
         help="the shards this process runs, e.g. 0-3 (DRILLBOT_SHARDS; default all of them)",
+    )
+    run.add_argument(
+        "--message-content",
+        choices=MESSAGE_CONTENT,
+        help="ask for the Message Content intent (DRILLBOT_MESSAGE_CONTENT; default auto)",
     )
     demo = sub.add_parser("demo", help="run a whole day offline against the built-in emulator")
     demo.add_argument(
@@ -225,6 +233,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         host, web_port = web_address(args.web)
         settings = replace(settings, web_host=host, web_port=web_port)
     settings = replace(settings, shards=_shards(args, settings))
+    if args.message_content is not None:
+        settings = replace(settings, message_content=args.message_content)
     token = settings.token.reveal() if settings.token else ""
     setup_logging(settings.log_level, args.log_format or settings.log_format, secrets=[token])
     bank = preflight(settings)

@@ -38,7 +38,12 @@ _FILE_KEYS = {
     "shards": "DRILLBOT_SHARDS",
     "web": "DRILLBOT_WEB",
     "web_url": "DRILLBOT_WEB_URL",
+    "message_content": "DRILLBOT_MESSAGE_CONTENT",
 }
+# Whether `run` asks Discord for the privileged Message Content intent (typed thread answers
+# need it; the Answer button does not): auto asks and, if Discord refuses (close 4014), starts
+# again without it; require exits 8 instead; off never asks.
+MESSAGE_CONTENT = ("auto", "require", "off")
 
 
 class ConfigError(Exception):
@@ -96,6 +101,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int | None = None
     web_url: str | None = None
+    message_content: str = "auto"
 
     @property
     def web_base(self) -> str | None:
@@ -161,6 +167,12 @@ class Settings:
         web_url = values.get("web_url") or None
         if web_url is not None and not web_url.startswith(("http://", "https://")):
             raise ConfigError(f"DRILLBOT_WEB_URL must be an http(s) URL (got {web_url!r})")
+        message_content = values.get("message_content", "auto").strip().lower()
+        if message_content not in MESSAGE_CONTENT:
+            raise ConfigError(
+                f"DRILLBOT_MESSAGE_CONTENT must be one of {', '.join(MESSAGE_CONTENT)}"
+                f" (got {message_content!r})"
+            )
         for key in ("api_base", "gateway_url"):
             if key in values and "://" not in values[key]:
                 raise ConfigError(f"{_FILE_KEYS[key]} must be a URL (got {values[key]!r})")
@@ -179,6 +191,7 @@ class Settings:
             web_host=web_host,
             web_port=web_port,
             web_url=web_url.rstrip("/") if web_url else None,
+            message_content=message_content,
         )
 
 

@@ -10,6 +10,7 @@ one double press) at once give one change and one "unchanged".
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -260,7 +261,10 @@ class Organiser:
     # -- status (bot/organiser/status.py) -------------------------------------------------------
     async def status(self, guild_id: int, granted_in: GrantedIn = lambda _channel: None) -> Status:
         """``granted_in(channel_id)``: the bot's permissions in that channel (None: unknown)."""
-        return await self.overview.status(guild_id, granted_in)
+        status = await self.overview.status(guild_id, granted_in)
+        if self.daily is not None and not self.daily.answers.reads_content:
+            status = dataclasses.replace(status, typed_answers=False)
+        return status
 
     async def today(self, settings: GuildSettings, now: datetime) -> Today:
         return await self.overview.today(settings, now)

@@ -62,6 +62,8 @@ class Status:
     today: Today
     missing: tuple[str, ...]
     coverage: tuple[TopicCoverage, ...]
+    # False when Discord refused the Message Content intent: answers come by the button only.
+    typed_answers: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,15 @@ START_TIMEOUT = 90.0  # a child imports discord.py and loads the bank on a share
 
 
 class BotProcess:
-    def __init__(self, emu: Any, db: Path | str, health: str = "127.0.0.1:0") -> None:
+    def __init__(
+        self,
+        emu: Any,
+        db: Path | str,
+        health: str = "127.0.0.1:0",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.emu = emu
+        self.env = env or {}
         self.db = db
         self.health = health
         self.child: asyncio.subprocess.Process | None = None
@@ -44,6 +51,7 @@ class BotProcess:
                 "DISCORD_GATEWAY_URL": self.emu.gateway_url,
                 "DRILLBOT_DB": str(self.db),
                 "DRILLBOT_HEALTH": self.health,
+                **self.env,
             }
         )
         readies = self.emu.gateway.ready_count

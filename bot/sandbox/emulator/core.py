@@ -49,6 +49,9 @@ class Core:
         # an invalid command (400, 50035, errors keyed by the command's index).
         self.refused_commands: dict[str, tuple[str, str]] = {}
         self.interactions: dict[str, Any] = {}
+        # Servers the bot is not in, where members use the app installed to themselves
+        # (bot/sandbox/emulator/contexts.py).
+        self.elsewhere: dict[int, Any] = {}
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
         self.nonce_window = 300.0  # seconds Discord remembers a message nonce
         # Called with each new thread before the REST call that made it answers: members

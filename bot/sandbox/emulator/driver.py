@@ -6,9 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.sandbox.emulator import contexts
 from bot.sandbox.emulator.access import permissions
 from bot.sandbox.emulator.core import Core
-from bot.sandbox.emulator.interactions import Interaction, build_command_data, interaction_payload
+from bot.sandbox.emulator.interactions import (
+    Interaction,
+    build_command_data,
+    find_command,
+    interaction_payload,
+)
+from bot.sandbox.emulator.outside import OutsideCommands
 from bot.sandbox.emulator.perms import BOT_DEFAULT, EVERYONE_DEFAULT, FLAGS, bits
 from bot.sandbox.emulator.rest_messages import (
     add_reaction,
@@ -30,7 +37,7 @@ class DriverError(Exception):
 
 
 @dataclass
-class MemberHandle:
+class MemberHandle(OutsideCommands):
     """A guild member a test acts through."""
 
     guild: GuildHandle
@@ -119,7 +126,11 @@ class MemberHandle:
     def _start(
         self, kind: int, channel_id: int, data: Json, message: Message | None = None
     ) -> Interaction:
-        inter = Interaction.new(self.emu, kind, self.user, self.guild.id, channel_id, data, message)
+        channel = self.emu.world.channels[channel_id]
+        place = contexts.where(self.emu, channel, self.id, self.guild.id, message)
+        guild_id, context, owners = place
+        inter = Interaction.new(self.emu, kind, self.user, guild_id, channel_id, data, message)
+        inter.context, inter.owners = context, owners
         self.emu.interactions[inter.token] = inter
         self.emu.emit("INTERACTION_CREATE", interaction_payload(self.emu, inter))
         return inter
@@ -128,6 +139,8 @@ class MemberHandle:
         self, command: str, options: Json | None = None, *, channel_id: int
     ) -> Interaction:
         """Run `/command`, `/group sub` or `/group subgroup sub` with options by name."""
+        cmd = find_command(self.emu, self.guild.id, command.split()[0])
+        contexts.check_offered(cmd, contexts.GUILD, contexts.GUILD_INSTALL)
         data = build_command_data(self.emu, self.guild.id, command, options or {})
         inter = self._start(2, channel_id, data)
         inter.name = command

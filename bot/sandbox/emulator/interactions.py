@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.sandbox.emulator import contexts
 from bot.sandbox.emulator.access import permissions
 from bot.sandbox.emulator.core import Core
 from bot.sandbox.emulator.state import Message, User
@@ -36,6 +37,21 @@ class Interaction:
     followups: list[Message] = field(default_factory=list)
     created_at: float = field(default_factory=time.monotonic)
     _followups_taken: int = 0
+    # Where it came from (bot/sandbox/emulator/contexts.py): 0 a server, 1 a DM with the bot;
+    # ``owners`` is authorizing_integration_owners ({"0": guild} for a server install).
+    context: int = 0
+    owners: Json = field(default_factory=dict)
+
+    @property
+    def user_installed_only(self) -> bool:
+        """Authorised by the member's own install only (a server without the bot, a DM)."""
+        return "0" not in self.owners
+
+    @property
+    def private_replies(self) -> bool:
+        """The server keeps replies of apps installed to a member private (forced ephemeral)."""
+        place = self.emu.elsewhere.get(self.guild_id)
+        return bool(place is not None and place.external_replies_private)
 
     @classmethod
     def new(
@@ -89,6 +105,8 @@ class Interaction:
 
 def interaction_payload(emu: Core, inter: Interaction) -> Json:
     """INTERACTION_CREATE as discord.py 2.7 reads it (every key it reads unconditionally)."""
+    if inter.context != 0 or inter.guild_id in emu.elsewhere:
+        return contexts.payload(emu, inter)
     world = emu.world
     channel = world.channels[inter.channel_id]
     guild = world.guilds[inter.guild_id]
@@ -110,7 +128,7 @@ def interaction_payload(emu: Core, inter: Interaction) -> Json:
         "guild_locale": "en-US",
         "entitlements": [],
         "entitlement_sku_ids": [],
-        "authorizing_integration_owners": {"0": str(guild.id)},
+        "authorizing_integration_owners": inter.owners or {"0": str(guild.id)},
         "context": 0,
         "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
     }
@@ -196,7 +214,8 @@ def _option(
         user_id = _ident(value)
         opt["value"] = str(user_id)
         resolved.setdefault("users", {})[str(user_id)] = world.users[user_id].to_dict()
-        member = world.guilds[guild_id].members.get(user_id)
+        guild = world.guilds.get(guild_id)  # none in a DM or a server without the bot
+        member = guild.members.get(user_id) if guild is not None else None
         if member is not None:
             mdata = member.to_dict(permissions=0)
             mdata.pop("user")

@@ -93,6 +93,7 @@ async def put_commands(request: web.Request, emu: Core) -> web.Response:
         raise ApiError(400, 50035, "Invalid Form Body", errors)
     stored: list[Json] = []
     for raw in uploaded:
+        _check_reach(raw)
         old = previous.get((raw["name"], raw.get("type", 1)))
         cmd: Json = {
             "type": 1,
@@ -114,6 +115,22 @@ async def put_commands(request: web.Request, emu: Core) -> web.Response:
     emu.commands[guild_id] = stored
     emu.changed()
     return ok(stored)
+
+
+def _check_reach(raw: Json) -> None:
+    """``contexts`` (0 server, 1 bot DM, 2 private channel) and ``integration_types`` (0 server
+    install, 1 user install): null or a non-empty list of distinct known values."""
+    for key, known in (("contexts", {0, 1, 2}), ("integration_types", {0, 1})):
+        value = raw.get(key)
+        if value is None:
+            continue
+        if (
+            not isinstance(value, list)
+            or not value
+            or len(set(value)) != len(value)
+            or not set(value) <= known
+        ):
+            raise api_error(400, 50035, f"Invalid Form Body ({raw.get('name')}.{key}: {value!r})")
 
 
 async def get_commands(request: web.Request, emu: Core) -> web.Response:

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.emulator.contexts import USER_INSTALL_FOLLOWUPS
 from bot.sandbox.emulator.core import Core
 from bot.sandbox.emulator.interactions import Interaction
 from bot.sandbox.emulator.rest_messages import (
@@ -38,7 +39,7 @@ def metadata(inter: Interaction) -> Json:
         "id": str(inter.id),
         "type": inter.type,
         "user": inter.user.to_dict(),
-        "authorizing_integration_owners": {"0": str(inter.guild_id)},
+        "authorizing_integration_owners": inter.owners or {"0": str(inter.guild_id)},
     }
     if inter.name:
         data["name"] = inter.name
@@ -55,6 +56,8 @@ async def _respond_with_message(
     loading: bool,
 ) -> Message:
     channel = emu.world.channels[inter.channel_id]
+    if inter.private_replies:  # the server keeps external apps' replies private
+        data = {**data, "flags": int(data.get("flags") or 0) | EPHEMERAL}
     if loading:
         msg = Message(
             id=emu.ids.next(),
@@ -146,6 +149,12 @@ async def followup(request: web.Request, emu: Core) -> web.Response:
         raise api_error(404, 10015, "Unknown Webhook")
     body = body_of(request)
     payload: Json = body.json or {}
+    if inter.user_installed_only and len(inter.followups) >= USER_INSTALL_FOLLOWUPS:
+        raise api_error(
+            400, 50035, "Invalid Form Body (a user-installed app gets at most 5 follow-ups)"
+        )
+    if inter.private_replies:
+        payload = {**payload, "flags": int(payload.get("flags") or 0) | EPHEMERAL}
     original = emu.world.find_message(inter.original_id) if inter.original_id else None
     if original is not None and original.flags & LOADING:
         # The first follow-up after a deferral replaces the "thinking" message.

@@ -93,7 +93,35 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
         log.warning("could not send an error message for interaction %s", interaction.id)
 
 
+SERVER_ONLY = (
+    "/{name} works in a server where drillbot is installed. Here you can practise with "
+    "/quiz, /review, /plan and /stats."
+)
+
+
+def works_here(command: Any, interaction: discord.Interaction) -> bool:
+    """Whether ``command`` may run where ``interaction`` comes from: anything in a server that
+    installed drillbot; elsewhere only what is registered for user installs (cogs/anywhere.py)."""
+    if interaction.is_guild_integration():
+        return True
+    root = getattr(command, "root_parent", None) or command
+    installs = getattr(root, "allowed_installs", None)
+    return bool(installs is not None and installs.user)
+
+
 class DrillTree(app_commands.CommandTree["DrillBot"]):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Server-only commands reached outside a server with drillbot (an old registration,
+        a crafted interaction) say so and do nothing."""
+        if interaction.type is not discord.InteractionType.application_command:
+            return True
+        command = interaction.command
+        if command is None or works_here(command, interaction):
+            return True
+        root = getattr(command, "root_parent", None) or command
+        await send_ephemeral(interaction, SERVER_ONLY.format(name=root.name))
+        return False
+
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
@@ -176,6 +204,12 @@ class DrillBot(commands.Bot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(message_content=asks),
+            # Every command is for servers that installed drillbot unless it says otherwise
+            # (cogs/anywhere.py: /quiz, /review, /plan, /stats run anywhere).
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=False, private_channel=False
+            ),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             tree_cls=DrillTree,
             help_command=None,
             **options,

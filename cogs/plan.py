@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.plan.reminders import Reminders, Send
 from bot.plan.rules import MAX_WEEKS, PlanDay
 from bot.plan.service import PlanService, Started, Today
+from cogs.anywhere import ANY_INSTALL, EVERYWHERE, home_guild
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -87,7 +88,12 @@ def today_embed(view: Today) -> discord.Embed:
 
 
 class PlanCog(commands.Cog):
-    plan = app_commands.Group(name="plan", description="Your study plan before an interview")
+    plan = app_commands.Group(
+        name="plan",
+        description="Your study plan before an interview",
+        allowed_contexts=EVERYWHERE,  # a member's own plan: also in DMs (cogs/anywhere.py)
+        allowed_installs=ANY_INSTALL,
+    )
 
     def __init__(self, service: PlanService, reminders: Reminders) -> None:
         self.service = service
@@ -107,7 +113,7 @@ class PlanCog(commands.Cog):
         remind_at: app_commands.Range[str, 1, 5] | None = None,
     ) -> None:
         started = await self.service.start(
-            interaction.guild_id, interaction.user.id, interview_date, weeks, remind_at
+            home_guild(interaction), interaction.user.id, interview_date, weeks, remind_at
         )
         self.reminders.changed()
         await interaction.response.send_message(

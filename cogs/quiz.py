@@ -19,6 +19,7 @@ from bot.practice.quiz import QuizService, Shown
 from cogs import notes_layout as layout
 from cogs import quiz_render
 from cogs import quiz_views as views
+from cogs.anywhere import anywhere, home_guild
 from cogs.owned import owned
 from cogs.render import NO_PINGS, data_of, guarded, modal_values, refusals, reply
 
@@ -41,7 +42,7 @@ class QuizCog(commands.Cog):
     # -- commands ---------------------------------------------------------------------------
     @app_commands.command(name="quiz", description="Practise one interview question on a topic")
     @app_commands.describe(topic="A topic, e.g. cicd, k8s, drift", difficulty="Only this level")
-    @app_commands.guild_only()
+    @anywhere
     async def quiz(
         self,
         interaction: discord.Interaction,
@@ -52,7 +53,7 @@ class QuizCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with refusals(interaction):
             shown = await self.service.start(
-                interaction.guild_id, interaction.user.id, topic, difficulty
+                home_guild(interaction), interaction.user.id, topic, difficulty
             )
             await self._send_question(interaction, shown)
 
@@ -61,7 +62,7 @@ class QuizCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
-            topics = await self.service.complete_topics(interaction.guild_id, current)
+            topics = await self.service.complete_topics(home_guild(interaction), current)
         except Exception:
             log.exception("topic autocomplete failed")
             return []
@@ -70,11 +71,11 @@ class QuizCog(commands.Cog):
         ]
 
     @app_commands.command(name="review", description="Practise the questions due for review")
-    @app_commands.guild_only()
+    @anywhere
     async def review(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with refusals(interaction):
-            shown = await self.service.review(interaction.guild_id, interaction.user.id)
+            shown = await self.service.review(home_guild(interaction), interaction.user.id)
             await self._send_question(interaction, shown)
 
     async def _send_question(self, interaction: discord.Interaction, shown: Shown) -> None:

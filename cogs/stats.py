@@ -18,6 +18,7 @@ from bot.errors import DrillError
 from bot.mock import MockService
 from cogs import board_render as render
 from cogs import mock_views
+from cogs.anywhere import anywhere, home_guild
 from cogs.owned import Owned
 
 if TYPE_CHECKING:
@@ -72,19 +73,22 @@ class StatsCog(commands.Cog):
 
     @app_commands.command(name="stats", description="Points, streaks, topics and a chart")
     @app_commands.describe(member="Whose stats (default: yours)")
-    @app_commands.guild_only()
+    @anywhere
     async def stats_command(
-        self, interaction: discord.Interaction, member: discord.Member | None = None
+        self, interaction: discord.Interaction, member: discord.Member | discord.User | None = None
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if interaction.guild_id is None:
-            raise DrillError("Use /stats in a server.")
+        guild_id = home_guild(interaction)
         target = member or interaction.user
+        if guild_id is None and target.id != interaction.user.id:
+            # Outside a server with drillbot only your own practice is here to show.
+            raise DrillError("Outside a server with drillbot, /stats shows your own stats only.")
         if target.id != interaction.user.id and await self.privacy.is_hidden(
-            interaction.guild_id, target.id
+            guild_id or 0, target.id
         ):
             raise DrillError("That member keeps their stats private.")
-        report = await self.stats.report(interaction.guild_id, target.id)
+        # Outside a server: the practice done outside any server (no boards there).
+        report = await self.stats.report(guild_id, target.id)
         # matplotlib is CPU-bound for ~0.1 s: never on the event loop.
         # matplotlib (~40 MB) is loaded by the first chart drawn, never at start.
         from bot.boards.charts import render_stats

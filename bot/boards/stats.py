@@ -51,7 +51,12 @@ class StatsService:
         self.catalog = catalog
         self.clock = clock
 
-    async def report(self, guild_id: int, user_id: int) -> MemberReport:
+    async def report(self, guild_id: int | None, user_id: int) -> MemberReport:
+        """A member's report in a server; ``guild_id`` None: the practice they did outside any
+        server (a DM, a server without drillbot), with no boards and the built-in bank."""
+        practice = await self.store.history.practice(guild_id, user_id)
+        bank = await self.catalog.for_guild(guild_id)
+        guild_id = guild_id or 0  # no server has id 0: its boards read empty
         settings = await self.store.guilds.get_or_default(guild_id)
         today = schedule.local_date(settings, self.clock.now())
         week_start = (await self.store.boards.settings(guild_id)).week_start
@@ -59,8 +64,6 @@ class StatsService:
         last = await self.store.boards.last_revealed_date(guild_id)
         mine = await self.store.boards.member_scopes(guild_id, user_id)
         ranked = await self.store.boards.rank(guild_id, "all", user_id)
-        practice = await self.store.history.practice(guild_id, user_id)
-        bank = await self.catalog.for_guild(guild_id)
 
         grades: dict[str, list[int]] = defaultdict(list)
         practised: Counter[str] = Counter()

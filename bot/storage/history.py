@@ -55,13 +55,16 @@ class HistoryRepo:
     def __init__(self, db: Backend) -> None:
         self.db = db
 
-    async def practice(self, guild_id: int, user_id: int) -> list[tuple[str, int | None, Any]]:
+    async def practice(
+        self, guild_id: int | None, user_id: int
+    ) -> list[tuple[str, int | None, Any]]:
         """(question_id, self-grade or None, shown_at) of a member's practice in a guild,
-        /quiz, /review and the daily reveal's grade buttons."""
+        /quiz, /review and the daily reveal's grade buttons; None: outside any server."""
+        where = "guild_id = ?" if guild_id is not None else "guild_id IS NULL"
         rows = await self.db.fetchall(
             "SELECT question_id, grade, shown_at FROM quiz_sessions"
-            " WHERE user_id = ? AND guild_id = ? AND state IN ('answered', 'revealed', 'graded')",
-            (user_id, guild_id),
+            f" WHERE user_id = ? AND {where} AND state IN ('answered', 'revealed', 'graded')",
+            (user_id, guild_id) if guild_id is not None else (user_id,),
         )
         return [(r[0], r[1], from_iso(r[2])) for r in rows]
 

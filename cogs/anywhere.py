@@ -1,0 +1,44 @@
+"""Practice anywhere: which commands a member can use outside the group's server, and whose
+state they act on there.
+
+Since 2024 an app can be installed to a member as well as to a server. ``/quiz``, ``/review``,
+``/plan`` and ``/stats`` (a member's own) run in a DM with the bot, in group DMs and in servers
+where drillbot is not installed, on the member's own state: review cards and plans are keyed
+by member, and practice outside a server belongs to no server (the built-in bank, no guild
+packs, nothing posted in a channel; every reply is private). Everything else is registered for
+servers that installed drillbot only, and says so if it is reached anywhere else
+(``DrillTree.interaction_check``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+T = TypeVar("T")
+
+# Groups take these as arguments (a decorator cannot reach a Group's class body).
+EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
+ANY_INSTALL = app_commands.AppInstallationType(guild=True, user=True)
+ANYWHERE_COMMANDS = ("quiz", "review", "plan", "stats")
+
+
+def anywhere(command: T) -> T:
+    """Offer a command in every context and through either install."""
+    with_installs: Callable[[T], T] = app_commands.allowed_installs(guilds=True, users=True)
+    with_contexts: Callable[[T], T] = app_commands.allowed_contexts(
+        guilds=True, dms=True, private_channels=True
+    )
+    return with_contexts(with_installs(command))
+
+
+def home_guild(interaction: discord.Interaction[Any]) -> int | None:
+    """The server whose state a command acts on: the interaction's server if drillbot is
+    installed there, otherwise None (a DM, a group DM, a server with only the member's
+    install: its channel and members are not ours to touch)."""
+    if interaction.guild_id is None or not interaction.is_guild_integration():
+        return None
+    return interaction.guild_id

@@ -56,6 +56,13 @@ INTENT_REFUSED = (
 )
 
 
+INTENT_OFF = (
+    "The Message Content intent is not enabled for the application: running without it, "
+    "answers come by the Answer button only (turn the intent on in the developer portal and "
+    "restart to take typed thread answers again)"
+)
+
+
 def intents(message_content: bool = True) -> discord.Intents:
     wanted = discord.Intents.none()
     wanted.guilds = True
@@ -252,6 +259,7 @@ class DrillBot(commands.Bot):
         return self.app.jobs
 
     async def setup_hook(self) -> None:
+        await self._check_intents_first()
         await self.app.start()
         for name in self.extension_names:
             # A bot with a cog missing would run half-wired (e.g. posting questions nobody can
@@ -306,6 +314,15 @@ class DrillBot(commands.Bot):
         # cogs' listeners still see them). It was ~4% of the answer-ingest profile.
         return None
 
+    async def _check_intents_first(self) -> None:
+        """Only the sharded bot asks first (its client closes itself on 4014, so it cannot
+        start again in place): the application's flags say whether the intent is enabled."""
+
+    def _without_message_content(self, line: str) -> None:
+        log.warning(line)
+        self._connection._intents.message_content = False  # what IDENTIFY sends
+        self.app.daily.answers.reads_content = False
+
     async def connect(self, *, reconnect: bool = True) -> None:
         """Discord closes the gateway with 4014 when a privileged intent asked for is not
         enabled for the application. Under ``message_content: auto`` the bot starts again
@@ -320,9 +337,7 @@ class DrillBot(commands.Bot):
                     raise  # `require`, or refused without it: exit 8 (bot/ops/runner.py)
                 if self.is_closed():
                     raise  # a sharded client closes itself first: nothing to start again
-                log.warning(INTENT_REFUSED)
-                asked.message_content = False
-                self.app.daily.answers.reads_content = False
+                self._without_message_content(INTENT_REFUSED)
 
     async def on_connect(self) -> None:
         # READY tells discord.py where to resume (Discord's own host). Behind a gateway proxy
@@ -384,6 +399,14 @@ class DrillBot(commands.Bot):
 class ShardedDrillBot(DrillBot, commands.AutoShardedBot):
     """The same bot over several gateway connections: ``shard_ids`` of ``shard_count``
     (``drillbot run --shard-count N --shards a-b``). on_ready fires once all are ready."""
+
+    async def _check_intents_first(self) -> None:
+        wanted = self._connection._intents.message_content
+        if self.settings.message_content != "auto" or not wanted:
+            return
+        flags = (await self.application_info()).flags
+        if not (flags.gateway_message_content or flags.gateway_message_content_limited):
+            self._without_message_content(INTENT_OFF)
 
     async def on_shard_connect(self, shard_id: int) -> None:
         # Each shard resumes through its own socket: point it where the operator said.

@@ -19,9 +19,10 @@ import pytest
 from bot.app import build_app
 from bot.bank import Bank
 from bot.boards.scoring import ANSWER_POINTS, BEST_POINTS, FIRST_BONUS, STAR_POINTS
-from bot.client import INTENT_REFUSED, DrillBot
+from bot.client import INTENT_OFF, INTENT_REFUSED, DrillBot, ShardedDrillBot, make_bot
 from bot.clock import FakeClock
 from bot.ops.config import Secret, Settings
+from bot.ops.shards import ShardPlan
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.emulator.gateway import MESSAGE_CONTENT
 from bot.sandbox.emulator.state import Message
@@ -48,7 +49,7 @@ MARK = re.compile(
 
 def refuse_message_content(emu: Emulator) -> None:
     """The application has not enabled the Message Content intent in the developer portal."""
-    emu.gateway.enabled_intents &= ~MESSAGE_CONTENT
+    emu.enabled_intents &= ~MESSAGE_CONTENT
 
 
 def posted_answers(world: World, thread_id: int) -> list[Message]:
@@ -175,7 +176,12 @@ async def test_after_the_reveal_the_button_stores_nothing(
 
 @contextlib.asynccontextmanager
 async def bot_with(
-    emulator: Emulator, store: Store, bank: Bank, clock: FakeClock, message_content: str
+    emulator: Emulator,
+    store: Store,
+    bank: Bank,
+    clock: FakeClock,
+    message_content: str,
+    shards: ShardPlan | None = None,
 ) -> AsyncIterator[DrillBot]:
     settings = Settings(
         token=Secret(emulator.token),
@@ -183,9 +189,10 @@ async def bot_with(
         api_base=emulator.api_base,
         gateway_url=emulator.gateway_url,
         message_content=message_content,
+        shards=shards or ShardPlan(),
     )
     app = await build_app(settings, clock, bank=bank, store=store)
-    bot = DrillBot(app=app, guild_ready_timeout=0.05)
+    bot = make_bot(app, guild_ready_timeout=0.05)
     async with connected(bot, emulator, timeout=15) as ready:
         assert isinstance(ready, DrillBot)
         yield ready
@@ -206,6 +213,27 @@ async def test_require_still_exits_8_and_off_never_asks(
         assert not int(world.emu.gateway.identifies[-1]["intents"]) & MESSAGE_CONTENT
         assert not bot.app.daily.answers.reads_content
     assert len(world.emu.gateway.refused_intents) == 1  # `off` was never refused
+
+
+@pytest.mark.sqlite_only("start-up against the gateway; no storage behaviour")
+async def test_a_sharded_bot_reads_the_application_flags_first(
+    world: World,
+    store: Store,
+    bank: Bank,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A sharded client closes itself on 4014, so it cannot start again in place: it asks for
+    the application's flags before connecting and leaves the intent out if it is off."""
+    refuse_message_content(world.emu)
+    two = ShardPlan(2, 0, 1, sharded=True)
+    with caplog.at_level(logging.WARNING, logger="bot.client"):
+        async with bot_with(world.emu, store, bank, clock, "auto", two) as bot:
+            assert isinstance(bot, ShardedDrillBot)
+            assert not bot.app.daily.answers.reads_content
+    assert world.emu.gateway.refused_intents == []
+    assert all(not int(i["intents"]) & MESSAGE_CONTENT for i in world.emu.gateway.identifies)
+    assert caplog.messages.count(INTENT_OFF) == 1
 
 
 def sent_in(thread_id: int) -> Killer:

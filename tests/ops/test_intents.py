@@ -25,7 +25,7 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
     async with Emulator() as emulator:
-        emulator.gateway.enabled_intents &= ~MESSAGE_CONTENT  # not enabled in the portal
+        emulator.enabled_intents &= ~MESSAGE_CONTENT  # not enabled in the portal
         yield emulator
 
 

@@ -28,6 +28,12 @@ class EventSink(Protocol):
     def dispatch(self, event: str, data: Json, *, guild: bool = True) -> None: ...
 
 
+# Privileged intent -> the application flag that says it is enabled (the "limited" flags: an
+# app in fewer than 100 servers that has switched it on in the portal): presences, server
+# members, message content.
+APPLICATION_FLAGS = {1 << 8: 1 << 13, 1 << 1: 1 << 15, 1 << 15: 1 << 19}
+
+
 class Core:
     """Discord's state as the protocol modules see it, and the bus their events go out on."""
 
@@ -52,6 +58,9 @@ class Core:
         # Servers the bot is not in, where members use the app installed to themselves
         # (bot/sandbox/emulator/contexts.py).
         self.elsewhere: dict[int, Any] = {}
+        # The privileged intents the application has enabled in the developer portal
+        # (bot/sandbox/emulator/gateway.py: PRIVILEGED; all unless a test turns one off).
+        self.enabled_intents = sum(APPLICATION_FLAGS)
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
         self.nonce_window = 300.0  # seconds Discord remembers a message nonce
         # Called with each new thread before the REST call that made it answers: members
@@ -66,6 +75,12 @@ class Core:
         self.resume_gateway_url: str | None = None
         self.port = 0
         self._changed = asyncio.Event()
+
+    @property
+    def application_flags(self) -> int:
+        """The application's flags, as READY and GET /applications/@me report them."""
+        enabled = self.enabled_intents
+        return sum(flag for intent, flag in APPLICATION_FLAGS.items() if intent & enabled)
 
     @property
     def base_url(self) -> str:

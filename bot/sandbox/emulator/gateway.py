@@ -27,9 +27,6 @@ MESSAGE_CONTENT = 1 << 15
 # closes an IDENTIFY asking for it with 4014 "Disallowed intent(s)".
 GUILD_MEMBERS, GUILD_PRESENCES = 1 << 1, 1 << 8
 PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
-# READY's application.flags for an enabled privileged intent (the "limited" flags: an app in
-# fewer than 100 servers that has only switched it on in the portal).
-APPLICATION_FLAGS = {GUILD_PRESENCES: 1 << 13, GUILD_MEMBERS: 1 << 15, MESSAGE_CONTENT: 1 << 19}
 # Which intent a dispatch needs (events not listed are always sent).
 EVENT_INTENTS: dict[str, int] = {
     "GUILD_CREATE": 1 << 0,
@@ -121,9 +118,8 @@ class Gateway:
         self.losing: dict[str, int] = {}  # event -> how many more to lose (never delivered)
         self.lost: list[Json] = []
         self._conns: set[Connection] = set()
-        # The privileged intents the application has enabled (all of them unless a test
-        # turns one off); IDENTIFYs refused for asking beyond them, with their intents.
-        self.enabled_intents = PRIVILEGED
+        # IDENTIFYs refused for asking beyond the privileged intents the application enabled
+        # (``Core.enabled_intents``), with the intents they asked for.
         self.refused_intents: list[int] = []
 
     @property
@@ -178,7 +174,7 @@ class Gateway:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return None
         asked = int(data.get("intents", 0))
-        if asked & PRIVILEGED & ~self.enabled_intents:
+        if asked & PRIVILEGED & ~self.emu.enabled_intents:
             self.refused_intents.append(asked)
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
@@ -196,7 +192,7 @@ class Gateway:
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.emu.resume_gateway_url or self.emu.gateway_url,
-            "application": {"id": str(world.application_id), "flags": self.application_flags},
+            "application": {"id": str(world.application_id), "flags": self.emu.application_flags},
             "private_channels": [],
             "relationships": [],
             "presences": [],
@@ -211,11 +207,6 @@ class Gateway:
             self._send_event(session, "GUILD_CREATE", world.guild_create(guild))
         self.ready_count += 1
         return session
-
-    @property
-    def application_flags(self) -> int:
-        enabled = self.enabled_intents
-        return sum(flag for intent, flag in APPLICATION_FLAGS.items() if intent & enabled)
 
     async def _resume(self, conn: Connection, data: Json) -> Session | None:
         session = self.sessions.get(str(data.get("session_id")))

@@ -52,7 +52,7 @@ async def application(request: web.Request, emu: Core) -> web.Response:
             "owner": emu.owner.to_dict(),
             "team": None,
             "verify_key": "0" * 64,
-            "flags": 0,
+            "flags": emu.application_flags,
             "summary": "",
             "bot": emu.bot_user.to_dict(),
         }

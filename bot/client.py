@@ -49,18 +49,12 @@ RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute.
 SHUTDOWN_GRACE = 10.0  # seconds in-flight interactions get to finish when the bot stops
 
 
-INTENT_REFUSED = (
-    "Discord refused the Message Content intent (gateway close 4014): running without it, "
-    "answers come by the Answer button only (turn the intent on in the developer portal and "
-    "restart to take typed thread answers again)"
+_BUTTON_ONLY = (
+    ": running without it, answers come by the Answer button only (turn the intent on in the "
+    "developer portal and restart to take typed thread answers again)"
 )
-
-
-INTENT_OFF = (
-    "The Message Content intent is not enabled for the application: running without it, "
-    "answers come by the Answer button only (turn the intent on in the developer portal and "
-    "restart to take typed thread answers again)"
-)
+INTENT_REFUSED = "Discord refused the Message Content intent (gateway close 4014)" + _BUTTON_ONLY
+INTENT_OFF = "The Message Content intent is not enabled for the application" + _BUTTON_ONLY
 
 
 def intents(message_content: bool = True) -> discord.Intents:

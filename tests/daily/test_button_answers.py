@@ -121,7 +121,9 @@ async def test_a_thread_day_answered_by_button_only_with_the_intent_refused(
             assert "+5 points for" in await refusal(best)
             status = text_of(await run(world.owner, "drill status", channel_id=world.channel.id))
             assert "By the **Answer** button only" in status
+            await idle(bot)
             clock.set(REVEAL)
+            await bot.jobs.idle()
             done = await revealed(store, post)
     assert caplog.messages.count(INTENT_REFUSED) == 1
     assert len(reveals(world, done.thread_id or 0)) == 1
@@ -152,7 +154,9 @@ async def test_with_the_intent_typed_and_button_answers_both_count(
             return len(await store.answers.for_post(post.id)) == 2
 
         await eventually(both)
+        await idle(bot)
         clock.set(REVEAL)
+        await bot.jobs.idle()
         await revealed(store, post)
         # A reconnect's read of the thread keeps the bot-posted answer (not "deleted").
     rows = await store.answers.for_post(post.id)
@@ -168,6 +172,7 @@ async def test_after_the_reveal_the_button_stores_nothing(
     async with start_bot() as bot:
         post, message = await todays_post(bot, store, world)
         clock.set(REVEAL)
+        await bot.jobs.idle()
         await revealed(store, post)
         said = await answer_by_button(world["ana"], message, post.id, ANSWERS["ana"])
     assert said == "The answers were revealed already: nothing was stored."
@@ -262,7 +267,11 @@ async def test_killed_right_after_discord_took_the_thread_message_posts_it_once(
     assert ben.message_id is None
     async with start_bot() as bot:
         await eventually(lambda: _has_message(store, post.id, world["ben"].id), timeout=10)
+        # A run started at start-up reads the clock once: let it finish before moving it.
+        await bot.jobs.idle()
+        await idle(bot)
         clock.set(REVEAL)
+        await bot.jobs.idle()
         done = await revealed(store, post)
     shown = posted_answers(world, post.thread_id)
     assert len(shown) == 2  # found in the thread after the restart, never sent again

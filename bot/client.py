@@ -28,6 +28,7 @@ from bot.errors import CommandSyncRefused, DrillError
 from bot.jobs import Dispatcher
 from bot.ops.config import DISCORD_GATEWAY_URL, Settings
 from bot.storage import Store
+from cogs import anywhere
 
 log = logging.getLogger(__name__)
 
@@ -94,34 +95,10 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
         log.warning("could not send an error message for interaction %s", interaction.id)
 
 
-SERVER_ONLY = (
-    "/{name} works in a server where drillbot is installed. Here you can practise with "
-    "/quiz, /review, /plan and /stats."
-)
-
-
-def works_here(command: Any, interaction: discord.Interaction) -> bool:
-    """Whether ``command`` may run where ``interaction`` comes from: anything in a server that
-    installed drillbot; elsewhere only what is registered for user installs (cogs/anywhere.py)."""
-    if interaction.is_guild_integration():
-        return True
-    root = getattr(command, "root_parent", None) or command
-    installs = getattr(root, "allowed_installs", None)
-    return bool(installs is not None and installs.user)
-
-
 class DrillTree(app_commands.CommandTree["DrillBot"]):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Server-only commands reached outside a server with drillbot (an old registration,
-        a crafted interaction) say so and do nothing."""
-        if interaction.type is not discord.InteractionType.application_command:
-            return True
-        command = interaction.command
-        if command is None or works_here(command, interaction):
-            return True
-        root = getattr(command, "root_parent", None) or command
-        await send_ephemeral(interaction, SERVER_ONLY.format(name=root.name))
-        return False
+        # Server-only commands reached elsewhere say so and do nothing (cogs/anywhere.py).
+        return not await anywhere.refused_here(interaction)
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -207,10 +184,8 @@ class DrillBot(commands.Bot):
             intents=intents(message_content=asks),
             # Every command is for servers that installed drillbot unless it says otherwise
             # (cogs/anywhere.py: /quiz, /review, /plan, /stats run anywhere).
-            allowed_contexts=app_commands.AppCommandContext(
-                guild=True, dm_channel=False, private_channel=False
-            ),
-            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+            allowed_contexts=anywhere.SERVER_CONTEXT,
+            allowed_installs=anywhere.SERVER_INSTALL,
             tree_cls=DrillTree,
             help_command=None,
             **options,

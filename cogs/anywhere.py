@@ -24,6 +24,13 @@ T = TypeVar("T")
 EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
 ANY_INSTALL = app_commands.AppInstallationType(guild=True, user=True)
 ANYWHERE_COMMANDS = ("quiz", "review", "plan", "stats")
+# The tree's default for every other command: servers that installed drillbot, nowhere else.
+SERVER_CONTEXT = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
+SERVER_INSTALL = app_commands.AppInstallationType(guild=True, user=False)
+SERVER_ONLY = (
+    "/{name} works in a server where drillbot is installed. Here you can practise with "
+    "/quiz, /review, /plan and /stats."
+)
 
 
 def anywhere(command: T) -> T:
@@ -42,3 +49,30 @@ def home_guild(interaction: discord.Interaction[Any]) -> int | None:
     if interaction.guild_id is None or not interaction.is_guild_integration():
         return None
     return interaction.guild_id
+
+
+def works_here(command: Any, interaction: discord.Interaction[Any]) -> bool:
+    """Whether ``command`` may run where ``interaction`` comes from: anything in a server that
+    installed drillbot; elsewhere only what is registered for user installs."""
+    if interaction.is_guild_integration():
+        return True
+    root = getattr(command, "root_parent", None) or command
+    installs = getattr(root, "allowed_installs", None)
+    return bool(installs is not None and installs.user)
+
+
+async def refused_here(interaction: discord.Interaction[Any]) -> bool:
+    """A server-only command reached outside a server with drillbot (an old registration, a
+    crafted interaction): tell the member, privately, and say it was refused."""
+    if interaction.type is not discord.InteractionType.application_command:
+        return False
+    command = interaction.command
+    if command is None or works_here(command, interaction):
+        return False
+    root = getattr(command, "root_parent", None) or command
+    text = SERVER_ONLY.format(name=root.name)
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
+    return True

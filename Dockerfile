@@ -34,8 +34,11 @@ EXPOSE 8080
 
 # docker stop sends this; drillbot finishes in-flight work and exits 0 within 10 s.
 STOPSIGNAL SIGTERM
+# Healthy means ready (/readyz: gateway connected, database writable, scheduler running), what
+# `depends_on: condition: service_healthy` and `docker ps` are read for; /healthz (the process
+# answers) is for a liveness probe. urlopen raises on the 503 of a failing check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/readyz', timeout=4)"]
 
 ENTRYPOINT ["drillbot"]
 CMD ["run"]

@@ -96,6 +96,9 @@ class HealthServer:
     async def _metrics(self, _request: web.Request) -> web.Response:
         if self.before_scrape is not None:
             self.before_scrape()
+        # Readiness as a gauge, so an alert can watch it: the same checks /readyz runs.
+        results = await run_checks(self.checks) if self.checks else {}
+        metrics.READY.set(1 if results and all(results.values()) else 0)
         response = web.Response(body=metrics.render())
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response

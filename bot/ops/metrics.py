@@ -51,6 +51,16 @@ RATE_LIMITS = Counter(
     "drillbot_discord_rate_limited", "Discord REST 429 responses, by route", ["route"],
     registry=REGISTRY,
 )  # fmt: skip
+BUILD = Gauge(
+    "drillbot_build_info", "The running drillbot's version (always 1)", ["version"],
+    registry=REGISTRY,
+)  # fmt: skip
+GUILDS = Gauge("drillbot_guilds", "Guilds this process serves", registry=REGISTRY)
+READY = Gauge(
+    "drillbot_ready",
+    "1 when /readyz passes (gateway connected, database writable, scheduler running), else 0",
+    registry=REGISTRY,
+)
 COMMAND_SECONDS = Histogram(
     "drillbot_command_seconds",
     "Slash command latency, from the interaction's arrival to the command's completion",
@@ -58,6 +68,29 @@ COMMAND_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30),
     registry=REGISTRY,
 )
+
+# Every labelled series an alert may watch exists from the start at 0: an alert on
+# `increase(drillbot_daily_posts_total{outcome="failed"}[1d]) > 0` needs a series to compare
+# before the first failure, and absent() cannot tell "never failed" from "not scraped".
+for _outcome in ("made", "failed"):
+    POSTS.labels(_outcome)
+# The gateway events drillbot acts on (the others appear with their first occurrence).
+HANDLED_EVENTS = (
+    "MESSAGE_CREATE",
+    "MESSAGE_UPDATE",
+    "MESSAGE_DELETE",
+    "MESSAGE_REACTION_ADD",
+    "INTERACTION_CREATE",
+    "GUILD_CREATE",
+    "THREAD_CREATE",
+)
+for _event in HANDLED_EVENTS:
+    EVENTS.labels(_event)
+
+
+def build_info(version: str) -> None:
+    BUILD.labels(version).set(1)
+
 
 # -- what the core calls -------------------------------------------------------------------
 

@@ -105,6 +105,7 @@ async def serve(
             Exit.CONFIG,
         ) from None
     log.info("%s", startup_line(settings, health))
+    metrics.build_info(drillbot_version())
     try:
         bot = await (bot_factory or build_bot)(settings, bank)
     except BaseException:
@@ -218,6 +219,7 @@ def readiness(bot: Any) -> dict[str, Any]:
 
 
 def observe_latency(bot: Any) -> None:
+    metrics.GUILDS.set(len(getattr(bot, "guilds", ())))
     latency = float(bot.latency)
     if math.isfinite(latency):
         metrics.GATEWAY_LATENCY.set(latency)

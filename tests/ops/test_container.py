@@ -45,7 +45,7 @@ def test_dockerfile_is_multi_stage_pinned_non_root_with_health_and_stop_signal()
     assert instruction("USER") == ["10001:10001"]
     assert instruction("VOLUME") == ['["/data"]']
     assert instruction("STOPSIGNAL") == ["SIGTERM"]
-    assert "/healthz" in instruction("HEALTHCHECK")[0]
+    assert "/readyz" in instruction("HEALTHCHECK")[0]  # healthy means ready
     assert "drillbot-*.whl" in final_stage()  # installed as a wheel, not from source
     assert "COPY" not in final_stage()  # no source tree in the running image
 

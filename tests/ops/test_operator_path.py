@@ -367,3 +367,33 @@ def test_readme_lists_the_invite_permissions() -> None:
     assert "(needs Manage Messages)" not in readme and "pins, not Manage" not in readme
     assert "needs Pin Messages" in readme
     assert str(invite_permissions()) in readme
+
+
+@pytest.mark.sqlite_only("what /metrics shows at start does not depend on the backend")
+def test_metrics_an_alert_can_watch_exist_from_the_start(
+    tmp_path: Path, emulator: dict[str, str]
+) -> None:
+    """Item 13: before any post, the failed-posts series is there at 0; the version, the
+    guilds served and readiness are gauges; the image's health check asks /readyz."""
+    import urllib.request
+
+    port = free_port()
+    env = {k: v for k, v in emulator.items() if k.startswith("DISCORD_")}
+    env.update(DRILLBOT_DB=str(tmp_path / "d.sqlite3"), DRILLBOT_HEALTH=f"127.0.0.1:{port}")
+    bot = Proc(["-m", "bot.ops.cli", "run"], cwd=tmp_path, env=env)
+    try:
+        start = bot.wait_for(STARTUP.pattern, timeout=90)
+        bot.wait_for(r"ready as drillbot", timeout=90)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            body = r.read().decode()
+        bot.signal(signal.SIGTERM)
+        assert bot.wait(timeout=15) == 0
+    finally:
+        bot.stop()
+    assert 'drillbot_daily_posts_total{outcome="failed"} 0.0' in body
+    assert 'drillbot_daily_posts_total{outcome="made"} 0.0' in body
+    assert f'drillbot_build_info{{version="{start["version"]}"}} 1.0' in body
+    assert "\ndrillbot_guilds 1.0" in body  # the emulator's one guild
+    assert "\ndrillbot_ready 1.0" in body
+    assert 'drillbot_gateway_events_total{event="INTERACTION_CREATE"}' in body
+    assert "/readyz" in instruction("HEALTHCHECK")[0]

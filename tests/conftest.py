@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from bot.clock import FakeClock
 from bot.ops.config import Secret, Settings
 from bot.sandbox.emulator import Emulator
 from bot.storage import Store, open_store
-from tests.support import postgres
+from tests.support import contract, postgres
 from tests.support.backends import db_settings
 from tests.support.discord_harness import connected
 
@@ -119,6 +120,41 @@ async def emulator(clock: FakeClock) -> AsyncIterator[Emulator]:
     # Discord's time follows the bot's clock: message times and deadlines on one timeline.
     async with Emulator(now=clock.now) as emu:
         yield emu
+
+
+@pytest.fixture(autouse=True)
+def discord_contract(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every emulator a test starts (the fixture's, or its own) has each REST call, the bot's
+    request and the emulator's response, checked against Discord's own API description
+    (tests/support/contract.py) when the test ends; a deviation not allowed with a reason
+    fails the test."""
+    started: list[Emulator] = []
+    init = Emulator.__init__
+
+    def record(self: Emulator, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        started.append(self)
+
+    monkeypatch.setattr(Emulator, "__init__", record)
+    yield
+    for emu in started:
+        check_contract(emu)
+
+
+def check_contract(emu: Emulator) -> None:
+    found = contract.calls_deviations(emu.calls)
+    report = os.environ.get("DRILLBOT_CONTRACT_REPORT")
+    if report:  # survey mode: collect every deviation kind instead of failing
+        with open(report, "a", encoding="utf-8") as out:
+            out.writelines(f"{d}\n" for d in found)
+        return
+    bad = contract.unexplained(found)
+    if bad:
+        kinds = sorted({str(d) for d in bad})
+        pytest.fail(
+            f"{len(kinds)} deviation(s) from Discord's API description:\n" + "\n".join(kinds[:30]),
+            pytrace=False,
+        )
 
 
 @dataclass

@@ -88,7 +88,11 @@ class MemberHandle(OutsideCommands):
         msg = build_message(self.emu, channel, self.user, payload, blobs)
         if reply_to is not None:
             msg.type = 19
-            msg.message_reference = {"message_id": str(reply_to), "channel_id": str(channel_id)}
+            msg.message_reference = {
+                "type": 0,
+                "message_id": str(reply_to),
+                "channel_id": str(channel_id),
+            }
         await publish(self.emu, msg)
         return msg
 
@@ -204,7 +208,9 @@ class MemberHandle(OutsideCommands):
             raise DriverError(f"modal has no inputs {sorted(unknown)}; it has {sorted(seen)}")
         data = {"custom_id": modal["custom_id"], "components": rows}
         source = self.emu.world.find_message(opened_by.source_message_id or 0)
-        return self._start(5, opened_by.channel_id, data, source)
+        submitted = self._start(5, opened_by.channel_id, data, source)
+        submitted.opened_by = opened_by
+        return submitted
 
 
 def modal_answer(item: Json, values: dict[str, Any], seen: set[str]) -> Json:

@@ -34,6 +34,7 @@ class Interaction:
     name: str = ""
     response: Json | None = None
     original_id: int | None = None
+    opened_by: Interaction | None = None  # a modal submit: the interaction that opened it
     followups: list[Message] = field(default_factory=list)
     created_at: float = field(default_factory=time.monotonic)
     _followups_taken: int = 0

@@ -29,7 +29,7 @@ PREFIX = "/api/v10"
 
 
 async def me(request: web.Request, emu: Core) -> web.Response:
-    return ok({**emu.bot_user.to_dict(), "verified": True, "mfa_enabled": False})
+    return ok({**emu.bot_user.to_dict(), "verified": True, "mfa_enabled": False, "locale": "en-US"})
 
 
 async def get_user(request: web.Request, emu: Core) -> web.Response:
@@ -53,8 +53,18 @@ async def application(request: web.Request, emu: Core) -> web.Response:
             "team": None,
             "verify_key": "0" * 64,
             "flags": emu.application_flags,
+            "flags_new": str(emu.application_flags),
             "summary": "",
             "bot": emu.bot_user.to_dict(),
+            "type": None,
+            "redirect_uris": [],
+            "interactions_endpoint_url": None,
+            "role_connections_verification_url": None,
+            "approximate_guild_count": len(emu.world.guilds),
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": ["applications.commands", "bot"],
         }
     )
 
@@ -109,6 +119,12 @@ async def put_commands(request: web.Request, emu: Core) -> web.Response:
             "application_id": str(emu.application_id),
             "version": str(emu.ids.next()),
         }
+        # As Discord answers: installs default to guild installs (an array, never null),
+        # permissions are a string of the bit field.
+        if cmd["integration_types"] is None:
+            cmd["integration_types"] = [0]
+        if cmd["default_member_permissions"] is not None:
+            cmd["default_member_permissions"] = str(cmd["default_member_permissions"])
         if guild_id is not None:
             cmd["guild_id"] = str(guild_id)
         stored.append(cmd)
@@ -264,7 +280,7 @@ async def get_member(request: web.Request, emu: Core) -> web.Response:
 async def active_threads(request: web.Request, emu: Core) -> web.Response:
     guild_id = snowflake_param(request, "guild_id")
     threads = [t.to_dict() for t in emu.world.active_threads(guild_id)]
-    return ok({"threads": threads, "members": []})
+    return ok({"threads": threads, "members": [], "has_more": False})
 
 
 async def archived_public(request: web.Request, emu: Core) -> web.Response:
@@ -306,6 +322,7 @@ def dm_dict(emu: Core, channel: Channel) -> Json:
         "type": 1,
         "recipients": [recipient.to_dict()],
         "last_message_id": last,
+        "flags": 0,
     }
 
 

@@ -43,8 +43,11 @@ def metadata(inter: Interaction) -> Json:
     }
     if inter.name:
         data["name"] = inter.name
-    if inter.source_message_id:
+    if inter.type == 3 and inter.source_message_id:
         data["interacted_message_id"] = str(inter.source_message_id)
+    if inter.type == 5 and inter.opened_by is not None:
+        # Discord names what opened the modal: the command or the button press.
+        data["triggering_interaction_metadata"] = metadata(inter.opened_by)
     return data
 
 
@@ -109,13 +112,11 @@ async def callback(request: web.Request, emu: Core) -> web.Response:
     emu.changed()
     if request.query.get("with_response") not in ("1", "true", "True"):
         return no_content()
-    info: Json = {
-        "id": str(inter.id),
-        "type": inter.type,
-        "response_message_id": str(msg.id) if msg else None,
-        "response_message_loading": kind == 5,
-        "response_message_ephemeral": bool(msg and msg.ephemeral),
-    }
+    info: Json = {"id": str(inter.id), "type": inter.type}
+    if msg is not None:  # Discord leaves the message fields out when there is none
+        info["response_message_id"] = str(msg.id)
+        info["response_message_loading"] = kind == 5
+        info["response_message_ephemeral"] = msg.ephemeral
     resource: Json = {"type": kind}
     if msg is not None:
         resource["message"] = msg.to_dict(emu.bot_user_id)

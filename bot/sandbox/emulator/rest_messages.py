@@ -87,17 +87,17 @@ def attachments_from(emu: Core, payload: Json, files: list[tuple[str, bytes, str
         att_id = emu.ids.next()
         emu.world.blobs[att_id] = (filename, data, ctype)
         url = f"{emu.base_url}/attachments/{att_id}/{filename}"
-        result.append(
-            {
-                "id": str(att_id),
-                "filename": filename,
-                "size": len(data),
-                "url": url,
-                "proxy_url": url,
-                "content_type": ctype,
-                "description": meta.get("description"),
-            }
-        )
+        attachment = {
+            "id": str(att_id),
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": ctype,
+        }
+        if meta.get("description") is not None:  # Discord leaves an absent one out
+            attachment["description"] = meta["description"]
+        result.append(attachment)
     return result
 
 
@@ -127,11 +127,7 @@ def build_message(
         mentions=mentions,
     )
     if payload.get("message_reference"):
-        ref = dict(payload["message_reference"])
-        ref.setdefault("channel_id", str(channel.id))
-        if channel.guild_id:
-            ref.setdefault("guild_id", str(channel.guild_id))
-        msg.message_reference = ref
+        msg.message_reference = reference(payload["message_reference"], channel)
         msg.type = 19
     if not (msg.content or msg.embeds or msg.attachments or msg.components):
         raise api_error(400, 50006, "Cannot send an empty message")
@@ -192,6 +188,21 @@ async def create_message(request: web.Request, emu: Core) -> web.Response:
         emu.nonces[(channel.id, str(nonce))] = (time.monotonic(), msg.id)
     await publish(emu, msg)
     return ok(msg.to_dict(emu.bot_user_id))
+
+
+def reference(given: Json, channel: Any) -> Json:
+    """A reply's message_reference as Discord echoes it: ids as strings whatever the request
+    sent (discord.py sends integers), the channel and guild filled in, the type (0 default)."""
+    ref: Json = {
+        "type": int(given.get("type") or 0),
+        "channel_id": str(given.get("channel_id") or channel.id),
+    }
+    if given.get("message_id") is not None:
+        ref["message_id"] = str(given["message_id"])
+    guild_id = given.get("guild_id") or channel.guild_id
+    if guild_id:
+        ref["guild_id"] = str(guild_id)
+    return ref
 
 
 def apply_edit(emu: Core, msg: Message, payload: Json, files: list[tuple[str, bytes, str]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import socket
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -41,6 +42,7 @@ class RecordedCall:
     status: int = 0
     at: float = field(default_factory=time.monotonic)
     query: dict[str, str] = field(default_factory=dict)
+    response: Any = None  # the JSON answered (None: no JSON body), for the contract check
 
 
 class Emulator(Core):
@@ -127,6 +129,9 @@ class Emulator(Core):
                 {"code": 50109, "message": "The request body contains invalid JSON."}, 400
             )
         call.status = response.status
+        if isinstance(response, web.Response) and response.content_type == "application/json":
+            with contextlib.suppress(ValueError, TypeError):
+                call.response = json.loads(cast(bytes, response.body))
         self.calls.append(call)
         if template == "?":
             self.unknown_calls.append(call)

@@ -34,7 +34,36 @@ class User:
             "bot": self.bot,
             "public_flags": 0,
             "flags": 0,
+            "primary_guild": None,  # Discord always sends it (null: no server tag)
         }
+
+
+def numbered(components: list[Json]) -> list[Json]:
+    """Components as Discord answers them: every one with an ``id`` (numbered in tree order
+    from 1 where the sender gave none) and emoji ids as strings."""
+    counter = [0]
+
+    def walk(items: list[Json]) -> list[Json]:
+        out = []
+        for item in items:
+            copy = dict(item)
+            counter[0] += 1
+            copy.setdefault("id", counter[0])
+            emoji = copy.get("emoji")
+            if isinstance(emoji, dict):  # a unicode emoji has no id at all, a custom one a string
+                copy["emoji"] = {k: str(v) if k == "id" else v for k, v in emoji.items()}
+                if emoji.get("id") is None:
+                    copy["emoji"].pop("id")
+            for key in ("components",):
+                if isinstance(copy.get(key), list):
+                    copy[key] = walk(copy[key])
+            for key in ("component", "accessory"):
+                if isinstance(copy.get(key), dict):
+                    copy[key] = walk([copy[key]])[0]
+            out.append(copy)
+        return out
+
+    return walk(components)
 
 
 @dataclass
@@ -89,6 +118,7 @@ class Member:
             "user": self.user.to_dict(),
             "nick": None,
             "avatar": None,
+            "banner": None,
             "roles": [str(r) for r in self.roles],
             "joined_at": self.joined_at,
             "premium_since": None,
@@ -210,7 +240,7 @@ class Message:
             "mention_roles": [],
             "attachments": self.attachments if with_content else [],
             "embeds": self.embeds if with_content else [],
-            "components": self.components if with_content else [],
+            "components": numbered(self.components) if with_content else [],
             "pinned": self.pinned,
             "type": self.type,
             "flags": self.flags,

@@ -44,6 +44,7 @@ EXTENSIONS = (
     "cogs.blind",
     "cogs.digest",
     "cogs.web",
+    "cogs.help",
 )
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."

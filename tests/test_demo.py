@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,11 +26,11 @@ def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
     out = done.stdout
     steps = [
         "/drill setup channel:#daily-question",
-        "Saved. The daily question goes to #daily-question at **09:00 Europe/Berlin**",
+        "Saved. The daily question goes to #daily-question at 09:00 Europe/Berlin",
         "[Mon 09:00] drillbot   posts in #daily-question",
         "opens thread «2026-03-02 · ",
         "stored 5 answers (1 edit) — all committed",
-        "[Tue 08:00] drillbot   reveals in the thread: **What they're testing**",
+        "[Tue 08:00] drillbot   reveals in the thread: What they're testing",
         "5 members answered",
         "closes the thread (locked=True, archived=True)",
         "1. ana    13 pts",
@@ -38,14 +39,14 @@ def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
         "(only ben sees this) Your answer is updated",
         "the channel shows 0 answers",
         "and posts every answer together:",
-        "**Answer 1/4** · @ana",
-        "**Answer 4/4** · @dee",
-        "then the notes: **What they're testing**",
+        "Answer 1/4 · @ana",
+        "Answer 4/4 · @dee",
+        "then the notes: What they're testing",
         "stored for your history but not scored or posted",
         "locks the discussion (locked=True); 5 answers stored, 4 scored",
         "/quiz topic:cicd",
         "buttons: Answer · Show notes · Skip · Report",
-        "Graded **Good**",
+        "Graded Good",
         "/leaderboard period:all",
         "Leaderboard · All time",
         "ben        /stats",
@@ -56,10 +57,21 @@ def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
         "/mock round:coding",
         "Coding · question 1 of 4",
         "Mock coding: summary",
-        "**over time**",
+        " · over time",
     ]
     positions = [out.find(step) for step in steps]
     assert -1 not in positions, [s for s, p in zip(steps, positions, strict=True) if p == -1]
     assert positions == sorted(positions)  # in the order of the day
     assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []  # the throwaway database is gone
+    # Issue 22.12: it reads like Discord. Mentions are @names, timestamps as the client shows
+    # them, no markup; the numbers add up; every chart is saved where it says.
+    for raw in ("<@", "<#", "<t:", "**"):
+        assert raw not in out, raw
+    assert "Next post: Monday, 2 March 2026 09:00 (in 5 minutes)" in out
+    assert "@ana +13" in out
+    assert "(cy replied but scored nothing: a reply under 20 characters" in out
+    charts = re.findall(r"written to (\S+\.png) \(([\d,]+) bytes PNG\)", out)
+    assert len(charts) == 3  # /stats, the gap report, the mock summary
+    for path, size in charts:
+        assert Path(path).stat().st_size == int(size.replace(",", "")), path

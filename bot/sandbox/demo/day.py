@@ -40,37 +40,68 @@ ANSWERS = {
 }
 
 
-def humanise(text: str) -> str:
-    """Show Discord's markup as a member would see it (timestamps in Berlin time)."""
+def humanise(text: str, names: dict[int, str] | None = None, now: datetime | None = None) -> str:
+    """Discord's markup as a member sees it: mentions as @names and #channels, timestamps as
+    the client renders them (Berlin time; relative ones against ``now``), no ** or *."""
+    names = names or {}
 
     def stamp(match: re.Match[str]) -> str:
         when = datetime.fromtimestamp(int(match.group(1)), TZ)
-        return when.strftime("%a %d %b %H:%M")
+        style = match.group(2) or "f"
+        if style == "R" and now is not None:
+            return relative(when - now)
+        formats = {"t": "%H:%M", "T": "%H:%M:%S", "d": "%d/%m/%Y", "D": "%-d %B %Y"}
+        default = "%A, %-d %B %Y %H:%M" if style == "F" else "%-d %B %Y %H:%M"
+        return when.strftime(formats.get(style, default))
 
-    text = re.sub(r"<t:(\d+):\w>", stamp, text)
-    return re.sub(r"<#\d+>", "#daily-question", text)
+    text = re.sub(r"<t:(\d+)(?::(\w))?>", stamp, text)
+    text = re.sub(r"<@!?(\d+)>", lambda m: f"@{names.get(int(m.group(1)), 'someone')}", text)
+    text = re.sub(r"<@&\d+>", "@role", text)
+    text = re.sub(r"<#\d+>", "#daily-question", text)
+    return re.sub(r"\*\*(.+?)\*\*|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", _plain, text)
+
+
+def _plain(match: re.Match[str]) -> str:
+    return match.group(1) or match.group(2) or ""
+
+
+def relative(delta: timedelta) -> str:
+    """As Discord's <t:…:R>: "in 5 minutes", "23 hours ago"."""
+    seconds = int(delta.total_seconds())
+    size = abs(seconds)
+    unit, count = "second", size
+    for name, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if size >= length:
+            unit, count = name, round(size / length)
+            break
+    words = f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"in {words}" if seconds >= 0 else f"{words} ago"
 
 
 class Transcript:
     def __init__(self, clock: FakeClock, out: Any) -> None:
         self.clock = clock
         self.out = out
+        self.names: dict[int, str] = {}  # user id -> name, for mentions
+
+    def human(self, text: str) -> str:
+        return humanise(text, self.names, self.clock.now())
 
     def line(self, who: str, text: str) -> None:
         stamp = self.clock.now().astimezone(TZ).strftime("%a %H:%M")
-        first, *rest = humanise(text).splitlines() or [""]
+        first, *rest = self.human(text).splitlines() or [""]
         print(f"[{stamp}] {who:<10} {first}", file=self.out)
         for more in rest:
             print(f"{'':<19}{more}", file=self.out)
 
     def embed(self, embed: dict[str, Any]) -> None:
         if embed.get("title"):
-            print(f"{'':<19}┃ **{embed['title']}**", file=self.out)
-        for text in humanise(embed.get("description") or "").splitlines():
+            print(f"{'':<19}┃ {self.human(embed['title'])}", file=self.out)
+        for text in self.human(embed.get("description") or "").splitlines():
             print(f"{'':<19}┃ {text}", file=self.out)
         for field in embed.get("fields", []):
-            print(f"{'':<19}┃ {field['name']}:", file=self.out)
-            for text in humanise(str(field["value"])).splitlines():
+            print(f"{'':<19}┃ {self.human(field['name'])}:", file=self.out)
+            for text in self.human(str(field["value"])).splitlines():
                 print(f"{'':<19}┃   {text}", file=self.out)
         footer = (embed.get("footer") or {}).get("text")
         if footer:
@@ -100,6 +131,8 @@ async def _demo(members: int, out: Any) -> int:
                 channel = guild.create_text_channel("daily-question")
                 organiser = guild.add_member("olga", permissions=["MANAGE_GUILD"])
                 people = {n: guild.add_member(n) for n in NAMES[:members]}
+                say.names = {h.id: n for n, h in people.items()} | {organiser.id: "olga"}
+                say.names[emu.bot_user_id] = "drillbot"
                 settings = Settings(
                     token=Secret(emu.token),
                     db_path=cast(Database, store.db).path,
@@ -180,6 +213,14 @@ async def _day(
             "",
             f"{rank}. {names.get(standing.user_id, standing.user_id):<5} "
             f"{standing.points:>3} pts  streak {standing.streak}",
+        )
+    scored = {s.user_id for s in await store.scores.top(guild_id)}
+    unscored = [n for n, m in people.items() if m.id not in scored]
+    if unscored:
+        say.line(
+            "",
+            f"({', '.join(unscored)} replied but scored nothing: a reply under 20 characters, "
+            "like '+1', is agreement, not an answer)",
         )
 
 

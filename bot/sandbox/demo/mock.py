@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from bot.clock import FakeClock
@@ -65,5 +67,9 @@ async def mock_round(
         say.line("", f"{field['name']}:")
         for row in field["value"].splitlines():
             say.line("", f"  {row}")
-    say.line("", f"+ a chart of the five signals ({shown.attachments[0]['filename']}) and, per")
-    say.line("", "  question, the key points, red flags and the worked solution")
+    # The chart is saved where the line says, like the /stats and gap-report charts.
+    _, png, _ = emu.world.blobs[int(shown.attachments[0]["id"])]
+    path = Path(tempfile.gettempdir()) / "drillbot-demo-signals.png"
+    path.write_bytes(png)
+    say.line("", f"+ a chart of the five signals, written to {path} ({len(png):,} bytes PNG),")
+    say.line("", "  and, per question, the key points, red flags and the worked solution")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import sqlite3
@@ -162,6 +163,9 @@ async def measure(path: Path, info: dict[str, Any], args: argparse.Namespace) ->
     server = WebServer(app.web, "127.0.0.1", 0)
     app.writer.start()
     await server.start()
+    # As DrillBot.setup_hook does once everything is loaded: the bank and the modules live for
+    # the whole run, so full collections need not walk them (they paused the loop for 100s of ms).
+    gc.freeze()
     try:
         assert server.bound is not None
         app.web.base_url = f"http://127.0.0.1:{server.bound[1]}"

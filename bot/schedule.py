@@ -223,6 +223,8 @@ def due_slot(settings: GuildSettings, now: datetime) -> Slot | None:
     if today.weekday() not in settings.weekdays:
         return None
     post_at = post_time_on(settings, today)
+    if settings.starts_after is not None and post_at < settings.starts_after:
+        return None  # set up (or moved) after today's time: it starts with the next one
     return Slot(today, post_at) if now >= post_at else None
 
 

@@ -200,6 +200,7 @@ def today_text(status: Status) -> str:
         "paused": "Paused: no post today.",
         "scheduled": f"Scheduled for {ts(today.post_at, 'R')}." if today.post_at else "Scheduled.",
         "due": "Due but not posted yet: check the permissions, or run `/drill post-now`.",
+        "starts-later": "No post today: set up after today's time, it starts with the next one.",
         "pending": f"Claimed, not posted yet: {today.last_error or 'retrying'}.",
         "posted": f"Posted `{today.question_id}`; answers are open.",
         "revealed": f"`{today.question_id}` posted and revealed.",

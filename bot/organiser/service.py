@@ -77,6 +77,10 @@ def may_organise(
     return organiser_role_id is not None and organiser_role_id in set(role_ids)
 
 
+# What decides when posts happen: changing any of them restarts the schedule from now.
+SCHEDULE_FIELDS = ("channel_id", "post_time", "timezone", "weekdays")
+
+
 @dataclass(frozen=True, slots=True)
 class SetupResult:
     settings: GuildSettings
@@ -144,10 +148,9 @@ class Organiser:
         not stop the save (an admin may fix them later) but are reported. ``granted``: the
         bot's permissions in the channel by discord.py name (None: unknown, none reported).
         Once set up, any option alone changes just that (e.g. ``focus:auto``)."""
-        if None in (channel_id, time, timezone):
-            current = await self.store.guilds.get_or_default(guild_id)
-            if not current.configured:
-                raise DrillError(FIRST_SETUP)
+        current = await self.store.guilds.get_or_default(guild_id)
+        if None in (channel_id, time, timezone) and not current.configured:
+            raise DrillError(FIRST_SETUP)
         # Kept by the store if already set: the first organiser stays on record.
         changes: dict[str, Any] = {"configured_by": user_id}
         if channel_id is not None:
@@ -170,6 +173,10 @@ class Organiser:
             changes["answer_mode"] = answers
         if discussion is not None:
             changes["discussion_minutes"] = validation.discussion(discussion)
+        if any(k in changes and changes[k] != getattr(current, k) for k in SCHEDULE_FIELDS):
+            # The reply names the next post after now; a slot already past today is not due
+            # (a first setup at 19:31 with time:09:00 starts tomorrow, not at once).
+            changes["starts_after"] = self.clock.now()
         settings, entries = await self.store.guilds.update(
             guild_id, user_id, self.clock.now(), **changes
         )

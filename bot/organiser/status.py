@@ -46,7 +46,9 @@ class TopicCoverage:
 @dataclass(frozen=True, slots=True)
 class Today:
     local_date: str
-    state: str  # not-configured | off-day | paused | scheduled | due | pending | posted | revealed
+    # not-configured | off-day | paused | scheduled | due | starts-later | pending | posted |
+    # revealed
+    state: str
     post_at: datetime | None
     question_id: str | None
     answers: int
@@ -123,8 +125,11 @@ class GuildOverview:
             state = "paused"
         elif slot.local_date.weekday() not in settings.weekdays:
             state = "off-day"
+        elif now < slot.post_at:
+            state = "scheduled"
         else:
-            state = "scheduled" if now < slot.post_at else "due"
+            # Set up after today's time: the schedule starts with the next post.
+            state = "due" if schedule.due_slot(settings, now) is not None else "starts-later"
         return Today(slot.key, state, slot.post_at, None, 0, 0)
 
     async def coverage(self, guild_id: int) -> list[TopicCoverage]:

@@ -25,9 +25,12 @@ EDITABLE = (
     "focus",
     "answer_mode",
     "discussion_minutes",
+    "starts_after",
 )
 # Written by the first change only: later ones keep the value on record.
 SET_ONCE = frozenset({"configured_by"})
+# Bookkeeping that follows an audited change, not a change of its own.
+UNAUDITED = frozenset({"starts_after"})
 
 
 def _weekdays_to_mask(days: frozenset[int]) -> int:
@@ -43,6 +46,8 @@ def _column_value(name: str, value: Any) -> Any:
         return _weekdays_to_mask(value)
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, datetime):
+        return iso(value)
     return value
 
 
@@ -79,7 +84,7 @@ class GuildRepo:
         rows = await self.db.fetchall(
             "SELECT s.guild_id, channel_id, post_time, timezone, weekdays, reveal_after_minutes,"
             " organiser_role_id, ping_role_id, pin_posts, paused, configured_by, focus,"
-            " answer_mode, discussion_minutes"
+            " answer_mode, discussion_minutes, starts_after"
             f" FROM guild_settings s {where} ORDER BY s.guild_id",
             params,
         )
@@ -102,6 +107,7 @@ class GuildRepo:
                 r[10],
                 frozenset(off.get(r[0], ())),
                 *r[11:14],
+                from_iso(r[14]) if r[14] else None,
             )
             for r in rows
         ]
@@ -139,7 +145,7 @@ class GuildRepo:
                 (guild_id, *values.values(), stamp, stamp),
             )
             entries = []
-            for name in changes:
+            for name in [n for n in changes if n not in UNAUDITED]:
                 old, fresh = getattr(current, name), getattr(new, name)
                 if old != fresh:
                     entries.append(

@@ -25,6 +25,9 @@ class GuildSettings:
     focus: str = "off"  # "auto": the daily rotation favours the weakest topics (bot/gaps/)
     answer_mode: str = "thread"  # "blind": answers in a modal, published together at the reveal
     discussion_minutes: int = 720  # blind: the thread stays open this long after the reveal
+    # When /drill setup last changed the schedule: a slot before it is not due (a setup at
+    # 19:31 with time 09:00 starts tomorrow, as its reply says). None: no limit.
+    starts_after: datetime | None = None
 
     @property
     def configured(self) -> bool:

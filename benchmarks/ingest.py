@@ -11,7 +11,14 @@ through the emulator's gateway in two phases:
 
 ``AnswerRepo.record`` is wrapped so each batch is stamped right after its COMMIT returns. By
 default the emulator and its members run in a child process, as Discord is not inside the bot's
-process; --same-process puts them on the bot's loop (they then compete for one core).
+process; --same-process puts them on the bot's loop (they then compete for one core). --pin puts
+the bot and the emulator on two different cores (os.sched_setaffinity).
+
+CPU per answer is the bot process's CPU time (every thread: the loop and aiosqlite's) over a
+phase, divided by its answers. The same run then closes the bot and connects a bare discord.py
+client (same intents, an ``on_message`` that only notes the arrival) to the same emulator, and
+sends it the same two phases: ``cpu_ratio_flood`` and ``cpu_ratio_paced`` are the bot's CPU per
+answer over the bare client's, what drillbot adds to what discord.py costs anyway.
 
 The store is SQLite by default; ``--backend postgres`` starts a throwaway PostgreSQL cluster
 (tests/support/postgres.py, durable=True: its WAL is flushed as SQLite's WAL with
@@ -32,6 +39,7 @@ import cProfile
 import gc
 import json
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -43,9 +51,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import discord
+
 from bot.app import build_app
 from bot.bank import default_content_dir, load_bank
-from bot.client import DrillBot
+from bot.client import DrillBot, intents
 from bot.clock import FakeClock
 from bot.ops.config import Secret, Settings
 from bot.sandbox.emulator import Emulator
@@ -66,6 +76,22 @@ class Stamps:
         self.arrived: dict[int, float] = {}  # when the cog handed the message to the core
         self.progress = asyncio.Event()  # set after every committed batch
         self.batches: list[int] = []
+        self.cpu: dict[str, float] = {}  # phase -> CPU seconds of this process
+
+
+class BareClient(discord.Client):
+    """The baseline: discord.py alone on the same traffic, noting when each message arrives
+    (as the bot's ``receive`` is stamped). Its "commit" is the arrival."""
+
+    def __init__(self, stamps: Stamps) -> None:
+        super().__init__(intents=intents())
+        self.stamps = stamps
+
+    async def on_message(self, message: discord.Message) -> None:
+        now = time.perf_counter()
+        self.stamps.arrived[message.id] = now
+        self.stamps.committed[message.id] = now
+        self.stamps.progress.set()
 
 
 def stamp_commits(store: Store, stamps: Stamps) -> None:
@@ -94,7 +120,7 @@ def stamp_arrivals(daily: Any, stamps: Stamps) -> None:
     daily.receive = receive
 
 
-async def start(bot: DrillBot, token: str) -> asyncio.Task[None]:
+async def start(bot: discord.Client, token: str) -> asyncio.Task[None]:
     task = asyncio.create_task(bot.start(token))
     ready = asyncio.ensure_future(bot.wait_until_ready())
     done, _ = await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
@@ -146,9 +172,11 @@ async def inject(
     return first
 
 
-async def serve(members: int) -> None:
+async def serve(members: int, cpu: int | None) -> None:
     """Child process: the emulator and its members, driven by JSON lines on stdin/stdout.
     perf_counter is CLOCK_MONOTONIC on Linux, so its stamps compare across processes."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
     # The emulator keeps every message and gateway payload (for RESUME); its collector then
     # pauses for ~25 ms between our send stamp and the frame going out, which is Discord's
     # time, not the bot's. The child is short-lived: no collection.
@@ -188,11 +216,13 @@ class Driver:
 async def phase(
     driver: Driver, stamps: Stamps, thread_id: int, n: int, rate: float
 ) -> dict[str, Any]:
+    cpu, loop_cpu = time.process_time(), time.thread_time()
     first, sent = await driver.inject(thread_id, n, rate)
     async with asyncio.timeout(120):
         while not all(m in stamps.committed for m in sent):
             stamps.progress.clear()
             await stamps.progress.wait()
+    cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
     total = sorted((stamps.committed[m] - t) * 1000 for m, t in sent.items())
     arrive = sorted((stamps.arrived[m] - t) * 1000 for m, t in sent.items())
     commit = sorted((stamps.committed[m] - stamps.arrived[m]) * 1000 for m in sent)
@@ -209,7 +239,30 @@ async def phase(
         "arrive_p99_ms": round(pct(arrive, 0.99), 3),
         "commit_p50_ms": round(statistics.median(commit), 3),
         "commit_p99_ms": round(pct(commit, 0.99), 3),
+        "cpu_us": round(cpu / n * 1e6, 1),  # CPU of this process per answer
+        "loop_cpu_us": round(loop_cpu / n * 1e6, 1),  # of which the event loop's thread
     }
+
+
+async def bare_phases(
+    driver: Driver, config: dict[str, Any], thread_id: int, n: int, rate: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same two phases, received by a bare discord.py client instead of the bot."""
+    stamps = Stamps()
+    client = BareClient(stamps)
+    # The bot's leftovers are not the bare client's to collect (the bot froze its own start-up
+    # heap too: bot/client.py setup_hook).
+    gc.collect()
+    gc.freeze()
+    task = await start(client, config["token"])
+    try:
+        flood = await phase(driver, stamps, thread_id, n, 0)
+        paced = await phase(driver, stamps, thread_id, n, rate)
+    finally:
+        await client.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=5)
+    return flood, paced
 
 
 async def open_bench_store(tmp: str, db: str | None) -> Store:
@@ -218,12 +271,19 @@ async def open_bench_store(tmp: str, db: str | None) -> Store:
 
 
 async def run(
-    n: int, members: int, rate: float, split: bool, db: str | None = None
+    n: int,
+    members: int,
+    rate: float,
+    split: bool,
+    db: str | None = None,
+    cpus: tuple[int, int] | None = None,
+    profiler: cProfile.Profile | None = None,
 ) -> dict[str, Any]:
-    stamps = Stamps()
     child: asyncio.subprocess.Process | None = None
     emu: Emulator | None = None
     people: list[Any] = []
+    if cpus is not None:
+        os.sched_setaffinity(0, {cpus[0]})
     if split:
         child = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -231,6 +291,7 @@ async def run(
             "--serve",
             "--members",
             str(members),
+            *(("--cpu", str(cpus[1])) if cpus is not None else ()),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=64 * 1024**2,
@@ -241,6 +302,35 @@ async def run(
         emu = await Emulator().start()
         config, people = seed(emu, members)
     driver = Driver(child, people)
+    try:
+        result = await bot_phases(driver, config, n, rate, db, profiler)
+        # The bot has closed (its gateway session with it): the bare client, same traffic.
+        thread_id = result.pop("thread_id")
+        result["bare_flood"], result["bare_paced"] = await bare_phases(
+            driver, config, thread_id, n, rate
+        )
+    finally:
+        if child is not None:
+            assert child.stdin is not None
+            child.stdin.write(b"quit\n")
+            await child.stdin.drain()
+            await child.wait()
+        if emu is not None:
+            await emu.close()
+    result["mode"] = "emulator in a child process" if split else "emulator in the bot's process"
+    result["pinned"] = f"bot on cpu {cpus[0]}, emulator on cpu {cpus[1]}" if cpus else "no"
+    return result
+
+
+async def bot_phases(
+    driver: Driver,
+    config: dict[str, Any],
+    n: int,
+    rate: float,
+    db: str | None,
+    profiler: cProfile.Profile | None = None,
+) -> dict[str, Any]:
+    stamps = Stamps()
     with tempfile.TemporaryDirectory() as tmp:
         store = await open_bench_store(tmp, db)
         await store.guilds.update(
@@ -261,40 +351,40 @@ async def run(
         bot = DrillBot(app=app, guild_ready_timeout=0.05)
         task = await start(bot, config["token"])
         try:
-            assert bot.daily is not None
             await bot.jobs.idle()
             post = await store.daily.get(config["guild_id"], "2026-03-02")
             assert post is not None and post.thread_id is not None, "no daily thread"
             stamp_commits(store, stamps)
             stamp_arrivals(bot.daily, stamps)
+            if profiler is not None:
+                profiler.enable()
             flood = await phase(driver, stamps, post.thread_id, n, 0)
             paced = await phase(driver, stamps, post.thread_id, n, rate)
+            if profiler is not None:
+                profiler.disable()
             rows = len(await store.answers.for_post(post.id))
         finally:
             await bot.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=5)
             await store.close()
-            if child is not None:
-                assert child.stdin is not None
-                child.stdin.write(b"quit\n")
-                await child.stdin.drain()
-                await child.wait()
-            if emu is not None:
-                await emu.close()
     return {
-        "mode": "emulator in a child process" if split else "emulator in the bot's process",
         "backend": "PostgreSQL" if db else "SQLite",
         "rows": rows,
         "batches": len(stamps.batches),
         "mean_batch": round(statistics.mean(stamps.batches), 1),
         "flood": flood,
         "paced": paced,
+        "thread_id": post.thread_id,
     }
 
 
 def pct(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ratio(bot: dict[str, Any], bare: dict[str, Any]) -> float:
+    return round(bot["cpu_us"] / bare["cpu_us"], 3)
 
 
 def table(result: dict[str, Any]) -> str:
@@ -311,6 +401,8 @@ def table(result: dict[str, Any]) -> str:
         ("  p99 send->cog ms", "arrive_p99_ms", "arrive_p99_ms", ""),
         ("  p50 cog->commit ms", "commit_p50_ms", "commit_p50_ms", ""),
         ("  p99 cog->commit ms", "commit_p99_ms", "commit_p99_ms", ""),
+        ("CPU us per answer", "cpu_us", "cpu_us", ""),
+        ("  in the loop's thread", "loop_cpu_us", "loop_cpu_us", ""),
     ]
     lines = [
         f"ingest benchmark, {result['backend']}, {result['mode']}",
@@ -320,6 +412,18 @@ def table(result: dict[str, Any]) -> str:
         lines.append(f"{label:<22}{flood[fk]!s:>20}{paced[pk]!s:>20}  {target}")
     rate_ok = flood["answers_per_s"] >= TARGET_RATE
     p99_ok = paced["p99_ms"] < TARGET_P99_MS
+    bare_flood, bare_paced = result["bare_flood"], result["bare_paced"]
+    lines.append(f"{'  bare client':<22}{bare_flood['cpu_us']!s:>20}{bare_paced['cpu_us']!s:>20}")
+    lines.append(
+        f"{'  ratio':<22}{ratio(flood, bare_flood)!s:>20}{ratio(paced, bare_paced)!s:>20}"
+        "  <= 1.25 (flood), <= 1.5 (paced)"
+    )
+    lines.append(
+        f"{'bare p50/p99 ms':<22}"
+        f"{bare_flood['p50_ms']!s:>10}{bare_flood['p99_ms']!s:>10}"
+        f"{bare_paced['p50_ms']!s:>10}{bare_paced['p99_ms']!s:>10}"
+    )
+    lines.append(f"pinned: {result['pinned']}; load average {result['loadavg']}")
     lines.append(
         f"rows committed {result['rows']} in {result['batches']} batches "
         f"(mean {result['mean_batch']}); rate {'ok' if rate_ok else 'MISSED'}, "
@@ -348,7 +452,9 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=TARGET_RATE, help="offered answers/s in the paced phase"
     )
-    parser.add_argument("--profile", help="write a cProfile of the bot's process to this file")
+    parser.add_argument(
+        "--profile", help="write a cProfile of the bot's two phases (its loop's thread) here"
+    )
     parser.add_argument(
         "--same-process",
         action="store_true",
@@ -361,19 +467,32 @@ def main() -> None:
         help="postgres: a throwaway PostgreSQL cluster (needs initdb and pg_ctl)",
     )
     parser.add_argument("--db", help="an empty postgresql:// database instead of a throwaway one")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="put the bot and the emulator on two different cores (the first two allowed)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cpu", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(args.members))
+        asyncio.run(serve(args.members, args.cpu))
         return
+    cpus = None
+    if args.pin:
+        allowed = sorted(os.sched_getaffinity(0))
+        if len(allowed) < 2 or args.same_process:
+            raise SystemExit("--pin needs two cores and the emulator in a child process")
+        cpus = (allowed[0], allowed[1])
     logging.basicConfig(level=logging.WARNING)
     profiler = cProfile.Profile() if args.profile else None
-    if profiler:
-        profiler.enable()
     with backend_url(args) as db:
-        result = asyncio.run(run(args.n, args.members, args.rate, not args.same_process, db))
+        load = os.getloadavg()
+        result = asyncio.run(
+            run(args.n, args.members, args.rate, not args.same_process, db, cpus, profiler)
+        )
+        result["loadavg"] = " ".join(f"{x:.2f}" for x in (*load, *os.getloadavg())[:4])
     if profiler:
-        profiler.disable()
         profiler.dump_stats(args.profile)
     print(table(result))
     flood, paced = result["flood"], result["paced"]
@@ -385,6 +504,14 @@ def main() -> None:
         "n": flood["n"],
         "paced_rate": args.rate,
         "flood_p99_ms": flood["p99_ms"],
+        "cpu_us_flood": flood["cpu_us"],
+        "cpu_us_paced": paced["cpu_us"],
+        "bare_cpu_us_flood": result["bare_flood"]["cpu_us"],
+        "bare_cpu_us_paced": result["bare_paced"]["cpu_us"],
+        "cpu_ratio_flood": ratio(flood, result["bare_flood"]),
+        "cpu_ratio_paced": ratio(paced, result["bare_paced"]),
+        "pinned": args.pin,
+        "loadavg": result["loadavg"],
     }
     print(json.dumps(summary))
 

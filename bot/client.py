@@ -279,10 +279,16 @@ class DrillBot(commands.Bot):
             if late:
                 log.warning("stopping with %d event listener(s) still running", len(late))
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # One task per message (issue 25): none for commands.Bot's on_message (prefix commands)
+        if event_name == "message" and not self._listeners.get("message"):
+            for listener in self.extra_events.get("on_message", ()):
+                self._schedule_event(listener, "on_message", *args, **kwargs)
+            return
+        super().dispatch(event_name, *args, **kwargs)
+
     async def on_message(self, message: discord.Message, /) -> None:
-        # drillbot has no prefix commands: skip commands.Bot's parse of every message (the
-        # cogs' listeners still see them). It was ~4% of the answer-ingest profile.
-        return None
+        return None  # no prefix commands: skip commands.Bot's parse of every message
 
     async def _check_intents_first(self) -> None:
         """Only the sharded bot asks first (its client closes itself on 4014, so it cannot

@@ -247,28 +247,25 @@ class AnswerRepo:
         """
         if not answers:
             return 0
-        async with self.db.transaction() as conn:
-            before = conn.total_changes
-            await conn.executemany(
-                "INSERT INTO answers (guild_id, daily_post_id, user_id, message_id, channel_id,"
-                " content, created_at, edited_at, edit_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (message_id) DO NOTHING",
-                [
-                    (
-                        a.guild_id,
-                        a.daily_post_id,
-                        a.user_id,
-                        a.message_id,
-                        a.channel_id,
-                        a.content,
-                        iso(a.created_at),
-                        iso(a.edited_at) if a.edited_at else None,
-                        1 if a.edited_at else 0,
-                    )
-                    for a in answers
-                ],
-            )
-            new = conn.total_changes - before
+        new = await self.db.executemany(
+            "INSERT INTO answers (guild_id, daily_post_id, user_id, message_id, channel_id,"
+            " content, created_at, edited_at, edit_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (message_id) DO NOTHING",
+            [
+                (
+                    a.guild_id,
+                    a.daily_post_id,
+                    a.user_id,
+                    a.message_id,
+                    a.channel_id,
+                    a.content,
+                    iso(a.created_at),
+                    iso(a.edited_at) if a.edited_at else None,
+                    1 if a.edited_at else 0,
+                )
+                for a in answers
+            ],
+        )
         metrics.answers_stored(new)  # after COMMIT: counted only once durable
         return new
 

@@ -31,6 +31,8 @@ class SchemaTooNew(RuntimeError):
 
 
 def iso(when: datetime) -> str:
+    if when.tzinfo is UTC:  # most are (discord.py's, the clock's): no conversion to make
+        return when.isoformat(timespec="microseconds")
     if when.tzinfo is None:
         raise ValueError("naive datetime given to storage")
     return when.astimezone(UTC).isoformat(timespec="microseconds")
@@ -44,8 +46,9 @@ def clean_params(params: Sequence[Any]) -> Sequence[Any]:
     """Text is stored without NUL characters on both backends: PostgreSQL's text type cannot
     hold one (it refused a member's answer with 0x00 in it), so each becomes U+FFFD, the
     replacement character, on SQLite too."""
-    if any(isinstance(p, str) and "\x00" in p for p in params):
-        return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) else p for p in params)
+    for param in params:  # a plain loop: this runs for every statement and every batch row
+        if isinstance(param, str) and "\x00" in param:
+            return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) else p for p in params)
     return params
 
 
@@ -68,6 +71,22 @@ class _Connection:
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> aiosqlite.Cursor:
         return await self._conn.executemany(sql, (clean_params(r) for r in rows))
+
+
+def _write_many(conn: aiosqlite.Connection, sql: str, rows: list[Sequence[Any]]) -> int:
+    """In aiosqlite's thread: one write transaction of ``sql`` over ``rows``; rows changed."""
+    raw = conn._conn  # the sqlite3 connection, this thread's to use
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        before = raw.total_changes
+        raw.executemany(sql, rows)
+        changed = raw.total_changes - before
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return changed
 
 
 def migrations(kind: str = "migrations") -> list[tuple[int, str, str]]:
@@ -245,9 +264,16 @@ class Database:
             row = await cursor.fetchone()
             return int(row[0]) if row else 0
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One statement over many rows in one write transaction; returns the rows changed.
+
+        The whole transaction is one trip to aiosqlite's thread, not three (BEGIN IMMEDIATE,
+        the rows, COMMIT): answers are stored in batches of a few rows at a steady rate, and
+        each trip was a thread hand-off and a wake-up of the loop (issue 25). The parameters
+        are cleaned here, on the loop, before the trip."""
+        cleaned = [clean_params(r) for r in rows]
+        async with self._write_lock:
+            return int(await self.conn._execute(_write_many, self.conn, sql, cleaned))
 
     async def backup(self, target: Path) -> None:
         """Online backup through SQLite's backup API: safe while the bot runs."""

@@ -307,6 +307,8 @@ class PgDatabase:
             row = await (await conn.execute(f"{sql} RETURNING id", params)).fetchone()
             return int(row[0]) if row else 0
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One statement over many rows in one write transaction; returns the rows changed."""
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
+            return conn.total_changes

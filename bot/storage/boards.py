@@ -32,6 +32,12 @@ _RANK_SQL = (
     "SELECT 1 FROM score_totals t WHERE t.guild_id = ?1 AND t.scope = ?2"
     " AND t.user_id = h.user_id AND (t.points > ?3 OR (t.points = ?3 AND t.user_id < ?4))))"
 )
+_OWN_SQL = (
+    "SELECT t.points, t.answers, COALESCE(m.streak, 0), m.last_answer_date"
+    " FROM score_totals t LEFT JOIN member_stats m"
+    " ON m.guild_id = t.guild_id AND m.user_id = t.user_id"
+    " WHERE t.guild_id = ? AND t.scope = ? AND t.user_id = ?"
+)
 # Tables holding a member's own data, deleted by forget-me, in this order (?1 the guild, ?2 the
 # member). A member's answers in a blind post go with their entry; the feedback they wrote on a
 # partner's round goes, the partner's round stays; a study plan made here goes (its reminders
@@ -132,27 +138,21 @@ class BoardRepo:
 
     # -- boards -----------------------------------------------------------------------------
     async def top(self, guild_id: int, scope: str, *, limit: int, offset: int) -> list[BoardRow]:
-        rows = await self.db.fetchall(_TOP_SQL, (guild_id, scope, limit, offset))
-        return [BoardRow(offset + i + 1, *r) for i, r in enumerate(rows)]
+        rows = await self.db.fetchall_inline(_TOP_SQL, (guild_id, scope, limit, offset))
+        return [BoardRow(i, *r) for i, r in enumerate(rows, start=offset + 1)]
 
     async def rank(self, guild_id: int, scope: str, user_id: int) -> BoardRow | None:
         """A member's place on a board (hidden members are not counted above them)."""
-        row = await self.db.fetchone(
-            "SELECT t.points, t.answers, COALESCE(m.streak, 0), m.last_answer_date"
-            " FROM score_totals t LEFT JOIN member_stats m"
-            " ON m.guild_id = t.guild_id AND m.user_id = t.user_id"
-            " WHERE t.guild_id = ? AND t.scope = ? AND t.user_id = ?",
-            (guild_id, scope, user_id),
-        )
-        if row is None:
+        rows = await self.db.fetchall_inline(_OWN_SQL, (guild_id, scope, user_id))
+        if not rows:
             return None
-        points = row[0]
-        above = await self.db.fetchone(_RANK_SQL, (guild_id, scope, points, user_id))
-        return BoardRow(int(above[0]) + 1, user_id, points, row[1], row[2], row[3])
+        points, answers, streak, last = rows[0]
+        above = await self.db.fetchall_inline(_RANK_SQL, (guild_id, scope, points, user_id))
+        return BoardRow(int(above[0][0]) + 1, user_id, points, answers, streak, last)
 
     async def member_scopes(self, guild_id: int, user_id: int) -> dict[str, tuple[int, int]]:
         """Every board row of one member: scope -> (points, answers)."""
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_inline(
             "SELECT scope, points, answers FROM score_totals INDEXED BY score_totals_member"
             " WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),

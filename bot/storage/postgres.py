@@ -296,6 +296,10 @@ class PgDatabase:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    async def fetchall_inline(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """SQLite's short read on the loop's thread; here a read like any other."""
+        return await self.fetchall(sql, params)
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One write statement in its own transaction; returns the row count."""
         async with self.transaction() as conn:

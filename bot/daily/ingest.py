@@ -3,6 +3,12 @@
 Every answer is committed before ``add`` returns, but answers that arrive together share one
 transaction: under load the batch grows and the per-answer cost of COMMIT shrinks, while a lone
 answer is committed at once. One writer task, so the database sees one writer.
+
+In a steady stream (an answer arriving within ``window`` of the last commit, with fewer than
+``FULL_ENOUGH`` waiting), the writer waits ``window`` before it takes the batch: at 2,000
+answers/s batches held about 3 answers, and each batch's fixed cost (the trip to the database
+thread, BEGIN, COMMIT and its WAL write) was most of the CPU per answer (issue 25). An answer
+after a quiet spell is committed at once.
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ from bot.storage import NewAnswer, Store
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
+WINDOW = 0.002  # seconds a batch stays open in a steady stream
+FULL_ENOUGH = 8  # answers already waiting: commit them without waiting for more
 
 
 class AnswerWriter:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, window: float = WINDOW) -> None:
         self.store = store
+        self.window = window
+        self._last_commit = float("-inf")  # loop time
         self._queue: asyncio.Queue[tuple[NewAnswer | None, asyncio.Future[None]] | None] = (
             asyncio.Queue()
         )
@@ -70,10 +80,17 @@ class AnswerWriter:
         await future
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             first = await self._queue.get()
             if first is None:
                 return
+            if (
+                self.window > 0
+                and self._queue.qsize() < FULL_ENOUGH
+                and loop.time() - self._last_commit < self.window
+            ):
+                await asyncio.sleep(self.window)  # a steady stream: let the next answers join
             batch = [first]
             stop = False
             while not self._queue.empty() and len(batch) < MAX_BATCH:
@@ -92,6 +109,7 @@ class AnswerWriter:
                 if stop:
                     return
                 continue
+            self._last_commit = loop.time()
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)

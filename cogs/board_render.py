@@ -22,9 +22,10 @@ def clean_name(name: str) -> str:
 
 def row_line(row: BoardRow, name: str) -> str:
     streak = f" · 🔥 {row.streak}" if row.streak else ""
+    frozen = f" · 🧊 {row.freezes_used}" if row.freezes_used else ""
     return (
         f"**{row.rank}.** {clean_name(name)} · **{row.points}** pts · "
-        f"{row.answers} answer{'s' if row.answers != 1 else ''}{streak}"
+        f"{row.answers} answer{'s' if row.answers != 1 else ''}{streak}{frozen}"
     )
 
 
@@ -41,7 +42,9 @@ def board_embed(board: Board, names: dict[int, str], hidden: bool) -> discord.Em
     else:
         you = row_line(board.me, names.get(board.me.user_id, "you"))
     embed.add_field(name="You", value=you, inline=False)
-    embed.set_footer(text=f"Page {board.page + 1} · points, answers, current streak")
+    embed.set_footer(
+        text=f"Page {board.page + 1} · points, answers, current streak, streak freezes used"
+    )
     return embed
 
 
@@ -51,6 +54,7 @@ def stats_embed(report: MemberReport, name: str) -> discord.Embed:
     embed.description = (
         f"**{report.points}** points · **{report.answers}** daily answers · rank {rank}\n"
         f"Streak: **{report.streak}** now, best **{report.best_streak}** · "
+        f"freezes: **{report.freezes}** held, **{report.freezes_used}** used · "
         f"practice: **{report.practice}** question(s)"
     )
     lines = []

@@ -24,6 +24,7 @@ from bot.daily.publishing import (
 )
 from bot.daily.service import DailyService
 from bot.errors import Gone, MissingPermissions, TransientFailure
+from bot.storage.streaks import KeptStreak
 from bot.web.names import NameBook
 from cogs import blind, quiz_views, render
 
@@ -241,6 +242,23 @@ def notice_text(notice: Notice) -> str:
     return f"No daily question today: {notice.detail[:1800]}."
 
 
+def kept_text(kept: Sequence[KeptStreak]) -> str:
+    lines = [
+        f"A streak freeze covered the daily question of {k.local_date} you missed and kept "
+        f"your {k.streak}-day streak."
+        for k in kept
+    ]
+    return "\n".join(lines)[:1900] + "\nAnswer 7 days in a row to earn another (2 at most)."
+
+
+async def tell_kept(member: discord.User | discord.Member, kept: Sequence[KeptStreak]) -> None:
+    """Privately, once (the store marked them told): a refused DM is not retried."""
+    try:
+        await member.send(kept_text(kept), allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.info("could not tell member %s about a streak freeze: %s", member.id, exc)
+
+
 def _history(message: discord.Message) -> HistoryMessage:
     return HistoryMessage(
         message.id,
@@ -267,6 +285,9 @@ class DailyCog(commands.Cog):
         parent_id = getattr(message.channel, "parent_id", None)
         if await self.service.receive(message.channel.id, parent_id, _history(message)):
             self.names.seen(message.guild.id, message.author.id, message.author.display_name)
+            kept = await self.service.kept_streaks(message.guild.id, message.author.id)
+            if kept:
+                await tell_kept(message.author, kept)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

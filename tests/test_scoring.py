@@ -132,3 +132,19 @@ def test_away_dates_cover_today_onwards_and_refuse_out_of_range() -> None:
 
 def test_stars_count_only_from_other_members() -> None:
     assert scoring.star_counts(1, 2) and not scoring.star_counts(3, 3)
+
+
+def test_a_freeze_is_earned_at_every_seventh_post_of_a_streak() -> None:
+    assert [scoring.freezes_after_answer(0, n) for n in range(1, 8)] == [0] * 6 + [1]
+    assert scoring.freezes_after_answer(1, 8) == 1
+    assert scoring.freezes_after_answer(1, 14) == 2
+
+
+def test_at_most_two_freezes_are_held() -> None:
+    assert scoring.freezes_after_answer(2, 21) == scoring.FREEZE_CAP == 2
+
+
+def test_a_freeze_covers_a_miss_only_for_a_live_streak_and_a_freeze_held() -> None:
+    assert scoring.freeze_covers(1, 7)
+    assert not scoring.freeze_covers(0, 7)
+    assert not scoring.freeze_covers(1, 0)

@@ -9,6 +9,10 @@ Mon-Fri guild's streak survives the weekend; a post on a day the member declared
 answer earn ``STAR_POINTS`` each, at most ``STAR_CAP`` per member and post, none for starring
 yourself; an organiser's best-answer mark earns ``BEST_POINTS``. /quiz and /review practice
 earns no points: it is counted apart, in /stats.
+
+Streak insurance: every ``FREEZE_EVERY`` consecutive posts answered earn a streak freeze (at most
+``FREEZE_CAP`` held). A post missed (not answered, not away) while a freeze is held spends one:
+the streak lives through that post without growing, as on an away day.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import date, timedelta
 
 from bot.errors import DrillError
 from bot.storage.models import Answer, Award, MemberStats
+from bot.storage.streaks import FreezeRules
 
 ANSWER_POINTS = 10
 FIRST_BONUS = 3
@@ -29,6 +34,8 @@ STAR_CAP = 3
 BEST_POINTS = 5
 AWAY_MAX_DAYS = 14  # per /away
 AWAY_PER_MONTH = 7  # default cap per calendar month, set per guild in board_settings
+FREEZE_EVERY = 7  # consecutive posts answered that earn a streak freeze
+FREEZE_CAP = 2  # freezes a member can hold
 
 
 def counts(answer: Answer) -> bool:
@@ -87,3 +94,19 @@ def away_dates(today: date, days: int) -> list[str]:
 def star_counts(giver_id: int, author_id: int) -> bool:
     """Stars count from other members only."""
     return giver_id != author_id
+
+
+def freezes_after_answer(held: int, streak: int) -> int:
+    """Freezes held after answering a post that brings the streak to ``streak``: one more at
+    every ``FREEZE_EVERY``-th post of a streak, never more than ``FREEZE_CAP``."""
+    if streak > 0 and streak % FREEZE_EVERY == 0:
+        return min(FREEZE_CAP, held + 1)
+    return min(FREEZE_CAP, held)
+
+
+def freeze_covers(held: int, streak: int) -> bool:
+    """Whether a missed post is covered: a live streak and a freeze to spend on it."""
+    return held > 0 and streak > 0
+
+
+FREEZES = FreezeRules(earn=freezes_after_answer, covers=freeze_covers)

@@ -9,6 +9,7 @@ shows the board it was opened on.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass
@@ -215,7 +216,7 @@ class LeaderboardService:
 def _live(row: BoardRow, last_revealed: str | None) -> BoardRow:
     """The stored streak, zeroed if the member missed the latest revealed post."""
     if row.last_answer_date is None or (last_revealed and row.last_answer_date < last_revealed):
-        return BoardRow(row.rank, row.user_id, row.points, row.answers, 0, row.last_answer_date)
+        return dataclasses.replace(row, streak=0)
     return row
 
 

@@ -43,6 +43,8 @@ class MemberReport:
     practice: int
     topics: tuple[TopicStat, ...]
     weeks: tuple[WeekStat, ...]
+    freezes: int = 0  # streak freezes held
+    freezes_used: int = 0
 
 
 class StatsService:
@@ -102,6 +104,8 @@ class StatsService:
             practice=len(practice),
             topics=topics,
             weeks=tuple(_weeks(today, week_start, mine, per_week)),
+            freezes=stats.freezes if stats else 0,
+            freezes_used=stats.freezes_used if stats else 0,
         )
 
 

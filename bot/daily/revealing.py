@@ -111,6 +111,7 @@ class Revealer:
             awards,
             lambda stats, _date: scoring.next_streak(stats, prev_date),
             self.clock.now(),
+            freezes=scoring.FREEZES,
         )
         await self.store.daily.mark_revealed(claimed.id, self.clock.now(), lock_at)
         self.answers.untrack(claimed)

@@ -40,6 +40,7 @@ from bot.daily.publishing import (
 from bot.daily.revealing import Revealer
 from bot.ops.shards import every_guild
 from bot.storage import DailyPost, GuildSettings, Store
+from bot.storage.streaks import KeptStreak
 
 __all__ = [
     "DailyCard",
@@ -181,6 +182,11 @@ class DailyService:
 
     async def receive(self, channel_id: int, parent_id: int | None, msg: HistoryMessage) -> bool:
         return await self.answers.receive(channel_id, parent_id, msg)
+
+    async def kept_streaks(self, guild_id: int, user_id: int) -> list[KeptStreak]:
+        """After a member's answer: the streak freezes spent for them that they have not been
+        told of, each returned once (marked told before the glue sends the DM)."""
+        return await self.store.scores.kept_streaks(guild_id, user_id, self.clock.now())
 
     async def record_edit(self, message_id: int, content: str) -> bool:
         return await self.answers.record_edit(message_id, content)

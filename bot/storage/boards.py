@@ -16,8 +16,8 @@ _NOT_HIDDEN = (
     " AND h.user_id = t.user_id)"
 )
 _TOP_SQL = (
-    "SELECT t.user_id, t.points, t.answers, COALESCE(m.streak, 0), m.last_answer_date"
-    " FROM score_totals t INDEXED BY score_totals_rank"
+    "SELECT t.user_id, t.points, t.answers, COALESCE(m.streak, 0), m.last_answer_date,"
+    " COALESCE(m.freezes_used, 0) FROM score_totals t INDEXED BY score_totals_rank"
     " LEFT JOIN member_stats m ON m.guild_id = t.guild_id AND m.user_id = t.user_id"
     f" WHERE t.guild_id = ? AND t.scope = ? AND {_NOT_HIDDEN}"
     " ORDER BY t.points DESC, t.user_id LIMIT ? OFFSET ?"
@@ -33,8 +33,8 @@ _RANK_SQL = (
     " AND t.user_id = h.user_id AND (t.points > ?3 OR (t.points = ?3 AND t.user_id < ?4))))"
 )
 _OWN_SQL = (
-    "SELECT t.points, t.answers, COALESCE(m.streak, 0), m.last_answer_date"
-    " FROM score_totals t LEFT JOIN member_stats m"
+    "SELECT t.points, t.answers, COALESCE(m.streak, 0), m.last_answer_date,"
+    " COALESCE(m.freezes_used, 0) FROM score_totals t LEFT JOIN member_stats m"
     " ON m.guild_id = t.guild_id AND m.user_id = t.user_id"
     " WHERE t.guild_id = ? AND t.scope = ? AND t.user_id = ?"
 )
@@ -49,6 +49,7 @@ _FORGET = (
     ("quiz_sessions", "guild_id = ?1 AND user_id = ?2"),
     ("points", "guild_id = ?1 AND user_id = ?2"),
     ("member_stats", "guild_id = ?1 AND user_id = ?2"),
+    ("streak_freezes", "guild_id = ?1 AND user_id = ?2"),
     ("score_totals", "guild_id = ?1 AND user_id = ?2"),
     ("stars", "guild_id = ?1 AND (giver_id = ?2 OR author_id = ?2)"),
     ("best_answers", "guild_id = ?1 AND user_id = ?2"),
@@ -114,6 +115,7 @@ class BoardRow:
     answers: int
     streak: int
     last_answer_date: str | None
+    freezes_used: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +148,9 @@ class BoardRepo:
         rows = await self.db.fetchall_inline(_OWN_SQL, (guild_id, scope, user_id))
         if not rows:
             return None
-        points, answers, streak, last = rows[0]
+        points, answers, streak, last, frozen = rows[0]
         above = await self.db.fetchall_inline(_RANK_SQL, (guild_id, scope, points, user_id))
-        return BoardRow(int(above[0][0]) + 1, user_id, points, answers, streak, last)
+        return BoardRow(int(above[0][0]) + 1, user_id, points, answers, streak, last, frozen)
 
     async def member_scopes(self, guild_id: int, user_id: int) -> dict[str, tuple[int, int]]:
         """Every board row of one member: scope -> (points, answers)."""

@@ -50,6 +50,14 @@ _HIDDEN = (
     " AND h.user_id = {t}.user_id)"
 )
 
+# A streak freeze spent on a missed post: no points; ``points`` holds 0, ``reason`` 'freeze'.
+_FREEZES_SQL = (
+    "SELECT 'freeze', f.id, f.used_at, f.user_id, f.daily_post_id, f.local_date, p.topic,"
+    " p.question_id, 0, 'freeze', NULL, NULL, NULL, NULL, NULL"
+    " FROM streak_freezes f LEFT JOIN daily_posts p ON p.id = f.daily_post_id"
+    " WHERE f.guild_id = ?1 AND f.id > ?2{hidden}{since} ORDER BY f.id LIMIT ?3"
+)
+
 
 class HistoryRepo:
     def __init__(self, db: Backend) -> None:
@@ -71,9 +79,15 @@ class HistoryRepo:
     async def export_batches(
         self, guild_id: int, *, raw: bool = False, since: str | None = None, batch: int = 5000
     ) -> AsyncIterator[list[tuple[Any, ...]]]:
-        """Every answer, then every point event, of a guild; in id order, batch by batch.
-        ``since`` (YYYY-MM-DD): only events from that day on; ``raw``: hidden members too."""
-        for sql, t, at in ((_ANSWERS_SQL, "a", "a.created_at"), (_POINTS_SQL, "x", "x.awarded_at")):
+        """Every answer, then every point event, then every streak freeze spent, of a guild; in
+        id order, batch by batch. ``since`` (YYYY-MM-DD): only events from that day on; ``raw``:
+        hidden members too."""
+        tables = (
+            (_ANSWERS_SQL, "a", "a.created_at"),
+            (_POINTS_SQL, "x", "x.awarded_at"),
+            (_FREEZES_SQL, "f", "f.used_at"),
+        )
+        for sql, t, at in tables:
             sql = sql.format(
                 hidden="" if raw else _HIDDEN.format(t=t),
                 since=f" AND {at} >= ?4" if since else "",

@@ -111,6 +111,8 @@ class MemberStats:
     streak: int
     best_streak: int
     last_answer_date: str | None
+    freezes: int = 0  # streak freezes held (bot/boards/scoring.py)
+    freezes_used: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,17 +7,27 @@ counts on, in the caller's transaction: the boards never drift from the ledger (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.storage.backend import Backend, Connection
 from bot.storage.database import iso
 from bot.storage.models import Award, DailyPost, MemberStats, Standing
+from bot.storage.streaks import (
+    READ_COLS,
+    STATS_COLS,
+    FreezeRules,
+    KeptStreak,
+    StreakRule,
+    bridge_away,
+    kept_streaks,
+    previous_date,
+    spend_freezes,
+    update_stats,
+)
 
-StreakRule = Callable[[MemberStats | None, str], tuple[int, int]]
-
-_STATS_COLS = "guild_id, user_id, points, answered, streak, best_streak, last_answer_date"
+_STATS_COLS = STATS_COLS
 _TOTALS_UPSERT = (
     "INSERT INTO score_totals (guild_id, scope, user_id, points, answers) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (guild_id, scope, user_id) DO UPDATE SET"
@@ -113,13 +123,21 @@ class ScoreRepo:
         self.db = db
 
     async def award_daily(
-        self, post: DailyPost, awards: Sequence[Award], streak: StreakRule, now: datetime
+        self,
+        post: DailyPost,
+        awards: Sequence[Award],
+        streak: StreakRule,
+        now: datetime,
+        *,
+        freezes: FreezeRules | None = None,
     ) -> list[Award]:
         """Write the ledger rows for one daily post and update the aggregates, atomically.
 
         ``streak(previous_stats, local_date)`` returns (streak, best_streak) for a member who
         answered. Members away on the post's date who did not answer keep their streak alive
-        through it. Idempotent: a second call for the same post awards nothing.
+        through it; with ``freezes``, answering earns freezes and a member who missed the post
+        spends one to keep their streak. Idempotent: a second call for the same post awards
+        nothing and spends nothing.
         """
         written: list[Award] = []
         async with self.db.transaction() as conn:
@@ -139,9 +157,18 @@ class ScoreRepo:
                 ):
                     continue
                 written.append(award)
-                await _update_stats(conn, post, award, streak)
-            await _bridge_away(conn, post, {a.user_id for a in awards if a.reason == "answer"})
+                await update_stats(conn, post, award, streak, freezes)
+            answered = {a.user_id for a in awards if a.reason == "answer"}
+            previous = await previous_date(conn, post)
+            if previous is not None:
+                await bridge_away(conn, post, previous, answered)
+                if freezes is not None:
+                    await spend_freezes(conn, post, previous, answered, freezes, now)
         return written
+
+    async def kept_streaks(self, guild_id: int, user_id: int, now: datetime) -> list[KeptStreak]:
+        """The freezes spent for a member that they were not told of yet, marked told now."""
+        return await kept_streaks(self.db, guild_id, user_id, now)
 
     async def credit(
         self,
@@ -205,7 +232,7 @@ class ScoreRepo:
 
     async def stats(self, guild_id: int, user_id: int) -> MemberStats | None:
         row = await self.db.fetchone(
-            f"SELECT {_STATS_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
+            f"SELECT {READ_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
         return MemberStats(*row) if row else None
@@ -306,58 +333,6 @@ class ScoreRepo:
             (guild_id,),
         )
         return [tuple(r) for r in rows]
-
-
-async def _update_stats(
-    conn: Connection, post: DailyPost, award: Award, streak: StreakRule
-) -> None:
-    cur = await conn.execute(
-        f"SELECT {_STATS_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
-        (post.guild_id, award.user_id),
-    )
-    row = await cur.fetchone()
-    prev = MemberStats(*row) if row else None
-    answered = award.reason == "answer"
-    if answered and (prev is None or prev.last_answer_date != post.local_date):
-        run, best = streak(prev, post.local_date)
-        last: str | None = post.local_date
-    else:
-        run = prev.streak if prev else 0
-        best = prev.best_streak if prev else 0
-        last = prev.last_answer_date if prev else None
-    await conn.execute(
-        f"INSERT INTO member_stats ({_STATS_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-        " points = member_stats.points + excluded.points,"
-        " answered = member_stats.answered + excluded.answered,"
-        " streak = excluded.streak, best_streak = excluded.best_streak,"
-        " last_answer_date = excluded.last_answer_date",
-        (post.guild_id, award.user_id, award.points, int(answered), run, best, last),
-    )
-
-
-async def _bridge_away(conn: Connection, post: DailyPost, answered: set[int]) -> None:
-    """A member away on this post's date whose streak was alive at the previous post keeps
-    it: their last answered date moves to this post (the streak length does not grow)."""
-    cur = await conn.execute(
-        "SELECT MAX(local_date) FROM daily_posts WHERE guild_id = ? AND local_date < ?",
-        (post.guild_id, post.local_date),
-    )
-    row = await cur.fetchone()
-    previous = row[0] if row else None
-    if previous is None:
-        return
-    cur = await conn.execute(
-        "SELECT m.user_id FROM member_stats m JOIN away_days a ON a.guild_id = m.guild_id"
-        " AND a.user_id = m.user_id AND a.local_date = ?"
-        " WHERE m.guild_id = ? AND m.last_answer_date = ? AND m.streak > 0",
-        (post.local_date, post.guild_id, previous),
-    )
-    away = [r[0] for r in await cur.fetchall() if r[0] not in answered]
-    await conn.executemany(
-        "UPDATE member_stats SET last_answer_date = ? WHERE guild_id = ? AND user_id = ?",
-        [(post.local_date, post.guild_id, user_id) for user_id in away],
-    )
 
 
 async def _star_reason(

@@ -66,7 +66,11 @@ async def reveal(store: Store, p: DailyPost) -> None:
     awards = scoring.daily_awards(answers, streaks)
     now = at(p.local_date, 23)
     await store.scores.award_daily(
-        p, awards, lambda stats, _d: scoring.next_streak(stats, prev_date), now
+        p,
+        awards,
+        lambda stats, _d: scoring.next_streak(stats, prev_date),
+        now,
+        freezes=scoring.FREEZES,
     )
     await store.daily.mark_revealed(p.id, now)
 

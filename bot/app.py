@@ -33,6 +33,8 @@ from bot.digest.service import DigestService
 from bot.gaps.service import GapService
 from bot.jobs import Dispatcher
 from bot.mock import MockService, PairService
+from bot.nudge.job import NudgeJob
+from bot.nudge.service import NudgeService
 from bot.ops.config import Settings
 from bot.organiser.service import Organiser
 from bot.plan.reminders import Reminders
@@ -95,6 +97,8 @@ class App:
     gaps: GapService
     digest: DigestService
     digest_job: DigestJob
+    nudges: NudgeService
+    nudge_job: NudgeJob
     blind: BlindAnswers
     names: NameBook
     web: WebBoards
@@ -168,9 +172,14 @@ async def build_app(
     daily_job = DailyJob(store, daily, jobs, owns=owns)
     jobs.register(daily_job)
     quiz = QuizService(store, catalog, clock)
-    organiser = Organiser(
-        store, catalog, clock, daily, daily_job.reschedule, reveal_at=daily_job.reveal_at
-    )
+
+    async def reschedule(guild_id: int | None = None) -> None:
+        """A guild's settings changed: its posts and its nudges are planned again."""
+        await daily_job.reschedule(guild_id)
+        if guild_id is not None:
+            nudge_job.changed(guild_id)
+
+    organiser = Organiser(store, catalog, clock, daily, reschedule, reveal_at=daily_job.reveal_at)
     mock = MockService(store.mock, catalog, clock)
     pairs = PairService(store.mock_pairs, mock, clock)
     plan = PlanService(store, catalog, clock)
@@ -188,6 +197,9 @@ async def build_app(
     web_server = None
     if settings.web_port is not None:
         web_server = WebServer(web, settings.web_host, settings.web_port)
+    nudges = NudgeService(store, catalog, clock, daily, cast(Publisher, discord))
+    nudge_job = NudgeJob(store, nudges, jobs, owns=owns)
+    jobs.register(nudge_job)
     return App(
         settings=settings,
         clock=clock,
@@ -211,6 +223,8 @@ async def build_app(
         gaps=gaps,
         digest=digest,
         digest_job=digest_job,
+        nudges=nudges,
+        nudge_job=nudge_job,
         blind=BlindAnswers(store, clock),
         names=names,
         web=web,

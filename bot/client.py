@@ -45,6 +45,7 @@ EXTENSIONS = (
     "cogs.digest",
     "cogs.web",
     "cogs.help",
+    "cogs.remind",
 )
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."

@@ -105,6 +105,19 @@ def discussion(text: str) -> int:
     return minutes
 
 
+def nudge(text: str) -> int | None:
+    """The role ping's time before the reveal: '2h' (1h to 23h), or 'off' (None)."""
+    cleaned = text.strip().lower().replace(" ", "")
+    if cleaned in {"off", "none", "0"}:
+        return None
+    match = re.fullmatch(r"(\d{1,2})h?", cleaned) if len(cleaned) <= 3 else None
+    if match is None or not 1 <= int(match.group(1)) <= 23:
+        raise DrillError(
+            f"'{echo(text)}' is not a nudge time: hours before the reveal, 1h to 23h, or 'off'"
+        )
+    return int(match.group(1))
+
+
 def is_place(zone: str) -> bool:
     """For timezone autocomplete: leave out the names ``timezone`` refuses."""
     return zone.casefold() not in NOT_PLACES

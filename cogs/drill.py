@@ -85,6 +85,8 @@ class DrillCog(commands.Cog):
         focus="auto: the daily rotation favours the group's weakest topics (see /drill gaps)",
         answers="blind: answers by a button, hidden until the reveal; thread: in the open thread",
         discussion="Blind: how long the thread stays open after the reveal, e.g. 12h, or 0",
+        nudge="Ping nudge_role in the thread this long before the reveal, e.g. 2h; off stops it",
+        nudge_role="The role pinged once before the reveal (default 2h before)",
     )
     async def setup(
         self,
@@ -97,6 +99,8 @@ class DrillCog(commands.Cog):
         focus: Literal["auto", "off"] | None = None,
         answers: Literal["thread", "blind"] | None = None,
         discussion: str | None = None,
+        nudge: str | None = None,
+        nudge_role: discord.Role | None = None,
     ) -> None:
         async with refusals(interaction):
             result = await self.organiser.setup(
@@ -111,6 +115,8 @@ class DrillCog(commands.Cog):
                 focus=focus,
                 answers=answers,
                 discussion=discussion,
+                nudge=nudge,
+                nudge_role=nudge_role.id if nudge_role else None,
             )
             await reply(interaction, render.setup_text(result))
 

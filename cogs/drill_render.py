@@ -76,6 +76,11 @@ def setup_text(result: SetupResult) -> str:
             "nobody sees the answers until the reveal, then they are posted together in a thread "
             f"that stays open {schedule.format_duration(settings.discussion_minutes)}."
         )
+    if settings.nudge_role_id is not None:
+        parts.append(
+            f"Nudge: <@&{settings.nudge_role_id}> is pinged once in the thread "
+            f"{settings.nudge_hours}h before the reveal (`nudge:off` stops it)."
+        )
     if result.missing:
         parts.append(missing_line(settings.channel_id, result.missing))
     return clip("\n".join(parts), 2000)

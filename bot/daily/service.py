@@ -38,6 +38,7 @@ from bot.daily.publishing import (
     thread_name,
 )
 from bot.daily.revealing import Revealer
+from bot.errors import PublishError
 from bot.ops.shards import every_guild
 from bot.storage import DailyPost, GuildSettings, Store
 from bot.storage.streaks import KeptStreak
@@ -182,6 +183,16 @@ class DailyService:
 
     async def receive(self, channel_id: int, parent_id: int | None, msg: HistoryMessage) -> bool:
         return await self.answers.receive(channel_id, parent_id, msg)
+
+    async def answered(self, post: DailyPost) -> set[int]:
+        """Who has answered an open post as Discord has it now: the thread is read back
+        first, so an answer given a second ago counts (stored answers if it cannot be read)."""
+        if not post.blind:
+            try:
+                await self.answers.catch_up(post)
+            except PublishError as exc:
+                log.warning("reading the answers of post %s failed: %s", post.id, exc)
+        return {a.user_id for a in await self.store.answers.for_post(post.id)}
 
     async def kept_streaks(self, guild_id: int, user_id: int) -> list[KeptStreak]:
         """After a member's answer: the streak freezes spent for them that they have not been

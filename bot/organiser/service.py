@@ -143,6 +143,8 @@ class Organiser:
         focus: str | None = None,
         answers: str | None = None,
         discussion: str | None = None,
+        nudge: str | None = None,
+        nudge_role: int | None = None,
     ) -> SetupResult:
         """Validate everything first; save only if all of it is good. Missing permissions do
         not stop the save (an admin may fix them later) but are reported. ``granted``: the
@@ -177,6 +179,7 @@ class Organiser:
             # The reply names the next post after now; a slot already past today is not due
             # (a first setup at 19:31 with time:09:00 starts tomorrow, not at once).
             changes["starts_after"] = self.clock.now()
+        changes.update(await self._nudge(guild_id, nudge, nudge_role))
         settings, entries = await self.store.guilds.update(
             guild_id, user_id, self.clock.now(), **changes
         )
@@ -188,6 +191,24 @@ class Organiser:
             missing_permissions(granted, pins=settings.pin_posts) if granted is not None else (),
             tuple(entries),
         )
+
+    async def _nudge(self, guild_id: int, nudge: str | None, role_id: int | None) -> dict[str, Any]:
+        """``nudge:2h`` / ``nudge:off`` and ``nudge_role:@role``: the role pinged in the thread
+        before the reveal (bot/nudge/), instead of or beside members' own DMs."""
+        changes: dict[str, Any] = {}
+        hours = validation.nudge(nudge) if nudge is not None else None
+        if nudge is not None and hours is None:
+            if role_id is not None:
+                raise DrillError("`nudge:off` stops the role ping: leave `nudge_role` out.")
+            return {"nudge_role_id": None}
+        if role_id is not None:
+            changes["nudge_role_id"] = role_id
+        if hours is not None:
+            current = await self.store.guilds.get_or_default(guild_id)
+            if role_id is None and current.nudge_role_id is None:
+                raise DrillError("Choose the role to ping with `nudge_role:` too.")
+            changes["nudge_hours"] = hours
+        return changes
 
     async def set_paused(self, guild_id: int, user_id: int, paused: bool) -> bool:
         """True if this changed anything."""

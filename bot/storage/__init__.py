@@ -35,6 +35,7 @@ from bot.storage.models import (
     SrsCard,
     Standing,
 )
+from bot.storage.nudges import NudgeRepo
 from bot.storage.plans import PlanRepo
 from bot.storage.postgres import PgDatabase
 from bot.storage.practice import PracticeRepo
@@ -89,6 +90,7 @@ class Store:
         self.buttons = ButtonAnswerRepo(db)
         self.digests = DigestRepo(db)
         self.web = WebRepo(db)
+        self.nudges = NudgeRepo(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

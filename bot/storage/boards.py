@@ -50,6 +50,8 @@ _FORGET = (
     ("points", "guild_id = ?1 AND user_id = ?2"),
     ("member_stats", "guild_id = ?1 AND user_id = ?2"),
     ("streak_freezes", "guild_id = ?1 AND user_id = ?2"),
+    ("nudge_settings", "guild_id = ?1 AND user_id = ?2"),
+    ("nudges", "guild_id = ?1 AND user_id = ?2"),
     ("score_totals", "guild_id = ?1 AND user_id = ?2"),
     ("stars", "guild_id = ?1 AND (giver_id = ?2 OR author_id = ?2)"),
     ("best_answers", "guild_id = ?1 AND user_id = ?2"),
@@ -97,6 +99,7 @@ MEMBER_COLUMNS: dict[tuple[str, str], str] = {
 NOT_MEMBER_COLUMNS = frozenset({
     "guild_id", "channel_id", "message_id", "thread_id", "question_id", "daily_post_id",
     "quiz_session_id", "session_id", "answer_id", "organiser_role_id", "ping_role_id",
+    "nudge_role_id", "role_id",  # the role a nudge pings (guild_settings, role_nudges)
     "reveal_claimed_by", "pair_id", "interaction_id",  # button_answers: a modal submit
     "rater",  # mock_ratings.rater is 'self' or 'partner', not an id
 })  # fmt: skip

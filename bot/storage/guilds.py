@@ -26,6 +26,8 @@ EDITABLE = (
     "answer_mode",
     "discussion_minutes",
     "starts_after",
+    "nudge_role_id",
+    "nudge_hours",
 )
 # Written by the first change only: later ones keep the value on record.
 SET_ONCE = frozenset({"configured_by"})
@@ -84,7 +86,7 @@ class GuildRepo:
         rows = await self.db.fetchall(
             "SELECT s.guild_id, channel_id, post_time, timezone, weekdays, reveal_after_minutes,"
             " organiser_role_id, ping_role_id, pin_posts, paused, configured_by, focus,"
-            " answer_mode, discussion_minutes, starts_after"
+            " answer_mode, discussion_minutes, starts_after, nudge_role_id, nudge_hours"
             f" FROM guild_settings s {where} ORDER BY s.guild_id",
             params,
         )
@@ -108,6 +110,7 @@ class GuildRepo:
                 frozenset(off.get(r[0], ())),
                 *r[11:14],
                 from_iso(r[14]) if r[14] else None,
+                *r[15:17],
             )
             for r in rows
         ]

@@ -28,6 +28,8 @@ class GuildSettings:
     # When /drill setup last changed the schedule: a slot before it is not due (a setup at
     # 19:31 with time 09:00 starts tomorrow, as its reply says). None: no limit.
     starts_after: datetime | None = None
+    nudge_role_id: int | None = None  # pinged in the thread before the reveal (bot/nudge/)
+    nudge_hours: int = 2  # how long before the reveal
 
     @property
     def configured(self) -> bool:

@@ -17,8 +17,8 @@ SHARED = {
     "__init__", "app", "client", "clock", "errors", "jobs", "ownership", "schedule", "validation",
 }  # fmt: skip
 FEATURES = {
-    "bank", "boards", "daily", "digest", "gaps", "mock", "ops", "organiser", "plan", "practice",
-    "sandbox", "storage", "web",
+    "bank", "boards", "daily", "digest", "gaps", "mock", "nudge", "ops", "organiser", "plan",
+    "practice", "sandbox", "storage", "web",
 }  # fmt: skip
 
 

@@ -39,6 +39,7 @@ from bot.ops.config import Settings
 from bot.organiser.service import Organiser
 from bot.plan.reminders import Reminders
 from bot.plan.service import PlanService
+from bot.practice.checklist import ChecklistService
 from bot.practice.quiz import QuizService
 from bot.storage import Store, open_store
 from bot.web.names import NameBook
@@ -99,6 +100,7 @@ class App:
     digest_job: DigestJob
     nudges: NudgeService
     nudge_job: NudgeJob
+    checklist: ChecklistService
     blind: BlindAnswers
     names: NameBook
     web: WebBoards
@@ -225,6 +227,7 @@ async def build_app(
         digest_job=digest_job,
         nudges=nudges,
         nudge_job=nudge_job,
+        checklist=ChecklistService(store, catalog, quiz),
         blind=BlindAnswers(store, clock),
         names=names,
         web=web,

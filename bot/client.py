@@ -46,6 +46,7 @@ EXTENSIONS = (
     "cogs.web",
     "cogs.help",
     "cogs.remind",
+    "cogs.checklist",
 )
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."

@@ -19,6 +19,7 @@ from bot.practice.quiz import MAX_ANSWER, MAX_REPORT_DETAIL
 from bot.practice.srs import GRADES
 from cogs import render
 from cogs.owned import Owned
+from cogs.checklist_views import CheckDailyButton, CheckQuizButton
 
 GRADE_STYLES = {
     1: discord.ButtonStyle.danger,
@@ -309,7 +310,8 @@ def question_view(session_id: int) -> ui.View:
 
 def grade_view(session_id: int, *, levels: bool = False) -> ui.View:
     view = _view(*(GradeButton(session_id, g) for g in GRADES), ReportButton(session_id))
-    if levels:  # a second row: a row holds five buttons
+    view.add_item(CheckQuizButton(session_id))  # a second row: a row holds five buttons
+    if levels:
         view.add_item(LevelsButton(session_id))
     return view
 
@@ -329,7 +331,8 @@ def has_levels(question: Question) -> bool:
 
 def daily_reveal_view(post_id: int, *, model_answer: bool = False) -> ui.View:
     view = _view(*(DailyGradeButton(post_id, g) for g in GRADES), DailyReportButton(post_id))
-    if model_answer:  # a second row: a row holds five buttons
+    view.add_item(CheckDailyButton(post_id))  # a second row: a row holds five buttons
+    if model_answer:
         view.add_item(DailyModelAnswerButton(post_id))
     return view
 

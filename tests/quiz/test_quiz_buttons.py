@@ -184,7 +184,7 @@ async def test_daily_reveal_grade_buttons_feed_the_members_review_queue(
     assert (
         button_ids(reveal)
         == [f"drill:daily:grade:{post.id}:{g}" for g in (1, 2, 3, 4)]
-        + [f"drill:daily:report:{post.id}"]
+        + [f"drill:daily:report:{post.id}", f"drill:check:daily:{post.id}"]
         + model
     )
     async with start_bot():  # the reveal's buttons outlive a restart too

@@ -48,7 +48,9 @@ async def test_quiz_answer_reveal_grade(
         levels = [f"drill:quiz:levels:{sid}"] if extra else []
         assert (
             button_ids(revealed)
-            == [f"drill:grade:{sid}:{g}" for g in (1, 2, 3, 4)] + [f"drill:report:{sid}"] + levels
+            == [f"drill:grade:{sid}:{g}" for g in (1, 2, 3, 4)]
+            + [f"drill:report:{sid}", f"drill:check:quiz:{sid}"]
+            + levels
         )
         graded = await press(ana, revealed, f"drill:grade:{sid}:3")
         assert graded.response is not None and graded.response["type"] == 7

@@ -15,6 +15,7 @@ from bot.sandbox.emulator.interactions import (
     find_command,
     interaction_payload,
 )
+from bot.sandbox.emulator.modals import CHECKBOX_GROUP, checkbox_answer
 from bot.sandbox.emulator.outside import OutsideCommands
 from bot.sandbox.emulator.perms import BOT_DEFAULT, EVERYONE_DEFAULT, FLAGS, bits
 from bot.sandbox.emulator.rest_messages import (
@@ -218,6 +219,12 @@ def modal_answer(item: Json, values: dict[str, Any], seen: set[str]) -> Json:
     cid = item["custom_id"]
     seen.add(cid)
     answer: Json = {"type": item["type"], "custom_id": cid}
+    if item["type"] == CHECKBOX_GROUP:
+        try:
+            answer["values"] = checkbox_answer(item, [str(v) for v in values.get(cid, [])])
+        except ValueError as exc:
+            raise DriverError(str(exc)) from None
+        return answer
     if item["type"] != 4:  # selects inside a label submit a list
         answer["values"] = list(values.get(cid, []))
         return answer

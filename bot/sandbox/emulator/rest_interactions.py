@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.sandbox.emulator.contexts import USER_INSTALL_FOLLOWUPS
 from bot.sandbox.emulator.core import Core
 from bot.sandbox.emulator.interactions import Interaction
+from bot.sandbox.emulator.modals import validate_modal
 from bot.sandbox.emulator.rest_messages import (
     api_error,
     apply_edit,
@@ -106,7 +107,9 @@ async def callback(request: web.Request, emu: Core) -> web.Response:
             apply_edit(emu, msg, data, body.files)
             if not msg.ephemeral:
                 await emu.dispatch("MESSAGE_UPDATE", event_payload(emu, msg))
-    elif kind not in (1, 8, 9):
+    elif kind == 9:
+        validate_modal(data)
+    elif kind not in (1, 8):
         raise api_error(400, 50035, f"Invalid Form Body (type: unknown callback type {kind})")
     inter.response = payload
     emu.changed()

@@ -18,7 +18,7 @@ from bot.daily.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
 from bot.daily.buttons import MAX_BUTTON_ANSWER, ButtonAnswered, ButtonAnswers
 from bot.daily.publishing import AnswerPart, ButtonPost
 from cogs.owned import Owned, owned
-from cogs.render import data_of, guarded, modal_values, reply, ts
+from cogs.render import data_of, guarded, kept_text, modal_values, reply, ts
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -142,10 +142,11 @@ def answered_text(result: ButtonAnswered) -> str:
 
 def submitted_text(result: Submitted) -> str:
     when = f" {ts(result.reveal_at)}" if result.reveal_at else ""
+    kept = f"\n{kept_text(result.kept)}" if result.kept else ""
     if result.outcome == "stored":
         return (
             f"Stored. Nobody sees it until the reveal{when}, when every answer is posted "
-            "together. Press **Answer** again to change it until then."
+            f"together. Press **Answer** again to change it until then.{kept}"
         )
     if result.outcome == "edited":
         return f"Your answer is updated; it stays hidden until the reveal{when}."

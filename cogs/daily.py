@@ -27,6 +27,7 @@ from bot.errors import Gone, MissingPermissions, TransientFailure
 from bot.storage.streaks import KeptStreak
 from bot.web.names import NameBook
 from cogs import blind, quiz_views, render
+from cogs.render import kept_text
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -240,15 +241,6 @@ def notice_text(notice: Notice) -> str:
             f"({notice.detail[:1500]}). Fix the channel's permissions and run /drill post-now."
         )
     return f"No daily question today: {notice.detail[:1800]}."
-
-
-def kept_text(kept: Sequence[KeptStreak]) -> str:
-    lines = [
-        f"A streak freeze covered the daily question of {k.local_date} you missed and kept "
-        f"your {k.streak}-day streak."
-        for k in kept
-    ]
-    return "\n".join(lines)[:1900] + "\nAnswer 7 days in a row to earn another (2 at most)."
 
 
 async def tell_kept(member: discord.User | discord.Member, kept: Sequence[KeptStreak]) -> None:

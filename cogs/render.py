@@ -14,6 +14,7 @@ from bot.bank import Question
 from bot.daily.publishing import DailyCard, RevealCard
 from bot.errors import DrillError
 from bot.storage import Award
+from bot.storage.streaks import KeptStreak
 from cogs import notes_layout as layout
 
 log = logging.getLogger(__name__)
@@ -224,3 +225,12 @@ def modal_values(interaction: discord.Interaction) -> dict[str, str]:
         if "custom_id" in row and isinstance(row.get("value"), str):
             out[row["custom_id"]] = row["value"]
     return out
+
+
+def kept_text(kept: Sequence[KeptStreak]) -> str:
+    lines = [
+        f"A streak freeze covered the daily question of {k.local_date} you missed and kept "
+        f"your {k.streak}-day streak."
+        for k in kept
+    ]
+    return "\n".join(lines)[:1900] + "\nAnswer 7 days in a row to earn another (2 at most)."

@@ -26,6 +26,7 @@ from bot.daily.publishing import AnswerPart, Publisher, nonce_for, thread_name, 
 from bot.errors import DrillError, Gone, MissingPermissions, PublishError
 from bot.storage import Answer, DailyPost, Store
 from bot.storage.blind import PlanRow
+from bot.storage.streaks import KeptStreak
 
 log = logging.getLogger(__name__)
 MAX_BLIND_ANSWER = 4_000  # the modal's limit
@@ -41,6 +42,7 @@ class Submitted:
     reveal_at: datetime | None
     thread_id: int | None = None
     edits: int = 0
+    kept: tuple[KeptStreak, ...] = ()  # streak freezes spent that the member hears of now
 
 
 # -- splitting ----------------------------------------------------------------------------------
@@ -122,7 +124,10 @@ class BlindAnswers:
             post.id, post.guild_id, user_id, text, self.clock.now()
         )
         if outcome in ("stored", "edited"):  # the post was open: nothing about it changed
-            return Submitted(cast(Outcome, outcome), post.reveal_at, post.thread_id, edits)
+            kept = await self.store.scores.kept_streaks(post.guild_id, user_id, self.clock.now())
+            return Submitted(
+                cast(Outcome, outcome), post.reveal_at, post.thread_id, edits, tuple(kept)
+            )
         revealed = await self.store.daily.by_id(post.id) or post  # its thread, if any, now
         return Submitted(cast(Outcome, outcome), revealed.reveal_at, revealed.thread_id, edits)
 

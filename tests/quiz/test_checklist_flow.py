@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.practice import keypoints
 from bot.storage import Store
-from tests.conftest import BotFactory, World
+from tests.conftest import START, BotFactory, World, eventually
 from tests.quiz.helpers import ask, footer_session, press, refusal
 
 
@@ -65,3 +65,43 @@ async def test_all_ticked_suggests_good_and_none_again() -> None:
     assert keypoints.suggested_grade(2, 5) == keypoints.AGAIN
     assert keypoints.suggested_grade(0, 4) == keypoints.AGAIN
     assert keypoints.suggested_grade(2, 4) == keypoints.HARD
+
+
+async def test_under_the_daily_reveal_the_hint_reads_the_members_thread_answer(
+    world: World, store: Store, start_bot: BotFactory, clock: Any
+) -> None:
+    emu, ben = world.emu, world["ben"]
+    await store.guilds.update(
+        world.guild.id, world.owner.id, START, channel_id=world.channel.id, post_time="06:00"
+    )
+    async with start_bot() as bot:
+        await bot.jobs.idle()
+        posted = await emu.wait_until(lambda: emu.messages(world.channel.id), timeout=5)
+        thread = await emu.wait_until(lambda: emu.channel(posted[0].id), timeout=5)
+        post = await store.daily.get(world.guild.id, "2026-03-02")
+        assert post is not None
+        key_points = bot.app.catalog.base.questions[post.question_id].key_points
+        await ben.send(thread.id, "Everything: " + " ".join(key_points))
+
+        async def stored() -> bool:
+            return bool(await store.answers.for_post(post.id))
+
+        await eventually(stored)
+        clock.advance(hours=23, minutes=1)
+        await bot.jobs.idle()
+        reveal = (
+            await emu.wait_until(
+                lambda: [m for m in emu.messages(thread.id) if m.components], timeout=5
+            )
+        )[0]
+        check = await press(ben, reveal, f"drill:check:daily:{post.id}")
+        assert check.modal is not None
+        hint = next(row["content"] for row in check.modal["components"] if row["type"] == 10)
+        assert "they touch every key point" in hint  # his answer has every key point's words
+        every = [str(i) for i in range(len(key_points))]
+        submitted = await ben.submit_modal(check, {"points0": every})
+        assert "suggested grade **Good**" in await refusal(submitted)
+        offer = submitted.message
+        assert offer is not None
+        confirmed = await press(ben, offer, f"drill:daily:grade:{post.id}:3")
+        assert "Graded **Good**" in await refusal(confirmed)

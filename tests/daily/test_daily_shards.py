@@ -81,8 +81,13 @@ async def test_two_shard_processes_split_the_guilds_and_each_guild_gets_one_post
             # ... and it plans only those.
             planned = {g.id for g, _ in guilds if bot.app.daily_job.next_run(g.id) is not None}
             assert planned == {g.id for g, _ in guilds if plan.owns(g.id)}
-        assert first.app.jobs.jobs == ("daily", "plan-reminders", "digest")  # reminders: shard 0
-        assert second.app.jobs.jobs == ("daily", "digest")
+        assert first.app.jobs.jobs == (
+            "daily",
+            "plan-reminders",
+            "digest",
+            "nudges",
+        )  # reminders: shard 0
+        assert second.app.jobs.jobs == ("daily", "digest", "nudges")
         for bot in (first, second):  # every shard resumes through the configured gateway
             for info in bot.shards.values():
                 await eventually(lambda i=info: str(i._parent.ws.gateway) == emulator.gateway_url)

@@ -118,7 +118,8 @@ COMMANDS = sorted(
         "drill pack list", "drill pack remove", "drill season new", "drill week-start",
         "drill export", "drill pin", "drill ping", "plan start", "plan today", "plan stop",
         "privacy hide", "privacy show", "drill gaps", "drill digest", "board", "drill web on",
-        "drill web off", "drill web rotate", "help", "about",
+        "drill web off", "drill web rotate", "help", "about", "remind daily on",
+        "remind daily off",
     ]
 )  # fmt: skip
 

@@ -33,10 +33,12 @@ class NudgeRepo:
 
     async def turn_off(self, guild_id: int, user_id: int) -> bool:
         """False if it was off already."""
-        deleted = await self.db.execute(
-            "DELETE FROM nudge_settings WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-        )
-        return deleted > 0
+        async with self.db.transaction() as conn:  # the row count, not Backend.execute's row id
+            cur = await conn.execute(
+                "DELETE FROM nudge_settings WHERE guild_id = ? AND user_id = ?",
+                (guild_id, user_id),
+            )
+            return cur.rowcount > 0
 
     async def members(self, guild_id: int) -> dict[int, int]:
         """Member -> hours before the reveal, for everyone in the guild who asked."""

@@ -62,7 +62,7 @@ async def test_only_members_who_asked_and_have_not_answered_get_one_dm(
         for member in (ana, ben, cy, dee, eve, fay):
             if member is not fay:
                 assert "On:" in await slash(world, member, "remind daily on")
-        assert "Off" in await slash(world, fay, "remind daily off")  # off already
+        assert "off already" in await slash(world, fay, "remind daily off")  # never on
         await slash(world, dee, "privacy hide")
         await slash(world, eve, "away", days=1)
         post = await posted(world, store, bot, clock)

@@ -114,7 +114,23 @@ KINDS: tuple[Kind, ...] = (
         _quiz_session,
         modal=True,
     ),
+    _kind("quiz.check", rf"check:quiz:(?P<sid>{_ID})", "check:quiz:1", _quiz_session),
+    _kind(
+        "quiz.check-modal",
+        rf"check:modal:quiz:(?P<sid>{_ID})",
+        "check:modal:quiz:1",
+        _quiz_session,
+        modal=True,
+    ),
     _kind("daily.grade", rf"daily:grade:(?P<post>{_ID}):[1-4]", "daily:grade:1:3", _daily_post),
+    _kind("daily.check", rf"check:daily:(?P<post>{_ID})", "check:daily:1", _daily_post),
+    _kind(
+        "daily.check-modal",
+        rf"check:modal:daily:(?P<post>{_ID})",
+        "check:modal:daily:1",
+        _daily_post,
+        modal=True,
+    ),
     _kind("daily.report", rf"daily:report:(?P<post>{_ID})", "daily:report:1", _daily_post),
     _kind("daily.model", rf"daily:model:(?P<post>{_ID})", "daily:model:1", _daily_post),
     _kind(

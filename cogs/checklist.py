@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.practice.checklist import ChecklistService, Suggestion, Target
 from bot.practice.srs import GRADES
 from cogs import checklist_views as views
+from cogs.owned import owned
 from cogs.quiz_views import DailyGradeButton, GradeButton
 from cogs.render import data_of, refusals, reply
 
@@ -70,6 +71,8 @@ class ChecklistCog(commands.Cog):
         data = data_of(interaction)
         match = views.MODAL.fullmatch(str(data.get("custom_id", "")))
         if match is None:
+            return
+        if not await owned(interaction):  # a crafted id: another's session or server
             return
         target = cast(Target, match["target"])
         async with refusals(interaction):

@@ -10,6 +10,7 @@ import discord
 from discord import ui
 
 from bot.practice.checklist import Checklist, Target
+from cogs.owned import Owned
 
 LABEL = "Check key points"
 MODAL = re.compile(r"drill:check:modal:(?P<target>quiz|daily):(?P<id>\d+)")
@@ -28,7 +29,9 @@ async def _press(interaction: discord.Interaction, target: Target, target_id: in
     await cog.press_check(interaction, target, target_id)
 
 
-class CheckQuizButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:check:quiz:(?P<id>\d+)"):
+class CheckQuizButton(
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:check:quiz:(?P<id>\d+)"
+):
     def __init__(self, session_id: int) -> None:
         super().__init__(ui.Button(label=LABEL, custom_id=f"drill:check:quiz:{session_id}"))
         self.session_id = session_id
@@ -43,7 +46,9 @@ class CheckQuizButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:check:qui
         await _press(interaction, "quiz", self.session_id)
 
 
-class CheckDailyButton(ui.DynamicItem[ui.Button[Any]], template=r"drill:check:daily:(?P<id>\d+)"):
+class CheckDailyButton(
+    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:check:daily:(?P<id>\d+)"
+):
     def __init__(self, post_id: int) -> None:
         super().__init__(ui.Button(label=LABEL, custom_id=f"drill:check:daily:{post_id}"))
         self.post_id = post_id

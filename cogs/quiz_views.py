@@ -18,8 +18,8 @@ from bot.bank import Question
 from bot.practice.quiz import MAX_ANSWER, MAX_REPORT_DETAIL
 from bot.practice.srs import GRADES
 from cogs import render
-from cogs.owned import Owned
 from cogs.checklist_views import CheckDailyButton, CheckQuizButton
+from cogs.owned import Owned
 
 GRADE_STYLES = {
     1: discord.ButtonStyle.danger,

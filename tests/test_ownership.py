@@ -104,7 +104,11 @@ IDS: dict[str, Callable[[dict[str, int]], str]] = {
     "quiz.report": lambda t: f"drill:report:{t['sid']}",
     "quiz.answer-modal": lambda t: f"drill:quiz:modal:{t['sid']}",
     "quiz.report-modal": lambda t: f"drill:report:modal:{t['sid']}",
+    "quiz.check": lambda t: f"drill:check:quiz:{t['sid']}",
+    "quiz.check-modal": lambda t: f"drill:check:modal:quiz:{t['sid']}",
     "daily.grade": lambda t: f"drill:daily:grade:{t['post']}:3",
+    "daily.check": lambda t: f"drill:check:daily:{t['post']}",
+    "daily.check-modal": lambda t: f"drill:check:modal:daily:{t['post']}",
     "daily.report": lambda t: f"drill:daily:report:{t['post']}",
     "daily.model": lambda t: f"drill:daily:model:{t['post']}",
     "daily.report-modal": lambda t: f"drill:daily:report:modal:{t['post']}",
@@ -123,6 +127,7 @@ IDS: dict[str, Callable[[dict[str, int]], str]] = {
     "pair.feedback-modal": lambda t: f"drill:mock:pair:feedback:{t['pid']}:{t['round']}",
 }
 ANYONE_IN_THE_GUILD = {"daily.grade", "daily.report", "daily.report-modal", "daily.model",
+                       "daily.check", "daily.check-modal",
                        "blind.answer",
                        "blind.modal", "board.page"}  # fmt: skip
 

@@ -3,9 +3,10 @@ missed post at its reveal, told once, shown in the export and forgotten with the
 
 from __future__ import annotations
 
-from bot.boards.privacy import export_csv
+from bot.boards.export import export_csv
 from bot.storage import Store
 from tests.leaderboard.history import GUILD, at, day, reveal
+from tests.leaderboard.test_export import read
 
 ANA, BEN = 1, 2
 
@@ -76,9 +77,11 @@ async def test_the_export_lists_freezes_spent_and_forget_me_removes_them(store: 
     for local in dates(1, 7):
         await day(store, local, ANA)
     await day(store, "2026-03-08", BEN)
-    export = await export_csv(store, GUILD, "2026-03-09")
-    freezes = [line for line in export.data.decode().splitlines() if line.startswith("freeze,")]
-    assert len(freezes) == 1 and f",{ANA}," in freezes[0] and ",2026-03-08," in freezes[0]
+    rows = read(await export_csv(store, GUILD, "2026-03-09"))
+    freezes = [r for r in rows if r["event"] == "freeze"]
+    assert [(r["user_id"], r["local_date"], r["points"]) for r in freezes] == [
+        (str(ANA), "2026-03-08", "0")
+    ]
     request = await store.boards.request_forget(GUILD, ANA, at("2026-03-09"))
     deleted = await store.boards.forget(request, ANA, at("2026-03-09"))
     assert deleted is not None and deleted["streak_freezes"] == 1

@@ -15,7 +15,7 @@ from bot.sandbox.emulator.interactions import (
     find_command,
     interaction_payload,
 )
-from bot.sandbox.emulator.modals import CHECKBOX_GROUP, checkbox_answer
+from bot.sandbox.emulator.modals import client_answer
 from bot.sandbox.emulator.outside import OutsideCommands
 from bot.sandbox.emulator.perms import BOT_DEFAULT, EVERYONE_DEFAULT, FLAGS, bits
 from bot.sandbox.emulator.rest_messages import (
@@ -216,27 +216,10 @@ class MemberHandle(OutsideCommands):
 
 def modal_answer(item: Json, values: dict[str, Any], seen: set[str]) -> Json:
     """What the Discord client submits for one modal input, checked like the client does."""
-    cid = item["custom_id"]
-    seen.add(cid)
-    answer: Json = {"type": item["type"], "custom_id": cid}
-    if item["type"] == CHECKBOX_GROUP:
-        try:
-            answer["values"] = checkbox_answer(item, [str(v) for v in values.get(cid, [])])
-        except ValueError as exc:
-            raise DriverError(str(exc)) from None
-        return answer
-    if item["type"] != 4:  # selects inside a label submit a list
-        answer["values"] = list(values.get(cid, []))
-        return answer
-    text = str(values.get(cid, ""))
-    if item.get("required", True) and not text:
-        raise DriverError(f"modal input {cid!r} is required")
-    if text and len(text) < int(item.get("min_length") or 0):
-        raise DriverError(f"modal input {cid!r} is shorter than {item['min_length']}")
-    if len(text) > int(item.get("max_length") or 4000):
-        raise DriverError(f"modal input {cid!r} is longer than {item.get('max_length') or 4000}")
-    answer["value"] = text
-    return answer
+    try:
+        return client_answer(item, values, seen)
+    except ValueError as exc:
+        raise DriverError(str(exc)) from None
 
 
 def find_component(components: list[Json], custom_id: str) -> Json | None:

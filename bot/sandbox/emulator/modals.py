@@ -101,3 +101,26 @@ def checkbox_answer(item: Json, picked: list[str]) -> list[str]:
             f"checkbox group {item['custom_id']!r} takes {low} to {high} ticks, got {len(picked)}"
         )
     return list(dict.fromkeys(picked))
+
+
+def client_answer(item: Json, values: dict[str, Any], seen: set[str]) -> Json:
+    """What the Discord client submits for one modal input, checked like the client does
+    (ValueError: the client would not let the member submit that)."""
+    cid = item["custom_id"]
+    seen.add(cid)
+    answer: Json = {"type": item["type"], "custom_id": cid}
+    if item["type"] == CHECKBOX_GROUP:
+        answer["values"] = checkbox_answer(item, [str(v) for v in values.get(cid, [])])
+        return answer
+    if item["type"] != TEXT_INPUT:  # selects inside a label submit a list
+        answer["values"] = list(values.get(cid, []))
+        return answer
+    text = str(values.get(cid, ""))
+    if item.get("required", True) and not text:
+        raise ValueError(f"modal input {cid!r} is required")
+    if text and len(text) < int(item.get("min_length") or 0):
+        raise ValueError(f"modal input {cid!r} is shorter than {item['min_length']}")
+    if len(text) > int(item.get("max_length") or 4000):
+        raise ValueError(f"modal input {cid!r} is longer than {item.get('max_length') or 4000}")
+    answer["value"] = text
+    return answer

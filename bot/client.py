@@ -33,21 +33,10 @@ from cogs import anywhere
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (
-    "cogs.daily",
-    "cogs.quiz",
-    "cogs.drill",
-    "cogs.leaderboard",
-    "cogs.stats",
-    "cogs.mock",
-    "cogs.plan",
-    "cogs.gaps",
-    "cogs.blind",
-    "cogs.digest",
-    "cogs.web",
-    "cogs.help",
-    "cogs.remind",
-    "cogs.checklist",
-)
+    "cogs.daily", "cogs.quiz", "cogs.drill", "cogs.leaderboard", "cogs.stats", "cogs.mock",
+    "cogs.plan", "cogs.gaps", "cogs.blind", "cogs.digest", "cogs.web", "cogs.help",
+    "cogs.remind", "cogs.checklist",
+)  # fmt: skip
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."
 SHUTDOWN_GRACE = 10.0  # seconds in-flight interactions get to finish when the bot stops

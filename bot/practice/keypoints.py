@@ -27,7 +27,7 @@ NEAR = 88  # rapidfuzz ratio at which two stems count as the same word
 AGAIN, HARD, GOOD = 1, 2, 3
 # Measured on tests/fixtures/keypoint_sample.yaml (benchmarks/keypoint_hint.py): questions where
 # the hint's flags were no better than chance (true-positive rate <= false-positive rate). None
-# of the ten: overall precision 0.80, recall 0.79 (random flags: precision 0.63), with
+# of the ten: overall precision 0.79, recall 0.79 (random flags: precision 0.63), with
 # cicd-041 and behavioural-020 closest to chance (TPR 0.90 vs FPR 0.83, 0.70 vs 0.67).
 HINT_OFF: frozenset[str] = frozenset()
 

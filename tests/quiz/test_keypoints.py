@@ -54,7 +54,7 @@ def test_the_hint_beats_chance_on_the_labelled_sample_and_the_off_list_is_what_i
     assert overall.tp + overall.fp + overall.fn + overall.tn == 160  # 10 questions x 4 answers
     assert overall.precision > overall.base_rate  # flags are right more often than at random
     assert overall.recall > overall.fpr
-    assert overall.precision >= 0.75 and overall.recall >= 0.75  # today: 0.80 and 0.79
+    assert overall.precision >= 0.75 and overall.recall >= 0.75  # today: 0.79 and 0.79
     worse = {q for q, t in per_question.items() if not t.better_than_chance}
     assert worse <= keypoints.HINT_OFF
     assert per_kind["salad"].recall < 0.6  # what it cannot do: a keyword salad fools it

@@ -4,6 +4,7 @@ Discord took it, with hidden members nowhere in it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -145,3 +146,22 @@ async def test_set_on_a_wednesday_for_mondays_waits_for_monday(
         await bot.jobs.idle()
         assert digests(world, world.channel.id) == []
         assert bot.jobs.planned_at("digest", world.guild.id) == NINE_BERLIN + timedelta(days=7)
+
+
+async def test_two_runs_racing_for_one_week_post_one_digest(
+    world: World, store: Store, start_bot: BotFactory, clock: Any
+) -> None:
+    # The unique (guild, week) claim lets one run in; the other finds the claim pending and the
+    # message not yet in the channel, so it sends too, with the same nonce: Discord (and the
+    # emulator) return the first message for it, and the claim is marked posted once.
+    await configure_world(store, world)
+    await store.digests.set(world.guild.id, 0, "09:00", 1, START - timedelta(days=1))
+    async with start_bot() as bot:
+        clock.set(NINE_BERLIN - timedelta(minutes=1))
+        await bot.jobs.idle()
+        clock.set(NINE_BERLIN)
+        await asyncio.gather(bot.app.digest.run(world.guild.id), bot.app.digest.run(world.guild.id))
+        await bot.jobs.idle()
+    (posted,) = digests(world, world.channel.id)
+    claim = await store.digests.get(world.guild.id, "2026-02-23")
+    assert claim is not None and claim.state == "posted" and claim.message_id == posted.id

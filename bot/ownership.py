@@ -19,6 +19,7 @@ from bot.storage import Store
 
 PREFIX = "drill:"
 NOT_YOURS = "That button is not for you here: it belongs to another member or server."
+NOT_MINE = "That button is not one of mine any more; nothing changed."
 GONE = "That is gone or belongs to another server; nothing changed."
 
 Check = Callable[[Store, "re.Match[str]", int | None, int], Awaitable[None]]
@@ -212,4 +213,14 @@ async def verify(store: Store, custom_id: str, guild_id: int | None, user_id: in
         if match is not None:
             await kind.check(store, match, guild_id, user_id)
             return
-    raise NotYours("That button is not one of mine any more; nothing changed.")
+    raise NotYours(NOT_MINE)
+
+
+async def verify_kind(
+    store: Store, kind: Kind, custom_id: str, guild_id: int | None, user_id: int
+) -> None:
+    """``verify`` for a press whose kind its button declares (cogs/buttons.py)."""
+    match = kind.pattern.fullmatch(custom_id)
+    if match is None:
+        raise NotYours(NOT_MINE)
+    await kind.check(store, match, guild_id, user_id)

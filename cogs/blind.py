@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import ui
@@ -17,7 +17,8 @@ from discord.ext import commands
 from bot.daily.blind import MAX_BLIND_ANSWER, BlindAnswers, Submitted
 from bot.daily.buttons import MAX_BUTTON_ANSWER, ButtonAnswered, ButtonAnswers
 from bot.daily.publishing import AnswerPart, ButtonPost
-from cogs.owned import Owned, owned
+from cogs.buttons import Press
+from cogs.owned import owned
 from cogs.render import data_of, guarded, kept_text, modal_values, reply, ts
 
 if TYPE_CHECKING:
@@ -69,29 +70,16 @@ def button_key(content: str) -> int | None:
 
 # -- the button and the modal ----------------------------------------------------------------
 class AnswerButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:blind:answer:(?P<id>\d+)"
+    Press["BlindCog"],
+    custom_id="drill:blind:answer:{post_id}",
+    kind="blind.answer",
+    cog="BlindCog",
+    unavailable="Answering is unavailable right now.",
 ):
-    def __init__(self, post_id: int) -> None:
-        super().__init__(
-            ui.Button(
-                label="Answer",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"drill:blind:answer:{post_id}",
-            )
-        )
-        self.post_id = post_id
+    post_id: int
+    label, style = "Answer", discord.ButtonStyle.primary
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> AnswerButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("BlindCog")  # type: ignore[attr-defined]
-        if cog is None:
-            await reply(interaction, "Answering is unavailable right now.")
-            return
+    async def pressed(self, cog: BlindCog, interaction: discord.Interaction) -> None:
         await cog.press(interaction, self.post_id)
 
 

@@ -4,13 +4,13 @@ checklist modal. Glue only: a press is handed to cogs.checklist; ids only in cus
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import ui
 
 from bot.practice.checklist import Checklist, Target
-from cogs.owned import Owned
+from cogs.buttons import Press
 
 LABEL = "Check key points"
 MODAL = re.compile(r"drill:check:modal:(?P<target>quiz|daily):(?P<id>\d+)")
@@ -19,48 +19,36 @@ OPTION_MAX = 100  # an option's label, 1 to 100 characters
 HINT_MAX = 1500
 
 
-async def _press(interaction: discord.Interaction, target: Target, target_id: int) -> None:
-    cog: Any = interaction.client.get_cog("ChecklistCog")  # type: ignore[attr-defined]
-    if cog is None:
-        await interaction.response.send_message(
-            "The checklist is unavailable right now; try again in a minute.", ephemeral=True
-        )
-        return
-    await cog.press_check(interaction, target, target_id)
+class Handlers(Protocol):
+    """What the checklist buttons call; implemented by cogs.checklist.ChecklistCog."""
+
+    async def press_check(
+        self, interaction: discord.Interaction, target: Target, target_id: int
+    ) -> None: ...
 
 
-class CheckQuizButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:check:quiz:(?P<id>\d+)"
+class CheckPress(
+    Press[Handlers],
+    cog="ChecklistCog",
+    unavailable="The checklist is unavailable right now; try again in a minute.",
 ):
-    def __init__(self, session_id: int) -> None:
-        super().__init__(ui.Button(label=LABEL, custom_id=f"drill:check:quiz:{session_id}"))
-        self.session_id = session_id
+    """The Check key points buttons: each press goes to the checklist cog."""
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> CheckQuizButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _press(interaction, "quiz", self.session_id)
+    label = LABEL
 
 
-class CheckDailyButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:check:daily:(?P<id>\d+)"
-):
-    def __init__(self, post_id: int) -> None:
-        super().__init__(ui.Button(label=LABEL, custom_id=f"drill:check:daily:{post_id}"))
-        self.post_id = post_id
+class CheckQuizButton(CheckPress, custom_id="drill:check:quiz:{session_id}", kind="quiz.check"):
+    session_id: int
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> CheckDailyButton:
-        return cls(int(match["id"]))
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
+        await cog.press_check(interaction, "quiz", self.session_id)
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _press(interaction, "daily", self.post_id)
+
+class CheckDailyButton(CheckPress, custom_id="drill:check:daily:{post_id}", kind="daily.check"):
+    post_id: int
+
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
+        await cog.press_check(interaction, "daily", self.post_id)
 
 
 DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (CheckQuizButton, CheckDailyButton)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,8 +17,8 @@ from bot.boards.service import Board, LeaderboardService, PageTurns
 from bot.errors import DrillError
 from bot.organiser.service import Organiser
 from cogs import board_render as render
+from cogs.buttons import Press
 from cogs.checks import require_organiser
-from cogs.owned import Owned
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -31,37 +30,23 @@ NAME_TTL = 600.0  # seconds a resolved display name is reused
 FORMER = "a former member"
 
 
-def cog_of(interaction: discord.Interaction) -> LeaderboardCog | None:
-    return interaction.client.get_cog("LeaderboardCog")  # type: ignore[attr-defined]
-
-
 class PageButton(
-    Owned,
-    ui.DynamicItem[ui.Button[Any]],
-    template=r"drill:board:(?P<page>\d{1,4}):(?P<scope>\S{1,80})",
+    Press["LeaderboardCog"],
+    custom_id="drill:board:{page:\\d{1,4}}:{scope}",
+    kind="board.page",
+    cog="LeaderboardCog",
+    unavailable="Boards are unavailable.",
 ):
-    def __init__(self, scope: str, page: int, label: str = "Next", disabled: bool = False) -> None:
-        super().__init__(
-            ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"drill:board:{page}:{scope}",
-                disabled=disabled,
-            )
-        )
-        self.scope, self.page = scope, page
+    scope: str
+    page: int
+    text: str = "Next"
+    disabled: bool = False
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> PageButton:
-        return cls(match["scope"], int(match["page"]))
+    def button(self, custom_id: str) -> ui.Button[Any]:
+        style = discord.ButtonStyle.secondary
+        return ui.Button(label=self.text, style=style, custom_id=custom_id, disabled=self.disabled)
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = cog_of(interaction)
-        if cog is None:
-            await interaction.response.send_message("Boards are unavailable.", ephemeral=True)
-            return
+    async def pressed(self, cog: LeaderboardCog, interaction: discord.Interaction) -> None:
         await cog.turn_page(interaction, self.scope, self.page)
 
 

@@ -7,7 +7,7 @@ working after a restart and every check is made by the core.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import ui
@@ -18,21 +18,20 @@ from bot.mock.rounds import follow_ups_for
 from bot.storage.mock_pairs import Pair
 from cogs import notes_layout as layout
 from cogs import render
+from cogs.buttons import Press
 from cogs.mock_views import SIGNAL_NAMES, AnswerButton, RateButton, rating_modal
-from cogs.owned import Owned
 
 RATE_MODAL = re.compile(r"drill:mock:pair:ratings:(?P<pid>\d+):(?P<sid>\d+)")
 FEEDBACK_MODAL = re.compile(r"drill:mock:pair:feedback:(?P<pid>\d+):(?P<sid>\d+)")
 
 
-async def _dispatch(interaction: discord.Interaction, *args: Any) -> None:
-    cog: Any = interaction.client.get_cog("MockCog")  # type: ignore[attr-defined]
-    if cog is None:
-        await interaction.response.send_message("Mock rounds are unavailable now.", ephemeral=True)
-    elif len(args) == 2:
-        await cog.press_pair(interaction, *args)
-    else:
-        await cog.press_pair_rate(interaction, *args)
+class PairHandlers(Protocol):
+    """What the pair buttons call; implemented by cogs.mock_pairs.PairFlow (in MockCog)."""
+
+    async def press_pair(self, interaction: discord.Interaction, action: str, pid: int) -> None: ...
+    async def press_pair_rate(
+        self, interaction: discord.Interaction, action: str, pid: int, sid: int
+    ) -> None: ...
 
 
 LABELS = {
@@ -42,54 +41,39 @@ LABELS = {
     "swap": ("Swap roles", discord.ButtonStyle.primary),
     "end": ("End", discord.ButtonStyle.danger),
 }
+RATE_LABELS = {
+    "rate": ("Rate the candidate", discord.ButtonStyle.success),
+    "fb": ("Add one line of feedback", discord.ButtonStyle.success),
+}
+
+
+class PairPress(Press[PairHandlers], cog="MockCog", unavailable="Mock rounds are unavailable now."):
+    """The pair-mode buttons: each press goes to the mock cog."""
 
 
 class PairButton(
-    Owned,
-    ui.DynamicItem[ui.Button[Any]],
-    template=r"drill:mock:pair:(?P<action>accept|decline|notes|swap|end):(?P<pid>\d+)",
+    PairPress,
+    custom_id="drill:mock:pair:{action:accept|decline|notes|swap|end}:{pid}",
+    kind="pair.press",
 ):
-    def __init__(self, action: str, pid: int) -> None:
-        label, style = LABELS[action]
-        super().__init__(
-            ui.Button(label=label, style=style, custom_id=f"drill:mock:pair:{action}:{pid}")
-        )
-        self.action, self.pid = action, pid
+    action: str
+    pid: int
+    looks = ("action", LABELS)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> PairButton:
-        return cls(match["action"], int(match["pid"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _dispatch(interaction, self.action, self.pid)
+    async def pressed(self, cog: PairHandlers, interaction: discord.Interaction) -> None:
+        await cog.press_pair(interaction, self.action, self.pid)
 
 
 class PairRateButton(
-    Owned,
-    ui.DynamicItem[ui.Button[Any]],
-    template=r"drill:mock:pair:(?P<action>rate|fb):(?P<pid>\d+):(?P<sid>\d+)",
+    PairPress, custom_id="drill:mock:pair:{action:rate|fb}:{pid}:{sid}", kind="pair.rate"
 ):
-    def __init__(self, action: str, pid: int, sid: int) -> None:
-        label = "Rate the candidate" if action == "rate" else "Add one line of feedback"
-        super().__init__(
-            ui.Button(
-                label=label,
-                style=discord.ButtonStyle.success,
-                custom_id=f"drill:mock:pair:{action}:{pid}:{sid}",
-            )
-        )
-        self.action, self.pid, self.sid = action, pid, sid
+    action: str
+    pid: int
+    sid: int
+    looks = ("action", RATE_LABELS)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> PairRateButton:
-        return cls(match["action"], int(match["pid"]), int(match["sid"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _dispatch(interaction, self.action, self.pid, self.sid)
+    async def pressed(self, cog: PairHandlers, interaction: discord.Interaction) -> None:
+        await cog.press_pair_rate(interaction, self.action, self.pid, self.sid)
 
 
 DYNAMIC_ITEMS = (PairButton, PairRateButton)

@@ -1,8 +1,8 @@
 """Mock-interview buttons, modals and embeds. Glue only: presses go to the mock cog.
 
-Buttons are ``DynamicItem``s whose custom ids carry the session and the step they answer, so a
-round started before a restart carries on after it, and a press on an old step is refused by
-the core instead of answering the wrong one.
+Buttons are ``Press``es (cogs/buttons.py) whose custom ids carry the session and the step they
+answer, so a round started before a restart carries on after it, and a press on an old step is
+refused by the core instead of answering the wrong one.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from discord import ui
 from bot.mock import PastRound, Round, Step, Summary
 from bot.mock.service import MAX_ANSWER
 from cogs import render
-from cogs.owned import Owned
+from cogs.buttons import Press
 
 ANSWER_MODAL = re.compile(r"drill:mock:modal:(?P<sid>\d+):(?P<pos>\d+):(?P<step>\d+)")
 RATE_MODAL = re.compile(r"drill:mock:ratings:(?P<sid>\d+)")
@@ -39,86 +39,34 @@ class Handlers(Protocol):
     async def press_abandon(self, interaction: discord.Interaction, sid: int) -> None: ...
 
 
-def handlers(interaction: discord.Interaction) -> Handlers | None:
-    return interaction.client.get_cog("MockCog")  # type: ignore[attr-defined]
+class MockPress(Press[Handlers], cog="MockCog", unavailable="Mock rounds are unavailable now."):
+    """The mock-round buttons: each press goes to the mock cog."""
 
 
-async def unavailable(interaction: discord.Interaction) -> None:
-    await interaction.response.send_message("Mock rounds are unavailable now.", ephemeral=True)
+class AnswerButton(MockPress, custom_id="drill:mock:answer:{sid}:{pos}:{step}", kind="mock.answer"):
+    sid: int
+    pos: int
+    step: int
+    label, style = "Answer", discord.ButtonStyle.primary
 
-
-class AnswerButton(
-    Owned,
-    ui.DynamicItem[ui.Button[Any]],
-    template=r"drill:mock:answer:(?P<sid>\d+):(?P<pos>\d+):(?P<step>\d+)",
-):
-    def __init__(self, sid: int, pos: int, step: int) -> None:
-        super().__init__(
-            ui.Button(
-                label="Answer",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"drill:mock:answer:{sid}:{pos}:{step}",
-            )
-        )
-        self.sid, self.pos, self.step = sid, pos, step
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> AnswerButton:
-        return cls(int(match["sid"]), int(match["pos"]), int(match["step"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        if cog is None:
-            return await unavailable(interaction)
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
         await cog.press_answer(interaction, self.sid, self.pos, self.step)
 
 
-class RateButton(Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:mock:rate:(?P<sid>\d+)"):
-    def __init__(self, sid: int) -> None:
-        super().__init__(
-            ui.Button(
-                label="Rate yourself",
-                style=discord.ButtonStyle.success,
-                custom_id=f"drill:mock:rate:{sid}",
-            )
-        )
-        self.sid = sid
+class RateButton(MockPress, custom_id="drill:mock:rate:{sid}", kind="mock.rate"):
+    sid: int
+    label, style = "Rate yourself", discord.ButtonStyle.success
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> RateButton:
-        return cls(int(match["sid"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        await (cog.press_rate(interaction, self.sid) if cog else unavailable(interaction))
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
+        await cog.press_rate(interaction, self.sid)
 
 
-class AbandonButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:mock:abandon:(?P<sid>\d+)"
-):
-    def __init__(self, sid: int) -> None:
-        super().__init__(
-            ui.Button(
-                label="Abandon",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"drill:mock:abandon:{sid}",
-            )
-        )
-        self.sid = sid
+class AbandonButton(MockPress, custom_id="drill:mock:abandon:{sid}", kind="mock.abandon"):
+    sid: int
+    label, style = "Abandon", discord.ButtonStyle.danger
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> AbandonButton:
-        return cls(int(match["sid"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        await (cog.press_abandon(interaction, self.sid) if cog else unavailable(interaction))
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
+        await cog.press_abandon(interaction, self.sid)
 
 
 DYNAMIC_ITEMS = (AnswerButton, RateButton, AbandonButton)

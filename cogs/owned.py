@@ -1,17 +1,16 @@
-"""The glue side of bot/ownership.py: every press of one of our buttons (``Owned`` items) and
-every submit of one of our modals (``owned`` in each modal listener) is checked there first,
-against the guild and member it came from; a refusal is one private sentence and nothing
-else happens."""
+"""The glue side of bot/ownership.py: every press of one of our buttons (cogs/buttons.py
+``Press``, against the kind each declares) and every submit of one of our modals (``owned`` in
+each modal listener) is checked there first, against the guild and member it came from; a
+refusal is one private sentence and nothing else happens."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import discord
 
 from bot.client import send_ephemeral
-from bot.ownership import NotYours, verify
+from bot.ownership import Kind, NotYours, verify, verify_kind
 from cogs.render import data_of
 
 log = logging.getLogger(__name__)
@@ -21,14 +20,18 @@ def custom_id_of(interaction: discord.Interaction) -> str:
     return str(data_of(interaction).get("custom_id", ""))
 
 
-async def owned(interaction: discord.Interaction) -> bool:
-    """True if the press or submit may act on what its custom id names; else it is told."""
+async def owned(interaction: discord.Interaction, kind: Kind | None = None) -> bool:
+    """True if the press or submit may act on what its custom id names (as ``kind``, when the
+    button declares it); else it is told."""
     store = interaction.client.store  # type: ignore[attr-defined]
     # The server whose data the press may touch: none in a DM, nor in a server the bot is not
     # installed in (a user-installed /quiz there is stored without a guild).
     home = interaction.guild_id if interaction.is_guild_integration() else None
     try:
-        await verify(store, custom_id_of(interaction), home, interaction.user.id)
+        if kind is None:
+            await verify(store, custom_id_of(interaction), home, interaction.user.id)
+        else:
+            await verify_kind(store, kind, custom_id_of(interaction), home, interaction.user.id)
     except NotYours as exc:
         log.info(
             "refused %s from member %s in guild %s: %s",
@@ -40,11 +43,3 @@ async def owned(interaction: discord.Interaction) -> bool:
         await send_ephemeral(interaction, str(exc))
         return False
     return True
-
-
-class Owned:
-    """Mixed in first by every DynamicItem of the bot: discord.py runs ``interaction_check``
-    before the callback, for presses on messages sent before a restart too."""
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        return await owned(interaction)

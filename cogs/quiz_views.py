@@ -1,7 +1,8 @@
 """Practice buttons, modals and embeds. Glue only: each press is handed to the quiz cog.
 
-Every button is a ``DynamicItem`` whose custom id carries only ids (a session or a daily post);
-the rest is read from the database, so a message sent before a restart still works after it.
+Every button is a ``Press`` (cogs/buttons.py) whose custom id carries only ids (a session or a
+daily post); the rest is read from the database, so a message sent before a restart still works
+after it.
 Modals are plain payload builders: their submissions are routed by custom id in the cog's
 ``on_interaction`` listener, because discord.py forgets open modals when the process restarts.
 """
@@ -17,9 +18,8 @@ from discord import ui
 from bot.bank import Question
 from bot.practice.quiz import MAX_ANSWER, MAX_REPORT_DETAIL
 from bot.practice.srs import GRADES
-from cogs import render
+from cogs.buttons import Press
 from cogs.checklist_views import CheckDailyButton, CheckQuizButton
-from cogs.owned import Owned
 
 GRADE_STYLES = {
     1: discord.ButtonStyle.danger,
@@ -27,6 +27,7 @@ GRADE_STYLES = {
     3: discord.ButtonStyle.primary,
     4: discord.ButtonStyle.success,
 }
+GRADE_LOOKS = {grade: (GRADES[grade], style) for grade, style in GRADE_STYLES.items()}
 EMBED_TOTAL = 6000  # Discord's limit for all embeds of one message
 ANSWER_MODAL = re.compile(r"drill:quiz:modal:(?P<session_id>\d+)")
 REPORT_MODAL = re.compile(r"drill:report:modal:(?P<session_id>\d+)")
@@ -51,230 +52,93 @@ class Handlers(Protocol):
     async def press_levels(self, interaction: discord.Interaction, session_id: int) -> None: ...
 
 
-def handlers(interaction: discord.Interaction) -> Handlers | None:
-    # Looked up per press rather than captured, so a reloaded cog is picked up.
-    return interaction.client.get_cog("QuizCog")  # type: ignore[attr-defined]
-
-
-async def unavailable(interaction: discord.Interaction) -> None:
-    await render.reply(interaction, "Practice is unavailable right now.")
+class QuizPress(Press[Handlers], cog="QuizCog", unavailable="Practice is unavailable right now."):
+    """The practice buttons: each press goes to the quiz cog."""
 
 
 # -- buttons ----------------------------------------------------------------------------------
-class AnswerButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:answer:(?P<id>\d+)"
-):
-    def __init__(self, session_id: int) -> None:
-        super().__init__(
-            ui.Button(
-                label="Answer",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"drill:quiz:answer:{session_id}",
-            )
-        )
-        self.session_id = session_id
+class AnswerButton(QuizPress, custom_id="drill:quiz:answer:{session_id}", kind="quiz.answer"):
+    session_id: int
+    label, style = "Answer", discord.ButtonStyle.primary
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> AnswerButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        await (cog.press_answer(interaction, self.session_id) if cog else unavailable(interaction))
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
+        await cog.press_answer(interaction, self.session_id)
 
 
-class NotesButton(Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:notes:(?P<id>\d+)"):
-    def __init__(self, session_id: int) -> None:
-        super().__init__(ui.Button(label="Show notes", custom_id=f"drill:quiz:notes:{session_id}"))
-        self.session_id = session_id
+class NotesButton(QuizPress, custom_id="drill:quiz:notes:{session_id}", kind="quiz.notes"):
+    session_id: int
+    label = "Show notes"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> NotesButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        await (cog.press_notes(interaction, self.session_id) if cog else unavailable(interaction))
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
+        await cog.press_notes(interaction, self.session_id)
 
 
-class SkipButton(Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:skip:(?P<id>\d+)"):
-    def __init__(self, session_id: int) -> None:
-        super().__init__(ui.Button(label="Skip", custom_id=f"drill:quiz:skip:{session_id}"))
-        self.session_id = session_id
+class SkipButton(QuizPress, custom_id="drill:quiz:skip:{session_id}", kind="quiz.skip"):
+    session_id: int
+    label = "Skip"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> SkipButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        await (cog.press_skip(interaction, self.session_id) if cog else unavailable(interaction))
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
+        await cog.press_skip(interaction, self.session_id)
 
 
-class GradeButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:grade:(?P<id>\d+):(?P<g>[1-4])"
-):
-    def __init__(self, session_id: int, grade: int) -> None:
-        super().__init__(
-            ui.Button(
-                label=GRADES[grade],
-                style=GRADE_STYLES[grade],
-                custom_id=f"drill:grade:{session_id}:{grade}",
-            )
-        )
-        self.session_id, self.grade = session_id, grade
+class GradeButton(QuizPress, custom_id="drill:grade:{session_id}:{grade:[1-4]}", kind="quiz.grade"):
+    session_id: int
+    grade: int
+    looks = ("grade", GRADE_LOOKS)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> GradeButton:
-        return cls(int(match["id"]), int(match["g"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        if cog is None:
-            return await unavailable(interaction)
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
         await cog.press_grade(interaction, self.session_id, self.grade)
 
 
-class ReportButton(Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:report:(?P<id>\d+)"):
-    def __init__(self, session_id: int) -> None:
-        super().__init__(
-            ui.Button(
-                label="Report",
-                emoji="\N{WARNING SIGN}",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"drill:report:{session_id}",
-            )
-        )
-        self.session_id = session_id
+class ReportButton(QuizPress, custom_id="drill:report:{session_id}", kind="quiz.report"):
+    session_id: int
+    label, emoji = "Report", "\N{WARNING SIGN}"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> ReportButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        await (cog.press_report(interaction, self.session_id) if cog else unavailable(interaction))
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
+        await cog.press_report(interaction, self.session_id)
 
 
 class DailyGradeButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:grade:(?P<id>\d+):(?P<g>[1-4])"
+    QuizPress, custom_id="drill:daily:grade:{post_id}:{grade:[1-4]}", kind="daily.grade"
 ):
-    def __init__(self, post_id: int, grade: int) -> None:
-        super().__init__(
-            ui.Button(
-                label=GRADES[grade],
-                style=GRADE_STYLES[grade],
-                custom_id=f"drill:daily:grade:{post_id}:{grade}",
-            )
-        )
-        self.post_id, self.grade = post_id, grade
+    post_id: int
+    grade: int
+    looks = ("grade", GRADE_LOOKS)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> DailyGradeButton:
-        return cls(int(match["id"]), int(match["g"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        if cog is None:
-            return await unavailable(interaction)
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
         await cog.press_daily_grade(interaction, self.post_id, self.grade)
 
 
-class DailyReportButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:report:(?P<id>\d+)"
-):
-    def __init__(self, post_id: int) -> None:
-        super().__init__(
-            ui.Button(
-                label="Report",
-                emoji="\N{WARNING SIGN}",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"drill:daily:report:{post_id}",
-            )
-        )
-        self.post_id = post_id
+class DailyReportButton(QuizPress, custom_id="drill:daily:report:{post_id}", kind="daily.report"):
+    post_id: int
+    label, emoji = "Report", "\N{WARNING SIGN}"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> DailyReportButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        if cog is None:
-            return await unavailable(interaction)
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
         await cog.press_daily_report(interaction, self.post_id)
 
 
-class LevelsButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:quiz:levels:(?P<id>\d+)"
-):
+class LevelsButton(QuizPress, custom_id="drill:quiz:levels:{session_id}", kind="quiz.levels"):
     """After a /quiz or /review reveal, when the question has them: what a strong-hire, a hire
     and a no-hire answer sound like, and the model answer, shown privately on request (the
     reveal's own message has no room left beside a long answer)."""
 
-    def __init__(self, session_id: int) -> None:
-        super().__init__(
-            ui.Button(
-                label="Levels & model answer",
-                emoji="\N{BAR CHART}",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"drill:quiz:levels:{session_id}",
-            )
-        )
-        self.session_id = session_id
+    session_id: int
+    label, emoji = "Levels & model answer", "\N{BAR CHART}"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> LevelsButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        await (cog.press_levels(interaction, self.session_id) if cog else unavailable(interaction))
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
+        await cog.press_levels(interaction, self.session_id)
 
 
 class DailyModelAnswerButton(
-    Owned, ui.DynamicItem[ui.Button[Any]], template=r"drill:daily:model:(?P<id>\d+)"
+    QuizPress, custom_id="drill:daily:model:{post_id}", kind="daily.model"
 ):
     """Under the daily reveal when the question has a model answer: shows it to whoever
     presses, privately, after they have seen the key points and levels."""
 
-    def __init__(self, post_id: int) -> None:
-        super().__init__(
-            ui.Button(
-                label="Model answer",
-                emoji="\N{SPEECH BALLOON}",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"drill:daily:model:{post_id}",
-            )
-        )
-        self.post_id = post_id
+    post_id: int
+    label, emoji = "Model answer", "\N{SPEECH BALLOON}"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> DailyModelAnswerButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = handlers(interaction)
-        if cog is None:
-            return await unavailable(interaction)
+    async def pressed(self, cog: Handlers, interaction: discord.Interaction) -> None:
         await cog.press_daily_model(interaction, self.post_id)
 
 

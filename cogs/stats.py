@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands, ui
@@ -19,7 +18,7 @@ from bot.mock import MockService
 from cogs import board_render as render
 from cogs import mock_views
 from cogs.anywhere import anywhere, home_guild
-from cogs.owned import Owned
+from cogs.buttons import Press
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -32,32 +31,23 @@ FORGET_WARNING = (
 
 
 class ForgetButton(
-    Owned,
-    ui.DynamicItem[ui.Button[Any]],
-    template=r"drill:forget:(?P<action>yes|no):(?P<id>\d{1,12})",
+    Press["StatsCog"],
+    custom_id="drill:forget:{action:yes|no}:{request_id:\\d{1,12}}",
+    kind="forget",
+    cog="StatsCog",
+    unavailable="Unavailable right now.",
 ):
-    def __init__(self, action: str, request_id: int) -> None:
-        yes = action == "yes"
-        super().__init__(
-            ui.Button(
-                label="Delete everything" if yes else "Cancel",
-                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
-                custom_id=f"drill:forget:{action}:{request_id}",
-            )
-        )
-        self.action, self.request_id = action, request_id
+    action: str
+    request_id: int
+    looks = (
+        "action",
+        {
+            "yes": ("Delete everything", discord.ButtonStyle.danger),
+            "no": ("Cancel", discord.ButtonStyle.secondary),
+        },
+    )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str], /
-    ) -> ForgetButton:
-        return cls(match["action"], int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog: StatsCog | None = interaction.client.get_cog("StatsCog")  # type: ignore[attr-defined]
-        if cog is None:
-            await interaction.response.send_message("Unavailable right now.", ephemeral=True)
-            return
+    async def pressed(self, cog: StatsCog, interaction: discord.Interaction) -> None:
         await cog.confirm_forget(interaction, self.action == "yes", self.request_id)
 
 

@@ -16,7 +16,7 @@ import cogs
 from bot.clock import FakeClock
 from bot.ownership import KINDS, NotYours, kind_of, verify
 from bot.storage import Store
-from cogs.owned import Owned
+from cogs.buttons import Press
 from tests.conftest import BotFactory, World
 from tests.daily.helpers import configure_world, stored
 from tests.quiz.helpers import refusal
@@ -39,7 +39,11 @@ def _glue() -> tuple[list[type], list[re.Pattern[str]]]:
     def below(cls: type) -> list[type]:
         return [s for c in cls.__subclasses__() for s in (c, *below(c))]
 
-    items = [c for c in below(ui.DynamicItem) if c.__module__.startswith("cogs.")]
+    items = [
+        c
+        for c in below(ui.DynamicItem)
+        if c.__module__.startswith("cogs.") and "kind" in vars(c)  # not a family base
+    ]
     return sorted(set(items), key=str), sorted(set(patterns), key=str)
 
 
@@ -48,9 +52,10 @@ def test_every_button_and_modal_of_the_glue_is_a_checked_kind() -> None:
     assert len(items) >= 15 and len(modals) >= 7
     buttons = [k for k in KINDS if not k.modal]
     for item in items:
-        assert issubclass(item, Owned), f"{item.__name__} must mix in cogs.owned.Owned"
+        assert issubclass(item, Press), f"{item.__name__} must be a cogs.buttons.Press"
         template = item.__discord_ui_compiled_template__  # type: ignore[attr-defined]
         assert [k for k in buttons if template.fullmatch(k.sample)], f"{item.__name__}: no kind"
+        assert template.fullmatch(item.kind.sample), f"{item.__name__}: not its declared kind"
     for pattern in modals:
         assert [k for k in KINDS if k.modal and pattern.fullmatch(k.sample)], pattern.pattern
     # ... and no kind is left over, each sample is its own kind's only.

@@ -29,6 +29,7 @@ from bot.jobs import Dispatcher
 from bot.ops.config import DISCORD_GATEWAY_URL, Settings
 from bot.storage import Store
 from cogs import anywhere
+from cogs.render import refusal
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class DrillTree(app_commands.CommandTree["DrillBot"]):
     ) -> None:
         cause = getattr(error, "original", error)
         if isinstance(cause, DrillError):
-            text = str(cause)
+            text = refusal(cause)
         elif isinstance(cause, app_commands.CheckFailure):
             text = str(cause) or "You can't use this command here."
         elif isinstance(cause, app_commands.CommandOnCooldown):

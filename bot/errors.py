@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+WHEN = "{when}"
+
 
 class DrillError(Exception):
-    """Something the member or organiser can fix; the text is one friendly sentence."""
+    """Something the member or organiser can fix; the text is one friendly sentence.
+
+    A moment in it is not written out by the core: the text says ``{when}`` and ``when`` holds
+    the datetime, which the glue shows in each reader's own time zone (cogs/render.py
+    ``refusal``). ``str()`` writes it in UTC, for logs and anything without the glue."""
+
+    def __init__(self, *args: object, when: datetime | None = None) -> None:
+        super().__init__(*args)
+        self.when = when
+
+    @property
+    def text(self) -> str:
+        """The sentence with ``{when}`` where the moment goes."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        if self.when is None:
+            return self.text
+        return self.text.replace(WHEN, f"{self.when.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
 
 
 class NotAllowed(DrillError):

@@ -19,7 +19,7 @@ from bot.daily.buttons import MAX_BUTTON_ANSWER, ButtonAnswered, ButtonAnswers
 from bot.daily.publishing import AnswerPart, ButtonPost
 from cogs.buttons import Press
 from cogs.owned import owned
-from cogs.render import data_of, guarded, kept_text, modal_values, reply, ts
+from cogs.render import data_of, guarded, kept_text, mention, modal_values, reply, ts
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -33,7 +33,7 @@ HEADER = re.compile(r"\*\*Answer (?P<seq>\d+)/\d+\*\* · <@\d+>(?: · part (?P<p
 # -- published answers ------------------------------------------------------------------------
 def part_content(part: AnswerPart) -> str:
     """One message of the answers posted at the reveal (under 2,000 characters)."""
-    header = f"**Answer {part.seq}/{part.of}** · <@{part.user_id}>"
+    header = f"**Answer {part.seq}/{part.of}** · {mention(part.user_id)}"
     if part.parts > 1:
         header += f" · part {part.part}/{part.parts}"
     if part.late:
@@ -58,7 +58,7 @@ def button_content(answer: ButtonPost) -> str:
     """The thread message of an answer given with the button (under 2,000 characters)."""
     mark = f"-# ref {answer.answer_id} · given with the Answer button"
     text = answer.text[:MAX_BUTTON_ANSWER]  # the core refuses longer ones; never cut the mark
-    return f"**Answer** · <@{answer.user_id}>\n{text}\n{mark}"
+    return f"**Answer** · {mention(answer.user_id)}\n{text}\n{mark}"
 
 
 def button_key(content: str) -> int | None:

@@ -16,7 +16,7 @@ from bot.digest.service import DigestService
 from bot.organiser.service import Organiser
 from cogs.checks import require_organiser
 from cogs.daily import translated
-from cogs.render import NO_PINGS, refusals, reply, ts
+from cogs.render import NO_PINGS, mention, refusals, reply, ts
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -44,13 +44,17 @@ def digest_embed(digest: Digest, marker: str) -> discord.Embed:
     else:
         embed.description = "Nobody answered last week: today is a good day to start again."
     if digest.top:
-        lines = [f"{i}. <@{user}> · {points} pts" for i, (user, points) in enumerate(digest.top, 1)]
+        lines = [
+            f"{i}. {mention(user)} · {points} pts" for i, (user, points) in enumerate(digest.top, 1)
+        ]
         embed.add_field(name="Top 5", value="\n".join(lines), inline=False)
     if digest.improved:
         user, gain = digest.improved
-        embed.add_field(name="Most improved", value=f"<@{user}> · +{gain} pts on the week before")
+        embed.add_field(
+            name="Most improved", value=f"{mention(user)} · +{gain} pts on the week before"
+        )
     if digest.streaks:
-        alive = " · ".join(f"<@{user}> {days}" for user, days in digest.streaks)
+        alive = " · ".join(f"{mention(user)} {days}" for user, days in digest.streaks)
         embed.add_field(name="Streaks still alive", value=alive, inline=False)
     if digest.hardest:
         hard = digest.hardest

@@ -17,7 +17,7 @@ from bot.organiser.service import (
     TopicCoverage,
 )
 from bot.storage import AuditEntry, DailyPost, GuildPack, GuildSettings
-from cogs.render import ts
+from cogs.render import mention, ts
 
 COLOUR = 0x5865F2
 WARN = "⚠️"
@@ -242,7 +242,7 @@ def pack_imported_text(result: PackImport) -> str:
 
 def packs_embed(packs: Sequence[GuildPack]) -> discord.Embed:
     lines = [
-        f"**{p.name}** v{p.version} · {p.questions} question(s) · by <@{p.uploaded_by}> "
+        f"**{p.name}** v{p.version} · {p.questions} question(s) · by {mention(p.uploaded_by)} "
         f"{ts(p.uploaded_at)}"
         for p in packs
     ]
@@ -281,7 +281,7 @@ def reports_embed(lines: Sequence[ReportLine]) -> discord.Embed:
 
 def audit_embed(entries: Sequence[AuditEntry]) -> discord.Embed:
     lines = [
-        f"{ts(e.at, 'f')} <@{e.user_id}> {e.action}: "
+        f"{ts(e.at, 'f')} {mention(e.user_id)} {e.action}: "
         f"{clip(e.old_value or '—', 60)} → {clip(e.new_value or '—', 60)}"
         for e in entries
     ]

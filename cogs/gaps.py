@@ -17,6 +17,7 @@ from bot.errors import DrillError
 from bot.gaps.service import MAX_WEEKS, Area, GapReport, GapService
 from bot.organiser.service import Organiser
 from cogs.checks import require_organiser
+from cogs.render import mention
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -43,7 +44,7 @@ def gaps_embed(report: GapReport) -> discord.Embed:
     lines = []
     for n, area in enumerate(report.weakest, start=1):
         kind = "topic" if area.kind == "topic" else "signal"
-        ask = f" · ask <@{area.ask}>" if area.ask is not None else ""
+        ask = f" · ask {mention(area.ask)}" if area.ask is not None else ""
         lines.append(f"**{n}. {area.name[:60]}** ({kind}): {_figures(area)}{ask}")
     embed.add_field(
         name="Weakest areas",

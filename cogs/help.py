@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot import schedule
 from bot.client import DrillBot
 from bot.ops.about import drillbot_version
-from cogs.render import NO_PINGS
+from cogs.render import NO_PINGS, ts
 
 PER_PAGE = 12
 PAGE_SECONDS = 600.0
@@ -49,8 +49,7 @@ async def schedule_text(bot: DrillBot, guild_id: int | None) -> str:
     if settings.paused:
         return text + " Paused by an organiser for now."
     if status.next_posts:
-        stamp = int(status.next_posts[0].timestamp())
-        text += f" Next post: <t:{stamp}:F>."
+        text += f" Next post: {ts(status.next_posts[0], 'F')}."
     return text
 
 

@@ -19,6 +19,7 @@ from bot.organiser.service import Organiser
 from cogs import board_render as render
 from cogs.buttons import Press
 from cogs.checks import require_organiser
+from cogs.render import mention, refusal
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -109,7 +110,7 @@ class LeaderboardCog(commands.Cog):
                     continue
                 except (discord.HTTPException, TimeoutError):
                     # Slow or failing: a mention still renders as the name in Discord.
-                    out[user_id] = f"<@{user_id}>"
+                    out[user_id] = f"{mention(user_id)}"
                     continue
             out[user_id] = member.display_name
             if len(self._names) > 10_000:
@@ -175,7 +176,7 @@ class LeaderboardCog(commands.Cog):
                 if self._presses.is_latest(message_id, press):
                     await self._show(interaction, board)
         except DrillError as exc:
-            await interaction.followup.send(str(exc), ephemeral=True)
+            await interaction.followup.send(refusal(exc), ephemeral=True)
         except Exception:
             log.exception("leaderboard page failed")
             await interaction.followup.send(
@@ -222,7 +223,7 @@ class LeaderboardCog(commands.Cog):
             board_guild(interaction), message.id, interaction.user.id
         )
         text = (
-            f"Marked as the best answer: +{result.points} points for <@{result.author_id}>."
+            f"Marked as the best answer: +{result.points} points for {mention(result.author_id)}."
             if result.outcome == "awarded"
             else "That member already has the best-answer bonus for this question."
         )

@@ -20,6 +20,7 @@ from cogs import notes_layout as layout
 from cogs import render
 from cogs.buttons import Press
 from cogs.mock_views import SIGNAL_NAMES, AnswerButton, RateButton, rating_modal
+from cogs.render import mention
 
 RATE_MODAL = re.compile(r"drill:mock:pair:ratings:(?P<pid>\d+):(?P<sid>\d+)")
 FEEDBACK_MODAL = re.compile(r"drill:mock:pair:feedback:(?P<pid>\d+):(?P<sid>\d+)")
@@ -113,7 +114,7 @@ def feedback_view(pid: int, sid: int) -> ui.View:
 
 def invite_text(pair: Pair, round_: Round) -> str:
     return (
-        f"<@{pair.partner_id}>, <@{pair.inviter_id}> invites you to a mock "
+        f"{mention(pair.partner_id)}, {mention(pair.inviter_id)} invites you to a mock "
         f"{round_.name.lower()} round in pairs: they answer first and you interview, then you "
         f"can swap. The invitation expires {render.ts(pair.expires_at)}."
     )
@@ -161,4 +162,4 @@ def notes_messages(step: Step) -> list[list[discord.Embed]]:
 
 def ratings_text(interviewer_id: int, candidate_id: int, scores: dict[str, int]) -> str:
     lines = [f"{SIGNAL_NAMES[s]}: **{v}**/4" for s, v in scores.items()]
-    return f"<@{interviewer_id}> rated <@{candidate_id}>'s round:\n" + "\n".join(lines)
+    return f"{mention(interviewer_id)} rated {mention(candidate_id)}'s round:\n" + "\n".join(lines)

@@ -16,7 +16,7 @@ from bot.mock import ROUNDS_BY_SLUG, PairService, Step
 from bot.storage.mock_pairs import Pair
 from cogs import mock_pair_views as pviews
 from cogs import mock_views as views
-from cogs.render import modal_values
+from cogs.render import mention, modal_values, refusal
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ async def refusing(interaction: discord.Interaction) -> AsyncIterator[None]:
     try:
         yield
     except DrillError as exc:
-        await send_ephemeral(interaction, str(exc))
+        await send_ephemeral(interaction, refusal(exc))
     except Exception:
         log.exception("mock interaction failed")
         await send_ephemeral(interaction, "Something went wrong; it has been logged.")
@@ -50,9 +50,9 @@ class PairFlow:
         question) ends, and its two members are told where they were invited."""
         for pair in await self.pairs.finish_half_started(owns):
             text = (
-                f"<@{pair.inviter_id}> <@{pair.partner_id}>: this pair round did not start (I "
-                "restarted between Accept and the first question), so it has ended. Invite "
-                "again with /mock."
+                f"{mention(pair.inviter_id)} {mention(pair.partner_id)}: this pair round did not "
+                "start (I restarted between Accept and the first question), so it has ended. "
+                "Invite again with /mock."
             )
             mentions = discord.AllowedMentions(users=True, roles=False, everyone=False)
             try:
@@ -88,8 +88,8 @@ class PairFlow:
                 await self._both_here(interaction, pid)
                 pair, step = await self.pairs.swap(pid, interaction.user.id)
                 await interaction.response.send_message(
-                    f"Roles swapped: <@{pair.candidate_id}> answers, <@{pair.interviewer_id}> "
-                    "interviews (press **Interviewer notes**).",
+                    f"Roles swapped: {mention(pair.candidate_id)} answers, "
+                    f"{mention(pair.interviewer_id)} interviews (press **Interviewer notes**).",
                     embed=views.step_embed(step),
                     view=pviews.step_view(pid, step),
                     allowed_mentions=discord.AllowedMentions.none(),
@@ -97,7 +97,7 @@ class PairFlow:
             elif action == "end":
                 await self.pairs.end(pid, interaction.user.id)
                 await interaction.response.edit_message(
-                    content=f"<@{interaction.user.id}> ended the pair round. Thanks, both.",
+                    content=f"{mention(interaction.user.id)} ended the pair round. Thanks, both.",
                     embeds=[], attachments=[], view=None,
                     allowed_mentions=discord.AllowedMentions.none(),
                 )  # fmt: skip
@@ -114,14 +114,15 @@ class PairFlow:
             except discord.NotFound:
                 await self.pairs.repo.end(pid)
                 raise DrillError(
-                    f"<@{member_id}> is no longer in this server, so the pair round has ended."
+                    f"{mention(member_id)} is no longer in this server, so the pair round has "
+                    "ended."
                 ) from None
 
     async def _settle(self, interaction: discord.Interaction, pid: int, accept: bool) -> None:
         pair = await self.pairs.answer_invite(pid, interaction.user.id, accept)
         if not accept:
             await interaction.response.edit_message(
-                content=f"<@{pair.partner_id}> declined the mock round.", view=None,
+                content=f"{mention(pair.partner_id)} declined the mock round.", view=None,
                 allowed_mentions=discord.AllowedMentions.none(),
             )  # fmt: skip
             return
@@ -153,7 +154,7 @@ class PairFlow:
                 "round did not start and the invitation is closed: invite again.",
             )  # fmt: skip
         await interaction.edit_original_response(
-            content=f"<@{pair.partner_id}> accepted: the round runs in <#{thread.id}>.",
+            content=f"{mention(pair.partner_id)} accepted: the round runs in <#{thread.id}>.",
             view=None,
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -193,7 +194,7 @@ class PairFlow:
                 await thread.add_user(discord.Object(id=member_id))
             step = await self.pairs.begin(pair, pair.inviter_id, thread.id)
             await thread.send(
-                f"<@{pair.inviter_id}> answers, <@{pair.partner_id}> interviews (press "
+                f"{mention(pair.inviter_id)} answers, {mention(pair.partner_id)} interviews (press "
                 "**Interviewer notes** for what to listen for). Swap roles when the round is "
                 "done.",
                 embed=views.step_embed(step),

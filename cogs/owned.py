@@ -11,7 +11,7 @@ import discord
 
 from bot.client import send_ephemeral
 from bot.ownership import Kind, NotYours, verify, verify_kind
-from cogs.render import data_of
+from cogs.render import data_of, refusal
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,6 @@ async def owned(interaction: discord.Interaction, kind: Kind | None = None) -> b
             interaction.guild_id,
             exc,
         )
-        await send_ephemeral(interaction, str(exc))
+        await send_ephemeral(interaction, refusal(exc))
         return False
     return True

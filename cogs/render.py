@@ -12,7 +12,7 @@ import discord
 
 from bot.bank import Question
 from bot.daily.publishing import DailyCard, RevealCard
-from bot.errors import DrillError
+from bot.errors import WHEN, DrillError
 from bot.storage import Award
 from bot.storage.streaks import KeptStreak
 from cogs import notes_layout as layout
@@ -54,7 +54,7 @@ async def refusals(interaction: discord.Interaction) -> AsyncIterator[None]:
         yield
     except DrillError as exc:
         try:
-            await reply(interaction, str(exc))
+            await reply(interaction, refusal(exc))
         except discord.HTTPException:
             log.warning("could not send a refusal for interaction %s", interaction.id)
 
@@ -74,8 +74,19 @@ async def guarded(interaction: discord.Interaction, what: str) -> AsyncIterator[
 
 
 def ts(when: datetime, style: str = "R") -> str:
-    """A Discord timestamp: shown in each reader's own timezone."""
+    """A Discord timestamp: shown in each reader's own timezone. The one place the bot writes
+    one: the core hands over datetimes (bot/ holds no Discord markup, tests/test_shape.py)."""
     return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def mention(user_id: int | None) -> str:
+    """A member's mention (pings only where a message's allowed_mentions say so)."""
+    return f"<@{user_id}>"
+
+
+def refusal(exc: DrillError) -> str:
+    """A refusal from the core as the member reads it: its moment, if any, in their time zone."""
+    return exc.text.replace(WHEN, ts(exc.when)) if exc.when is not None else str(exc)
 
 
 def bullets(items: Sequence[str], limit: int = 1024) -> str:
@@ -166,7 +177,8 @@ def awards_line(awards: Sequence[Award]) -> str:
     for award in awards:
         totals[award.user_id] = totals.get(award.user_id, 0) + award.points
     parts = [
-        f"<@{user}> +{points}" for user, points in sorted(totals.items(), key=lambda item: -item[1])
+        f"{mention(user)} +{points}"
+        for user, points in sorted(totals.items(), key=lambda item: -item[1])
     ]
     text = ", ".join(parts)
     return text if len(text) <= 1024 else text[:1020] + " …"

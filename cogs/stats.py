@@ -19,6 +19,7 @@ from cogs import board_render as render
 from cogs import mock_views
 from cogs.anywhere import anywhere, home_guild
 from cogs.buttons import Press
+from cogs.render import refusal
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
@@ -129,7 +130,7 @@ class StatsCog(commands.Cog):
                 await self.privacy.cancel(request_id, interaction.user.id)
                 text = "Cancelled: nothing was deleted."
         except DrillError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
+            await interaction.response.send_message(refusal(exc), ephemeral=True)
             return
         await interaction.response.edit_message(content=text, view=None)
 

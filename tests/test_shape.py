@@ -110,6 +110,22 @@ def test_no_import_cycle_in_bot_and_cogs() -> None:
     assert cycle == []
 
 
+def test_no_discord_markup_in_the_core() -> None:
+    """The core hands over datetimes and ids; only the glue writes Discord's ``<t:…>`` and
+    ``<@…>`` (cogs/render.py ``ts`` and ``mention``). Checked in every string literal under
+    bot/, f-strings' fixed parts too; the client and the emulator are Discord's side."""
+    found = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative == "bot/client.py" or relative.startswith("bot/sandbox/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and ("<t:" in text or "<@" in text):
+                found.append(f"{relative}:{node.lineno}: {text[:60]!r}")
+    assert found == []
+
+
 def test_cogs_call_services_and_never_the_store() -> None:
     reaches = []
     for path in sorted((ROOT / "cogs").glob("*.py")):

@@ -16,7 +16,7 @@ from bot.bank import Bank, Question, Topic
 from bot.bank.catalog import Catalog
 from bot.bank.selection import NoQuestions, choose_practice, eligible
 from bot.clock import Clock
-from bot.errors import DrillError
+from bot.errors import WHEN, DrillError
 from bot.organiser.reports import Reports
 from bot.practice import srs
 from bot.practice.steps import (
@@ -30,7 +30,6 @@ from bot.practice.steps import (
     Revealed,
     Shown,
     already_done,
-    discord_time,
     parse_reason,
 )
 from bot.storage import QuizSession, SrsCard, Store
@@ -46,7 +45,6 @@ __all__ = [
     "QuizService",
     "Revealed",
     "Shown",
-    "discord_time",
     "parse_reason",
 ]
 
@@ -188,17 +186,19 @@ class QuizService:
             if question is not None and question.id in allowed:
                 topic = bank.topics[question.topic]
                 return await self._open(guild_id, user_id, question, topic, "review", now)
-        raise DrillError(await self._nothing_due(user_id, now, after is not None))
+        raise await self._nothing_due(user_id, now, after is not None)
 
-    async def _nothing_due(self, user_id: int, now: datetime, skipped: bool) -> str:
+    async def _nothing_due(self, user_id: int, now: datetime, skipped: bool) -> DrillError:
         upcoming = await self.store.practice.next_due(user_id)
         first = "Nothing else is due right now." if skipped else "Nothing is due for review."
         if upcoming is None:
-            return f"{first} Grade a /quiz answer and it will come back here when it is due."
+            return DrillError(
+                f"{first} Grade a /quiz answer and it will come back here when it is due."
+            )
         if upcoming <= now:
             # Due, but the question was skipped, removed or switched off here.
-            return f"{first} Run /quiz for something new."
-        return f"{first} Your next review is due {discord_time(upcoming)}."
+            return DrillError(f"{first} Run /quiz for something new.")
+        return DrillError(f"{first} Your next review is due {WHEN}.", when=upcoming)
 
     async def _open(
         self,
@@ -304,8 +304,9 @@ class QuizService:
         if session.state != "graded":
             return refusal
         card = await self.store.practice.card(session.user_id, session.question_id)
-        when = f" It is due {discord_time(card.due)}." if card else ""
-        return AlreadyDone(f"{refusal}{when}")
+        if card is None:
+            return refusal
+        return AlreadyDone(f"{refusal.text} It is due {WHEN}.", when=card.due)
 
     async def grade_daily(self, post_id: int, user_id: int, grade: int) -> Graded:
         """A grade button under the daily reveal: puts the question into this member's queue."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.bank import Question, Topic
-from bot.errors import DrillError
+from bot.errors import WHEN, DrillError
 from bot.practice import srs
 from bot.storage import QuizSession
 
@@ -19,11 +19,6 @@ MAX_ANSWER = 4000  # Discord's limit for a modal text input
 MAX_REPORT_DETAIL = 1000
 SESSION_TTL = timedelta(hours=24)
 REPORT_REASONS = ("wrong", "unclear", "outdated")
-
-
-def discord_time(when: datetime, style: str = "R") -> str:
-    """Discord's timestamp markup (plain text): each reader sees it in their own timezone."""
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +102,8 @@ class Cooldown:
             seconds = max(1, round(wait))
             raise DrillError(
                 f"Slow down: that's {self.rate} questions in {int(self.per.total_seconds())}s. "
-                f"Try again in {seconds}s ({discord_time(now + timedelta(seconds=seconds))})."
+                f"Try again in {seconds}s ({WHEN}).",
+                when=now + timedelta(seconds=seconds),
             )
         self.hit(user_id, now)
 

@@ -117,7 +117,8 @@ class HelpCog(commands.Cog):
             description=(
                 "A daily MLOps-interview question for this study group, revealed with what "
                 "it tests, key points and red flags; private practice (`/quiz`, `/review`), "
-                "mock interviews (`/mock`) and a study plan (`/plan`). Every command: `/help`."
+                "mock interviews (`/mock start`, `/mock history`) and a study plan (`/plan`). "
+                "Every command: `/help`."
             ),
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -1,4 +1,5 @@
-"""/mock and /mock-history, and the handlers behind the mock-round buttons and modals.
+"""/mock start and /mock history (one /mock group, as /plan start|today|stop), and the
+handlers behind the mock-round buttons and modals.
 
 Thin: read the press, call one MockService method, render. Refusals from the core become one
 ephemeral sentence.
@@ -40,12 +41,16 @@ class MockCog(PairFlow, commands.Cog):
         if self.bot is not None:
             await self.finish_half_started(self.bot, self.bot.app.settings.shards.owns)
 
-    @app_commands.command(name="mock", description="A private mock interview round, under time")
+    mock = app_commands.Group(
+        name="mock", description="Mock interview rounds: alone or with a partner, and your history"
+    )
+
+    @mock.command(name="start", description="A private mock interview round, under time")
     @app_commands.describe(
         round="Which interview round to practise",
         partner="A member to interview you in a private thread, then swap roles",
     )
-    async def mock(
+    async def start(
         self,
         interaction: discord.Interaction,
         round: RoundName,
@@ -59,7 +64,7 @@ class MockCog(PairFlow, commands.Cog):
             embed=views.step_embed(step), view=views.step_view(step), ephemeral=True
         )
 
-    @app_commands.command(name="mock-history", description="Your past mock rounds and ratings")
+    @mock.command(name="history", description="Your past mock rounds and ratings")
     async def history(self, interaction: discord.Interaction) -> None:
         rounds = await self.service.history(interaction.user.id)
         await interaction.response.send_message(embed=views.history_embed(rounds), ephemeral=True)
@@ -81,7 +86,7 @@ class MockCog(PairFlow, commands.Cog):
         async with refusing(interaction):
             await self.service.abandon(sid, interaction.user.id)
             await interaction.response.edit_message(
-                content="Round abandoned. Start another with `/mock` when you are ready.",
+                content="Round abandoned. Start another with `/mock start` when you are ready.",
                 embeds=[],
                 view=None,
             )

@@ -199,7 +199,7 @@ def summary_embeds(summary: Summary) -> list[discord.Embed]:
 def history_embed(rounds: Sequence[PastRound]) -> discord.Embed:
     embed = discord.Embed(title="Your mock rounds", colour=0x5865F2)
     if not rounds:
-        embed.description = "No finished rounds yet: start one with `/mock`."
+        embed.description = "No finished rounds yet: start one with `/mock start`."
         return embed
     lines = []
     for past in rounds:

@@ -68,7 +68,7 @@ def today_embed(view: Today) -> discord.Embed:
             f"{p.review_done}/{p.plan.review}",
         ]
         if p.plan.mock:
-            lines.append(f"{tick} /mock round:{p.plan.mock}")
+            lines.append(f"{tick} /mock start round:{p.plan.mock}")
         embed.description = "\n".join(lines)
     late = view.behind
     if not late.nothing:

@@ -54,7 +54,7 @@ def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
         "/drill gaps weeks:1",
         "Gap report · last 1 week(s)",
         "heatmap written to ",
-        "/mock round:coding",
+        "/mock start round:coding",
         "Coding · question 1 of 4",
         "Mock coding: summary",
         " · over time",

@@ -31,9 +31,13 @@ async def test_help_is_private_paged_and_names_every_command_and_the_schedule(
         missing = [n for n in names if f"`/{n}`" not in everything]
         assert missing == []
         assert "`/help`" in everything and "`/plan today`" in everything
+        # One naming scheme (issue 22.11): the mock commands are a group, as /plan is.
+        assert "`/mock start`" in everything and "`/mock history`" in everything
+        assert not [n for n in names if "-history" in n or n.startswith("mock-")]
 
 
 async def test_about_says_what_and_which_version(world: World, start_bot: BotFactory) -> None:
     async with start_bot():
         about = await run(world["ana"], "about", channel_id=world.channel.id)
     assert f"drillbot {drillbot_version()}" in text_of(about)
+    assert "`/mock start`" in text_of(about) and "`/mock history`" in text_of(about)

@@ -49,7 +49,7 @@ NEEDS: tuple[Need, ...] = (
         "create_private_threads",
         "Create Private Threads",
         1 << 36,
-        "/mock partner: the pair's private thread",
+        "/mock start partner: the pair's private thread",
         False,
     ),
     Need(

@@ -29,7 +29,7 @@ async def test_a_phone_screen_round_with_a_restart_follow_ups_and_the_summary(
 ) -> None:
     emu, ana = world.emu, world["ana"]
     async with start_bot():
-        first = await ask(ana, world.channel.id, "mock", round="phone-screen")
+        first = await ask(ana, world.channel.id, "mock start", round="phone-screen")
         sid = session_of(first)
         assert first.embeds[0]["title"] == "Phone screen · question 1 of 5"
         deadline = int(clock.now().timestamp() + ROUND.budget_s)
@@ -84,7 +84,7 @@ async def test_a_phone_screen_round_with_a_restart_follow_ups_and_the_summary(
         assert times.count("\n") == 4 and "**over time**" in times.splitlines()[0]
         assert [f["name"] for f in summary.embeds[1]["fields"]][:2] == ["Key points", "Red flags"]
         assert sum(len(str(e)) for e in summary.embeds) < 6000 + 2000  # JSON overhead aside
-        history = await ana.slash("mock-history", {}, channel_id=world.channel.id)
+        history = await ana.slash("mock history", {}, channel_id=world.channel.id)
         response = await history.wait_response()
         assert "Phone screen" in response["data"]["embeds"][0]["description"]
     assert (await store.mock.session(sid)).state == "done"  # type: ignore[union-attr]
@@ -95,7 +95,7 @@ async def test_a_double_submit_and_a_stale_button_change_nothing(
 ) -> None:
     ana, ben = world["ana"], world["ben"]
     async with start_bot():
-        first = await ask(ana, world.channel.id, "mock", round="coding")
+        first = await ask(ana, world.channel.id, "mock start", round="coding")
         sid = session_of(first)
         one = await press(ana, first, f"drill:mock:answer:{sid}:0:0")
         two = await press(ana, first, f"drill:mock:answer:{sid}:0:0")
@@ -109,7 +109,7 @@ async def test_a_double_submit_and_a_stale_button_change_nothing(
         assert moved is not None and answer_id(moved) != f"drill:mock:answer:{sid}:0:0"
         stranger = await press(ben, moved, answer_id(moved))
         assert "not yours" in await refusal(stranger)
-        again = await ana.slash("mock", {"round": "coding"}, channel_id=world.channel.id)
+        again = await ana.slash("mock start", {"round": "coding"}, channel_id=world.channel.id)
         assert (await again.wait_response())["type"] == 5
         assert "open already" in (await again.wait_followup()).content
         gone = await press(ana, moved, f"drill:mock:abandon:{sid}")
@@ -122,7 +122,7 @@ async def test_stats_show_the_signal_profile_of_finished_rounds(
 ) -> None:
     ana = world["ana"]
     async with start_bot():
-        first = await ask(ana, world.channel.id, "mock", round="behavioural")
+        first = await ask(ana, world.channel.id, "mock start", round="behavioural")
         sid = session_of(first)
         while True:
             message = world.emu.message(first.channel_id, first.id)

@@ -20,7 +20,7 @@ ROUND = ROUNDS_BY_SLUG["behavioural"]  # one question in the test bank, three si
 async def invite(world: World, inviter: Any, partner: Any) -> Any:
     world.guild.allow_bot(world.channel.id, "CREATE_PRIVATE_THREADS")
     inter = await inviter.slash(
-        "mock", {"round": "behavioural", "partner": partner}, channel_id=world.channel.id
+        "mock start", {"round": "behavioural", "partner": partner}, channel_id=world.channel.id
     )
     await inter.wait_response()
     return inter

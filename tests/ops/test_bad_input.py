@@ -110,7 +110,7 @@ def assert_clear(message: Any, what: str) -> str:
 
 COMMANDS = sorted(
     [
-        "quiz", "review", "leaderboard", "stats", "away", "mock", "mock-history",
+        "quiz", "review", "leaderboard", "stats", "away", "mock start", "mock history",
         "drill setup", "drill organisers", "drill pause", "drill resume", "drill post-now",
         "drill reveal-now", "drill status", "drill audit", "drill reports",
         "drill topics enable", "drill topics disable", "drill topics list",

@@ -45,7 +45,7 @@ async def test_the_reminder_arrives_at_the_members_time_and_stops_with_the_plan(
         await eventually(lambda: len(dms_to(world, ana)) == 2)
         await reply(ana, channel, "plan stop")
         clock.advance(days=1)
-        await reply(ana, channel, "mock-history")  # a round trip: the loop had time to run
+        await reply(ana, channel, "mock history")  # a round trip: the loop had time to run
         assert len(dms_to(world, ana)) == 2
     plan = await store.plans.get(ana.id)
     assert plan is not None and plan.remind_at is None
@@ -68,5 +68,5 @@ async def test_closed_dms_switch_the_reminder_off_after_one_attempt(
 
         await eventually(off)
         clock.advance(days=3)
-        await reply(ana, world.channel.id, "mock-history")
+        await reply(ana, world.channel.id, "mock history")
         assert dm_posts(world) == 1  # never retried

@@ -110,7 +110,7 @@ async def test_server_only_commands_are_not_offered_outside_and_say_so_if_sent(
     ana = world["ana"]
     elsewhere = create_elsewhere(world.emu, "Book club")
     async with start_bot():
-        for name in ("drill status", "leaderboard", "mock"):
+        for name in ("drill status", "leaderboard", "mock start"):
             with pytest.raises(NotOffered):
                 await ana.slash_in_dm(name)
             with pytest.raises(NotOffered):

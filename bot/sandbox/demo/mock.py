@@ -26,8 +26,8 @@ async def mock_round(
 ) -> None:
     name = "cy" if "cy" in people else next(iter(people))
     member = people[name]
-    say.line(name, "/mock round:coding")
-    inter = await member.slash("mock", {"round": "coding"}, channel_id=channel_id)
+    say.line(name, "/mock start round:coding")
+    inter = await member.slash("mock start", {"round": "coding"}, channel_id=channel_id)
     card = await inter.wait_followup()
     steps = 0
     while True:

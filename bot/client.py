@@ -229,8 +229,10 @@ class DrillBot(commands.Bot):
             await self.load_extension(name)
         if not self.app.discord.plugged:
             raise RuntimeError("no extension plugged the Discord publisher in (cogs.daily)")
-        if self.sync_commands:
-            await self._sync_commands()
+        if self.sync_commands and self.settings.shards.primary:
+            await self._sync_commands()  # one upload per bot: the process holding shard 0
+        elif self.sync_commands:
+            log.info("commands not synced here: the process holding shard 0 syncs them")
         await self.app.start_schedule()
         # Everything loaded so far (bank, extensions, discord.py's modules) lives for the whole
         # run: move it out of the collector's sight so full collections stay short.
@@ -252,7 +254,9 @@ class DrillBot(commands.Bot):
                 f"Discord refused the slash commands (HTTP {exc.status}, code {exc.code}): "
                 f"{exc.text or 'no reason given'}"
             ) from None
-        log.info("synced %d commands globally", len(synced))
+        plan = self.settings.shards
+        where = f" (this process holds shard 0 of {plan.count})" if plan.sharded else ""
+        log.info("synced %d commands globally%s", len(synced), where)
 
     def _schedule_event(
         self, coro: Any, event_name: str, *args: Any, **kwargs: Any

@@ -5,9 +5,12 @@ one post a day; and two processes that both think they own every guild still pos
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from bot.app import build_app
 from bot.bank import Bank
@@ -61,8 +64,9 @@ async def shard_bot(
 
 
 async def test_two_shard_processes_split_the_guilds_and_each_guild_gets_one_post(
-    emulator: Emulator, store: Store, clock: FakeClock, bank: Bank
+    emulator: Emulator, store: Store, clock: FakeClock, bank: Bank, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.client")
     guilds = await make_guilds(emulator, store, clock)
     assert {shard_of(g.id, 2) for g, _ in guilds} == {0, 1}
     low, high = ShardPlan(2, 0, 0, sharded=True), ShardPlan(2, 1, 1, sharded=True)
@@ -73,6 +77,14 @@ async def test_two_shard_processes_split_the_guilds_and_each_guild_gets_one_post
         shard_bot(emulator, store, clock, bank, high) as second,
     ):
         assert isinstance(first, ShardedDrillBot) and isinstance(second, ShardedDrillBot)
+        # One command upload for the bot, from the process holding shard 0, logged as such.
+        syncs = [
+            c for c in emulator.calls if c.route_key.endswith("/commands") and c.method == "PUT"
+        ]
+        assert len(syncs) == 1
+        lines = [r.getMessage() for r in caplog.records if r.name == "bot.client"]
+        assert sum("commands globally (this process holds shard 0 of 2)" in m for m in lines) == 1
+        assert sum("commands not synced here" in m for m in lines) == 1
         shards = sorted(tuple(i["shard"]) for i in emulator.gateway.identifies)
         assert shards == [(0, 2), (1, 2)]  # each identified as its own shard
         for bot, plan in ((first, low), (second, high)):

@@ -116,6 +116,35 @@ def test_the_start_line_names_the_sqlite_file_by_its_absolute_path(
     assert re.search(r"synced \d+ commands globally", out)
 
 
+@pytest.mark.sqlite_only("which process syncs the commands does not depend on the backend")
+def test_a_sharded_run_syncs_the_commands_once_from_the_process_holding_shard_0(
+    tmp_path: Path, emulator: dict[str, str]
+) -> None:
+    """Item 3 for shards: the process holding shard 0 logs the sync as an unsharded run does;
+    the other shard processes say they leave it to that one (one upload per bot, not N)."""
+    logs = {}
+    for shards in ("1-1", "0-0"):
+        folder = tmp_path / shards
+        folder.mkdir()
+        env = {k: v for k, v in emulator.items() if k.startswith("DISCORD_")}
+        env |= {"DRILLBOT_DB": str(folder / "d.sqlite3"), "DRILLBOT_SHARD_COUNT": "2"}
+        env["DRILLBOT_SHARDS"] = shards
+        bot = Proc(["-m", "bot.ops.cli", "run"], cwd=folder, env=env)
+        try:
+            bot.wait_for(r"ready as drillbot", timeout=90)
+            bot.signal(signal.SIGTERM)
+            assert bot.wait(timeout=15) == 0
+            logs[shards] = bot.drain()
+        finally:
+            bot.stop()
+    primary = re.findall(r"synced (\d+) commands globally(.*)", logs["0-0"])
+    assert len(primary) == 1 and int(primary[0][0]) >= 10
+    assert primary[0][1] == " (this process holds shard 0 of 2)"
+    assert "shards 0-0 of 2" in logs["0-0"]
+    assert not re.search(r"synced \d+ commands", logs["1-1"])
+    assert "commands not synced here: the process holding shard 0 syncs them" in logs["1-1"]
+
+
 def test_a_refused_command_sync_is_one_line_naming_the_command_and_exit_9(
     tmp_path: Path,
 ) -> None:

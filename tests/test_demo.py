@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.bank import Bank
+from bot.practice.keypoints import missed, terms
+from bot.sandbox.demo.answers import Answered, sample
+from bot.sandbox.demo.day import _demo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,3 +81,50 @@ def test_demo_prints_a_whole_day(tmp_path: Path) -> None:
     assert len(charts) == 3  # /stats, the gap report, the mock summary
     for path, size in charts:
         assert Path(path).stat().st_size == int(size.replace(",", "")), path
+
+
+async def test_the_demos_sample_answers_answer_the_questions_they_are_given() -> None:
+    """Issue 22.12: each sample answer is written from its own question's key points, on every
+    day of the demo (the thread day, the blind day, the /quiz card and the mock round): a strong
+    one covers three or four key points, a partial one at least one, a weak one is short and
+    shares fewer of the key points' words than the strong ones."""
+    answered = Answered()
+    assert await _demo(5, io.StringIO(), answered) == 0
+    by_question: dict[str, dict[str, list[str]]] = {}
+    for question, level, text in answered.items:
+        by_question.setdefault(question.id, {}).setdefault(level, []).append(text)
+    assert len(by_question) >= 4  # two daily questions, the quiz card, the mock questions
+    daily = [q for q, levels in by_question.items() if len(levels) >= 2]
+    assert len(daily) >= 2  # both days have strong and partial answers (and day one a weak one)
+    strong_texts = set()
+    for question, level, text in answered.items:
+        keys = question.key_points
+        wanted = set(terms(" ".join(keys)))
+        shared = set(terms(text)) & wanted
+        covered = len(keys) - len(missed(text, keys))
+        if level == "strong":
+            assert covered >= min(3, len(keys)) and len(shared) >= 8, (question.id, text)
+            strong_texts.add(text)
+        elif level == "partial":
+            assert covered >= 1, (question.id, text)
+        else:
+            assert len(text) <= 120, text
+            strongest = [
+                len(set(terms(t)) & wanted) for t in by_question[question.id].get("strong", [])
+            ]
+            assert all(len(shared) < s for s in strongest), (question.id, text)
+            assert len(shared) < 8 and covered <= 1, (question.id, text)
+    # Written per question, not one text reused: no two questions get the same strong answer.
+    assert len(strong_texts) == len([1 for _, level, _ in answered.items if level == "strong"])
+
+
+def test_sample_answers_follow_any_questions_key_points(bank: Bank) -> None:
+    """Not written for one question: across the whole bank a strong answer covers three or more
+    key points and shares more of their words than the weak one."""
+    for question in bank.questions.values():
+        keys = question.key_points
+        strong, weak = sample(question, "strong"), sample(question, "weak")
+        wanted = set(terms(" ".join(keys)))
+        assert len(keys) - len(missed(strong, keys)) >= min(3, len(keys)), question.id
+        assert len(set(terms(strong)) & wanted) > len(set(terms(weak)) & wanted), question.id
+        assert 20 <= len(weak) <= 120 and len(strong) <= 1900, question.id

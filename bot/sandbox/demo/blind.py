@@ -7,18 +7,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.sandbox.demo.answers import Level, clause, question_in, sample
 from bot.sandbox.emulator import Emulator
 from bot.storage import Store
 
-BLIND_ANSWERS = {
-    "ana": "Compare the candidate with production on a frozen holdout and on last week's traffic, "
-    "then a canary with an automatic rollback on the error budget.",
-    "ben": "Shadow deploy first: same inputs, predictions logged but not served, then compare.",
-    "cy": "Check the data contract and feature drift before the model: most regressions are "
-    "upstream, not in the weights.",
-    "dee": "Gate on offline metrics per slice, not just the average, then ramp 1%, 10%, 50%.",
+# Who answers how on the blind day, from the day's own key points (level, first point, count).
+BLIND: dict[str, tuple[Level, int, int]] = {
+    "ana": ("strong", 2, 4),
+    "ben": ("partial", 0, 2),
+    "cy": ("partial", 3, 1),
+    "dee": ("strong", 1, 3),
 }
-LATE = ("eve", "I'd add a kill switch that routes back to the previous model in one step.")
+LATE: tuple[str, Level, int] = ("eve", "partial", 4)
 
 
 async def blind_day(
@@ -48,18 +48,27 @@ async def blind_day(
     say.line("drillbot", "posts in #daily-question, with an Answer button and no thread")
     say.embed(post.embeds[0])
     button = post.components[0]["components"][0]["custom_id"]
-    members = [n for n in BLIND_ANSWERS if n in people]
+    question = question_in(post.embeds[0]["footer"]["text"], say.bank)
+    members = [n for n in BLIND if n in people]
+    texts: dict[str, str] = {}
     for minutes, name in enumerate(members, start=1):
         clock.advance(timedelta(minutes=5 * minutes))
-        reply_text = await _answer(people[name], channel_id, post.id, button, BLIND_ANSWERS[name])
-        say.line(name, f"(presses Answer, writes in the form) {BLIND_ANSWERS[name][:60]}…")
+        level, start, count = BLIND[name]
+        texts[name] = sample(question, level, name, start, count)
+        reply_text = await _answer(people[name], channel_id, post.id, button, texts[name])
+        say.line(name, f"(presses Answer, writes in the form) {texts[name]}")
         say.line("drillbot", f"(only {name} sees this) {reply_text}")
     if "ben" in members:
         clock.advance(minutes=4)
-        edit = BLIND_ANSWERS["ben"] + " And only then a 5% canary."
-        reply_text = await _answer(people["ben"], channel_id, post.id, button, edit)
-        say.line("ben", "(presses Answer again: the form opens with his answer) …5% canary.")
+        more = f" And {clause(question.key_points[-1])}."
+        texts["ben"] += more
+        reply_text = await _answer(people["ben"], channel_id, post.id, button, texts["ben"])
+        say.line(
+            "ben", f"(presses Answer again: the form opens with his answer, he adds) {more.strip()}"
+        )
         say.line("drillbot", f"(only ben sees this) {reply_text}")
+    for name, text in texts.items():
+        say.answered.note(question, BLIND[name][0], text)
     seen = [m for m in emu.messages(channel_id) if m.id > post.id]
     say.line("", f"the channel shows {len(seen)} answers: nobody anchors on anyone")
 
@@ -78,11 +87,13 @@ async def blind_day(
             head = head.replace(f"<@{member.id}>", f"@{name}")
         say.line("", f"{head} — {body[:60]}…")
     say.line("drillbot", f"then the notes: {notes[0].content}")
-    if LATE[0] in people:
+    late, level, start = LATE
+    if late in people:
         clock.advance(minutes=20)
-        reply_text = await _answer(people[LATE[0]], channel_id, post.id, button, LATE[1])
-        say.line(LATE[0], f"(presses Answer after the reveal) {LATE[1][:50]}…")
-        say.line("drillbot", f"(only {LATE[0]} sees this) {reply_text}")
+        text = say.answered.note(question, level, sample(question, level, late, start))
+        reply_text = await _answer(people[late], channel_id, post.id, button, text)
+        say.line(late, f"(presses Answer after the reveal) {text}")
+        say.line("drillbot", f"(only {late} sees this) {reply_text}")
     clock.set(datetime(2026, 3, 4, 10, 0, tzinfo=local))
     await bot.jobs.idle()
     locked = await emu.wait_until(lambda: getattr(emu.channel(thread.id), "locked", False), 5)

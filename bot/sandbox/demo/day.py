@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from bot.bank import default_content_dir, load_bank
+from bot.bank import Bank, default_content_dir, load_bank
 from bot.clock import FakeClock
 from bot.ops.config import Secret, Settings
+from bot.sandbox.demo.answers import Answered, Level, clause, question_in, sample
 from bot.sandbox.demo.blind import blind_day
 from bot.sandbox.demo.gaps import gap_report
 from bot.sandbox.demo.mock import mock_round
@@ -28,16 +29,15 @@ from bot.storage import Database, Store
 TZ = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 3, 2, 8, 55, tzinfo=TZ)  # a Monday, five minutes before the post
 NAMES = ("ana", "ben", "cy", "dee", "eve")
-ANSWERS = {
-    "ana": "I'd start from the failure modes: what breaks if this is wrong, then pick the "
-    "cheapest control that catches it before users do, and measure it.",
-    "ben": "Version everything (code, data snapshot, config), gate on an offline eval, "
-    "then canary with automatic rollback on the SLO.",
-    "cy": "+1",
-    "dee": "Trade-off is latency vs freshness; I'd batch nightly and stream only the two "
-    "features that move fast, with a point-in-time join for training.",
-    "eve": "Not sure yet, following along to learn from the reveal.",
+# Who writes what on the first day: answers built from the day's own key points
+# (bot/sandbox/demo/answers.py); cy only agrees, which is not an answer.
+DAY_ONE: dict[str, tuple[Level, int, int]] = {
+    "ana": ("strong", 0, 4),
+    "ben": ("partial", 1, 2),
+    "dee": ("strong", 1, 3),
+    "eve": ("weak", 0, 1),
 }
+AGREE = "+1"
 
 
 def humanise(text: str, names: dict[int, str] | None = None, now: datetime | None = None) -> str:
@@ -79,10 +79,14 @@ def relative(delta: timedelta) -> str:
 
 
 class Transcript:
-    def __init__(self, clock: FakeClock, out: Any) -> None:
+    def __init__(
+        self, clock: FakeClock, out: Any, bank: Bank, answered: Answered | None = None
+    ) -> None:
         self.clock = clock
         self.out = out
         self.names: dict[int, str] = {}  # user id -> name, for mentions
+        self.bank = bank  # the questions the sample answers are written from
+        self.answered = answered if answered is not None else Answered()
 
     def human(self, text: str) -> str:
         return humanise(text, self.names, self.clock.now())
@@ -116,13 +120,14 @@ def run_demo(members: int = 5, out: Any = None) -> int:
     return asyncio.run(_demo(max(1, min(members, len(NAMES))), out or sys.stdout))
 
 
-async def _demo(members: int, out: Any) -> int:
+async def _demo(members: int, out: Any, answered: Answered | None = None) -> int:
+    """The whole demo; ``answered`` collects every sample answer sent (for the tests)."""
     from bot.app import build_app
     from bot.client import DrillBot  # the one module that imports discord.py
 
     clock = FakeClock(START)
-    say = Transcript(clock, out)
     bank = load_bank([default_content_dir()])
+    say = Transcript(clock, out, bank, answered)
     with tempfile.TemporaryDirectory(prefix="drillbot-demo-") as tmp:
         store = await Store.open(Path(tmp) / "demo.sqlite3")
         try:
@@ -177,16 +182,27 @@ async def _day(
         say.embed(embed)
     thread = await emu.wait_until(lambda: emu.channel(post.id), timeout=5)
     say.line("drillbot", f"opens thread «{thread.name}»")
+    question = question_in(post.embeds[0]["footer"]["text"], say.bank)
     written: dict[str, Any] = {}
+    texts: dict[str, str] = {}
     for minutes, (name, member) in enumerate(people.items(), start=1):
         clock.advance(timedelta(minutes=7 * minutes))
-        written[name] = await member.send(thread.id, ANSWERS[name])
-        say.line(name, ANSWERS[name])
+        if name in DAY_ONE:
+            level, start, count = DAY_ONE[name]
+            texts[name] = sample(question, level, name, start, count)
+        else:
+            texts[name] = AGREE
+        written[name] = await member.send(thread.id, texts[name])
+        say.line(name, texts[name])
     if "ben" in written:
         clock.advance(minutes=3)
-        edited = ANSWERS["ben"] + " Plus a shadow run first for risky changes."
-        await people["ben"].edit(thread.id, written["ben"].id, edited)
-        say.line("ben", "(edits) …Plus a shadow run first for risky changes.")
+        more = f" Plus, {clause(question.key_points[-1])}."
+        await people["ben"].edit(thread.id, written["ben"].id, texts["ben"] + more)
+        texts["ben"] += more
+        say.line("ben", f"(edits, adding) …{more.strip()}")
+    for name, (level, _, _) in DAY_ONE.items():
+        if name in texts:
+            say.answered.note(question, level, texts[name])
     daily = await store.daily.get(guild_id, "2026-03-02")
     assert daily is not None
     await _settle(store, daily.id, len(written), edits=1 if "ben" in written else 0)
@@ -258,8 +274,8 @@ async def _practice(
     say.line("", "buttons: " + " · ".join(labels))
     opened = await member.click(channel_id, card.id, buttons[0])
     await opened.wait_response()
-    answer = "Unit tests for features, a data-validation step, then an eval gate against the "
-    answer += "production model before the registry promotes it; canary after that."
+    question = question_in(card.embeds[0]["footer"]["text"], say.bank)
+    answer = say.answered.note(question, "strong", sample(question, "strong", name, 0, 3))
     reveal = await member.submit_modal(opened, {"answer": answer})
     await reveal.wait_response()
     say.line(name, f"(answers in the modal) {answer}")

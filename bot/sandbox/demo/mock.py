@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import FakeClock
+from bot.sandbox.demo.answers import Level, follow_up_answer, question_in, sample
 from bot.sandbox.emulator import Emulator
 
 SHOWN_STEPS = 3  # the transcript shows the first steps whole and summarises the rest
@@ -29,7 +30,7 @@ async def mock_round(
     say.line(name, "/mock start round:coding")
     inter = await member.slash("mock start", {"round": "coding"}, channel_id=channel_id)
     card = await inter.wait_followup()
-    steps = 0
+    steps = questions = 0
     while True:
         message = emu.message(card.channel_id, card.id)
         assert message is not None
@@ -44,7 +45,13 @@ async def mock_round(
         clock.advance(minutes=4 + 5 * (steps == 1))  # the second step runs over its budget
         opened = await member.click(channel_id, card.id, ids[0])
         await opened.wait_response()
-        answer = f"({name}'s answer to {embed['title'].split(' · ', 1)[1]}, in the modal)"
+        question = question_in(embed["footer"]["text"], say.bank)
+        if "follow-up" in embed["title"]:
+            answer = follow_up_answer(question, name, steps)
+        else:  # the round's questions answered well, then thinly, in turn
+            level: Level = ("strong", "partial", "strong", "weak")[questions % 4]
+            answer = say.answered.note(question, level, sample(question, level, name))
+            questions += 1
         done = await member.submit_modal(opened, {"answer": answer})
         await done.wait_response()
         if steps < SHOWN_STEPS:

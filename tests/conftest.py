@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from bot.client import DrillBot
 from bot.clock import FakeClock
 from bot.ops.config import Secret, Settings
 from bot.sandbox.emulator import Emulator
+from bot.sandbox.emulator import record as recorder
 from bot.storage import Store, open_store
 from tests.support import contract, postgres
 from tests.support.backends import db_settings
@@ -124,25 +126,32 @@ async def emulator(clock: FakeClock) -> AsyncIterator[Emulator]:
 
 @pytest.fixture(autouse=True)
 def discord_contract(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every emulator a test starts (the fixture's, or its own) has each REST call, the bot's
-    request and the emulator's response, checked against Discord's own API description
-    (tests/support/contract.py) when the test ends; a deviation not allowed with a reason
-    fails the test."""
+    """Every emulator a test starts is checked against Discord's own API description
+    (tests/support/contract.py) when the test ends: each REST call (the bot's request and the
+    emulator's response) and each gateway dispatch it sent. That covers the fixture's emulator,
+    one a test builds itself, and one in another process (``python -m bot.sandbox.emulator``,
+    ``drillbot demo``), which writes what it did to the folder in EMULATOR_CONTRACT_LOG. A
+    deviation not allowed with a reason fails the test."""
     started: list[Emulator] = []
     init = Emulator.__init__
 
     def record(self: Emulator, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
+        self.record.keep()  # this process: checked from memory
         started.append(self)
 
     monkeypatch.setattr(Emulator, "__init__", record)
-    yield
-    for emu in started:
-        check_contract(emu)
+    with tempfile.TemporaryDirectory(prefix="drillbot-contract-") as folder:
+        monkeypatch.setenv(recorder.ENV, folder)
+        yield
+        runs = [(emu.calls, emu.record.events or []) for emu in started]
+        runs += [contract.read_log(path) for path in sorted(Path(folder).glob("*.jsonl"))]
+    for calls, events in runs:
+        check_contract(calls, events)
 
 
-def check_contract(emu: Emulator) -> None:
-    found = contract.calls_deviations(emu.calls)
+def check_contract(calls: Any, events: Any) -> None:
+    found = contract.calls_deviations(calls) + contract.events_deviations(events)
     report = os.environ.get("DRILLBOT_CONTRACT_REPORT")
     if report:  # survey mode: collect every deviation kind instead of failing
         with open(report, "a", encoding="utf-8") as out:

@@ -3,13 +3,26 @@ licence, it catches the deviations the emulator had, and its allow-list is revie
 
 from __future__ import annotations
 
+import asyncio
+import os
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.sandbox.emulator import Emulator
-from tests.support.contract import ALLOWED, SPEC_DIR, Contract, calls_deviations, unexplained
+from bot.sandbox.emulator import record as recorder
+from tests.ops.procs import start_emulator
+from tests.support.contract import (
+    ALLOWED,
+    SPEC_DIR,
+    Contract,
+    calls_deviations,
+    events_deviations,
+    read_log,
+    unexplained,
+)
 
 COMMANDS = "/applications/1/commands"
 BASE_COMMAND: dict[str, Any] = {
@@ -81,3 +94,62 @@ async def test_recorded_calls_are_checked_with_what_the_emulator_answered() -> N
     (missing,) = calls_deviations(emu.calls)
     assert (missing.route, missing.what) == ("GET /users/@me", "required: locale")
     call.response["locale"] = locale  # or the autouse check fails this test at teardown
+
+
+def test_gateway_events_are_checked_through_their_embedded_rest_objects() -> None:
+    """The description has no gateway schemas: a dispatch's embedded objects are checked
+    against the REST schemas Discord documents them as (a guild, its roles and channels, a
+    message, an interaction's member and channel), and every id in it is a snowflake string."""
+    assert not [k for k in Contract.load().spec["components"]["schemas"] if "Dispatch" in k]
+    emu = Emulator()
+    guild = emu.create_guild("g")
+    channel = guild.create_text_channel("daily")
+    guild.add_member("ana")
+    created = emu.world.guild_create(emu.world.guilds[guild.id])
+    assert events_deviations([("GUILD_CREATE", created)]) == []
+    role = created["roles"][0]
+    role.pop("colors")  # what the emulator's roles lacked before this check
+    created["channels"][0]["guild_id"] = int(created["channels"][0]["guild_id"])
+    found = {(d.route, d.where, d.what) for d in events_deviations([("GUILD_CREATE", created)])}
+    assert found == {
+        ("GATEWAY GUILD_CREATE", "$.roles[*]", "required: colors"),
+        ("GATEWAY GUILD_CREATE", "$.channels[*].guild_id", "type: string (a snowflake)"),
+    }
+    interaction = {
+        "id": "1", "application_id": "2", "type": 2, "token": "t", "version": 1,
+        "channel": {"id": str(channel.id), "type": 1, "recipients": []},
+    }  # fmt: skip
+    (missing,) = events_deviations([("INTERACTION_CREATE", interaction)])
+    assert (missing.where, missing.what) == ("$.channel", "required: flags")
+    assert unexplained([missing]) == [missing]  # an event deviation is never allowed
+
+
+def test_an_emulator_in_another_process_is_checked_too(tmp_path: Path) -> None:
+    """`python -m bot.sandbox.emulator` writes each REST call and gateway dispatch to the folder
+    in EMULATOR_CONTRACT_LOG as it goes (it is usually killed, not closed); the autouse
+    fixture reads that folder when the test ends. Here the log is read by hand."""
+    fixture_folder = Path(os.environ[recorder.ENV])  # set by the autouse fixture
+    assert fixture_folder.is_dir()
+    emu, env = start_emulator(tmp_path)
+    try:
+        asyncio.run(_call_and_identify(env))
+    finally:
+        emu.stop()  # SIGKILL, as the tests stop it
+    (log,) = fixture_folder.glob("*.jsonl")
+    calls, events = read_log(log)
+    assert [c.route_key for c in calls] == ["GET /users/@me"]
+    assert [e for e, _ in events] == ["READY", "GUILD_CREATE"]
+    assert calls_deviations(calls) == [] and events_deviations(events) == []
+
+
+async def _call_and_identify(env: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bot {env['DISCORD_TOKEN']}"}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{env['DISCORD_API_BASE']}/users/@me", headers=headers) as r:
+            assert r.status == 200
+        async with session.ws_connect(env["DISCORD_GATEWAY_URL"]) as ws:
+            await ws.receive_json(timeout=5)  # HELLO
+            identify = {"token": env["DISCORD_TOKEN"], "intents": 1 | 512, "properties": {}}
+            await ws.send_json({"op": 2, "d": identify})
+            assert (await ws.receive_json(timeout=5))["t"] == "READY"
+            assert (await ws.receive_json(timeout=5))["t"] == "GUILD_CREATE"

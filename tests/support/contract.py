@@ -5,6 +5,14 @@ description (tests/fixtures/discord-api-spec/, MIT): the bot's request body agai
 operation's request schema, the emulator's response against the schema for its status. A
 route or field the bot starts using is checked from then on with no test written for it.
 
+Gateway dispatches too: the description has no gateway schemas, so each event's embedded
+objects (a message, thread, channel, guild, member, user, role) are checked against the REST
+schemas Discord documents them as, the interaction envelope against the types the description
+defines for it, and every id against the snowflake string type (``check_event``). Emulators
+in other processes write what they did to EMULATOR_CONTRACT_LOG (bot/sandbox/emulator/
+record.py); the tests' fixture reads it, and ``python -m tests.support.contract FOLDER``
+checks a benchmark's.
+
 A deviation is (route, request|response, where, what). Those that are the description's own
 looseness (real Discord is the authority) are in ``ALLOWED``, each with its reason; anything
 else fails the test that made the call.
@@ -16,9 +24,11 @@ import functools
 import gzip
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
@@ -91,6 +101,16 @@ ALLOWED: tuple[Allowed, ...] = (
         "updated, 12 activity launched), but with ?with_response=1 Discord also answers the "
         "deferred types (5, 6) with their own type; the message inside a type 4 or 7 is still "
         "checked in full.",
+    ),
+    Allowed(
+        r".*",
+        "response",
+        r"\$\.errors(\..+)?",
+        r".*",
+        "A refused field's `_errors` carry string codes (BASE_TYPE_BAD_LENGTH, as in Discord's "
+        "documented error example, and as discord.py reads them); the description types "
+        "Error.code as an integer for the top-level code and the field codes alike. Found by "
+        "the check of the emulator run as its own process (--refuse-command).",
     ),
 )
 
@@ -186,13 +206,51 @@ class Contract:
         return found
 
     def _deviations(
-        self, route: str, direction: str, pointer: str, instance: Any
+        self, route: str, direction: str, pointer: str, instance: Any, prefix: str = "$"
     ) -> list[Deviation]:
-        errors = self._validator(pointer).iter_errors(instance)
+        return self._errors(route, direction, self._validator(pointer), instance, prefix)
+
+    def _errors(
+        self,
+        route: str,
+        direction: str,
+        validator: Draft202012Validator,
+        instance: Any,
+        prefix: str = "$",
+    ) -> list[Deviation]:
         return [
-            Deviation(route, direction, _folded(e.absolute_path), _what(e), _short(e.instance))
-            for e in _leaves(errors)
+            Deviation(
+                route,
+                direction,
+                prefix + _folded(e.absolute_path)[1:],
+                _what(e),
+                _short(e.instance),
+            )
+            for e in _leaves(validator.iter_errors(instance))
         ]
+
+    @functools.cache  # noqa: B019 (one Contract per session)
+    def _inline(self, schema: str) -> Draft202012Validator:
+        return Draft202012Validator(json.loads(schema), registry=self.registry)
+
+    def check_event(self, event: str, data: Any) -> list[Deviation]:
+        """A gateway dispatch's embedded objects against their REST schemas (see embedded())."""
+        route = f"GATEWAY {event}"
+        found: list[Deviation] = []
+        for where, schema, instance in embedded(event, data):
+            if instance is None:
+                found.append(Deviation(route, "event", where, "missing"))
+            elif isinstance(schema, str):
+                pointer = _pointer("components", "schemas", schema)
+                found += self._deviations(route, "event", pointer, instance, where)
+            else:
+                validator = self._inline(json.dumps(schema, sort_keys=True))
+                found += self._errors(route, "event", validator, instance, where)
+        for where, value in _loose_ids(data):
+            found.append(
+                Deviation(route, "event", where, "type: string (a snowflake)", _short(value))
+            )
+        return found
 
 
 def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
@@ -244,8 +302,169 @@ def _what(error: ValidationError) -> str:
     return f"{keyword}: {_short(error.validator_value)}"
 
 
+# -- gateway events ----------------------------------------------------------------------------
+# The vendored description covers REST only: it has no schema for a gateway dispatch (no
+# MESSAGE_CREATE, INTERACTION_CREATE, READY ...). Each event's embedded objects are the REST
+# objects Discord documents them as, so those are checked against the REST component schemas;
+# the interaction's own envelope, which REST never returns, against the fields the description
+# does define for it (snowflakes, InteractionTypes, InteractionContextType); and every id in
+# every event is a snowflake string, as in REST.
+_C = f"{URI}#/components/schemas/"
+_SNOWFLAKE = {"$ref": _C + "SnowflakeType"}
+_MAYBE_SNOWFLAKE = {"oneOf": [{"type": "null"}, _SNOWFLAKE]}
+INTERACTION_ENVELOPE = {
+    "type": "object",
+    "required": ["id", "application_id", "type", "token", "version"],
+    "properties": {
+        "id": _SNOWFLAKE,
+        "application_id": _SNOWFLAKE,
+        "type": {"$ref": _C + "InteractionTypes"},
+        "guild_id": _SNOWFLAKE,
+        "channel_id": _SNOWFLAKE,
+        "token": {"type": "string"},
+        "version": {"const": 1},
+        "app_permissions": {"type": "string", "pattern": "^[0-9]+$"},
+        "locale": {"type": "string"},
+        "guild_locale": {"type": "string"},
+        "context": {"$ref": _C + "InteractionContextType"},
+        "entitlements": {"type": "array"},
+        "authorizing_integration_owners": {
+            "type": "object",
+            "propertyNames": {"enum": ["0", "1"]},
+            "additionalProperties": _SNOWFLAKE,
+        },
+    },
+}
+_CHANNEL_BY_TYPE = {1: "PrivateChannelResponse", 3: "PrivateGroupChannelResponse"}
+_THREADS = (10, 11, 12)
+_MEMBER_EVENTS = ("GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE")
+
+
+def _channel_schema(channel: Any) -> str:
+    kind = channel.get("type") if isinstance(channel, dict) else None
+    if kind in _THREADS:
+        return "ThreadResponse"
+    return _CHANNEL_BY_TYPE.get(kind, "GuildChannelResponse")  # type: ignore[arg-type]
+
+
+def embedded(event: str, data: Any) -> Iterator[tuple[str, str | dict[str, Any], Any]]:
+    """(JSON path, schema: a REST component's name or an inline schema, object) for each
+    object in the event that the description has a schema for."""
+    if not isinstance(data, dict):
+        return
+    if event == "READY":
+        yield "$.user", "UserResponse", data.get("user")
+    elif event == "GUILD_CREATE":
+        yield "$", "GuildResponse", data
+        for channel in data.get("channels", []):
+            yield "$.channels[*]", _channel_schema(channel), channel
+        for thread in data.get("threads", []):
+            yield "$.threads[*]", "ThreadResponse", thread
+        for member in data.get("members", []):
+            yield "$.members[*]", "GuildMemberResponse", member
+    elif event in ("CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE"):
+        yield "$", _channel_schema(data), data
+    elif event in ("THREAD_CREATE", "THREAD_UPDATE"):
+        yield "$", "ThreadResponse", data
+    elif event in ("MESSAGE_CREATE", "MESSAGE_UPDATE"):
+        yield "$", "MessageResponse", data
+        if "member" in data:
+            yield "$.member", "GuildMemberResponse", {"user": data.get("author"), **data["member"]}
+    elif event in ("MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"):
+        yield "$.emoji", "MessageReactionEmojiResponse", data.get("emoji")
+        if "member" in data:
+            yield "$.member", "GuildMemberResponse", data["member"]
+    elif event == "INTERACTION_CREATE":
+        yield "$", INTERACTION_ENVELOPE, data
+        if "member" in data:
+            yield "$.member", "PrivateGuildMemberResponse", data["member"]
+        if "user" in data:
+            yield "$.user", "UserResponse", data["user"]
+        if "message" in data:
+            yield "$.message", "MessageResponse", data["message"]
+        if "channel" in data:
+            yield "$.channel", _channel_schema(data["channel"]), data["channel"]
+        resolved = (data.get("data") or {}).get("resolved") or {}
+        for user in (resolved.get("users") or {}).values():
+            yield "$.data.resolved.users[*]", "UserResponse", user
+    elif event in _MEMBER_EVENTS or event == "GUILD_MEMBER_REMOVE":
+        if event in _MEMBER_EVENTS:
+            yield "$", "GuildMemberResponse", data
+        else:
+            yield "$.user", "UserResponse", data.get("user")
+    elif event in ("GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE"):
+        yield "$.role", "GuildRoleResponse", data.get("role")
+    elif event == "GUILD_MEMBERS_CHUNK":
+        for member in data.get("members", []):
+            yield "$.members[*]", "GuildMemberResponse", member
+    elif event == "THREAD_LIST_SYNC":
+        for thread in data.get("threads", []):
+            yield "$.threads[*]", "ThreadResponse", thread
+
+
+_NOT_SNOWFLAKES = frozenset({"custom_id", "session_id", "nonce"})
+
+
+def _snowflake(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.isdigit())
+
+
+def _loose_ids(
+    value: Any, path: str = "$", in_components: bool = False
+) -> Iterator[tuple[str, Any]]:
+    """Every ``id``/``*_id`` (and ``*_ids`` item) that is not a snowflake string or null. A
+    component's ``id`` is an integer by design (its place in the message), not a snowflake."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}"
+            snowflake_key = key.endswith("_id") or (key == "id" and not in_components)
+            if snowflake_key and key not in _NOT_SNOWFLAKES and not _snowflake(item):
+                yield where, item
+            elif key.endswith("_ids") and isinstance(item, list):
+                yield from ((where + "[*]", one) for one in item if not _snowflake(one))
+            else:
+                yield from _loose_ids(item, where, in_components or key == "components")
+    elif isinstance(value, list):
+        for item in value:
+            yield from _loose_ids(item, path + "[*]", in_components)
+
+
 def unexplained(deviations: Iterable[Deviation]) -> list[Deviation]:
     return [d for d in deviations if not any(a.covers(d) for a in ALLOWED)]
+
+
+def events_deviations(events: Iterable[tuple[str, Any]]) -> list[Deviation]:
+    """Deviations of the gateway dispatches an emulator sent, one per kind per event."""
+    checker = Contract.load()
+    found: list[Deviation] = []
+    for event, data in events:
+        seen: set[tuple[str, str, str, str]] = set()
+        for d in checker.check_event(event, data):
+            if d.kind not in seen:
+                seen.add(d.kind)
+                found.append(d)
+    return found
+
+
+def read_log(path: Path) -> tuple[list[Any], list[tuple[str, Any]]]:
+    """The calls and events an emulator in another process wrote (bot/sandbox/emulator/
+    record.py); a last line cut short by a killed process is skipped."""
+    calls: list[Any] = []
+    events: list[tuple[str, Any]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "call" in entry:
+            method, where, route_key, status, sent, got = entry["call"]
+            calls.append(SimpleNamespace(
+                method=method, path=where, route_key=route_key, status=status, json=sent,
+                response=got,
+            ))  # fmt: skip
+        elif "event" in entry:
+            events.append((entry["event"][0], entry["event"][1]))
+    return calls, events
 
 
 def calls_deviations(calls: Iterable[Any]) -> list[Deviation]:
@@ -267,3 +486,22 @@ def calls_deviations(calls: Iterable[Any]) -> list[Deviation]:
                 seen.add(d.kind)
                 found.append(d)
     return found
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.support.contract FOLDER`: check the logs emulators in other processes
+    wrote there (run a benchmark with EMULATOR_CONTRACT_LOG=FOLDER first); exit 1 on any
+    deviation not allowed with a reason."""
+    bad: set[str] = set()
+    for path in sorted(Path(argv[0]).glob("*.jsonl")):
+        calls, events = read_log(path)
+        found = unexplained(calls_deviations(calls) + events_deviations(events))
+        out = f"{path.name}: {len(calls)} calls, {len(events)} events, {len(found)} deviations\n"
+        sys.stdout.write(out)
+        bad |= {str(d) for d in found}
+    sys.stdout.writelines(f"{line}\n" for line in sorted(bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -136,6 +136,8 @@ def payload(emu: Core, inter: Any) -> Json:
         data["channel"] = {
             "id": str(channel.id),
             "type": channel.type,
+            "flags": 0,  # PrivateChannelResponse requires it, as on every channel
+            "last_message_id": None,
             "recipients": [inter.user.to_dict()],
         }
         data["app_permissions"] = str(EXTERNAL_APP_PERMISSIONS)

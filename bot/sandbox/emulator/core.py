@@ -1,6 +1,7 @@
 """The emulated Discord's shared state and event bus, below every protocol module.
 
-Layers, each importing only those below it: ``perms`` (permission bits) and ``snowflake`` ->
+Layers, each importing only those below it: ``perms`` (permission bits), ``record`` (what was
+sent, for the contract check) and ``snowflake`` ->
 ``state`` (users, guilds, channels, messages) -> ``access`` (who may do what) -> ``core`` ->
 the protocol modules (``gateway``, ``interactions``, ``rest_messages``, ``rest_interactions``,
 ``rest``, ``driver``) -> ``server`` (the HTTP server and the ``Emulator`` tests use).
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.sandbox.emulator.record import Recorder
 from bot.sandbox.emulator.snowflake import SnowflakeFactory
 from bot.sandbox.emulator.state import Channel, Message, User, World
 
@@ -74,6 +76,8 @@ class Core:
         # behind a gateway proxy must ignore; tests set this to check that it does.
         self.resume_gateway_url: str | None = None
         self.port = 0
+        # Every REST answer and gateway dispatch, for the contract check (record.py).
+        self.record = Recorder()
         self._changed = asyncio.Event()
 
     @property

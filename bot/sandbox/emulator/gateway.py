@@ -257,6 +257,7 @@ class Gateway:
         session.seq += 1
         payload = {"op": 0, "t": event, "s": session.seq, "d": data}
         session.log.append(payload)
+        self.emu.record.event(event, data)
         if session.conn is not None:
             session.conn.put(payload)
 

@@ -88,6 +88,7 @@ class Emulator(Core):
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.record.close()
 
     async def __aenter__(self) -> Emulator:
         return await self.start()
@@ -133,6 +134,9 @@ class Emulator(Core):
             with contextlib.suppress(ValueError, TypeError):
                 call.response = json.loads(cast(bytes, response.body))
         self.calls.append(call)
+        self.record.call(
+            call.method, call.path, call.route_key, call.status, call.json, call.response
+        )
         if template == "?":
             self.unknown_calls.append(call)
         self.changed()

@@ -79,6 +79,7 @@ class Role:
             "id": str(self.id),
             "name": self.name,
             "color": 0,
+            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
             "hoist": False,
             "icon": None,
             "unicode_emoji": None,
@@ -311,6 +312,19 @@ class Guild:
             "public_updates_channel_id": None,
             "nsfw_level": 0,
             "premium_progress_bar_enabled": False,
+            # Sent on every guild object, REST and gateway alike (GuildResponse requires them).
+            "home_header": None,
+            "region": "deprecated",  # what Discord answers since voice regions moved to channels
+            "widget_enabled": False,
+            "widget_channel_id": None,
+            "safety_alerts_channel_id": None,
+            "premium_subscription_count": 0,
+            "nsfw": False,
+            "max_members": 500000,
+            "max_presences": None,
+            "max_video_channel_users": 25,
+            "max_stage_video_channel_users": 50,
+            "incidents_data": None,
         }
 
 

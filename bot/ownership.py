@@ -63,7 +63,7 @@ async def _mock_session(store: Store, m: re.Match[str], guild_id: int | None, us
     if session is None or session.guild_id != guild_id:
         raise NotYours(GONE)
     if session.user_id != user_id:
-        raise NotYours("This mock round is not yours; start your own with /mock.")
+        raise NotYours("This mock round is not yours; start your own with /mock start.")
 
 
 async def _pair(store: Store, m: re.Match[str], guild_id: int | None, user_id: int) -> None:
@@ -71,7 +71,7 @@ async def _pair(store: Store, m: re.Match[str], guild_id: int | None, user_id: i
     if pair is None or pair.guild_id != guild_id:
         raise NotYours(GONE)
     if not pair.member(user_id):
-        raise NotYours("This invitation is for someone else; start your own with /mock.")
+        raise NotYours("This invitation is for someone else; start your own with /mock start.")
 
 
 async def _pair_round(store: Store, m: re.Match[str], guild_id: int | None, user_id: int) -> None:

@@ -52,7 +52,7 @@ class PairFlow:
             text = (
                 f"{mention(pair.inviter_id)} {mention(pair.partner_id)}: this pair round did not "
                 "start (I restarted between Accept and the first question), so it has ended. "
-                "Invite again with /mock."
+                "Invite again with /mock start."
             )
             mentions = discord.AllowedMentions(users=True, roles=False, everyone=False)
             try:

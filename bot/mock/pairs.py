@@ -53,13 +53,15 @@ class PairService:
         """Accept or decline, by the partner only, once, before the invitation expires."""
         pair = await self._get(pair_id)
         if user_id != pair.partner_id:
-            raise DrillError("This invitation is for someone else; start your own with /mock.")
+            raise DrillError(
+                "This invitation is for someone else; start your own with /mock start."
+            )
         now = self.clock.now()
         if not await self.repo.settle(pair_id, user_id, "accepted" if accept else "declined", now):
             await self.repo.expire(now)
             state = (await self._get(pair_id)).state
             if state == "expired":
-                raise DrillError("This invitation expired; ask for a new one with /mock.")
+                raise DrillError("This invitation expired; ask for a new one with /mock start.")
             raise DrillError(f"This invitation was {state} already.")
         return await self._get(pair_id)
 
@@ -151,13 +153,13 @@ class PairService:
     async def _get(self, pair_id: int) -> Pair:
         pair = await self.repo.get(pair_id)
         if pair is None:
-            raise DrillError("This invitation is gone; start a new one with /mock.")
+            raise DrillError("This invitation is gone; start a new one with /mock start.")
         return pair
 
     async def _member(self, pair_id: int, user_id: int) -> Pair:
         pair = await self._get(pair_id)
         if not pair.member(user_id):
-            raise DrillError("This pair round is not yours; start your own with /mock.")
+            raise DrillError("This pair round is not yours; start your own with /mock start.")
         if pair.state != "accepted":
-            raise DrillError("This pair round has ended; start a new one with /mock.")
+            raise DrillError("This pair round has ended; start a new one with /mock start.")
         return pair

@@ -271,9 +271,11 @@ class MockService:
         await self.repo.expire(self.clock.now())
         session = await self.repo.session(session_id)
         if session is None or session.user_id != user_id:
-            raise DrillError("This mock round is not yours; start your own with /mock.")
+            raise DrillError("This mock round is not yours; start your own with /mock start.")
         if session.state in ("abandoned", "expired"):
-            raise DrillError(f"This mock round was {session.state}; start a new one with /mock.")
+            raise DrillError(
+                f"This mock round was {session.state}; start a new one with /mock start."
+            )
         return session
 
 

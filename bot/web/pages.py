@@ -217,7 +217,7 @@ def progress_page(viewer: Viewer, data: Progress) -> str:
 def _mock_section(data: Progress) -> str:
     rounds = [p for p in data.rounds if p.ratings]
     if not rounds:
-        return '<p class="note">No rated mock rounds yet: <code>/mock</code> runs one.</p>'
+        return '<p class="note">No rated mock rounds yet: <code>/mock start</code> runs one.</p>'
     signals = [s for s in SIGNAL_NAMES if any(s in p.ratings for p in rounds)]
     labels = [_short(p.started_at.date()) for p in rounds]
     chart = charts.lines(

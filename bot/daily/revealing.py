@@ -1,5 +1,5 @@
-"""Revealing a daily post: claim it, catch up with its thread, send the notes once, award the
-points, close the thread.
+"""Revealing a daily post: claim it, catch up with its thread, award the points (streaks read
+in the same transaction), send the notes once with them, close the thread.
 
 The claim is stored before anything is sent, so a run killed half-way (or during
 /drill reveal-now) finishes the reveal on start instead of leaving the thread open until the
@@ -10,7 +10,7 @@ what the thread shows; answers made after the reveal time are stored but not sco
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.bank.catalog import Catalog
@@ -30,7 +30,7 @@ from bot.daily.publishing import (
 from bot.errors import Gone, MissingPermissions, PublishError
 from bot.ops import metrics
 from bot.ops.shards import every_guild
-from bot.storage import Answer, Award, DailyPost, Store
+from bot.storage import Answer, Award, DailyPost, MemberStats, Store
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,30 @@ def on_time(answers: Sequence[Answer], reveal_at: datetime | None) -> list[Answe
     if reveal_at is None:
         return list(answers)
     return [a for a in answers if a.created_at <= reveal_at]
+
+
+async def award(
+    store: Store, post: DailyPost, answers: Sequence[Answer], now: datetime
+) -> list[Award]:
+    """Score a post before its reveal shows the points: each answering member's streak is
+    read, the awards decided and written in one transaction (``award_daily`` given
+    ``decide``), so a star or another reveal landing at once cannot slip between the read and
+    the write. A retry after a failed send gets the awards written the first time."""
+    previous = await store.daily.latest(post.guild_id, before_date=post.local_date)
+    prev_date = previous.local_date if previous else None
+
+    def decide(stats: Mapping[int, MemberStats | None]) -> list[Award]:
+        streaks = {user: scoring.next_streak(s, prev_date)[0] for user, s in stats.items()}
+        return scoring.daily_awards(answers, streaks)
+
+    return await store.scores.award_daily(
+        post,
+        decide,
+        lambda stats, _date: scoring.next_streak(stats, prev_date),
+        now,
+        freezes=scoring.FREEZES,
+        members=sorted({a.user_id for a in answers if scoring.counts(a)}),
+    )
 
 
 class Revealer:
@@ -99,20 +123,11 @@ class Revealer:
             if not await self._catch_up(claimed):
                 return False
         answers = on_time(await self.store.answers.for_post(claimed.id), claimed.reveal_at)
-        previous = await self.store.daily.latest(claimed.guild_id, before_date=claimed.local_date)
-        prev_date = previous.local_date if previous else None
-        awards = await self._awards(claimed, answers, prev_date)
+        awards = await award(self.store, claimed, answers, self.clock.now())
         answered = len({a.user_id for a in answers})
         lock_at = await self._lock_at(claimed)
         if not await self._send(claimed, answered, awards, lock_at):
             return False
-        await self.store.scores.award_daily(
-            claimed,
-            awards,
-            lambda stats, _date: scoring.next_streak(stats, prev_date),
-            self.clock.now(),
-            freezes=scoring.FREEZES,
-        )
         await self.store.daily.mark_revealed(claimed.id, self.clock.now(), lock_at)
         self.answers.untrack(claimed)
         if claimed.thread_id is not None and lock_at is None:
@@ -168,15 +183,6 @@ class Revealer:
         if caught:
             log.info("post %s: %d answers read back before the reveal", post.id, caught)
         return True
-
-    async def _awards(
-        self, post: DailyPost, answers: Sequence[Answer], prev_date: str | None
-    ) -> list[Award]:
-        streaks = {}
-        for user_id in {a.user_id for a in answers if scoring.counts(a)}:
-            stats = await self.store.scores.stats(post.guild_id, user_id)
-            streaks[user_id] = scoring.next_streak(stats, prev_date)[0]
-        return scoring.daily_awards(answers, streaks)
 
     async def _send(
         self,

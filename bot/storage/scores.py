@@ -7,7 +7,7 @@ counts on, in the caller's transaction: the boards never drift from the ledger (
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,6 +22,7 @@ from bot.storage.streaks import (
     StreakRule,
     bridge_away,
     kept_streaks,
+    member_stats,
     previous_date,
     spend_freezes,
     update_stats,
@@ -109,6 +110,20 @@ async def _ledger(
     return True
 
 
+# The reveal's rule: each answering member's stats (None: never scored here) -> the awards.
+Decide = Callable[[Mapping[int, MemberStats | None]], Sequence[Award]]
+REVEAL_REASONS = ("answer", "first", "streak")
+
+
+async def _reveal_awards(conn: Connection, post: DailyPost, users: Collection[int]) -> list[Award]:
+    """The reveal's awards already in the ledger for these members (by the unique key)."""
+    sql = "SELECT user_id, points, reason FROM points WHERE guild_id = ? AND user_id = ?"
+    sql += " AND daily_post_id = ? AND reason IN (?, ?, ?) ORDER BY id"
+    args = [(post.guild_id, user, post.id, *REVEAL_REASONS) for user in users]
+    rows = [row for a in args for row in await conn.execute_fetchall(sql, a)]
+    return [Award(int(r[0]), int(r[1]), str(r[2])) for r in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class Credit:
     """Extra points for a stored daily answer (a star or a best-answer mark)."""
@@ -125,11 +140,12 @@ class ScoreRepo:
     async def award_daily(
         self,
         post: DailyPost,
-        awards: Sequence[Award],
+        awards: Sequence[Award] | Decide,
         streak: StreakRule,
         now: datetime,
         *,
         freezes: FreezeRules | None = None,
+        members: Collection[int] = (),
     ) -> list[Award]:
         """Write the ledger rows for one daily post and update the aggregates, atomically.
 
@@ -138,9 +154,19 @@ class ScoreRepo:
         through it; with ``freezes``, answering earns freezes and a member who missed the post
         spends one to keep their streak. Idempotent: a second call for the same post awards
         nothing and spends nothing.
+
+        The reveal passes ``decide`` for ``awards``: the answering ``members``' stats, read in
+        this transaction, become the awards (the streak bonus among them), so nothing landing
+        at once (a star, another reveal) slips between the read and the write. It gets the
+        awards written, or on a second call those stored by the first.
         """
         written: list[Award] = []
         async with self.db.transaction() as conn:
+            if callable(awards):
+                stored = await _reveal_awards(conn, post, members)
+                if stored:
+                    return stored
+                awards = awards({u: await member_stats(conn, post.guild_id, u) for u in members})
             ctx = await board_context(conn, post.guild_id)
             for award in awards:
                 if not await _ledger(

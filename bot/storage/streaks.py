@@ -34,6 +34,16 @@ class KeptStreak:
     streak: int
 
 
+async def member_stats(conn: Connection, guild_id: int, user_id: int) -> MemberStats | None:
+    """A member's stats as the transaction ``conn`` sees them."""
+    cur = await conn.execute(
+        f"SELECT {READ_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
+        (guild_id, user_id),
+    )
+    row = await cur.fetchone()
+    return MemberStats(*row) if row else None
+
+
 async def update_stats(
     conn: Connection,
     post: DailyPost,
@@ -41,12 +51,7 @@ async def update_stats(
     streak: StreakRule,
     freezes: FreezeRules | None,
 ) -> None:
-    cur = await conn.execute(
-        f"SELECT {READ_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
-        (post.guild_id, award.user_id),
-    )
-    row = await cur.fetchone()
-    prev = MemberStats(*row) if row else None
+    prev = await member_stats(conn, post.guild_id, award.user_id)
     answered = award.reason == "answer"
     held = prev.freezes if prev else 0
     if answered and (prev is None or prev.last_answer_date != post.local_date):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.boards import scoring
-from bot.storage import DailyPost, NewAnswer, Store
+from bot.daily.revealing import award
+from bot.storage import Award, DailyPost, NewAnswer, Store
 
 GUILD = 555
 CHANNEL = 556
@@ -54,25 +54,12 @@ async def answer(store: Store, p: DailyPost, user: int, text: str = LONG, minute
     return message_id
 
 
-async def reveal(store: Store, p: DailyPost) -> None:
-    """The reveal's scoring steps, as DailyService._reveal runs them."""
-    answers = await store.answers.for_post(p.id)
-    previous = await store.daily.latest(p.guild_id, before_date=p.local_date)
-    prev_date = previous.local_date if previous else None
-    streaks = {}
-    for user_id in {a.user_id for a in answers if scoring.counts(a)}:
-        stats = await store.scores.stats(p.guild_id, user_id)
-        streaks[user_id] = scoring.next_streak(stats, prev_date)[0]
-    awards = scoring.daily_awards(answers, streaks)
+async def reveal(store: Store, p: DailyPost) -> list[Award]:
+    """The reveal's scoring steps, as bot/daily/revealing.py runs them."""
     now = at(p.local_date, 23)
-    await store.scores.award_daily(
-        p,
-        awards,
-        lambda stats, _d: scoring.next_streak(stats, prev_date),
-        now,
-        freezes=scoring.FREEZES,
-    )
+    awards = await award(store, p, await store.answers.for_post(p.id), now)
     await store.daily.mark_revealed(p.id, now)
+    return awards
 
 
 async def day(

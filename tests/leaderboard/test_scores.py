@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from bot.boards import scoring
-from bot.storage import Store
+from bot.daily.revealing import award
+from bot.storage import Award, Store
 from tests.leaderboard.history import GUILD, answer, at, day, post, reveal
 
 ANA, BEN, CY, DEE = 1, 2, 3, 4
+T = TypeVar("T")
 
 
 async def points_of(store: Store, user: int, scope: str = "all") -> tuple[int, int]:
@@ -178,3 +182,64 @@ async def test_away_days_are_capped_per_calendar_month(store: Store) -> None:
     assert added == days[:5] + days[7:] and refused == 2
     again, refused = await store.boards.add_away(GUILD, ANA, days[:2], 5, at("2026-03-26"))
     assert again == [] and refused == 0  # already declared: neither added nor refused
+
+
+async def _ledger_of(store: Store, guild: int, user: int, post_id: int) -> dict[str, int]:
+    sql = "SELECT reason, points FROM points WHERE guild_id = ? AND user_id = ?"
+    rows = await store.db.fetchall(sql + " AND daily_post_id = ?", (guild, user, post_id))
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+async def _after(yields: int, work: Awaitable[T]) -> T:
+    """``work`` started ``yields`` turns of the event loop later: lands at another point of
+    whatever runs beside it."""
+    for _ in range(yields):
+        await asyncio.sleep(0)
+    return await work
+
+
+def _bonus(awards: list[Award], user: int) -> int:
+    return sum(a.points for a in awards if a.user_id == user and a.reason == "streak")
+
+
+async def test_a_reveals_awards_while_the_members_star_and_answer_arrive_at_once(
+    store: Store,
+) -> None:
+    """The reveal reads each member's streak, decides the streak bonus and writes both in one
+    transaction (issue 21): a star on the member's answer, another member's answer and a
+    second run of the same reveal, landing at every point of it, leave the bonus agreeing
+    with the streak written, every point in the ledger once and the boards equal to it."""
+    for offset in range(8):
+        guild = GUILD + 100 + offset
+        first = await day(store, "2026-03-02", ANA, guild=guild)
+        second = await post(store, "2026-03-03", guild=guild)
+        third = await post(store, "2026-03-04", guild=guild)
+        await answer(store, second, ANA)
+        starred = await answer(store, third, ANA)
+        await answer(store, third, BEN, minute=2)
+        assert _bonus(await reveal(store, second), ANA) == 1  # posts are revealed in order
+        now = at(third.local_date, 23)
+        star = store.scores.credit(
+            guild_id=guild, message_id=starred, giver_id=CY, kind="star",
+            points=scoring.STAR_POINTS, cap=scoring.STAR_CAP, now=now,
+        )  # fmt: skip
+        answers = await store.answers.for_post(third.id)
+        awarded, credit, _, again = await asyncio.gather(
+            award(store, third, answers, now),
+            _after(offset, star),
+            _after(offset, answer(store, third, DEE, minute=30)),
+            _after(offset // 2, award(store, third, answers, now)),
+        )
+        assert credit.outcome == "awarded"
+        assert sorted(awarded, key=str) == sorted(again, key=str), "a second run: the same"
+        stats = await store.scores.stats(guild, ANA)
+        assert stats is not None and stats.last_answer_date == third.local_date
+        assert stats.streak == 3 and _bonus(awarded, ANA) == 2
+        ledger = await _ledger_of(store, guild, ANA, third.id)
+        assert ledger == {"answer": 10, "first": 3, "streak": 2, "star1": scoring.STAR_POINTS}
+        expected = 3 * (scoring.ANSWER_POINTS + scoring.FIRST_BONUS) + 1 + 2 + 1
+        assert stats.points == expected
+        totals = await store.scores.totals(guild)
+        assert totals == await store.scores.recompute_totals(guild)
+        assert totals[("all", ANA)][0] == expected
+        assert first.id != third.id

@@ -26,27 +26,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MODAL = re.compile(r"drill:blind:modal:(?P<post_id>\d+)")
-# The first line of a published answer: "**Answer 2/5** · <@id> · part 1/2 · ..."
-HEADER = re.compile(r"\*\*Answer (?P<seq>\d+)/\d+\*\* · <@\d+>(?: · part (?P<part>\d+)/\d+)?")
 
 
 # -- published answers ------------------------------------------------------------------------
 def part_content(part: AnswerPart) -> str:
-    """One message of the answers posted at the reveal (under 2,000 characters)."""
+    """One message of the answers posted at the reveal (under 2,000 characters). Display
+    only: a crash is recovered by the part's stored nonce and ids (bot/daily/blind.py)."""
     header = f"**Answer {part.seq}/{part.of}** · {mention(part.user_id)}"
     if part.parts > 1:
         header += f" · part {part.part}/{part.parts}"
     if part.late:
         header += " · after the deadline, not scored"
     return f"{header}\n{part.text}"[:2000]
-
-
-def part_key(content: str) -> tuple[int, int] | None:
-    """(answer, part) of a message ``part_content`` wrote; None for any other message."""
-    match = HEADER.match(content)
-    if match is None:
-        return None
-    return int(match["seq"]), int(match["part"] or 1)
 
 
 # -- thread-mode answers the bot posts for their authors ------------------------------------

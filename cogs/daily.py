@@ -164,18 +164,25 @@ class DiscordPublisher:
             )
             return message.id
 
-    async def published_parts(self, channel_id: int, after: int) -> dict[tuple[int, int], int]:
-        async with translated("reading the published answers"):
+    async def find_sent(
+        self, channel_id: int, after: int, nonce: str, *, own_thread: bool
+    ) -> int | None:
+        async with translated("looking for an answer sent before a restart"):
             channel = await self._channel(channel_id)
             me = self.bot.user.id if self.bot.user else 0
-            found: dict[tuple[int, int], int] = {}
+            first: int | None = None
             async for message in channel.history(
                 limit=None, after=discord.Object(after), oldest_first=True
             ):
-                key = blind.part_key(message.content) if message.author.id == me else None
-                if key is not None:
-                    found.setdefault(key, message.id)
-            return found
+                if message.author.id != me:
+                    continue
+                if message.nonce is not None:  # Discord still shows it: the nonce decides
+                    if str(message.nonce) == nonce:
+                        return message.id
+                    own_thread = False  # another send of ours is there: position proves nothing
+                elif first is None:
+                    first = message.id
+            return first if own_thread else None
 
     async def send_button_answer(self, channel_id: int, answer: ButtonPost, nonce: str) -> int:
         async with translated("posting a button answer"):

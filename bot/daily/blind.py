@@ -7,9 +7,10 @@ the reveal, and the reveal publishes them all together in the thread it opens.
 - ``BlindAnswers``: the Answer button's submit (one row per member and post, edited until the
   reveal; after it, stored but not scored).
 - ``BlindPublisher``: the reveal's publishing. Its plan (one row per message) is fixed in the
-  database once; each row gets its message id the moment Discord takes the message. A reveal
-  that dies half-way resumes at the first row without one, after looking in the thread for
-  the messages Discord took just before the crash, so no answer is posted twice.
+  database once; each row stores its nonce just before the send and its message id the moment
+  Discord takes the message. A reveal that dies half-way resumes at the first row without an
+  id. Only that row can have been taken unrecorded (one send at a time): it is looked for by
+  its stored nonce, never by the text Discord shows, so no answer is posted twice.
 """
 
 from __future__ import annotations
@@ -193,12 +194,14 @@ class BlindPublisher:
             return True
         of = len({row.seq for row in plan})
         try:
-            if resumed:
-                pending = await self._found(post, where, plan, pending)
+            if resumed and await self._found(post, where, plan, pending[0]):
+                pending = pending[1:]
             for row in pending:
                 text = pieces[row.answer_id][row.part - 1] if row.answer_id in pieces else ""
                 part = AnswerPart(row.seq, of, row.part, row.parts, row.user_id, text, row.late)
-                nonce = nonce_for(post.guild_id, post.local_date, f"b{row.seq}.{row.part}")
+                nonce = row.nonce or _nonce(post, row)
+                if row.nonce is None:  # before the send: from here on it may be on Discord
+                    await self.store.blind.mark_sending(post.id, row.seq, row.part, nonce)
                 message_id = await self.publisher.send_answer_part(where, part, nonce)
                 await self.store.blind.mark_sent(post.id, row.seq, row.part, message_id)
         except PublishError as exc:
@@ -206,22 +209,29 @@ class BlindPublisher:
             return False
         return True
 
-    async def _found(
-        self, post: DailyPost, where: int, plan: list[PlanRow], pending: list[PlanRow]
-    ) -> list[PlanRow]:
-        """Rows Discord took before a crash (found in the thread) are recorded, not resent."""
-        sent = [row.message_id for row in plan if row.message_id is not None]
+    async def _found(self, post: DailyPost, where: int, plan: list[PlanRow], row: PlanRow) -> bool:
+        """Whether the first row without an id went out before a crash: recorded, not resent.
+
+        Parts go out one at a time, each id stored before the next send, so only this row can
+        be on Discord unrecorded, and only if its nonce was stored. It is the bot's message
+        carrying that nonce after the last recorded part; where Discord no longer shows nonces
+        (it keeps them minutes), in the reveal's own thread, the bot's first message after that
+        part (nothing else of the bot's goes there meanwhile)."""
+        if row.nonce is None:
+            return False
+        sent = [r.message_id for r in plan if r.message_id is not None]
         after = max(sent) if sent else (post.message_id or 0)
-        published = await self.publisher.published_parts(where, after)
-        left = []
-        for row in pending:
-            message_id = published.get((row.seq, row.part))
-            if message_id is None:
-                left.append(row)
-            else:
-                log.info("post %s: answer %s part %s was already out", post.id, row.seq, row.part)
-                await self.store.blind.mark_sent(post.id, row.seq, row.part, message_id)
-        return left
+        own_thread = post.thread_id is not None and where == post.thread_id
+        message_id = await self.publisher.find_sent(where, after, row.nonce, own_thread=own_thread)
+        if message_id is None:
+            return False
+        log.info("post %s: answer %s part %s was already out", post.id, row.seq, row.part)
+        await self.store.blind.mark_sent(post.id, row.seq, row.part, message_id)
+        return True
+
+
+def _nonce(post: DailyPost, row: PlanRow) -> str:
+    return nonce_for(post.guild_id, post.local_date, f"b{row.seq}.{row.part}")
 
 
 def _rows(post: DailyPost, answers: list[Answer], pieces: dict[int, list[str]]) -> list[PlanRow]:

@@ -130,8 +130,12 @@ class Publisher(Protocol):
         ...
 
     async def send_answer_part(self, channel_id: int, part: AnswerPart, nonce: str) -> int: ...
-    async def published_parts(self, channel_id: int, after: int) -> dict[tuple[int, int], int]:
-        """(answer, part) -> message id of the answers the bot published after ``after``."""
+    async def find_sent(
+        self, channel_id: int, after: int, nonce: str, *, own_thread: bool
+    ) -> int | None:
+        """The bot's message sent with ``nonce`` after message ``after``, if Discord took it.
+        Where no message shows a nonce any more and ``own_thread`` (only the bot's sends in
+        order go there), the bot's first message after ``after``."""
         ...
 
     # Thread-mode answers given with the Answer button (bot/daily/buttons.py).

@@ -24,6 +24,7 @@ class PlanRow:
     user_id: int
     late: bool
     message_id: int | None
+    nonce: str | None = None  # stored just before the send: set without an id, maybe sent
 
 
 class BlindRepo:
@@ -96,8 +97,8 @@ class BlindRepo:
     # -- the reveal's plan -----------------------------------------------------------------------
     async def plan(self, post_id: int) -> list[PlanRow]:
         rows = await self.db.fetchall(
-            "SELECT p.seq, p.part, p.parts, p.answer_id, a.user_id, p.late, p.message_id"
-            " FROM blind_parts p JOIN answers a ON a.id = p.answer_id"
+            "SELECT p.seq, p.part, p.parts, p.answer_id, a.user_id, p.late, p.message_id,"
+            " p.nonce FROM blind_parts p JOIN answers a ON a.id = p.answer_id"
             " WHERE p.daily_post_id = ? ORDER BY p.seq, p.part",
             (post_id,),
         )
@@ -116,6 +117,15 @@ class BlindRepo:
                     [(post_id, r.seq, r.part, r.parts, r.answer_id, int(r.late)) for r in rows],
                 )
         return await self.plan(post_id)
+
+    async def mark_sending(self, post_id: int, seq: int, part: int, nonce: str) -> None:
+        """This message is about to be sent with ``nonce``: until its id is stored, it may be
+        on Discord (recovery looks for it by the nonce, bot/daily/blind.py)."""
+        await self.db.execute(
+            "UPDATE blind_parts SET nonce = ? WHERE daily_post_id = ? AND seq = ? AND part = ?"
+            " AND nonce IS NULL",
+            (nonce, post_id, seq, part),
+        )
 
     async def mark_sent(self, post_id: int, seq: int, part: int, message_id: int) -> None:
         """Discord took this message. The answer's first message stands for it (stars and the
@@ -174,4 +184,4 @@ class BlindRepo:
 
 
 def _row(r: Any) -> PlanRow:
-    return PlanRow(int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]), bool(r[5]), r[6])
+    return PlanRow(int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]), bool(r[5]), r[6], r[7])

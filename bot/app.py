@@ -42,6 +42,7 @@ from bot.plan.service import PlanService
 from bot.practice.checklist import ChecklistService
 from bot.practice.quiz import QuizService
 from bot.storage import Store, open_store
+from bot.storage.reader import page_reader
 from bot.web.names import NameBook
 from bot.web.server import WebServer
 from bot.web.service import WebBoards
@@ -141,6 +142,7 @@ class App:
         store)."""
         if self.web_server is not None:
             await self.web_server.close()
+        await self.web.close()
         await self.jobs.shutdown()
         await self.names.close()
         await self.writer.close()
@@ -195,7 +197,13 @@ async def build_app(
     leaderboard = LeaderboardService(store, catalog, clock)
     stats = StatsService(store, catalog, clock)
     names = NameBook(store, clock)
-    web = WebBoards(store, clock, names, leaderboard, stats, gaps, mock, settings.web_base)
+    # Pages read through a connection of their own (bot/storage/reader.py), never the writer's.
+    reads = page_reader(store)
+    web = WebBoards(
+        store, reads, clock, names, LeaderboardService(reads, catalog, clock),
+        StatsService(reads, catalog, clock), GapService(reads, catalog, clock),
+        MockService(reads.mock, catalog, clock), settings.web_base,
+    )  # fmt: skip
     web_server = None
     if settings.web_port is not None:
         web_server = WebServer(web, settings.web_host, settings.web_port)

@@ -85,9 +85,10 @@ class WebRepo:
         self, guild_id: int, user_ids: Sequence[int]
     ) -> tuple[dict[int, str], set[int]]:
         """The display names of these members, and which of them are hidden from the boards:
-        one round trip for a whole page."""
+        one read by primary key for a whole page, on the loop's own read-only connection: run
+        on every page request, it must not wait behind the answer writer (issue 29)."""
         marks = ", ".join("?" for _ in user_ids)
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_inline(
             "SELECT user_id, display_name, 0 FROM member_names"
             f" WHERE guild_id = ? AND user_id IN ({marks})"
             " UNION ALL SELECT user_id, NULL, 1 FROM hidden_members"
@@ -113,7 +114,7 @@ class WebRepo:
         if not user_ids:
             return {}
         marks = ", ".join("?" for _ in user_ids)
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_inline(  # by primary key, as names_and_hidden
             "SELECT user_id, display_name FROM member_names"
             f" WHERE guild_id = ? AND user_id IN ({marks})",
             (guild_id, *user_ids),

@@ -3,11 +3,12 @@ the data behind each page. Pages (bot/web/pages.py) only lay it out."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from time import monotonic  # a name of its own: tests move it, not asyncio's clock
 from typing import Any, TypeVar, cast
 
 from bot.boards.service import PERIODS, Board, LeaderboardService
@@ -20,6 +21,7 @@ from bot.mock import MockService
 from bot.mock.service import PastRound
 from bot.storage import Store
 from bot.storage.boards import BoardRow
+from bot.storage.reader import close_reader
 from bot.web import signing
 from bot.web.names import NameBook
 from bot.web.signing import BadLink, Pass
@@ -32,6 +34,7 @@ NOT_SERVED = (
 )
 MOCK_ROUNDS = 20
 FRESH = 2.0  # seconds a board's shared parts (scope, rows, title) and a guild's switch are kept
+STALE = 10.0  # seconds a board's shared parts may be served while a read refreshes them
 CACHE_KEEP = 4096
 NOBODY = 0  # the shared board is read as nobody in particular; the viewer's row is added after
 T = TypeVar("T")
@@ -68,9 +71,14 @@ class Progress:
 
 
 class WebBoards:
+    """``store`` takes the writes (the switch, the secret, names); ``reads`` is what pages read
+    through (bot/storage/reader.py: a read-only connection of its own on SQLite), and the
+    services passed in are built on it."""
+
     def __init__(
         self,
         store: Store,
+        reads: Store,
         clock: Clock,
         names: NameBook,
         leaderboard: LeaderboardService,
@@ -80,6 +88,7 @@ class WebBoards:
         base_url: str | None,
     ) -> None:
         self.store = store
+        self.reads = reads
         self.clock = clock
         self.names = names
         self.leaderboard = leaderboard
@@ -87,17 +96,28 @@ class WebBoards:
         self.gaps_service = gaps
         self.mock = mock
         self.base_url = base_url.rstrip("/") if base_url else None
-        self._cache: dict[tuple[object, ...], tuple[float, Any]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self._reading: dict[tuple[Any, ...], asyncio.Task[Any]] = {}
+        self._generation: dict[int, int] = {}  # per guild: bumped by on, off and rotate
+
+    async def close(self) -> None:
+        """Let reads under way finish, then close the page reader (when it is not the store)."""
+        await asyncio.gather(*self._reading.values(), return_exceptions=True)
+        await close_reader(self.reads, self.store)
 
     # -- organisers -------------------------------------------------------------------------
     def _changed(self, guild_id: int) -> None:
+        self._generation[guild_id] = self._generation.get(guild_id, 0) + 1
         self._cache.pop(("access", guild_id), None)
+        self._reading.pop(("access", guild_id), None)  # a read begun before it: not waited on
 
     async def turn_on(self, guild_id: int, user_id: int, guild_name: str) -> bool:
-        self._changed(guild_id)
-        return await self.store.web.set_enabled(
-            guild_id, user_id, True, guild_name, self.clock.now()
-        )
+        try:
+            return await self.store.web.set_enabled(
+                guild_id, user_id, True, guild_name, self.clock.now()
+            )
+        finally:
+            self._changed(guild_id)
 
     async def turn_off(self, guild_id: int, user_id: int, guild_name: str) -> bool:
         try:
@@ -135,7 +155,9 @@ class WebBoards:
         by another process (shards) within that time."""
         claimed, _, _ = signing.parse(token)
         guild_id = claimed.guild_id
-        access = await self._shared(("access", guild_id), lambda: self.store.web.access(guild_id))
+        access = await self._shared(
+            ("access", guild_id), lambda: self.reads.web.access(guild_id), stale=False
+        )
         if access is None or not access.enabled:
             raise BadLink("board off")
         grant = signing.verify(token, access.secret, self.clock.now(), claimed.guild_id)
@@ -173,7 +195,7 @@ class WebBoards:
     async def topics(self, guild_id: int) -> tuple[tuple[str, str], ...]:
         async def read() -> tuple[tuple[str, str], ...]:
             bank = await self.leaderboard.catalog.for_guild(guild_id)
-            disabled = await self.store.guilds.disabled_topics(guild_id)
+            disabled = await self.reads.guilds.disabled_topics(guild_id)
             return tuple(
                 (t.slug, t.name)
                 for t in sorted(bank.topics.values(), key=lambda t: t.name)
@@ -183,23 +205,53 @@ class WebBoards:
         return await self._shared(("topics", guild_id), read)
 
     async def _rank(self, guild_id: int, scope: str, user_id: int) -> BoardRow | None:
-        mine = await self.store.boards.rank(guild_id, scope, user_id)
+        mine = await self.reads.boards.rank(guild_id, scope, user_id)
         return live_row(mine, await self._last_revealed(guild_id)) if mine else None
 
     async def _last_revealed(self, guild_id: int) -> str | None:
         return await self._shared(
-            ("revealed", guild_id), lambda: self.store.boards.last_revealed_date(guild_id)
+            ("revealed", guild_id), lambda: self.reads.boards.last_revealed_date(guild_id)
         )
 
-    async def _shared(self, key: tuple[object, ...], read: Callable[[], Awaitable[T]]) -> T:
-        now = time.monotonic()
+    async def _shared(
+        self, key: tuple[Any, ...], read: Callable[[], Awaitable[T]], *, stale: bool = True
+    ) -> T:
+        """``read()``'s value, kept ``FRESH`` seconds per ``key`` (whose second item is the
+        guild). One read at a time per key, however many requests ask. Past ``FRESH`` (and up
+        to ``STALE`` seconds) a ``stale`` value is served while one read in the background
+        refreshes it, so no request waits for a board's queries under load (issue 29)."""
         found = self._cache.get(key)
-        if found is not None and now - found[0] < FRESH:
-            return cast(T, found[1])
+        if found is not None:
+            age = monotonic() - found[0]
+            if age < FRESH:
+                return cast(T, found[1])
+            if stale and age < STALE:
+                self._read(key, read)
+                return cast(T, found[1])
+        return cast(T, await asyncio.shield(self._read(key, read)))
+
+    def _read(self, key: tuple[Any, ...], read: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
+        task = self._reading.get(key)
+        if task is None:
+            task = asyncio.create_task(self._fill(key, read), name="web-read")
+            self._reading[key] = task
+            task.add_done_callback(lambda done: self._read_done(key, done))
+        return task
+
+    def _read_done(self, key: tuple[Any, ...], task: asyncio.Task[Any]) -> None:
+        if self._reading.get(key) is task:
+            del self._reading[key]
+        if not task.cancelled() and task.exception() is not None:  # retrieved: its waiters see it
+            log.debug("web read %s failed: %r", key[0], task.exception())
+
+    async def _fill(self, key: tuple[Any, ...], read: Callable[[], Awaitable[T]]) -> T:
+        generation = self._generation.get(key[1], 0)
+        started = monotonic()
         value = await read()
-        if len(self._cache) >= CACHE_KEEP:
-            self._cache.clear()
-        self._cache[key] = (now, value)
+        if self._generation.get(key[1], 0) == generation:  # no on, off or rotate meanwhile
+            if len(self._cache) >= CACHE_KEEP:
+                self._cache.clear()
+            self._cache[key] = (started, value)
         return value
 
     async def progress(self, viewer: Viewer) -> Progress:

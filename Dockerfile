@@ -30,7 +30,9 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
-EXPOSE 8080
+# 8080: health and metrics (DRILLBOT_HEALTH). 8090: the web board, served only when
+# DRILLBOT_WEB=0.0.0.0:8090 is set (README, "The web board with Docker Compose").
+EXPOSE 8080 8090
 
 # docker stop sends this; drillbot finishes in-flight work and exits 0 within 10 s.
 STOPSIGNAL SIGTERM

@@ -47,11 +47,14 @@ class GapRepo:
             " ORDER BY local_date",
             (guild_id, since_date),
         )
+        # The window's posts first, then their answers by answers_post: SQLite's planner
+        # otherwise walked every answer of every guild in answers_post order (4.2 s against
+        # 0.7 s at 1,000,000 answers; CROSS JOIN fixes SQLite's order, PostgreSQL plans freely).
         answers = await self.db.fetchall(
-            "SELECT DISTINCT a.daily_post_id, a.user_id FROM answers a"
-            " JOIN daily_posts p ON p.id = a.daily_post_id"
-            " WHERE p.guild_id = ? AND p.local_date >= ? AND p.state IN ('posted', 'revealed')"
-            " AND a.deleted_at IS NULL ORDER BY a.daily_post_id, a.user_id",
+            "SELECT DISTINCT a.daily_post_id, a.user_id FROM daily_posts p CROSS JOIN answers a"
+            " WHERE a.daily_post_id = p.id AND p.guild_id = ? AND p.local_date >= ?"
+            " AND p.state IN ('posted', 'revealed') AND a.deleted_at IS NULL"
+            " ORDER BY a.daily_post_id, a.user_id",
             (guild_id, since_date),
         )
         grades = await self.db.fetchall(

@@ -165,9 +165,9 @@ class WebBoards:
 
     # -- pages ------------------------------------------------------------------------------
     async def board(self, viewer: Viewer, period: str, topic: str | None, page: int) -> BoardPage:
-        """A board page. The parts every viewer shares (its scope, rows, title) come from a
-        cache kept ``FRESH`` seconds, so a page costs a few queries under load; who is hidden
-        is read on every request, so a member who hides never shows, cached or not."""
+        """A board page. The parts every viewer shares (its scope, rows, title) come from
+        ``_shared``, so under load a page costs one read by primary key: the names, and who is
+        hidden, read on every request, so a member who hides never shows, cached or not."""
         guild_id, user_id = viewer.grant.guild_id, viewer.grant.user_id
         period = period if period in PERIODS else "week"
         topics = await self.topics(guild_id)

@@ -10,10 +10,11 @@ from aiohttp import web
 
 from bot.sandbox.emulator.access import permissions
 from bot.sandbox.emulator.core import Core
+from bot.sandbox.emulator.layouts import check_message, edited_flags, is_v2
 from bot.sandbox.emulator.limits import validate
 from bot.sandbox.emulator.perms import FLAGS
 from bot.sandbox.emulator.snowflake import now_iso
-from bot.sandbox.emulator.state import EPHEMERAL, Channel, Message, User
+from bot.sandbox.emulator.state import Channel, Message, User
 from bot.sandbox.emulator.wire import BODY, ApiError, Body, json_response
 
 Json = dict[str, Any]
@@ -108,7 +109,10 @@ def build_message(
     payload: Json,
     files: list[tuple[str, bytes, str]],
 ) -> Message:
-    validate(payload)
+    flags = int(payload.get("flags") or 0)
+    validate(payload, v2=is_v2(flags))
+    attachments = attachments_from(emu, payload, files)
+    check_message(flags, payload, attachments)
     content = str(payload.get("content") or "")
     mentions = [
         emu.world.users[int(u)] for u in MENTION.findall(content) if int(u) in emu.world.users
@@ -121,9 +125,9 @@ def build_message(
         content=content,
         embeds=list(payload.get("embeds") or []),
         components=list(payload.get("components") or []),
-        attachments=attachments_from(emu, payload, files),
+        attachments=attachments,
         nonce=payload.get("nonce"),
-        flags=int(payload.get("flags") or 0),
+        flags=flags,
         mentions=mentions,
     )
     if payload.get("message_reference"):
@@ -206,19 +210,18 @@ def reference(given: Json, channel: Any) -> Json:
 
 
 def apply_edit(emu: Core, msg: Message, payload: Json, files: list[tuple[str, bytes, str]]) -> None:
-    validate(payload)
-    if "content" in payload:
-        msg.content = str(payload["content"] or "")
-    if "embeds" in payload:
-        msg.embeds = list(payload["embeds"] or [])
-    if "components" in payload:
-        msg.components = list(payload["components"] or [])
-    if "flags" in payload and payload["flags"] is not None:
-        msg.flags = (msg.flags & EPHEMERAL) | int(payload["flags"])
+    """Judged on the message as it would stand after it (V2 rules: layouts.py)."""
+    flags = edited_flags(msg.flags, payload)
+    validate(payload, v2=is_v2(flags))
+    attachments = msg.attachments
     if "attachments" in payload or files:
         keep = {str(a.get("id")) for a in payload.get("attachments") or []}
         kept = [a for a in msg.attachments if a["id"] in keep]
-        msg.attachments = kept + attachments_from(emu, payload, files)
+        attachments = kept + attachments_from(emu, payload, files)
+    after = {k: payload.get(k, getattr(msg, k)) for k in ("content", "embeds", "components")}
+    check_message(flags, after, attachments)
+    msg.content, msg.flags, msg.attachments = str(after["content"] or ""), flags, attachments
+    msg.embeds, msg.components = list(after["embeds"] or []), list(after["components"] or [])
     msg.edited_timestamp = now_iso()
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.sandbox.emulator.layouts import as_response, texts
 from bot.sandbox.emulator.snowflake import SnowflakeFactory, now_iso, snowflake_time
 
 Json = dict[str, Any]
@@ -227,6 +228,18 @@ class Message:
     def ephemeral(self) -> bool:
         return bool(self.flags & EPHEMERAL)
 
+    @property
+    def text(self) -> str:
+        """Everything a reader sees as text: the content, the embeds' text and, in a message
+        laid out with components, its text displays."""
+        parts = [self.content]
+        for embed in self.embeds:
+            parts += [str(embed.get(k) or "") for k in ("title", "description")]
+            parts += [f"{f.get('name')}\n{f.get('value')}" for f in embed.get("fields") or []]
+            parts.append(str((embed.get("footer") or {}).get("text") or ""))
+        parts += texts(self.components)
+        return "\n".join(p for p in parts if p)
+
     def to_dict(self, me_id: int | None = None, *, with_content: bool = True) -> Json:
         data: Json = {
             "id": str(self.id),
@@ -241,7 +254,9 @@ class Message:
             "mention_roles": [],
             "attachments": self.attachments if with_content else [],
             "embeds": self.embeds if with_content else [],
-            "components": numbered(self.components) if with_content else [],
+            "components": as_response(numbered(self.components), self.attachments)
+            if with_content
+            else [],
             "pinned": self.pinned,
             "type": self.type,
             "flags": self.flags,

@@ -74,12 +74,6 @@ class AnswerButton(
         await cog.press(interaction, self.post_id)
 
 
-def answer_view(post_id: int) -> ui.View:
-    view = ui.View(timeout=None)  # persistent: the button is dynamic, the state in the database
-    view.add_item(AnswerButton(post_id))
-    return view
-
-
 class AnswerModal(ui.Modal, title="Your answer (hidden until the reveal)"):
     answer: ui.TextInput[AnswerModal] = ui.TextInput(
         label="Answer as you would in the interview",

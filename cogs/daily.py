@@ -26,13 +26,14 @@ from bot.daily.service import DailyService
 from bot.errors import Gone, MissingPermissions, TransientFailure
 from bot.storage.streaks import KeptStreak
 from bot.web.names import NameBook
-from cogs import blind, quiz_views, render
+from cogs import blind, cards, quiz_views
 from cogs.render import kept_text
 
 if TYPE_CHECKING:
     from bot.client import DrillBot
 
 log = logging.getLogger(__name__)
+ActionRow = discord.ui.ActionRow[Any]
 
 
 def part_nonce(nonce: str, n: int) -> str:
@@ -62,7 +63,7 @@ class DiscordPublisher:
     def __init__(self, bot: DrillBot) -> None:
         self.bot = bot
         # The quiz cog sets this so the reveal carries the self-grade buttons.
-        self.reveal_view: Callable[[RevealCard], discord.ui.View | None] = lambda _c: None
+        self.reveal_rows: Callable[[RevealCard], Sequence[ActionRow]] = lambda _c: ()
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self.bot.get_channel(channel_id)
@@ -85,7 +86,7 @@ class DiscordPublisher:
             # Bounded by time, not by count: every message since ``after``, oldest first.
             since = discord.Object(discord.utils.time_snowflake(after)) if after else None
             async for message in channel.history(limit=None, after=since, oldest_first=True):
-                footer = message.embeds[0].footer.text if message.embeds else None
+                footer = cards.marker_text(message)  # a V2 layout's last line, or an embed's
                 if message.author.id == me and footer and footer.startswith(marker):
                     thread = message.thread
                     return FoundPost(message.id, thread.id if thread else None)
@@ -95,12 +96,11 @@ class DiscordPublisher:
         async with translated("posting the daily question"):
             channel = await self._channel(channel_id)
             role = card.ping_role_id
+            # A V2 layout (the role ping is its first line): the Answer button in every mode,
+            # since a modal answer needs no Message Content intent.
             message = await channel.send(
-                content=f"<@&{role}>" if role else None,
-                embed=render.daily_embed(card),
+                view=cards.daily_layout(card),
                 nonce=nonce,
-                # Every mode: a modal answer needs no Message Content intent.
-                view=blind.answer_view(card.post_id),
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False, users=False, roles=[discord.Object(role)] if role else False
                 ),
@@ -133,18 +133,14 @@ class DiscordPublisher:
     async def send_reveal(self, channel_id: int, card: RevealCard, nonce: str) -> None:
         async with translated("revealing the notes"):
             channel = await self._channel(channel_id)
-            parts = render.reveal_messages(card)
-            view = self.reveal_view(card)
-            for n, (content, embeds) in enumerate(parts):
-                # The buttons go under the last part, after everything they refer to.
-                last = n == len(parts) - 1
-                kwargs: dict[str, Any] = {"view": view} if view is not None and last else {}
+            # The buttons go under the last part, after everything they refer to.
+            parts = cards.reveal_parts(card, self.reveal_rows(card))
+            for n, (view, files) in enumerate(parts):
                 await channel.send(
-                    content=content,
-                    embeds=embeds,
+                    view=view,
+                    files=files,
                     nonce=nonce if n == 0 else part_nonce(nonce, n),
                     allowed_mentions=NO_MENTIONS,
-                    **kwargs,
                 )
 
     async def thread_of(self, channel_id: int, message_id: int) -> int | None:
@@ -304,7 +300,7 @@ class DailyCog(commands.Cog):
 async def setup(bot: DrillBot) -> None:
     publisher = DiscordPublisher(bot)
     # The reveal carries the self-grade buttons that cogs.quiz handles.
-    publisher.reveal_view = lambda card: quiz_views.daily_reveal_view(
+    publisher.reveal_rows = lambda card: quiz_views.daily_reveal_rows(
         card.post_id, model_answer=bool(card.question.model_answer)
     )
     bot.app.discord.plug(publisher)

@@ -193,12 +193,16 @@ def has_levels(question: Question) -> bool:
     return question.levels is not None or bool(question.model_answer or question.sources)
 
 
-def daily_reveal_view(post_id: int, *, model_answer: bool = False) -> ui.View:
-    view = _view(*(DailyGradeButton(post_id, g) for g in GRADES), DailyReportButton(post_id))
-    view.add_item(CheckDailyButton(post_id))  # a second row: a row holds five buttons
+def daily_reveal_rows(post_id: int, *, model_answer: bool = False) -> list[ui.ActionRow[Any]]:
+    """The reveal's buttons as action rows for its V2 layout (cogs/cards.py): the self-grades
+    and Report, then Check key points and the model answer (a row holds five buttons)."""
+    second: list[ui.Item[Any]] = [CheckDailyButton(post_id)]
     if model_answer:
-        view.add_item(DailyModelAnswerButton(post_id))
-    return view
+        second.append(DailyModelAnswerButton(post_id))
+    return [
+        ui.ActionRow(*(DailyGradeButton(post_id, g) for g in GRADES), DailyReportButton(post_id)),
+        ui.ActionRow(*second),
+    ]
 
 
 # -- modals -----------------------------------------------------------------------------------

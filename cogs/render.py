@@ -11,11 +11,9 @@ from typing import Any, cast
 import discord
 
 from bot.bank import Question
-from bot.daily.publishing import DailyCard, RevealCard
 from bot.errors import WHEN, DrillError
 from bot.storage import Award
 from bot.storage.streaks import KeptStreak
-from cogs import notes_layout as layout
 
 log = logging.getLogger(__name__)
 
@@ -153,25 +151,6 @@ def solution_block(question: Question, *, room: int) -> str:
     return f"{head}{fence}{code[:keep]}…\n```{cut_note}"
 
 
-def daily_embed(card: DailyCard) -> discord.Embed:
-    embed = question_embed(card.question, card.topic_name, title="Question of the day")
-    if card.reveal_at is not None:
-        embed.add_field(name="Notes revealed", value=ts(card.reveal_at), inline=True)
-    how = (
-        "Press **Answer** below. Nobody sees your answer until the reveal, when every answer "
-        "is posted together in a thread; press again to change yours until then."
-        if card.blind
-        else "Reply in the thread under this message, or press **Answer** below: your answer "
-        "is posted in the thread under your name."
-        if card.typed
-        else "Press **Answer** below: your answer is posted in the thread under your name "
-        "(messages typed in the thread cannot be read by the bot)."
-    )
-    embed.add_field(name="How to answer", value=how, inline=False)
-    embed.set_footer(text=f"{card.marker} · {card.question.id}")
-    return embed
-
-
 def awards_line(awards: Sequence[Award]) -> str:
     totals: dict[int, int] = {}
     for award in awards:
@@ -182,42 +161,6 @@ def awards_line(awards: Sequence[Award]) -> str:
     ]
     text = ", ".join(parts)
     return text if len(text) <= 1024 else text[:1020] + " …"
-
-
-def reveal_messages(card: RevealCard) -> list[tuple[str | None, list[discord.Embed]]]:
-    """The daily reveal: what they're testing, the key points, what a strong-hire, a hire and a
-    no-hire answer sound like, red flags, follow-ups, sources, the points and the worked
-    solution.
-
-    Usually one message. When it does not fit Discord's 6,000 characters a message, it is split
-    into several (never cut). The footer that marks the reveal in the channel's history goes on
-    the LAST message, so a run that dies half-way finds no marker and sends the whole reveal
-    again (nonces per message keep a quick retry from doubling what was sent).
-    """
-    answered = f"{card.answered} member{'s' if card.answered != 1 else ''} answered"
-    content = f"**{TESTING_HEADING}** · answers are closed · {answered}."
-    if card.discussion_until is not None:
-        content += f" The thread stays open for discussion until {ts(card.discussion_until, 't')}."
-    q = card.question
-    colour = DIFFICULTY_COLOUR.get(q.difficulty, 0x5865F2)
-    fields = [
-        *layout.bullet_fields("Key points of a strong answer", q.key_points),
-        *layout.level_fields(q),
-        *layout.bullet_fields("Red flags: a weak answer…", q.red_flags),
-        *layout.bullet_fields("Follow-up questions", q.follow_ups),
-        *layout.source_fields(q),
-    ]
-    if card.awards:
-        fields.append(("Points", awards_line(card.awards)))
-    embeds = layout.fields_embeds(TESTING_HEADING, q.testing, fields, colour=colour)
-    embeds += layout.solution_embeds(q, colour=colour)
-    groups = layout.messages(embeds)
-    marker = " · ".join(filter(None, (card.marker, answered, q.id)))
-    for n, group in enumerate(groups, start=1):
-        last = n == len(groups)
-        text = marker if last else f"{q.id} · part {n} of {len(groups)}, continued below"
-        group[0].set_footer(text=text[: layout.FOOTER])
-    return [(content if n == 0 else None, group) for n, group in enumerate(groups)]
 
 
 def data_of(interaction: discord.Interaction) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def published(world: World, thread_id: int) -> list[Message]:
 
 
 def reveals(world: World, thread_id: int) -> list[Message]:
-    return [m for m in world.emu.messages(thread_id) if "What they're testing" in m.content]
+    return [m for m in world.emu.messages(thread_id) if "What they're testing" in m.text]
 
 
 async def revealed(store: Store, post: DailyPost) -> DailyPost:

@@ -42,7 +42,7 @@ def daily_posts(emu: Emulator, channel_id: int) -> list[Any]:
     return [
         m
         for m in emu.messages(channel_id)
-        if m.author.id == emu.bot_user_id and m.embeds and m.embeds[0].get("title") == TITLE
+        if m.author.id == emu.bot_user_id and f"## {TITLE}\n" in m.text
     ]
 
 

@@ -48,7 +48,7 @@ async def test_a_blind_day_with_five_members_one_editing_one_late(
         post, message = await blind_post(bot, store, world)
         assert post.mode == "blind" and post.thread_id is None
         assert button_ids(message) == [f"drill:blind:answer:{post.id}"]
-        assert "Press **Answer** below" in str(message.embeds[0])
+        assert "Press **Answer**. Nobody sees your answer until the reveal" in message.text
         assert _threads(world) == []  # no thread before the reveal
         for minute, (name, text) in enumerate(ANSWERS.items(), start=1):
             clock.set(NINE + timedelta(minutes=minute))
@@ -86,7 +86,7 @@ async def test_a_blind_day_with_five_members_one_editing_one_late(
         [notes] = reveals(world, done.thread_id)
         assert notes.id > answers[-1].id  # the notes come after every answer
         until = int((REVEAL + timedelta(minutes=120)).timestamp())
-        assert f"open for discussion until <t:{until}:t>" in notes.content
+        assert f"open for discussion until <t:{until}:t>" in notes.text
         assert not world.emu.world.channels[done.thread_id].locked  # open for discussion
 
         # Scored as in thread mode: 10 each, +3 for the first to answer.

@@ -101,7 +101,7 @@ async def test_a_thread_day_answered_by_button_only_with_the_intent_refused(
             post, message = await todays_post(bot, store, world)
             assert post.thread_id is not None
             assert button_ids(message) == [f"drill:blind:answer:{post.id}"]
-            assert "Press **Answer** below" in text_of(message)
+            assert "Press **Answer**: your answer is posted in the thread" in text_of(message)
             for minute, (name, text) in enumerate(ANSWERS.items(), start=1):
                 clock.set(NINE + timedelta(minutes=minute))
                 said = await answer_by_button(world[name], message, post.id, text)
@@ -127,7 +127,7 @@ async def test_a_thread_day_answered_by_button_only_with_the_intent_refused(
             done = await revealed(store, post)
     assert caplog.messages.count(INTENT_REFUSED) == 1
     assert len(reveals(world, done.thread_id or 0)) == 1
-    assert "3 members answered" in reveals(world, done.thread_id or 0)[0].content
+    assert "3 members answered" in reveals(world, done.thread_id or 0)[0].text
     assert await points(store, world, "ana") == ANSWER_POINTS + FIRST_BONUS + STAR_POINTS
     assert await points(store, world, "ben") == ANSWER_POINTS + BEST_POINTS
     assert await points(store, world, "cy") == ANSWER_POINTS
@@ -145,7 +145,7 @@ async def test_with_the_intent_typed_and_button_answers_both_count(
         assert world.emu.gateway.refused_intents == []
         post, message = await todays_post(bot, store, world)
         assert post.thread_id is not None
-        assert "Reply in the thread under this message, or press **Answer**" in text_of(message)
+        assert "Reply in the thread under this message, or press **Answer**:" in text_of(message)
         await world["ana"].send(post.thread_id, ANSWERS["ana"])
         said = await answer_by_button(world["ben"], message, post.id, ANSWERS["ben"])
         assert said.startswith("Posted in")

@@ -34,7 +34,7 @@ async def todays_thread(bot: Any, store: Store, world: World) -> DailyPost:
 
 
 def reveals(world: World, channel_id: int) -> list[Any]:
-    return [m for m in world.emu.messages(channel_id) if "What they're testing" in m.content]
+    return [m for m in world.emu.messages(channel_id) if "What they're testing" in m.text]
 
 
 async def test_answers_posted_while_the_bot_is_down_are_backfilled_on_start(

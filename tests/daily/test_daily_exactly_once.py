@@ -257,7 +257,7 @@ async def test_a_crash_between_reveal_and_store_does_not_reveal_twice(
     async with start_bot() as bot:
         await bot.jobs.idle()
     assert post.thread_id is not None
-    reveals = [m for m in emu.messages(post.thread_id) if "What they're testing" in m.content]
+    reveals = [m for m in emu.messages(post.thread_id) if "What they're testing" in m.text]
     assert len(reveals) == 1
     assert (await stored(store, world.guild.id, TODAY)).state == "revealed"
     assert emu.channel(post.thread_id).locked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.sandbox.emulator.layouts import IS_COMPONENTS_V2, texts
 from bot.storage import Store
 from tests.conftest import START, BotFactory, World, eventually
 
@@ -37,7 +38,8 @@ async def test_posts_at_local_time_collects_answers_and_reveals(
             ),
             timeout=5,
         )
-        assert call.json["embeds"][0]["title"] == "Question of the day"
+        assert call.json["flags"] & IS_COMPONENTS_V2 and "embeds" not in call.json
+        assert "## Question of the day" in texts(call.json["components"])[0]
         post = await emu.wait_until(lambda: emu.messages(world.channel.id), timeout=5)
         thread = await emu.wait_until(lambda: emu.channel(post[0].id), timeout=5)
         await world["ana"].send(
@@ -57,7 +59,7 @@ async def test_posts_at_local_time_collects_answers_and_reveals(
         clock.advance(hours=23)
         await bot.jobs.idle()
         reveal = await emu.wait_until(
-            lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.content],
+            lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.text],
             timeout=5,
         )
         assert reveal

@@ -33,7 +33,7 @@ async def answers_of(store: Store, post: DailyPost, count: int) -> list[Answer]:
 
 
 def reveal_in(world: World, channel_id: int) -> Message:
-    found = [m for m in world.emu.messages(channel_id) if "What they're testing" in m.content]
+    found = [m for m in world.emu.messages(channel_id) if "What they're testing" in m.text]
     assert len(found) == 1, f"{len(found)} reveals"
     return found[0]
 
@@ -60,7 +60,7 @@ async def test_members_answering_the_instant_the_thread_appears_are_stored_and_c
         clock.set(REVEAL)
         await bot.jobs.idle()
     assert post.thread_id is not None
-    assert "3 members answered" in reveal_in(world, post.thread_id).content
+    assert "3 members answered" in reveal_in(world, post.thread_id).text
     points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}
     assert set(points) == {world[n].id for n in QUICK}
     assert sum(points.values()) == 3 * ANSWER_POINTS + FIRST_BONUS
@@ -90,7 +90,7 @@ async def test_answers_while_discord_sits_on_the_pin_are_stored_at_once(
         assert emu.message(world.channel.id, post.message_id or 0).pinned
         clock.set(REVEAL)
         await bot.jobs.idle()
-    assert "3 members answered" in reveal_in(world, post.thread_id).content
+    assert "3 members answered" in reveal_in(world, post.thread_id).text
 
 
 async def test_the_reveal_reads_back_answers_the_gateway_never_delivered(
@@ -113,7 +113,7 @@ async def test_the_reveal_reads_back_answers_the_gateway_never_delivered(
         await bot.jobs.idle()
     rows = await store.answers.for_post(post.id)
     assert [r.message_id for r in rows] == [heard.id, *(m.id for m in unheard)]
-    assert "3 members answered" in reveal_in(world, post.thread_id).content
+    assert "3 members answered" in reveal_in(world, post.thread_id).text
     points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}
     assert points == {
         world["ana"].id: ANSWER_POINTS + FIRST_BONUS,
@@ -145,7 +145,7 @@ async def test_an_answer_lost_between_two_delivered_ones_is_read_back_at_the_rev
         await bot.jobs.idle()
     rows = await store.answers.for_post(post.id)
     assert sorted(r.message_id for r in rows) == sorted([first.id, lost.id, last.id])
-    assert "3 members answered" in reveal_in(world, post.thread_id).content
+    assert "3 members answered" in reveal_in(world, post.thread_id).text
     points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}
     assert points[world["ben"].id] == ANSWER_POINTS
 
@@ -221,7 +221,7 @@ async def test_an_answer_after_the_reveal_time_is_stored_but_not_scored(
     assert rows[late.id].created_at > REVEAL
     top = await store.scores.top(world.guild.id)  # ... but not scored, nor counted
     assert [(s.user_id, s.points) for s in top] == [(world["ana"].id, ANSWER_POINTS + FIRST_BONUS)]
-    assert "1 member answered" in reveal_in(world, post.thread_id).content
+    assert "1 member answered" in reveal_in(world, post.thread_id).text
 
 
 async def test_reveal_now_scores_answers_up_to_now_and_not_after(
@@ -240,7 +240,7 @@ async def test_reveal_now_scores_answers_up_to_now_and_not_after(
         assert revealed is not None
     after = await stored(store, world.guild.id, TODAY)
     assert after.state == "revealed" and after.reveal_at == NINE + timedelta(hours=2)
-    assert "1 member answered" in reveal_in(world, post.thread_id).content
+    assert "1 member answered" in reveal_in(world, post.thread_id).text
 
 
 async def test_a_pin_held_in_one_guild_does_not_hold_other_guilds(
@@ -401,7 +401,7 @@ async def test_a_thread_discord_opened_while_the_call_failed_gets_its_answers_an
     assert revealed.state == "revealed" and revealed.thread_id == thread.id
     rows = await store.answers.for_post(post.id)
     assert sorted(r.message_id for r in rows) == sorted(m.id for m in sent)
-    assert "3 members answered" in reveal_in(world, thread.id).content
+    assert "3 members answered" in reveal_in(world, thread.id).text
     assert emu.channel(thread.id).locked  # type: ignore[union-attr]
 
 
@@ -437,6 +437,6 @@ async def test_answers_edited_and_deleted_the_instant_the_thread_appears_are_kep
         clock.set(REVEAL)
         await bot.jobs.idle()
     assert post.thread_id is not None
-    assert "2 members answered" in reveal_in(world, post.thread_id).content
+    assert "2 members answered" in reveal_in(world, post.thread_id).text
     points = {s.user_id: s.points for s in await store.scores.top(world.guild.id)}
     assert points == {world["ana"].id: ANSWER_POINTS + FIRST_BONUS, world["cy"].id: ANSWER_POINTS}

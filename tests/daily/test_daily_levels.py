@@ -19,6 +19,7 @@ from bot.bank import (
     load_bank,
 )
 from bot.errors import DrillError
+from bot.sandbox.emulator.layouts import IS_COMPONENTS_V2, count, texts
 from bot.storage import Store
 from tests.conftest import BotFactory, World
 from tests.daily.helpers import configure_world, stored
@@ -77,15 +78,6 @@ def bank(request: pytest.FixtureRequest) -> Bank:
     return only(biggest() if getattr(request, "param", "") == "biggest" else graded())
 
 
-def size(embed: dict) -> int:
-    return (
-        len(embed.get("title", ""))
-        + len(embed.get("description", "") or "")
-        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
-        + len((embed.get("footer") or {}).get("text", ""))
-    )
-
-
 async def reveal(world: World, store: Store, start_bot: BotFactory) -> tuple[Any, list[Any]]:
     await configure_world(store, world)
     async with start_bot() as bot:
@@ -104,17 +96,18 @@ async def test_the_reveal_shows_the_levels_after_the_key_points(
 ) -> None:
     post, sent = await reveal(world, store, start_bot)
     (message,) = sent  # fits one message, as before
-    names = [f["name"] for f in message.embeds[0]["fields"]]
-    points = names.index("Key points of a strong answer")
-    assert names[points + 1 : points + 4] == [STRONG, HIRE, NO_HIRE]
-    values = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
-    assert (values[STRONG], values[HIRE], values[NO_HIRE]) == (
-        LEVELS.strong, LEVELS.hire, LEVELS.no_hire,
-    )  # fmt: skip
-    assert values["Sources for its version-sensitive facts"] == (
+    shown = texts(message.components)
+    points = next(i for i, t in enumerate(shown) if t.startswith("### Key points"))
+    levels = shown[points + 1]
+    assert levels.startswith("### What answers sound like")
+    assert levels.index(STRONG) < levels.index(HIRE) < levels.index(NO_HIRE)
+    for text in (LEVELS.strong, LEVELS.hire, LEVELS.no_hire):
+        assert text in levels
+    assert (
         "• [Index format v2 from 1.4](https://example.org/release-notes) · checked 2026-12"
+        in "\n".join(shown)
     )
-    assert message.embeds[0]["footer"]["text"].endswith(f"1 member answered · {post.question_id}")
+    assert shown[-1].endswith(f"1 member answered · {post.question_id}")
     assert button_ids(message)[-1] == f"drill:daily:model:{post.id}"
 
 
@@ -139,28 +132,27 @@ async def test_a_reveal_at_every_limit_is_split_into_messages_that_each_fit(
 ) -> None:
     post, sent = await reveal(world, store, start_bot)
     assert len(sent) >= 2
-    for message in sent:
-        assert len(message.embeds) <= 10
-        assert sum(size(e) for e in message.embeds) <= 6000
-        for embed in message.embeds:
-            assert len(embed.get("description", "") or "") <= 4096
-            assert all(len(f["value"]) <= 1024 for f in embed.get("fields", []))
-    # Everything is there, in order: notes and levels, then the worked solution.
-    text = "\n".join(
-        str(e.get("description", "")) + "\n".join(f["value"] for f in e.get("fields", []))
-        for m in sent
-        for e in m.embeds
-    )
+    for message in sent:  # each within Discord's limits for a V2 message
+        assert message.flags & IS_COMPONENTS_V2 and not message.content and not message.embeds
+        assert count(message.components) <= 40
+        assert sum(len(t) for t in texts(message.components)) <= 4000
+    # Everything is there, in order: notes and levels, then the worked solution, which at
+    # 3,000 characters is an attached file (whole) beside its notes.
+    text = "\n".join(t for m in sent for t in texts(m.components))
     for piece in ("t" * 600, "6" + "k" * 199, "s" * 300, "n" * 300, "3" + "r" * 199,
-                  "4" + "f" * 199, "9" + "c" * 199, "x_250 = 250", "w" * 600):  # fmt: skip
+                  "4" + "f" * 199, "9" + "c" * 199, "w" * 600):  # fmt: skip
         assert piece in text, piece[:12]
-    assert text.index("n" * 300) < text.index("x_0 = 0")
+    assert text.index("n" * 300) < text.index("### Worked solution") < text.index("w" * 600)
+    files = [a for m in sent for a in m.attachments]
+    assert [a["filename"] for a in files] == [f"solution-{post.question_id}.py"]
+    _, code, _ = world.emu.world.blobs[int(files[0]["id"])]
+    assert b"x_250 = 250" in code and len(code) == 3000
     # The reveal's marker is on the last part (a run that dies half-way sends it all again);
     # the buttons are under it.
-    assert sent[-1].embeds[0]["footer"]["text"].endswith(post.question_id)
-    assert "continued below" in sent[0].embeds[0]["footer"]["text"]
-    assert sent[0].components == [] and sent[-1].components
-    assert sent[0].content.startswith("**What they're testing**")
+    assert texts(sent[-1].components)[-1].endswith(post.question_id)
+    assert "continued below" in texts(sent[0].components)[-1]
+    assert button_ids(sent[0]) == [] and button_ids(sent[-1])
+    assert texts(sent[0].components)[0].startswith("## What they're testing")
     assert world.emu.errors == []
 
 

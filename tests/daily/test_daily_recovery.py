@@ -22,7 +22,7 @@ FOLLOWING = 60  # more than the 50 messages the first version looked back
 
 
 def reveals(world: World, channel_id: int) -> list[Any]:
-    return [m for m in world.emu.messages(channel_id) if "What they're testing" in m.content]
+    return [m for m in world.emu.messages(channel_id) if "What they're testing" in m.text]
 
 
 def sent_to(channel_id: int) -> Killer:
@@ -163,4 +163,4 @@ async def test_killed_right_after_the_thread_opened_then_60_messages_keeps_that_
         clock.set(REVEAL)
         await bot.jobs.idle()
     assert [c.id for c in emu.world.channels.values() if c.is_thread] == [thread.id]
-    assert "1 member answered" in reveals(world, thread.id)[0].content
+    assert "1 member answered" in reveals(world, thread.id)[0].text

@@ -133,7 +133,7 @@ async def test_two_shard_processes_on_postgres_survive_sigkills_losing_no_post_a
             assert sorted(stored) == sorted(answers.sent[guild.id]), guild.name  # once each
             assert len(stored) == 6  # two members, three rounds each
             revealed = [
-                m for m in emulator.messages(row.thread_id) if "What they're testing" in m.content
+                m for m in emulator.messages(row.thread_id) if "What they're testing" in m.text
             ]
             assert len(revealed) == 1, guild.name
             for member in members:  # scored once: one answered post on the board each

@@ -181,7 +181,7 @@ async def test_post_now_posts_once_and_reveal_now_closes_it(
         revealed = await run(world.owner, "drill reveal-now", channel_id=chan)
         assert "Revealed the notes for 2026-03-02" in revealed.content
         await emu.wait_until(
-            lambda: any("What they're testing" in m.content for m in emu.messages(post.thread_id)),
+            lambda: any("What they're testing" in m.text for m in emu.messages(post.thread_id)),
             timeout=5,
         )
         nothing = await run(world.owner, "drill reveal-now", channel_id=chan)

@@ -38,7 +38,7 @@ async def a_day(world: World, store: Store, bot: Any, clock: Any, *members: Any)
     clock.advance(hours=23)
     await bot.jobs.idle()
     await emu.wait_until(
-        lambda: any("What they're testing" in m.content for m in emu.messages(post.thread_id)),
+        lambda: any("What they're testing" in m.text for m in emu.messages(post.thread_id)),
         timeout=5,
     )
     return local

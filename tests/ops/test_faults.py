@@ -102,7 +102,7 @@ async def test_faults_and_a_gateway_drop_leave_one_post_every_answer_and_one_rev
     assert len(post_calls(emu, world.channel.id, status=200)) == 1
     stored = await store.answers.for_post(post.id)
     assert sorted(a.message_id for a in stored) == sorted(m.id for m in sent)
-    reveals = [m for m in emu.messages(post.thread_id) if "What they're testing" in m.content]
+    reveals = [m for m in emu.messages(post.thread_id) if "What they're testing" in m.text]
     assert len(reveals) == 1
     top = await store.scores.top(world.guild.id)
     assert sum(s.points for s in top) == len(MEMBERS) * ANSWER_POINTS + FIRST_BONUS

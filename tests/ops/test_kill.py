@@ -56,7 +56,7 @@ def question_posts(emu: Emulator, channel_id: int) -> list[Any]:
     return [
         m
         for m in emu.messages(channel_id)
-        if m.author.id == emu.bot_user_id and m.embeds and m.embeds[0].get("title") == TITLE
+        if m.author.id == emu.bot_user_id and f"## {TITLE}\n" in m.text
     ]
 
 
@@ -128,7 +128,7 @@ async def _interrupted(
     figures["posts"] = question_posts(emu, channel.id)
     figures["sent"] = [m.id for m in emu.messages(thread_id) if m.author.id != emu.bot_user_id]
     figures["stored"] = stored_answers(db)
-    figures["reveals"] = [m for m in emu.messages(thread_id) if "What they're testing" in m.content]
+    figures["reveals"] = [m for m in emu.messages(thread_id) if "What they're testing" in m.text]
     figures["points"] = tuple(db.rows("SELECT SUM(points), COUNT(*) FROM member_stats")[0])
     return figures
 

@@ -7,13 +7,14 @@ from typing import Any
 
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.emulator.interactions import Interaction
+from bot.sandbox.emulator.layouts import buttons
 from bot.sandbox.emulator.state import Message
 
 EPHEMERAL = 64
 
 
 def button_ids(message: Message) -> list[str]:
-    return [c["custom_id"] for row in message.components for c in row.get("components", [])]
+    return [b["custom_id"] for b in buttons(message.components) if "custom_id" in b]
 
 
 def footer_session(message: Message) -> int:

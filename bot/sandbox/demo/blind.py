@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.sandbox.demo.answers import Level, clause, question_in, sample
 from bot.sandbox.emulator import Emulator
+from bot.sandbox.emulator import layouts as v2
 from bot.storage import Store
 
 # Who answers how on the blind day, from the day's own key points (level, first point, count).
@@ -46,9 +47,9 @@ async def blind_day(
     await bot.jobs.idle()
     post = await emu.wait_until(lambda: _question(emu, channel_id, "2026-03-03"), timeout=5)
     say.line("drillbot", "posts in #daily-question, with an Answer button and no thread")
-    say.embed(post.embeds[0])
-    button = post.components[0]["components"][0]["custom_id"]
-    question = question_in(post.embeds[0]["footer"]["text"], say.bank)
+    say.layout(post)
+    button = v2.buttons(post.components)[0]["custom_id"]
+    question = question_in(v2.texts(post.components)[-1], say.bank)
     members = [n for n in BLIND if n in people]
     texts: dict[str, str] = {}
     for minutes, name in enumerate(members, start=1):
@@ -76,7 +77,7 @@ async def blind_day(
     await bot.jobs.idle()
     thread = await emu.wait_until(lambda: emu.channel(post.id), timeout=5)
     notes = await emu.wait_until(
-        lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.content], 5
+        lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.text], 5
     )
     say.line("drillbot", f"opens thread «{thread.name}» and posts every answer together:")
     for message in emu.messages(thread.id):
@@ -86,7 +87,8 @@ async def blind_day(
         for name, member in people.items():  # the client shows a mention as the member's name
             head = head.replace(f"<@{member.id}>", f"@{name}")
         say.line("", f"{head} — {body[:60]}…")
-    say.line("drillbot", f"then the notes: {notes[0].content}")
+    say.line("drillbot", "then the notes:")
+    say.layout(notes[0])
     late, level, start = LATE
     if late in people:
         clock.advance(minutes=20)
@@ -108,8 +110,8 @@ async def blind_day(
 
 def _question(emu: Emulator, channel_id: int, local_date: str) -> Any:
     for message in emu.messages(channel_id):
-        footer = (message.embeds[0].get("footer") or {}).get("text", "") if message.embeds else ""
-        if local_date in footer and message.components:
+        shown = v2.texts(message.components)
+        if shown and local_date in shown[-1] and v2.buttons(message.components):
             return message
     return None
 

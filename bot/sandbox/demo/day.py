@@ -22,8 +22,10 @@ from bot.ops.config import Secret, Settings
 from bot.sandbox.demo.answers import Answered, Level, clause, question_in, sample
 from bot.sandbox.demo.blind import blind_day
 from bot.sandbox.demo.gaps import gap_report
+from bot.sandbox.demo.layout import lines
 from bot.sandbox.demo.mock import mock_round
 from bot.sandbox.emulator import Emulator
+from bot.sandbox.emulator import layouts as v2
 from bot.storage import Database, Store
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -111,6 +113,11 @@ class Transcript:
         if footer:
             print(f"{'':<19}┃ ({footer})", file=self.out)
 
+    def layout(self, message: Any) -> None:
+        """A message laid out with components (Components V2), as Discord draws it."""
+        for text in lines(message.to_dict()["components"], self.human):
+            print(text, file=self.out)
+
 
 def run_demo(members: int = 5, out: Any = None) -> int:
     import sys
@@ -178,11 +185,10 @@ async def _day(
     posts = await emu.wait_until(lambda: emu.messages(channel_id), timeout=5)
     post = posts[0]
     say.line("drillbot", f"posts in #daily-question{' ' + post.content if post.content else ''}")
-    for embed in post.embeds:
-        say.embed(embed)
+    say.layout(post)
     thread = await emu.wait_until(lambda: emu.channel(post.id), timeout=5)
     say.line("drillbot", f"opens thread «{thread.name}»")
-    question = question_in(post.embeds[0]["footer"]["text"], say.bank)
+    question = question_in(v2.texts(post.components)[-1], say.bank)
     written: dict[str, Any] = {}
     texts: dict[str, str] = {}
     for minutes, (name, member) in enumerate(people.items(), start=1):
@@ -214,11 +220,11 @@ async def _day(
     clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=TZ).astimezone(UTC))
     await bot.jobs.idle()
     reveal = await emu.wait_until(
-        lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.content], 5
+        lambda: [m for m in emu.messages(thread.id) if "What they're testing" in m.text], 5
     )
-    say.line("drillbot", f"reveals in the thread: {reveal[0].content}")
-    for embed in reveal[0].embeds:
-        say.embed(embed)
+    say.line("drillbot", "reveals in the thread:")
+    for part in reveal:
+        say.layout(part)
     closed = await emu.wait_until(lambda: getattr(emu.channel(thread.id), "locked", False), 5)
     archived = getattr(emu.channel(thread.id), "archived", None)
     say.line("drillbot", f"closes the thread (locked={bool(closed)}, archived={archived})")

@@ -347,3 +347,25 @@ def texts(components: list[Json]) -> list[str]:
             out.append(str(item.get("content", "")))
         out.extend(texts(list(item.get("components") or [])))
     return out
+
+
+def buttons(components: list[Json]) -> list[Json]:
+    """Every button of a message, in a row, a container or beside a section, in tree order."""
+    out: list[Json] = []
+    for item in components:
+        if item.get("type") == BUTTON:
+            out.append(item)
+        out.extend(buttons(list(item.get("components") or [])))
+        if isinstance(item.get("accessory"), dict):
+            out.extend(buttons([item["accessory"]]))
+    return out
+
+
+def count(components: list[Json]) -> int:
+    """Components in the tree as Discord counts them toward 40: nested ones and accessories."""
+    total = 0
+    for item in components:
+        total += 1 + count(list(item.get("components") or []))
+        if isinstance(item.get("accessory"), dict):
+            total += 1
+    return total

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
+from discord import ui
 
 from bot.boards.service import Board
 from bot.boards.stats import MemberReport
@@ -48,10 +51,14 @@ def board_embed(board: Board, names: dict[int, str], hidden: bool) -> discord.Em
     return embed
 
 
-def stats_embed(report: MemberReport, name: str) -> discord.Embed:
-    embed = discord.Embed(title=f"Stats · {clean_name(name)}", colour=COLOUR)
+def stats_layout(
+    report: MemberReport, name: str, signals: list[str], chart: str = "stats.png"
+) -> ui.LayoutView:
+    """/stats laid out with components (Components V2): the figures, per topic, the mock
+    signals if any, and the chart inline (a media gallery of the attached PNG)."""
     rank = f"#{report.rank}" if report.rank else "—"
-    embed.description = (
+    head = (
+        f"## Stats · {clean_name(name)}\n"
         f"**{report.points}** points · **{report.answers}** daily answers · rank {rank}\n"
         f"Streak: **{report.streak}** now, best **{report.best_streak}** · "
         f"freezes: **{report.freezes}** held, **{report.freezes_used}** used · "
@@ -61,10 +68,18 @@ def stats_embed(report: MemberReport, name: str) -> discord.Embed:
     for t in report.topics[:20]:
         grade = f"{t.average_grade:.1f}/4" if t.average_grade is not None else "not graded"
         lines.append(f"{t.name[:40]}: {t.answers} daily, {t.practice} practice, {grade}")
-    embed.add_field(
-        name="Per topic (answers, average self-grade)",
-        value="\n".join(lines)[:1024] or "Nothing yet: answer the daily question or try /quiz.",
-        inline=False,
+    topics = "\n".join(lines)[:1500] or "Nothing yet: answer the daily question or try /quiz."
+    container: ui.Container[Any] = ui.Container(accent_colour=COLOUR)
+    container.add_item(ui.TextDisplay(head))
+    container.add_item(ui.Separator())
+    container.add_item(ui.TextDisplay(f"### Per topic (answers, average self-grade)\n{topics}"))
+    if signals:
+        container.add_item(ui.TextDisplay("### Mock interview signals\n" + "\n".join(signals)))
+    container.add_item(
+        ui.MediaGallery(
+            discord.MediaGalleryItem(f"attachment://{chart}", description="Points and topics")
+        )
     )
-    embed.set_image(url="attachment://stats.png")
-    return embed
+    view = ui.LayoutView(timeout=None)
+    view.add_item(container)
+    return view

@@ -212,11 +212,9 @@ def history_embed(rounds: Sequence[PastRound]) -> discord.Embed:
     return embed
 
 
-def add_signal_profile(embed: discord.Embed, profile: dict[str, dict[str, float]]) -> None:
+def signal_lines(profile: dict[str, dict[str, float]]) -> list[str]:
     """/stats: average mock-interview ratings per signal, self-ratings and partners' apart."""
     mine, partners = profile.get("self", {}), profile.get("partner", {})
-    if not mine and not partners:
-        return
     lines = []
     for signal, name in SIGNAL_NAMES.items():
         parts = []
@@ -226,4 +224,4 @@ def add_signal_profile(embed: discord.Embed, profile: dict[str, dict[str, float]
             parts.append(f"partners {partners[signal]:.1f}")
         if parts:
             lines.append(f"{name}: {' · '.join(parts)} /4")
-    embed.add_field(name="Mock interview signals", value="\n".join(lines), inline=False)
+    return lines

@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.practice.quiz import QuizService, Shown
+from bot.practice.quiz import QuizService, Revealed, Shown
 from cogs import notes_layout as layout
 from cogs import quiz_render
 from cogs import quiz_views as views
@@ -80,11 +80,20 @@ class QuizCog(commands.Cog):
 
     async def _send_question(self, interaction: discord.Interaction, shown: Shown) -> None:
         await interaction.followup.send(
-            embed=quiz_render.question_embed(shown),
-            view=views.question_view(shown.session.id),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
+            view=quiz_render.question_layout(shown), ephemeral=True, allowed_mentions=NO_PINGS
         )
+
+    async def _show_notes(self, interaction: discord.Interaction, revealed: Revealed) -> None:
+        """The card becomes the answer beside the notes (an edit of a V2 message is a V2
+        layout: no content or embeds); what does not fit follows privately."""
+        rows = views.grade_rows(revealed.session.id, levels=views.has_levels(revealed.question))
+        first, *rest = quiz_render.reveal_layouts(revealed, rows)
+        if interaction.message is not None:
+            await interaction.response.edit_message(view=first, allowed_mentions=NO_PINGS)
+        else:  # pragma: no cover - our modals are always opened from a message's button
+            await reply(interaction, view=first)
+        for view in rest:
+            await interaction.followup.send(view=view, ephemeral=True, allowed_mentions=NO_PINGS)
 
     # -- buttons ----------------------------------------------------------------------------
     async def press_answer(self, interaction: discord.Interaction, session_id: int) -> None:
@@ -96,19 +105,13 @@ class QuizCog(commands.Cog):
     async def press_notes(self, interaction: discord.Interaction, session_id: int) -> None:
         async with answering(interaction):
             revealed = await self.service.show_notes(session_id, interaction.user.id)
-            await interaction.response.edit_message(
-                embeds=quiz_render.reveal_embeds(revealed),
-                view=views.grade_view(session_id, levels=views.has_levels(revealed.question)),
-                allowed_mentions=NO_PINGS,
-            )
+            await self._show_notes(interaction, revealed)
 
     async def press_skip(self, interaction: discord.Interaction, session_id: int) -> None:
         async with answering(interaction):
             shown = await self.service.skip(session_id, interaction.user.id)
             await interaction.response.edit_message(
-                embed=quiz_render.question_embed(shown),
-                view=views.question_view(shown.session.id),
-                allowed_mentions=NO_PINGS,
+                view=quiz_render.question_layout(shown), allowed_mentions=NO_PINGS
             )
 
     async def press_grade(
@@ -116,9 +119,9 @@ class QuizCog(commands.Cog):
     ) -> None:
         async with answering(interaction):
             graded = await self.service.grade(session_id, interaction.user.id, grade)
+            rows = views.done_rows(session_id, levels=views.has_levels(graded.question))
             await interaction.response.edit_message(
-                content=quiz_render.graded_line(graded),
-                view=views.done_view(session_id, levels=views.has_levels(graded.question)),
+                view=quiz_render.graded_layout(interaction.message, graded, rows),
                 allowed_mentions=NO_PINGS,
             )
 
@@ -184,14 +187,7 @@ class QuizCog(commands.Cog):
         async with answering(interaction):
             text = modal_values(interaction).get("answer", "")
             revealed = await self.service.answer(session_id, interaction.user.id, text)
-            embeds = quiz_render.reveal_embeds(revealed)
-            view = views.grade_view(session_id, levels=views.has_levels(revealed.question))
-            if interaction.message is not None:
-                await interaction.response.edit_message(
-                    embeds=embeds, view=view, allowed_mentions=NO_PINGS
-                )
-            else:  # pragma: no cover - our modals are always opened from a message's button
-                await reply(interaction, embeds=embeds, view=view)
+            await self._show_notes(interaction, revealed)
 
     async def _submit_report(
         self, interaction: discord.Interaction, target: int, *, daily: bool

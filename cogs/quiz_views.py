@@ -163,28 +163,23 @@ def _view(*items: ui.Item[Any]) -> ui.View:
     return view
 
 
-def question_view(session_id: int) -> ui.View:
-    return _view(
-        AnswerButton(session_id),
-        NotesButton(session_id),
-        SkipButton(session_id),
-        ReportButton(session_id),
-    )
-
-
-def grade_view(session_id: int, *, levels: bool = False) -> ui.View:
-    view = _view(*(GradeButton(session_id, g) for g in GRADES), ReportButton(session_id))
-    view.add_item(CheckQuizButton(session_id))  # a second row: a row holds five buttons
+def grade_rows(session_id: int, *, levels: bool = False) -> list[ui.ActionRow[Any]]:
+    """Under the notes: the four self-grades and Report, then Check key points and (when the
+    question has them) Levels & model answer (a row holds five buttons)."""
+    second: list[ui.Item[Any]] = [CheckQuizButton(session_id)]
     if levels:
-        view.add_item(LevelsButton(session_id))
-    return view
+        second.append(LevelsButton(session_id))
+    return [
+        ui.ActionRow(*(GradeButton(session_id, g) for g in GRADES), ReportButton(session_id)),
+        ui.ActionRow(*second),
+    ]
 
 
-def done_view(session_id: int, *, levels: bool = False) -> ui.View:
-    view = _view(ReportButton(session_id))
+def done_rows(session_id: int, *, levels: bool = False) -> list[ui.ActionRow[Any]]:
+    items: list[ui.Item[Any]] = [ReportButton(session_id)]
     if levels:
-        view.add_item(LevelsButton(session_id))
-    return view
+        items.append(LevelsButton(session_id))
+    return [ui.ActionRow(*items)]
 
 
 def has_levels(question: Question) -> bool:

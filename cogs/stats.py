@@ -85,10 +85,9 @@ class StatsCog(commands.Cog):
         from bot.boards.charts import render_stats
 
         png = await asyncio.to_thread(render_stats, report, target.display_name)
-        embed = render.stats_embed(report, target.display_name)
-        mock_views.add_signal_profile(embed, await self.mock.signal_profile(target.id))
+        signals = mock_views.signal_lines(await self.mock.signal_profile(target.id))
         await interaction.followup.send(
-            embed=embed,
+            view=render.stats_layout(report, target.display_name, signals),
             file=discord.File(io.BytesIO(png), filename="stats.png"),
             ephemeral=True,
             allowed_mentions=render.NO_PINGS,

@@ -133,6 +133,10 @@ async def test_stats_sends_a_chart_png_of_a_sensible_size(
         assert "CI/CD" in text or "cicd" in text
         filename, png = attachment(world.emu, msg)
         assert filename == "stats.png"
+        # The chart inline: a media gallery in the V2 layout shows the attachment.
+        gallery = next(c for c in msg.to_dict()["components"][0]["components"] if c["type"] == 12)
+        assert gallery["items"][0]["media"]["url"] == msg.attachments[0]["url"]
+        assert msg.flags & (1 << 15) and msg.content == "" and not msg.embeds
         assert png_size(png) == (1000, 500)
         assert 5_000 < len(png) < 1_000_000
         ben = await reply_to(

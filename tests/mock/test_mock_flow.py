@@ -7,6 +7,7 @@ import asyncio
 import re
 
 from bot.mock import ROUNDS_BY_SLUG
+from bot.sandbox.emulator.layouts import texts
 from bot.sandbox.emulator.state import Message
 from bot.storage import Store
 from tests.conftest import BotFactory, World
@@ -136,8 +137,8 @@ async def test_stats_show_the_signal_profile_of_finished_rounds(
         ratings = dict(zip(signals, ("2", "3", "4"), strict=True))
         await (await ana.submit_modal(rate, ratings)).wait_response()
         stats = await ask(ana, world.channel.id, "stats")
-        field = next(f for f in stats.embeds[0]["fields"] if f["name"] == "Mock interview signals")
-        assert field["value"].splitlines() == [
+        field = next(t for t in texts(stats.components) if t.startswith("### Mock interview"))
+        assert field.splitlines()[1:] == [
             "Production mindset: self 2.0 /4",
             "Infrastructure fluency: self 4.0 /4",
             "ML-specific operations: self 3.0 /4",

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.emulator.interactions import Interaction
-from bot.sandbox.emulator.layouts import buttons
+from bot.sandbox.emulator.layouts import buttons, texts
 from bot.sandbox.emulator.state import Message
 
 EPHEMERAL = 64
@@ -18,9 +18,24 @@ def button_ids(message: Message) -> list[str]:
 
 
 def footer_session(message: Message) -> int:
-    """The session id the bot printed in the first embed's footer."""
-    footer = message.embeds[0]["footer"]["text"]
-    return int(footer.rsplit("session ", 1)[1])
+    """The session id the bot printed in the card's last line (``-# cicd-001 v1 · session 7``,
+    with `` · part 1 of 2`` when the notes went on)."""
+    footer = texts(message.components)[-1]
+    return int(footer.rsplit("session ", 1)[1].split(" ")[0])
+
+
+def title(message: Message) -> str:
+    """The card's heading (``## Practice question``) without its markup."""
+    return texts(message.components)[0].splitlines()[0].removeprefix("## ")
+
+
+def prompt(message: Message) -> str:
+    """The question card's prompt: the text beside the Answer button."""
+    return next(t for t in texts(message.components) if not t.startswith(("#", "-#")))
+
+
+def shown_texts(message: Message) -> list[str]:
+    return texts(message.components)
 
 
 async def ask(member: Any, channel_id: int, command: str, **options: Any) -> Message:

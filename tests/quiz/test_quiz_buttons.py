@@ -7,7 +7,7 @@ from bot.bank import Bank
 from bot.storage import Store
 from cogs.render import TESTING_HEADING
 from tests.conftest import START, BotFactory, World
-from tests.quiz.helpers import ask, button_ids, footer_session, press, refusal
+from tests.quiz.helpers import ask, button_ids, footer_session, press, prompt, refusal, title
 
 
 async def test_topic_autocomplete_matches_names_aliases_and_typos(
@@ -46,17 +46,17 @@ async def test_show_notes_and_skip(world: World, store: Store, start_bot: BotFac
     emu, ana = world.emu, world["ana"]
     async with start_bot():
         question = await ask(ana, world.channel.id, "quiz", topic="iac", difficulty="medium")
-        first, prompt = footer_session(question), question.embeds[0]["description"]
+        first, shown = footer_session(question), prompt(question)
         await press(ana, question, f"drill:quiz:skip:{first}")
         skipped = emu.message(question.channel_id, question.id)
         assert skipped is not None
         second = footer_session(skipped)
         assert second != first and button_ids(skipped)[0] == f"drill:quiz:answer:{second}"
-        assert skipped.embeds[0]["description"] != prompt
+        assert prompt(skipped) != shown
         await press(ana, skipped, f"drill:quiz:notes:{second}")
         notes = emu.message(question.channel_id, question.id)
         assert notes is not None
-        assert [e["title"] for e in notes.embeds] == ["Practice question", TESTING_HEADING]
+        assert title(notes) == "Practice question" and f"## {TESTING_HEADING}\n" in notes.text
         assert button_ids(notes)[:4] == [f"drill:grade:{second}:{g}" for g in (1, 2, 3, 4)]
     old, new = await store.practice.session(first), await store.practice.session(second)
     assert old is not None and old.state == "skipped"
@@ -73,16 +73,16 @@ async def test_review_serves_due_questions_and_says_when_none_are(
         assert "Grade a /quiz answer" in await refusal(nothing)
         question = await ask(ana, world.channel.id, "quiz", topic="drift")
         sid = footer_session(question)
+        asked = prompt(question)
         await press(ana, question, f"drill:quiz:notes:{sid}")
-        prompt = question.embeds[0]["description"]
         await press(ana, question, f"drill:grade:{sid}:3")  # Good: due in 10 minutes
         due_at = int(START.timestamp()) + 600
         early = await ana.slash("review", channel_id=world.channel.id)
         assert f"<t:{due_at}:R>" in await refusal(early)
         clock.advance(minutes=11)
         review = await ask(ana, world.channel.id, "review")
-        assert review.embeds[0]["title"] == "Review question"
-        assert review.embeds[0]["description"] == prompt
+        assert title(review) == "Review question"
+        assert prompt(review) == asked
     assert emu.errors == []
 
 
@@ -98,7 +98,7 @@ async def test_buttons_and_an_open_modal_work_after_a_restart(
         submit = await ana.submit_modal(opened, {"answer": "Canary with automatic rollback."})
         assert (await submit.wait_response())["type"] == 7
         revealed = emu.message(question.channel_id, question.id)
-        assert revealed is not None and revealed.embeds[-1]["title"] == TESTING_HEADING
+        assert revealed is not None and f"## {TESTING_HEADING}\n" in revealed.text
     async with start_bot():
         await press(ana, revealed, f"drill:grade:{sid}:4")
     session = await store.practice.session(sid)
@@ -132,7 +132,7 @@ async def test_cooldown_says_how_long_to_wait(world: World, start_bot: BotFactor
         blocked = await ana.slash("quiz", {"topic": "python"}, channel_id=world.channel.id)
         assert "Try again in 20s" in await refusal(blocked)
         clock.advance(seconds=20)
-        assert (await ask(ana, world.channel.id, "quiz", topic="python")).embeds
+        assert (await ask(ana, world.channel.id, "quiz", topic="python")).components
 
 
 async def test_report_is_stored_with_question_id_and_version(

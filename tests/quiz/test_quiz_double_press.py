@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.sandbox.emulator.interactions import Interaction
+from bot.sandbox.emulator.layouts import texts
 from bot.storage import Store
 from tests.conftest import START, BotFactory, World
 from tests.quiz.helpers import EPHEMERAL, ask, footer_session, press, refusal
@@ -20,7 +21,8 @@ async def outcomes(*inters: Interaction) -> list[str]:
     for inter in inters:
         response = await inter.wait_response()
         if response["type"] == 7:  # the card itself was updated
-            out.append("updated: " + str(response["data"].get("content") or ""))
+            shown = texts(response["data"].get("components") or [])
+            out.append("updated: " + next((t for t in shown if t.startswith("Graded")), ""))
         else:
             out.append(await refusal(inter))
     return sorted(out)

@@ -10,7 +10,16 @@ from bot.practice.quiz import MAX_ANSWER
 from bot.storage import Store
 from cogs.render import TESTING_HEADING
 from tests.conftest import BotFactory, World
-from tests.quiz.helpers import ask, button_ids, footer_session, press, refusal, transcript
+from tests.quiz.helpers import (
+    ask,
+    button_ids,
+    footer_session,
+    press,
+    refusal,
+    shown_texts,
+    title,
+    transcript,
+)
 
 
 async def test_quiz_answer_reveal_grade(
@@ -21,9 +30,8 @@ async def test_quiz_answer_reveal_grade(
         since = len(emu.calls)
         question = await ask(ana, world.channel.id, "quiz", topic="cicd")
         sid = footer_session(question)
-        embed = question.embeds[0]
-        assert embed["title"] == "Practice question"
-        assert [f["value"] for f in embed["fields"]][:1] == ["CI/CD for ML"]
+        assert title(question) == "Practice question"
+        assert shown_texts(question)[0].splitlines()[1].startswith("**CI/CD for ML** · ")
         assert button_ids(question) == [
             f"drill:quiz:answer:{sid}",
             f"drill:quiz:notes:{sid}",
@@ -37,9 +45,9 @@ async def test_quiz_answer_reveal_grade(
         assert (await submit.wait_response())["type"] == 7  # the question message is updated
         revealed = emu.message(question.channel_id, question.id)
         assert revealed is not None
-        titles = [e["title"] for e in revealed.embeds]
-        assert titles == ["Practice question", "Your answer", TESTING_HEADING]
-        assert revealed.embeds[1]["description"] == "Gate on offline metrics, canary."
+        heads = [t.splitlines()[0] for t in shown_texts(revealed)][:3]
+        assert heads == ["## Practice question", "### Your answer", f"## {TESTING_HEADING}"]
+        assert shown_texts(revealed)[1] == "### Your answer\nGate on offline metrics, canary."
         session = await store.practice.session(sid)
         assert session is not None
         shown = bank.questions[session.question_id]
@@ -55,7 +63,12 @@ async def test_quiz_answer_reveal_grade(
         graded = await press(ana, revealed, f"drill:grade:{sid}:3")
         assert graded.response is not None and graded.response["type"] == 7
         final = emu.message(question.channel_id, question.id)
-        assert final is not None and final.content.startswith("Graded **Good**")
+        # Every step edited the same V2 message as a V2 layout: the flag kept, no content or
+        # embeds (the emulator refuses either on a V2 message, as Discord does).
+        assert final is not None and final.content == "" and final.embeds == []
+        assert final.flags & (1 << 15) and final.edited_timestamp is not None
+        assert any(t.startswith("Graded **Good**") for t in shown_texts(final))
+        assert f"## {TESTING_HEADING}" in final.text  # the notes stay above the grade
         assert button_ids(final) == [f"drill:report:{sid}", *levels]
         calls = [(c.method, c.path.split("/")[1], c.json.get("type")) for c in emu.calls[since:]]
         assert calls == [
@@ -93,12 +106,7 @@ async def test_modal_answer_at_max_length_and_empty(world: World, start_bot: Bot
         assert (await full.wait_response())["type"] == 7
         revealed = emu.message(question.channel_id, question.id)
         assert revealed is not None
-        total = sum(
-            len(e.get("title", ""))
-            + len(e.get("description", ""))
-            + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
-            + len((e.get("footer") or {}).get("text", ""))
-            for e in revealed.embeds
-        )
-        assert total <= 6000 and revealed.embeds[1]["description"].startswith("kkk")
+        total = sum(len(t) for t in shown_texts(revealed))
+        # Shown up to 1,500 characters, visibly shortened: the member has their answer.
+        assert total <= 4000 and shown_texts(revealed)[1] == "### Your answer\n" + "k" * 1499 + "…"
     assert emu.errors == []

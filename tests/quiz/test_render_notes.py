@@ -4,6 +4,7 @@ inside Discord's embed limits, a long solution cut with a visible note."""
 from __future__ import annotations
 
 from bot.bank import Question, Solution
+from bot.sandbox.emulator.layouts import texts
 from cogs.render import NOTES_BUDGET, notes_embed
 from tests.conftest import BotFactory, World
 from tests.quiz.helpers import ask, footer_session, press
@@ -55,10 +56,9 @@ async def test_a_quiz_answer_shows_the_red_flags(world: World, start_bot: BotFac
         await (await ana.submit_modal(opened, {"answer": "An answer"})).wait_response()
         revealed = world.emu.message(asked.channel_id, asked.id)
         assert revealed is not None
-        notes = revealed.embeds[-1]
-        qid = asked.embeds[0]["footer"]["text"].split(" ", 1)[0]
+        qid = texts(asked.components)[-1].removeprefix("-# ").split(" ", 1)[0]
         flags = bank.questions[qid].red_flags
         assert flags, "the shipped python questions carry red flags"
-        field = next(f for f in notes["fields"] if f["name"].startswith("Red flags"))
-        assert all(flag[:50] in field["value"] for flag in flags)
-        assert sum(len(str(e.get("description", ""))) for e in revealed.embeds) < 6000
+        field = next(t for t in texts(revealed.components) if t.startswith("### Red flags"))
+        assert all(flag[:50] in field for flag in flags)
+        assert sum(len(t) for t in texts(revealed.components)) <= 4000

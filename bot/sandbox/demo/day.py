@@ -274,31 +274,26 @@ async def _practice(
     say.line(name, "/quiz topic:cicd")
     inter = await member.slash("quiz", {"topic": "cicd"}, channel_id=channel_id)
     card = await inter.wait_followup()
-    say.line("drillbot", f"(only {name} sees this) " + _reply_text(card).splitlines()[1])
-    buttons = [c["custom_id"] for row in card.components for c in row["components"]]
-    labels = [c["label"] for row in card.components for c in row["components"]]
-    say.line("", "buttons: " + " · ".join(labels))
-    opened = await member.click(channel_id, card.id, buttons[0])
+    say.line("drillbot", f"(only {name} sees this)")
+    say.layout(card)
+    pressable = v2.buttons(card.components)
+    say.line("", "buttons: " + " · ".join(b["label"] for b in pressable))
+    opened = await member.click(channel_id, card.id, pressable[0]["custom_id"])
     await opened.wait_response()
-    question = question_in(card.embeds[0]["footer"]["text"], say.bank)
+    question = question_in(v2.texts(card.components)[-1], say.bank)
     answer = say.answered.note(question, "strong", sample(question, "strong", name, 0, 3))
     reveal = await member.submit_modal(opened, {"answer": answer})
     await reveal.wait_response()
     say.line(name, f"(answers in the modal) {answer}")
     shown = await emu.wait_until(lambda: reveal.message or card, timeout=5)
-    notes = next(e for e in shown.embeds if e.get("title") == "What they're testing")
-    say.line("drillbot", f"What they're testing: {notes['description']}")
-    grade = next(
-        c["custom_id"]
-        for row in shown.components
-        for c in row["components"]
-        if c.get("label") == "Good"
-    )
+    notes = next(t for t in v2.texts(shown.components) if t.startswith("## What they're testing"))
+    say.line("drillbot", "What they're testing: " + notes.split("\n", 2)[1])
+    grade = next(b["custom_id"] for b in v2.buttons(shown.components) if b.get("label") == "Good")
     graded = await member.click(channel_id, shown.id, grade)
     await graded.wait_response()
     after = await emu.wait_until(lambda: graded.message, timeout=5)
     say.line(name, "grades it Good")
-    say.line("drillbot", after.content)
+    say.line("drillbot", next(t for t in v2.texts(after.components) if t.startswith("Graded")))
 
 
 async def _boards(emu: Emulator, say: Transcript, people: dict[str, Any], channel_id: int) -> None:
@@ -313,7 +308,8 @@ async def _boards(emu: Emulator, say: Transcript, people: dict[str, Any], channe
     name = "ben" if "ben" in people else name
     say.line(name, "/stats")
     card = await (await people[name].slash("stats", channel_id=channel_id)).wait_followup()
-    say.line("drillbot", f"(only {name} sees this) " + card.embeds[0]["description"])
+    say.line("drillbot", f"(only {name} sees this)")
+    say.layout(card)
     _, png, _ = emu.world.blobs[int(card.attachments[0]["id"])]
     path = Path(tempfile.gettempdir()) / "drillbot-demo-stats.png"
     path.write_bytes(png)

@@ -35,6 +35,18 @@ def answering(interaction: discord.Interaction) -> contextlib.AbstractAsyncConte
     return guarded(interaction, "practice")
 
 
+async def edit_card(interaction: discord.Interaction, view: discord.ui.LayoutView) -> None:
+    """The card, edited as a V2 layout. A card sent before the layout changed (an embed) is
+    upgraded: Discord takes the flag on an edit only with its content and embeds cleared."""
+    old = interaction.message
+    if old is not None and not old.flags.components_v2:
+        await interaction.response.edit_message(
+            content=None, embeds=[], view=view, allowed_mentions=NO_PINGS
+        )
+        return
+    await interaction.response.edit_message(view=view, allowed_mentions=NO_PINGS)
+
+
 class QuizCog(commands.Cog):
     def __init__(self, service: QuizService) -> None:
         self.service = service
@@ -89,7 +101,7 @@ class QuizCog(commands.Cog):
         rows = views.grade_rows(revealed.session.id, levels=views.has_levels(revealed.question))
         first, *rest = quiz_render.reveal_layouts(revealed, rows)
         if interaction.message is not None:
-            await interaction.response.edit_message(view=first, allowed_mentions=NO_PINGS)
+            await edit_card(interaction, first)
         else:  # pragma: no cover - our modals are always opened from a message's button
             await reply(interaction, view=first)
         for view in rest:
@@ -110,9 +122,7 @@ class QuizCog(commands.Cog):
     async def press_skip(self, interaction: discord.Interaction, session_id: int) -> None:
         async with answering(interaction):
             shown = await self.service.skip(session_id, interaction.user.id)
-            await interaction.response.edit_message(
-                view=quiz_render.question_layout(shown), allowed_mentions=NO_PINGS
-            )
+            await edit_card(interaction, quiz_render.question_layout(shown))
 
     async def press_grade(
         self, interaction: discord.Interaction, session_id: int, grade: int
@@ -120,9 +130,8 @@ class QuizCog(commands.Cog):
         async with answering(interaction):
             graded = await self.service.grade(session_id, interaction.user.id, grade)
             rows = views.done_rows(session_id, levels=views.has_levels(graded.question))
-            await interaction.response.edit_message(
-                view=quiz_render.graded_layout(interaction.message, graded, rows),
-                allowed_mentions=NO_PINGS,
+            await edit_card(
+                interaction, quiz_render.graded_layout(interaction.message, graded, rows)
             )
 
     async def press_report(self, interaction: discord.Interaction, session_id: int) -> None:

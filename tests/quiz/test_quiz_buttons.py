@@ -7,7 +7,16 @@ from bot.bank import Bank
 from bot.storage import Store
 from cogs.render import TESTING_HEADING
 from tests.conftest import START, BotFactory, World
-from tests.quiz.helpers import ask, button_ids, footer_session, press, prompt, refusal, title
+from tests.quiz.helpers import (
+    EPHEMERAL,
+    ask,
+    button_ids,
+    footer_session,
+    press,
+    prompt,
+    refusal,
+    title,
+)
 
 
 async def test_topic_autocomplete_matches_names_aliases_and_typos(
@@ -196,3 +205,34 @@ async def test_daily_reveal_grade_buttons_feed_the_members_review_queue(
     session = await store.practice.daily_session(ben.id, post.id)
     assert card is not None and card.last_grade == 2
     assert session is not None and session.mode == "daily" and session.grade == 2
+
+
+async def test_a_quiz_card_sent_before_v2_is_upgraded_by_its_next_press(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    """A card an older version sent (an embed and rows of buttons, no V2 flag) still answers
+    its buttons after an upgrade: the edit clears its content and embeds as Discord requires
+    before it takes the flag (the emulator refuses the upgrade otherwise)."""
+    emu, ana = world.emu, world["ana"]
+    async with start_bot():
+        card = await ask(ana, world.channel.id, "quiz", topic="cicd")
+    sid = footer_session(card)
+    ids = button_ids(card)
+    card.flags = EPHEMERAL  # as it was sent before: no IS_COMPONENTS_V2
+    card.content = ""
+    card.embeds = [{"type": "rich", "title": "Practice question", "description": "An old card"}]
+    card.components = [
+        {
+            "type": 1,
+            "components": [{"type": 2, "style": 2, "label": i, "custom_id": i} for i in ids],
+        }
+    ]
+    async with start_bot():
+        await press(ana, card, f"drill:quiz:notes:{sid}")
+        upgraded = emu.message(card.channel_id, card.id)
+        assert upgraded is not None and upgraded.flags & (1 << 15)
+        assert upgraded.embeds == [] and f"## {TESTING_HEADING}\n" in upgraded.text
+        await press(ana, upgraded, f"drill:grade:{sid}:3")
+    session = await store.practice.session(sid)
+    assert session is not None and session.state == "graded" and session.grade == 3
+    assert emu.errors == []

@@ -116,15 +116,17 @@ def solution_name(question: Question) -> str:
     return f"solution-{question.id}.{ext}" if ext != "Dockerfile" else f"{question.id}.Dockerfile"
 
 
-def solution_blocks(question: Question) -> list[Block]:
-    """A short solution as a code block; a long one as an attached file (named in the text)."""
+def solution_blocks(question: Question, *, attach: bool = True) -> list[Block]:
+    """A short solution as a code block; a long one as an attached file (named in the text),
+    or, where the bot may not attach files, as code blocks split like any long text."""
     solution = question.solution
     if solution is None:
         return []
     notes = f"\n{solution.notes}" if solution.notes else ""
-    if len(solution.code) <= SOLUTION_INLINE:
-        (code,) = code_blocks(solution.code, solution.language, SOLUTION_INLINE + 20)
-        return [Block(f"### {layout.SOLUTION_TITLE}\n{code}{notes}")]
+    if len(solution.code) <= SOLUTION_INLINE or not attach:
+        first, *rest = code_blocks(solution.code, solution.language, SOLUTION_INLINE + 20)
+        blocks = [Block(f"### {layout.SOLUTION_TITLE}\n{first}"), *(Block(r) for r in rest)]
+        return [*blocks[:-1], Block(blocks[-1].text + notes)]
     lines = solution.code.count("\n") + 1
     name = solution_name(question)
     return [
@@ -135,7 +137,7 @@ def solution_blocks(question: Question) -> list[Block]:
     ]
 
 
-def reveal_blocks(card: RevealCard) -> list[Block]:
+def reveal_blocks(card: RevealCard, *, attach: bool = True) -> list[Block]:
     """Everything the reveal says, in reading order, as blocks."""
     q = card.question
     answered = f"{card.answered} member{'s' if card.answered != 1 else ''} answered"
@@ -153,17 +155,19 @@ def reveal_blocks(card: RevealCard) -> list[Block]:
     blocks += bullets(layout.SOURCES_HEADING, sources)
     if card.awards:
         blocks.append(Block(f"### Points\n{awards_line(card.awards)}"))
-    return blocks + solution_blocks(q)
+    return blocks + solution_blocks(q, attach=attach)
 
 
 def reveal_parts(
-    card: RevealCard, buttons: Sequence[ui.ActionRow[Any]] = ()
+    card: RevealCard, buttons: Sequence[ui.ActionRow[Any]] = (), *, attach: bool = True
 ) -> list[tuple[ui.LayoutView, list[discord.File]]]:
     """The reveal as one message, or several when it does not fit Discord's 40 components and
     4,000 characters (never cut). The marker goes on the LAST part, so a run that dies half-way
-    finds no marker and sends the whole reveal again; the buttons go under the last part too."""
+    finds no marker and sends the whole reveal again; the buttons go under the last part too.
+    ``attach``: whether the bot may attach files where the reveal goes."""
     q = card.question
-    groups = pack(reveal_blocks(card), chars=BLOCK_CHARS, components=BLOCK_COMPONENTS)
+    blocks = reveal_blocks(card, attach=attach)
+    groups = pack(blocks, chars=BLOCK_CHARS, components=BLOCK_COMPONENTS)
     answered = f"{card.answered} member{'s' if card.answered != 1 else ''} answered"
     marker = " · ".join(filter(None, (card.marker, answered, q.id)))
     out: list[tuple[ui.LayoutView, list[discord.File]]] = []

@@ -133,8 +133,10 @@ class DiscordPublisher:
     async def send_reveal(self, channel_id: int, card: RevealCard, nonce: str) -> None:
         async with translated("revealing the notes"):
             channel = await self._channel(channel_id)
-            # The buttons go under the last part, after everything they refer to.
-            parts = cards.reveal_parts(card, self.reveal_rows(card))
+            # The buttons go under the last part, after everything they refer to. A long
+            # worked solution is a file where the bot may attach one, inline code otherwise.
+            attach = can_attach(channel)
+            parts = cards.reveal_parts(card, self.reveal_rows(card), attach=attach)
             for n, (view, files) in enumerate(parts):
                 await channel.send(
                     view=view,
@@ -233,6 +235,12 @@ class DiscordPublisher:
             log.warning(
                 "guild %s has no system channel and no organiser to tell: %s", guild_id, text
             )
+
+
+def can_attach(channel: discord.abc.Messageable) -> bool:
+    if isinstance(channel, discord.TextChannel | discord.Thread):
+        return channel.permissions_for(channel.guild.me).attach_files
+    return True
 
 
 def notice_text(notice: Notice) -> str:

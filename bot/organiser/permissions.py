@@ -23,7 +23,7 @@ class Need:
 NEEDS: tuple[Need, ...] = (
     Need("view_channel", "View Channel", 1 << 10, "the daily question: see its channel"),
     Need("send_messages", "Send Messages", 1 << 11, "the daily question: post it"),
-    Need("embed_links", "Embed Links", 1 << 14, "the daily question and reveal are embeds"),
+    Need("embed_links", "Embed Links", 1 << 14, "the weekly digest is an embed"),
     Need(
         "create_public_threads",
         "Create Public Threads",
@@ -56,7 +56,7 @@ NEEDS: tuple[Need, ...] = (
         "attach_files",
         "Attach Files",
         1 << 15,
-        "/drill gaps share: the heatmap posted in the channel",
+        "/drill gaps share: the heatmap; the reveal: a long worked solution as a file",
         False,
     ),
 )

@@ -165,3 +165,25 @@ async def test_the_model_answer_is_refused_before_the_reveal(
         post = await stored(store, world.guild.id, "2026-03-02")
         with pytest.raises(DrillError, match="after the reveal"):
             await bot.app.quiz.daily_model_answer(post.id)
+
+
+@pytest.mark.parametrize("bank", ["biggest"], indirect=True)
+async def test_without_attach_files_a_long_solution_is_inline_over_more_messages(
+    world: World, store: Store, start_bot: BotFactory
+) -> None:
+    world.guild.deny_bot(world.channel.id, "ATTACH_FILES")
+    post, sent = await reveal(world, store, start_bot)
+    assert len(sent) >= 2 and all(m.attachments == [] for m in sent)
+    for message in sent:
+        assert count(message.components) <= 40
+        assert sum(len(t) for t in texts(message.components)) <= 4000
+    text = "\n".join(t for m in sent for t in texts(m.components))
+    # Every line of the 3,000 characters of code is there, in closed fences, then its notes.
+    code = "\n".join(f"x_{i} = {i}" for i in range(400))[:3000]
+    for line in code.splitlines():
+        assert f"\n{line}\n" in text, line
+    assert text.count("```python\n") >= 2
+    assert text.count("```") == 2 * text.count("```python\n")  # each fence closed
+    assert text.index("x_0 = 0") < text.index("w" * 600)
+    assert texts(sent[-1].components)[-1].endswith(post.question_id)
+    assert world.emu.errors == []

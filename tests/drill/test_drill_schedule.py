@@ -169,7 +169,7 @@ async def test_post_now_posts_once_and_reveal_now_closes_it(
         assert "Posted today's question" in posted.content
         again = await run(world.owner, "drill post-now", channel_id=chan)
         assert "already posted" in again.content
-        questions = [m for m in emu.messages(chan) if m.embeds and not m.ephemeral]
+        questions = [m for m in emu.messages(chan) if m.flags & (1 << 15) and not m.ephemeral]
         assert len(questions) == 1  # the exactly-once rule holds for organisers too
         post = await store.daily.get(world.guild.id, "2026-03-02")
         assert post is not None and post.state == "posted" and post.thread_id is not None

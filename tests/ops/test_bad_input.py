@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.bank import Bank, parse_pack
+from bot.sandbox.emulator.layouts import buttons
 from tests.conftest import BACKENDS
 from tests.drill.conftest import reply_to, text_of
 from tests.ops.live import (
@@ -202,8 +203,7 @@ def test_any_modal_text_gets_a_clear_reply(live: LiveBot, button: str) -> None:
         question = await reply_to(inter, timeout=10)
         ids = [
             c["custom_id"]
-            for row in question.components
-            for c in row.get("components", [])
+            for c in buttons(question.components)  # in rows or beside the prompt (V2)
             if c.get("custom_id", "").startswith(prefix)
         ]
         assert ids, (text_of(question), question.components)

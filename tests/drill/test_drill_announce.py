@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from bot.sandbox.emulator.layouts import texts
 from bot.storage import Store
 from tests.conftest import BotFactory, World
 from tests.drill.conftest import reply_to, run, text_of
@@ -35,7 +36,8 @@ async def test_pin_and_ping_are_set_from_discord_and_shape_the_daily_post(
         await bot.jobs.idle()
         (post,) = await world.emu.wait_until(lambda: world.emu.messages(chan), timeout=5)
         await world.emu.wait_until(lambda: post.pinned, timeout=5)
-    assert post.content == f"<@&{role.id}>"
+    # A V2 post pings from its first text display (Discord honours allowed_mentions there).
+    assert post.content == "" and texts(post.components)[0] == f"<@&{role.id}>"
     sent = next(c for c in world.emu.calls if c.method == "POST" and c.path.endswith(
         f"/channels/{chan}/messages"))  # fmt: skip
     assert [int(r) for r in sent.json["allowed_mentions"]["roles"]] == [role.id]

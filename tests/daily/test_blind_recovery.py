@@ -23,7 +23,7 @@ def bot_messages(world: World, thread_id: int) -> list[Message]:
     return [
         m
         for m in world.emu.messages(thread_id)
-        if m.author.id == world.emu.bot_user_id and "What they're testing" not in m.content
+        if m.author.id == world.emu.bot_user_id and "What they're testing" not in m.text
     ]
 
 

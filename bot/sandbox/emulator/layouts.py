@@ -15,6 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.sandbox.emulator.layout_text import buttons as buttons
+from bot.sandbox.emulator.layout_text import count as count
+from bot.sandbox.emulator.layout_text import texts as texts
+from bot.sandbox.emulator.layout_text import tree as tree
+from bot.sandbox.emulator.layout_text import visible_text as visible_text
 from bot.sandbox.emulator.wire import ApiError
 
 Json = dict[str, Any]
@@ -28,17 +33,6 @@ TOP_LEVEL = IN_CONTAINER | {CONTAINER}
 MAX_COMPONENTS = 40
 MAX_TEXT = 4000
 LEGACY_FIELDS = ("content", "embeds", "poll", "sticker_ids")
-NAMES = {
-    ACTION_ROW: "ActionRow",
-    BUTTON: "Button",
-    SECTION: "Section",
-    TEXT_DISPLAY: "TextDisplay",
-    THUMBNAIL: "Thumbnail",
-    MEDIA_GALLERY: "MediaGallery",
-    FILE: "File",
-    SEPARATOR: "Separator",
-    CONTAINER: "Container",
-}
 
 
 def form_error(path: str, code: str, message: str) -> ApiError:
@@ -242,6 +236,39 @@ class Tally:
 
 
 # -- answers ----------------------------------------------------------------------------------
+def answered(components: list[Json], attachments: list[Json]) -> list[Json]:
+    """A stored message's components as Discord answers them (numbered, then completed)."""
+    return as_response(numbered(components), attachments)
+
+
+def numbered(components: list[Json]) -> list[Json]:
+    """Components as Discord answers them: every one with an ``id`` (numbered in tree order
+    from 1 where the sender gave none) and emoji ids as strings."""
+    counter = [0]
+
+    def walk(items: list[Json]) -> list[Json]:
+        out = []
+        for item in items:
+            copy = dict(item)
+            counter[0] += 1
+            copy.setdefault("id", counter[0])
+            emoji = copy.get("emoji")
+            if isinstance(emoji, dict):  # a unicode emoji has no id at all, a custom one a string
+                copy["emoji"] = {k: str(v) if k == "id" else v for k, v in emoji.items()}
+                if emoji.get("id") is None:
+                    copy["emoji"].pop("id")
+            for key in ("components",):
+                if isinstance(copy.get(key), list):
+                    copy[key] = walk(copy[key])
+            for key in ("component", "accessory"):
+                if isinstance(copy.get(key), dict):
+                    copy[key] = walk([copy[key]])[0]
+            out.append(copy)
+        return out
+
+    return walk(components)
+
+
 def as_response(components: list[Json], attachments: list[Json]) -> list[Json]:
     """Components as Discord answers them (ids numbered already): every field its response
     schema requires, and attachment:// references resolved to the uploaded attachment."""
@@ -303,69 +330,3 @@ def _unfurled(media: Json, by_name: dict[str, Json]) -> Json:
         "content_type": attachment.get("content_type"),
         "attachment_id": attachment["id"],
     }
-
-
-def tree(components: list[Json]) -> list[str]:
-    """The component tree, one line per component, indented by nesting: type names, text
-    lengths and labels (what a reader needs to picture the message)."""
-    lines: list[str] = []
-
-    def walk(items: list[Json], depth: int) -> None:
-        for item in items:
-            kind = item.get("type")
-            name = NAMES.get(kind or 0, f"type {kind}")
-            detail = ""
-            if kind == CONTAINER and item.get("accent_color") is not None:
-                detail = f" accent #{int(item['accent_color']):06x}"
-            elif kind == TEXT_DISPLAY:
-                first = (
-                    str(item.get("content", "")).splitlines()[0][:48] if item.get("content") else ""
-                )
-                detail = f" {len(str(item.get('content', '')))} chars «{first}»"
-            elif kind == BUTTON:
-                detail = f" «{item.get('label', '')}» {item.get('custom_id', item.get('url', ''))}"
-            elif kind == MEDIA_GALLERY:
-                urls = [str((e.get("media") or {}).get("url", "")) for e in item.get("items") or []]
-                detail = f" {', '.join(u.rsplit('/', 1)[-1] for u in urls)}"
-            elif kind == FILE:
-                detail = f" {str((item.get('file') or {}).get('url', '')).rsplit('/', 1)[-1]}"
-            lines.append(f"{'  ' * depth}{name}{detail}")
-            walk(list(item.get("components") or []), depth + 1)
-            if isinstance(item.get("accessory"), dict):
-                lines.append(f"{'  ' * (depth + 1)}accessory:")
-                walk([item["accessory"]], depth + 2)
-
-    walk(components, 0)
-    return lines
-
-
-def texts(components: list[Json]) -> list[str]:
-    """The text displays' contents, in reading order."""
-    out: list[str] = []
-    for item in components:
-        if item.get("type") == TEXT_DISPLAY:
-            out.append(str(item.get("content", "")))
-        out.extend(texts(list(item.get("components") or [])))
-    return out
-
-
-def buttons(components: list[Json]) -> list[Json]:
-    """Every button of a message, in a row, a container or beside a section, in tree order."""
-    out: list[Json] = []
-    for item in components:
-        if item.get("type") == BUTTON:
-            out.append(item)
-        out.extend(buttons(list(item.get("components") or [])))
-        if isinstance(item.get("accessory"), dict):
-            out.extend(buttons([item["accessory"]]))
-    return out
-
-
-def count(components: list[Json]) -> int:
-    """Components in the tree as Discord counts them toward 40: nested ones and accessories."""
-    total = 0
-    for item in components:
-        total += 1 + count(list(item.get("components") or []))
-        if isinstance(item.get("accessory"), dict):
-            total += 1
-    return total

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.sandbox.emulator.layouts import as_response, texts
+from bot.sandbox.emulator.layouts import answered, visible_text
 from bot.sandbox.emulator.snowflake import SnowflakeFactory, now_iso, snowflake_time
 
 Json = dict[str, Any]
@@ -37,34 +37,6 @@ class User:
             "flags": 0,
             "primary_guild": None,  # Discord always sends it (null: no server tag)
         }
-
-
-def numbered(components: list[Json]) -> list[Json]:
-    """Components as Discord answers them: every one with an ``id`` (numbered in tree order
-    from 1 where the sender gave none) and emoji ids as strings."""
-    counter = [0]
-
-    def walk(items: list[Json]) -> list[Json]:
-        out = []
-        for item in items:
-            copy = dict(item)
-            counter[0] += 1
-            copy.setdefault("id", counter[0])
-            emoji = copy.get("emoji")
-            if isinstance(emoji, dict):  # a unicode emoji has no id at all, a custom one a string
-                copy["emoji"] = {k: str(v) if k == "id" else v for k, v in emoji.items()}
-                if emoji.get("id") is None:
-                    copy["emoji"].pop("id")
-            for key in ("components",):
-                if isinstance(copy.get(key), list):
-                    copy[key] = walk(copy[key])
-            for key in ("component", "accessory"):
-                if isinstance(copy.get(key), dict):
-                    copy[key] = walk([copy[key]])[0]
-            out.append(copy)
-        return out
-
-    return walk(components)
 
 
 @dataclass
@@ -230,15 +202,8 @@ class Message:
 
     @property
     def text(self) -> str:
-        """Everything a reader sees as text: the content, the embeds' text and, in a message
-        laid out with components, its text displays."""
-        parts = [self.content]
-        for embed in self.embeds:
-            parts += [str(embed.get(k) or "") for k in ("title", "description")]
-            parts += [f"{f.get('name')}\n{f.get('value')}" for f in embed.get("fields") or []]
-            parts.append(str((embed.get("footer") or {}).get("text") or ""))
-        parts += texts(self.components)
-        return "\n".join(p for p in parts if p)
+        """Everything a reader sees as text (content, embeds, a V2 layout's text displays)."""
+        return visible_text(self.content, self.embeds, self.components)
 
     def to_dict(self, me_id: int | None = None, *, with_content: bool = True) -> Json:
         data: Json = {
@@ -254,9 +219,7 @@ class Message:
             "mention_roles": [],
             "attachments": self.attachments if with_content else [],
             "embeds": self.embeds if with_content else [],
-            "components": as_response(numbered(self.components), self.attachments)
-            if with_content
-            else [],
+            "components": answered(self.components, self.attachments) if with_content else [],
             "pinned": self.pinned,
             "type": self.type,
             "flags": self.flags,

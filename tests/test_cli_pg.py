@@ -13,7 +13,7 @@ def test_db_migrate_twice_on_postgres(pg_cluster: postgres.Cluster, tmp_path: Pa
     url = postgres.create_database(pg_cluster, migrated=False)
     first = drillbot("db", "migrate", cwd=tmp_path, env={"DRILLBOT_DB": url})
     assert first.returncode == 0, first.stderr
-    assert re.fullmatch(rf"{re.escape(url)}: schema version \d+ \(applied 1, 2.*\)\n", first.stdout)
+    assert re.fullmatch(rf"{re.escape(url)}: schema version \d+ \(applied 18.*\)\n", first.stdout)
     second = drillbot("db", "migrate", cwd=tmp_path, env={"DRILLBOT_DB": url})
     assert second.returncode == 0, second.stderr
     assert second.stdout.endswith("(up to date)\n")

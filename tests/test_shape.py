@@ -66,7 +66,15 @@ def test_the_top_of_bot_holds_only_what_every_feature_shares() -> None:
         assert ast.get_docstring(ast.parse((ROOT / "bot" / package / "__init__.py").read_text()))
 
 
-@pytest.mark.parametrize("path", code_files(), ids=lambda p: str(p.relative_to(ROOT)))
+# Alembic's revisions are generated schema operations, read as data, not code to maintain.
+REVISIONS = ROOT / "bot" / "storage" / "alembic" / "versions"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in code_files() if REVISIONS not in p.parents],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_no_code_file_is_over_400_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(ROOT)}: {lines} lines"

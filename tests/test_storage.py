@@ -29,7 +29,7 @@ from bot.storage import (
     SrsCard,
     Standing,
     Store,
-    migrations,
+    migrate,
     open_store,
 )
 
@@ -38,7 +38,8 @@ GUILD = 111
 CHANNEL = 222
 ORGANISER = 333
 ANA, BEN = 1001, 1002
-LATEST = migrations()[-1][0]
+LATEST = migrate.head()
+REVISIONS = [int(r) for r in migrate.revisions()]
 
 
 @pytest.fixture
@@ -124,15 +125,19 @@ async def test_migrates_an_empty_file(sqlite_db: Database) -> None:
 async def test_rerunning_migrations_applies_nothing_twice(db_path: Path) -> None:
     first = await Database.open(db_path, migrate=False)
     try:
-        assert await first.migrate() == list(range(1, LATEST + 1))
+        assert await first.migrate() == REVISIONS
         assert await first.migrate() == []
     finally:
         await first.close()
     again = await Database.open(db_path)
     try:
         assert await again.migrate() == []
-        rows = await again.fetchall("SELECT version, COUNT(*) FROM schema_version GROUP BY version")
-        assert [tuple(r) for r in rows] == [(v, 1) for v in range(1, LATEST + 1)]
+        rows = await again.fetchall("SELECT version_num FROM alembic_version")
+        assert [tuple(r) for r in rows] == [(f"{LATEST:04d}",)]
+        # release 0.1 reads schema_version, and must refuse this database as newer than itself
+        assert [tuple(r) for r in await again.fetchall("SELECT version FROM schema_version")] == [
+            (migrate.FENCE,)
+        ]
     finally:
         await again.close()
 
@@ -143,7 +148,7 @@ async def test_rerunning_migrations_applies_nothing_twice(db_path: Path) -> None
 async def test_refuses_a_newer_schema(db_path: Path) -> None:
     db = await Database.open(db_path)
     try:
-        await db.execute("INSERT INTO schema_version (version) VALUES (999)")
+        await db.execute("UPDATE alembic_version SET version_num = '0999'")
     finally:
         await db.close()
     with pytest.raises(SchemaTooNew) as caught:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.ops.config import ConfigError, Settings
-from bot.storage import Database, PgDatabase, SchemaTooNew, Store, backend_of, migrations
+from bot.storage import Database, PgDatabase, SchemaTooNew, Store, backend_of, migrate
 from bot.storage.postgres import PgConnection, to_dollar
 from tests.support import postgres
 from tests.test_storage import answer, claim
@@ -36,13 +36,6 @@ async def pg(pg_url: str) -> AsyncIterator[PgDatabase]:
 async def test_both_backends_reach_the_same_tables_and_columns(
     pg: PgDatabase, tmp_path: Path
 ) -> None:
-    lite_names = [n for _, n, _ in migrations()]
-    pg_names = [n for _, n, _ in migrations("migrations_pg")]
-    assert lite_names == pg_names, (
-        "every bot/storage/migrations/NNNN_name.sql needs a PostgreSQL twin of the same name in"
-        " bot/storage/migrations_pg/ (BIGINT for INTEGER);"
-        f" missing: {sorted(set(lite_names) - set(pg_names))}"
-    )
     lite = await Database.open(tmp_path / "same.sqlite3")
     try:
         expected = await postgres.columns_of(lite)
@@ -89,11 +82,10 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(
     url = postgres.create_database(pg_cluster, migrated=False)
     opened = await asyncio.gather(PgDatabase.open(url), PgDatabase.open(url))
     try:
-        rows = await opened[0].fetchall(
-            "SELECT version, COUNT(*) FROM schema_version GROUP BY version ORDER BY version"
-        )
-        latest = migrations("migrations_pg")[-1][0]
-        assert [tuple(r) for r in rows] == [(v, 1) for v in range(1, latest + 1)]
+        rows = await opened[0].fetchall("SELECT version_num FROM alembic_version")
+        assert [tuple(r) for r in rows] == [(f"{migrate.head():04d}",)]
+        fence = await opened[0].fetchall("SELECT version FROM schema_version")
+        assert [tuple(r) for r in fence] == [(migrate.FENCE,)]
         assert await opened[1].migrate() == []
     finally:
         for db in opened:
@@ -103,7 +95,7 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(
 async def test_refuses_a_newer_schema(pg_url: str) -> None:
     db = await PgDatabase.open(pg_url)
     try:
-        await db.execute("INSERT INTO schema_version (version) VALUES (999)")
+        await db.execute("UPDATE alembic_version SET version_num = '0999'")
     finally:
         await db.close()
     with pytest.raises(SchemaTooNew, match="schema version 999"):

@@ -22,7 +22,7 @@ import aiohttp
 
 from bot.bank import Bank, PackError, default_content_dir, load_bank
 from bot.ops.config import Settings
-from bot.storage import migrations
+from bot.storage import migrate
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,9 @@ def is_sqlite_file(path: Path, *, allow_empty: bool = True) -> bool:
     return head == SQLITE_MAGIC or (allow_empty and head == b"")
 
 
+LATER = 10**9  # a revision that is not a number: from some later drillbot
+
+
 def _connect_existing(path: Path) -> sqlite3.Connection:
     # mode=rw never creates a file (a plain connect would, if the file vanished meanwhile);
     # read-only mode is avoided because a WAL database may need its -shm file created.
@@ -75,13 +78,16 @@ def _connect_existing(path: Path) -> sqlite3.Connection:
 
 
 def _schema_version(path: Path) -> int:
-    """The schema version stored in an existing database, read without writing anything."""
+    """The schema version stored in an existing database, read without writing anything:
+    Alembic's revision (a number), else release 0.1's ``schema_version``, else 0 (empty)."""
     conn = _connect_existing(path)
     try:
-        tables = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'"
-        ).fetchone()
-        if tables is None:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "alembic_version" in tables:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            if row is not None:
+                return int(row[0]) if str(row[0]).isdigit() else LATER
+        if "schema_version" not in tables:
             return 0
         (version,) = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
         return int(version or 0)
@@ -125,8 +131,13 @@ def check_database(path: Path) -> None:
         current = _schema_version(path)
     except sqlite3.DatabaseError as exc:
         raise PreflightError(f"{path} cannot be read as a database: {exc}", Exit.DATABASE) from None
-    known = migrations()
-    latest = known[-1][0] if known else 0
+    latest = migrate.head()
+    if 0 < current < migrate.LEGACY_LAST:
+        raise PreflightError(
+            f"database {path} has schema version {current}, from a release before 0.1; run "
+            "drillbot 0.1's `drillbot db migrate` on it first, then this release",
+            Exit.SCHEMA,
+        )
     if current > latest:
         raise PreflightError(
             f"database {path} has schema version {current}, but this drillbot knows only up to "

@@ -14,11 +14,12 @@ from bot.storage.blind import BlindRepo, PlanRow
 from bot.storage.boards import BoardRepo
 from bot.storage.buttons import ButtonAnswer, ButtonAnswerRepo
 from bot.storage.daily import AnswerRepo, DailyRepo
-from bot.storage.database import Database, SchemaTooNew, migrations
+from bot.storage.database import Database
 from bot.storage.digests import DigestClaim, DigestRepo, DigestSettings
 from bot.storage.gaps import GapRepo
 from bot.storage.guilds import GuildRepo
 from bot.storage.history import HistoryRepo
+from bot.storage.migrate import SchemaTooNew, SchemaTooOld
 from bot.storage.mock import MockRepo
 from bot.storage.mock_pairs import PairRepo
 from bot.storage.models import (
@@ -63,11 +64,11 @@ __all__ = [
     "QuizSession",
     "ReportSummary",
     "SchemaTooNew",
+    "SchemaTooOld",
     "SrsCard",
     "Standing",
     "Store",
     "backend_of",
-    "migrations",
     "open_store",
 ]
 

@@ -56,8 +56,8 @@ async def _tables_in_order(source: Database) -> list[tuple[str, list[str]]]:
 
 async def _require_empty(target: PgDatabase, tables: Sequence[str]) -> None:
     for table in tables:
-        if table == "schema_version":
-            continue
+        if table in ("schema_version", "alembic_version"):
+            continue  # written by the target's own migration: replaced by the source's
         if await target.fetchone(f'SELECT 1 FROM "{table}" LIMIT 1') is not None:
             raise CopyError(f"the target is not empty (table {table} has rows); refusing to merge")
 
@@ -90,6 +90,7 @@ async def copy_sqlite_to_postgres(source: Database, target: PgDatabase) -> list[
     copied: dict[str, int] = {}
     async with source.transaction() as lite, target.transaction() as pg:
         await pg.raw.execute('DELETE FROM "schema_version"')
+        await pg.raw.execute('DELETE FROM "alembic_version"')
         for name, columns in tables:
             quoted = ", ".join(f'"{c}"' for c in columns)
             cursor = await lite.execute(f'SELECT COUNT(*) FROM "{name}"')

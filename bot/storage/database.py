@@ -10,24 +10,47 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
+from sqlalchemy import URL, Connection, create_engine, event
+from sqlalchemy.pool import NullPool
+
+from bot.storage import migrate
+from bot.storage.migrate import SchemaTooNew
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+__all__ = ["Database", "SchemaTooNew", "clean_params", "from_iso", "iso"]
+
+T = TypeVar("T")
 
 
-class SchemaTooNew(RuntimeError):
-    """The database was written by a newer drillbot; refusing to run against it."""
+def _on_file(path: Path, work: Callable[[Connection], T]) -> T:
+    """Run ``work`` in one write transaction on a SQLAlchemy connection to the SQLite file (in
+    a worker thread: Alembic is synchronous). BEGIN IMMEDIATE, so a migration is all or nothing
+    and waits for, rather than races, another writer."""
+    engine = create_engine(URL.create("sqlite", database=str(path)), poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi: Any, _record: Any) -> None:
+        dbapi.isolation_level = None  # SQLAlchemy emits BEGIN below, pysqlite none of its own
+        dbapi.execute("PRAGMA busy_timeout=5000")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    try:
+        with engine.begin() as conn:
+            return work(conn)
+    finally:
+        engine.dispose()
 
 
 def iso(when: datetime) -> str:
@@ -87,30 +110,6 @@ def _write_many(conn: aiosqlite.Connection, sql: str, rows: list[Sequence[Any]])
             raw.execute("ROLLBACK")
         raise
     return changed
-
-
-def migrations(kind: str = "migrations") -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every packaged migration, in order.
-
-    ``kind`` is the folder: ``migrations`` (SQLite) or ``migrations_pg`` (PostgreSQL), the same
-    numbers side by side."""
-    folder = resources.files("bot.storage") / kind
-    found = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_RE.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    for expected, (version, name, _) in enumerate(found, start=1):
-        if version != expected:
-            raise RuntimeError(f"migration {name} breaks the numbering (expected {expected:04d})")
-    return found
-
-
-def _statements(sql: str) -> list[str]:
-    # Our migrations hold no triggers, so a statement ends at a ';' that ends a line.
-    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-    return [s.strip() for s in re.split(r";\s*$", body, flags=re.M) if s.strip()]
 
 
 class Database:
@@ -208,33 +207,13 @@ class Database:
         await self.conn.close()
 
     async def schema_version(self) -> int:
-        await self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-        )
-        rows = list(await self.conn.execute_fetchall("SELECT MAX(version) FROM schema_version"))
-        return int(rows[0][0] or 0)
+        return await asyncio.to_thread(_on_file, self.path, migrate.current)
 
     async def migrate(self) -> list[int]:
-        """Apply pending migrations, each in its own transaction. Returns versions applied."""
-        known = migrations()
-        latest = known[-1][0] if known else 0
-        current = await self.schema_version()
-        if current > latest:
-            raise SchemaTooNew(
-                f"database {self.path} has schema version {current}, but this drillbot knows "
-                f"only up to {latest}; upgrade drillbot or restore a backup"
-            )
-        applied = []
-        for version, name, sql in known:
-            if version <= current:
-                continue
-            async with self.transaction() as conn:
-                for statement in _statements(sql):
-                    await conn.execute(statement)
-                await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-            log.info("applied migration %s", name)
-            applied.append(version)
-        return applied
+        """Apply pending migrations (one transaction, BEGIN IMMEDIATE). Returns versions applied."""
+        return await asyncio.to_thread(
+            _on_file, self.path, lambda conn: migrate.upgrade(conn, str(self.path))
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

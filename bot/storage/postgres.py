@@ -17,16 +17,23 @@ import functools
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
-from bot.storage.database import SchemaTooNew, _statements, clean_params, migrations
+from bot.storage import migrate
+from bot.storage.database import clean_params
+from bot.storage.url import redact
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # A quoted literal (kept as is), a placeholder (?, ?N) or SQLite's INDEXED BY hint.
 _TOKEN_RE = re.compile(r"'(?:[^']|'')*'|\?(\d*)|\s+INDEXED BY \w+")
@@ -207,45 +214,38 @@ class PgDatabase:
     async def close(self) -> None:
         await self.pool.close()
 
+    async def _on_server(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` on a SQLAlchemy connection of its own, in one transaction, holding the
+        migration lock (a session advisory lock: two processes starting at once do not race;
+        the second finds the work done)."""
+        url = self.url
+        engine = create_async_engine(
+            "postgresql+asyncpg://", async_creator=lambda: asyncpg.connect(url), poolclass=NullPool
+        )
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+                await conn.commit()
+                try:
+                    result = await conn.run_sync(work)
+                    await conn.commit()
+                    return result
+                finally:
+                    await conn.rollback()
+                    await conn.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK}
+                    )
+                    await conn.commit()
+        finally:
+            await engine.dispose()
+
     async def schema_version(self) -> int:
-        async with self.pool.acquire() as conn:
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)"
-            )
-            return int(await conn.fetchval("SELECT MAX(version) FROM schema_version") or 0)
+        return await self._on_server(migrate.current)
 
     async def migrate(self) -> list[int]:
-        """Apply pending migrations, each in its own transaction, one migrating process at a
-        time (a session advisory lock: two processes starting at once do not race)."""
-        known = migrations("migrations_pg")
-        latest = known[-1][0] if known else 0
-        applied = []
-        async with self.pool.acquire() as raw:
-            await raw.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
-            try:
-                await raw.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)"
-                )
-                current = int(await raw.fetchval("SELECT MAX(version) FROM schema_version") or 0)
-                if current > latest:
-                    raise SchemaTooNew(
-                        f"database has schema version {current}, but this drillbot knows only"
-                        f" up to {latest}; upgrade drillbot or restore a backup"
-                    )
-                for version, name, sql in known:
-                    if version <= current:
-                        continue
-                    async with raw.transaction():
-                        for statement in _statements(sql):
-                            await raw.execute(statement)
-                        await raw.execute(
-                            "INSERT INTO schema_version (version) VALUES ($1)", version
-                        )
-                    log.info("applied migration %s", name)
-                    applied.append(version)
-            finally:
-                await raw.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
-        return applied
+        """Apply pending migrations in one transaction (PostgreSQL's DDL is transactional)."""
+        where = redact(self.url)
+        return await self._on_server(lambda conn: migrate.upgrade(conn, where))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConnection]:

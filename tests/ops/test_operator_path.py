@@ -17,6 +17,7 @@ import yaml
 
 from bot.ops.invite import client_id_from_token, invite_url
 from bot.organiser.permissions import NEEDS, invite_permissions
+from bot.storage import migrate
 from tests.ops.helpers import ROOT, drillbot, one_line, snapshot
 from tests.ops.procs import Proc, start_emulator
 from tests.ops.test_container import image_env, instruction
@@ -92,10 +93,10 @@ def test_the_postgres_compose_file_runs_on_postgres_with_the_images_environment(
     assert "hunter2" not in out
     assert list(data.iterdir()) == []  # no SQLite file in the volume
     migrated = subprocess.run(
-        [*_psql(pg_cluster), "-d", host[2], "-tAc", "SELECT MAX(version) FROM schema_version"],
+        [*_psql(pg_cluster), "-d", host[2], "-tAc", "SELECT version_num FROM alembic_version"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    assert int(migrated.stdout.strip()) >= 1
+    assert int(migrated.stdout.strip()) == migrate.head()
 
 
 def _psql(cluster: postgres.Cluster) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.storage import migrations
+from bot.storage import migrate
 from tests.conftest import BACKENDS
 from tests.ops.procs import Proc, start_bot, start_emulator
 from tests.ops.test_health import free_port
@@ -58,14 +58,14 @@ def assert_closed_cleanly(database: str) -> None:
                 "SELECT COUNT(*) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-            return int(others), int(await conn.fetchval("SELECT MAX(version) FROM schema_version"))
+            return int(others), int(await conn.fetchval("SELECT version_num FROM alembic_version"))
         finally:
             await conn.close()
 
     # Closed, not abandoned: the pool's connections are gone, the schema is whole.
     others, version = asyncio.run(sessions_left())
     assert others == 0
-    assert version == migrations("migrations_pg")[-1][0]
+    assert version == migrate.head()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

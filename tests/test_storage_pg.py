@@ -11,15 +11,12 @@ import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.ops.config import ConfigError, Settings
 from bot.storage import Database, PgDatabase, SchemaTooNew, Store, backend_of, migrate
-from bot.storage.postgres import PgConnection, to_dollar
 from tests.support import postgres
-from tests.test_storage import answer, claim
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -125,40 +122,10 @@ async def test_rowcount_and_returning_id(pg: PgDatabase) -> None:
     assert await pg.execute("DELETE FROM forget_requests WHERE user_id = ?", (99,)) == 0
 
 
-async def test_a_batch_of_answers_goes_in_a_few_statements_with_exact_counts(
-    pg: PgDatabase, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = Store(pg)
-    post = await claim(store)
-    assert await store.answers.record([answer(post, 1, 1), answer(post, 2, 2)]) == 2
-    statements: list[str] = []
-    real = PgConnection.execute
-
-    async def counted(self: PgConnection, sql: str, params: Any = ()) -> Any:
-        statements.append(sql)
-        return await real(self, sql, params)
-
-    monkeypatch.setattr(PgConnection, "execute", counted)
-    # 150 messages: two stored already, one delivered twice within the batch.
-    batch = [answer(post, 10 + n % 7, n) for n in range(1, 150)] + [answer(post, 3, 77)]
-    assert await store.answers.record(batch) == 147
-    inserts = [s for s in statements if s.lstrip().startswith("INSERT INTO answers")]
-    assert [s.count("(?, ") for s in inserts] == [64, 64, 16, 4, 1, 1]
-    assert len(await store.answers.for_post(post.id)) == 149
-
-
 async def test_sums_come_back_as_ints_like_sqlite(pg: PgDatabase) -> None:
     row = await pg.fetchone("SELECT SUM(x), AVG(x) FROM (VALUES (1::bigint), (2)) AS t(x)")
     assert row[0] == 3 and type(row[0]) is int
     assert row[1] == 1.5 and type(row[1]) is float
-
-
-def test_placeholders_become_numbered_outside_literals() -> None:
-    assert to_dollar("SELECT ?, '?', 'it''s ?', ?") == "SELECT $1, '?', 'it''s ?', $2"
-    assert to_dollar("SELECT 1") == "SELECT 1"
-    assert to_dollar("WHERE a = ?1 AND b = ?1") == "WHERE a = $1 AND b = $1"
-    assert to_dollar("FROM t INDEXED BY t_rank WHERE x = ?") == "FROM t WHERE x = $1"
-    assert to_dollar("SELECT 'INDEXED BY x'") == "SELECT 'INDEXED BY x'"
 
 
 def test_backend_is_picked_from_the_url() -> None:

@@ -41,7 +41,8 @@ async def test_read_then_write_from_two_stores_loses_no_increment(
         await store.guilds.update(GUILD, OLGA, T0, post_time="09:00")
 
         async def bump(on: Store) -> None:
-            async with on.db.transaction() as conn:
+            # A read-decide-write names its guild's lock: the two stores take turns.
+            async with on.db.transaction(("guild", GUILD)) as conn:
                 row = await (
                     await conn.execute(
                         "SELECT reveal_after_minutes FROM guild_settings WHERE guild_id = ?",

@@ -1,65 +1,97 @@
 """The one interface both storage backends implement: what the repositories may ask of them.
 
 ``Database`` (SQLite through aiosqlite) and ``PgDatabase`` (PostgreSQL through asyncpg) are
-checked against these protocols by the type checker (mypy runs in CI), so a repository written
-against ``Backend`` works on either, and a method one backend lacks is a type error, not a
-failure on the other backend at run time.
+both ``SqlDatabase`` (bot/storage/engine.py): SQLAlchemy Core statements compiled by the
+backend's dialect. The type checker (mypy runs in CI) holds them to these protocols, so a
+repository written against ``Backend`` works on either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from sqlalchemy import Executable, Table
 
-class Cursor(Protocol):
-    @property
-    def rowcount(self) -> int: ...
+# What a write transaction serialises on: ("guild", id), ("member", id), ("post", id). Two
+# transactions with the same lock run one after the other (on every process sharing the
+# database); transactions with different locks, or none, run side by side. Exactly-once never
+# rests on a lock: it lives in unique keys and guarded UPDATE ... WHERE state = ...; the lock is
+# for a read-decide-write (a total read, then written back).
+Lock = tuple[str, int]
 
-    @property
-    def lastrowid(self) -> int | None: ...
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
-    async def fetchone(self) -> Any: ...
+# TRANSITIONAL (issue 24): SQL text with ``?`` until every repository builds Core statements
+# (bot/storage/legacy.py); then Stmt is Executable and Args is Params.
+Stmt = Executable | str
+Args = Params | Sequence[Any]
 
-    async def fetchall(self) -> Iterable[Any]: ...
+
+def lock_key(lock: Lock) -> int:
+    """A lock's 64-bit key for PostgreSQL's advisory locks: the same on every process."""
+    digest = hashlib.blake2b(f"{lock[0]}:{lock[1]}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class Connection(Protocol):
     """The connection a write transaction hands out."""
 
-    @property
-    def total_changes(self) -> int:
-        """Rows changed on this connection so far (read before and after a statement)."""
+    async def execute(self, stmt: Stmt, params: Args = None) -> Any: ...
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """TRANSITIONAL: SQL text over many rows."""
         ...
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """TRANSITIONAL: SQL text's rows."""
+        ...
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any: ...
-
-    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> Iterable[Any]: ...
+    async def lock(self, lock: Lock) -> None:
+        """Take one more lock inside this transaction, once a row has told which (a forget-me
+        learns its guild from the request it deletes). Only ever a member's, then a guild's,
+        never the other way round, so two transactions cannot wait for each other."""
+        ...
 
 
 class Backend(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[Connection]:
-        """A write transaction: committed on leaving, rolled back on an exception."""
+    @property
+    def dialect(self) -> str: ...
+
+    def insert(self, table: Table) -> Any:
+        """The dialect's INSERT, with ``on_conflict_do_nothing``/``on_conflict_do_update``."""
         ...
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+    def transaction(self, lock: Lock | None = None) -> AbstractAsyncContextManager[Connection]:
+        """A write transaction: committed on leaving, rolled back on an exception; serialised
+        with the others that name the same ``lock`` (see ``Lock``)."""
+        ...
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    async def fetchall(self, stmt: Stmt, params: Args = None) -> list[Any]: ...
 
-    async def fetchall_inline(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    async def fetchone(self, stmt: Stmt, params: Args = None) -> Any: ...
+
+    async def scalar(self, stmt: Stmt, params: Args = None) -> Any: ...
+
+    async def fetchall_inline(self, stmt: Stmt, params: Args = None) -> list[Any]:
         """A short read by index of committed data (a board page, a rank), where the backend
         can do it without a trip to another thread. Never for a read that may scan."""
         ...
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+    async def execute(self, stmt: Stmt, params: Args = None) -> int:
+        """One write statement in its own transaction; the rows it changed."""
+        ...
 
-    async def insert_returning_id(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+    async def insert_returning_id(self, stmt: Stmt, params: Args = None) -> int: ...
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+    async def write_many(self, stmt: Executable, rows: Sequence[Mapping[str, Any]]) -> int:
         """One statement over many rows in its own write transaction; the rows changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """TRANSITIONAL: SQL text over many rows in its own write transaction."""
         ...
 
     async def schema_version(self) -> int: ...

@@ -51,7 +51,7 @@ class BlindRepo:
         in progress (and two submits of one post queue), on SQLite every write is serial, so
         an answer acknowledged as open is one the reveal's plan includes.
         """
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "UPDATE daily_posts SET mode = mode WHERE id = ? AND state IN ('pending', 'posted')"
                 " AND reveal_claimed_by IS NULL",
@@ -106,7 +106,7 @@ class BlindRepo:
 
     async def make_plan(self, post_id: int, rows: Sequence[PlanRow]) -> list[PlanRow]:
         """Fix the plan once (a plan already made stays as it is); returns the plan."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("post", post_id)) as conn:
             cur = await conn.execute(
                 "SELECT 1 FROM blind_parts WHERE daily_post_id = ? LIMIT 1", (post_id,)
             )
@@ -130,7 +130,7 @@ class BlindRepo:
     async def mark_sent(self, post_id: int, seq: int, part: int, message_id: int) -> None:
         """Discord took this message. The answer's first message stands for it (stars and the
         Best answer menu find the answer by it)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("post", post_id)) as conn:
             cur = await conn.execute(
                 "UPDATE blind_parts SET message_id = ? WHERE daily_post_id = ? AND seq = ?"
                 " AND part = ? AND message_id IS NULL RETURNING answer_id",
@@ -175,7 +175,7 @@ class BlindRepo:
         return {int(r[0]): datetime.fromisoformat(r[1]) for r in rows}  # MIN of non-null
 
     async def mark_locked(self, post_id: int, now: datetime) -> bool:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("post", post_id)) as conn:
             cur = await conn.execute(
                 "UPDATE daily_posts SET locked_at = ? WHERE id = ? AND locked_at IS NULL",
                 (iso(now), post_id),

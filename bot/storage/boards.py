@@ -182,7 +182,7 @@ class BoardRepo:
 
     async def set_week_start(self, guild_id: int, user_id: int, day: int, now: datetime) -> bool:
         """True if it changed (audited); the caller rebuilds the week boards."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "SELECT week_start FROM board_settings WHERE guild_id = ?", (guild_id,)
             )
@@ -207,7 +207,7 @@ class BoardRepo:
         return [Season(r[0], r[1], r[2], from_iso(r[3])) for r in rows]  # type: ignore[arg-type]
 
     async def new_season(self, guild_id: int, user_id: int, name: str, now: datetime) -> Season:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "INSERT INTO seasons (guild_id, number, name, started_at, started_by)"
                 " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ?, ? FROM seasons WHERE guild_id = ?"
@@ -227,7 +227,7 @@ class BoardRepo:
         dates refused by the cap); dates already declared count as neither."""
         added: list[str] = []
         refused = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             for day in dates:
                 cur = await conn.execute(
                     "SELECT COUNT(*), SUM(CASE WHEN local_date = ? THEN 1 ELSE 0 END)"
@@ -259,7 +259,7 @@ class BoardRepo:
         else:
             sql = "DELETE FROM hidden_members WHERE guild_id = ? AND user_id = ?"
             params = (guild_id, user_id)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             return (await conn.execute(sql, params)).rowcount > 0
 
     async def is_hidden(self, guild_id: int, user_id: int) -> bool:
@@ -278,7 +278,7 @@ class BoardRepo:
     async def forget(self, request_id: int, user_id: int, now: datetime) -> dict[str, int] | None:
         """Carry out a pending forget-me of its own member: delete their rows from every
         table, audited, in one transaction. None if it was done, cancelled or not theirs."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("member", user_id)) as conn:
             cur = await conn.execute(
                 # The request goes too: after forgetting, nothing names the member.
                 "DELETE FROM forget_requests WHERE id = ? AND user_id = ?"
@@ -289,6 +289,8 @@ class BoardRepo:
             if row is None:
                 return None
             guild_id = int(row[0])
+            # Boards' running totals change below: in step with the guild's other writers.
+            await conn.lock(("guild", guild_id))
             deleted: dict[str, int] = {}
             await conn.execute(
                 "UPDATE score_levels SET members = members - 1 WHERE (guild_id, scope, points)"
@@ -331,11 +333,11 @@ class BoardRepo:
         self, guild_id: int, user_id: int, action: str, detail: str, now: datetime
     ) -> None:
         """One audit line (who, what, when), committed before the caller goes on."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             await _audit(conn, guild_id, user_id, action, None, detail, now)
 
     async def cancel_forget(self, request_id: int, user_id: int) -> bool:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("member", user_id)) as conn:
             cur = await conn.execute(
                 "UPDATE forget_requests SET state = 'cancelled' WHERE id = ? AND user_id = ?"
                 " AND state = 'pending'",

@@ -45,7 +45,7 @@ class ButtonAnswerRepo:
         on PostgreSQL it waits for a reveal claim in progress, so an answer acknowledged as
         stored is one the reveal scores. ``duplicate``: this submit was stored already.
         """
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "UPDATE daily_posts SET mode = mode WHERE id = ? AND state IN ('pending', 'posted')"
                 " AND reveal_claimed_by IS NULL",

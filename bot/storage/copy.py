@@ -2,18 +2,21 @@
 
 The source is read inside one write-locked SQLite transaction (a consistent snapshot; stop
 the bot first anyway), the target is filled in one PostgreSQL transaction with COPY, parents
-before children (foreign keys), identity counters are moved past the copied ids, and then every
-table's row count is compared. Any difference fails the copy. Last, the target is analysed, so
-its queries are planned with real statistics from the start.
+before children (foreign keys: the declarations' order), identity counters are moved past the
+copied ids, and then every table's row count is compared. Any difference fails the copy. Last,
+the target is analysed, so its queries are planned with real statistics from the start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+import asyncpg
+from sqlalchemy import Table, func, select, text
+
 from bot.storage.database import Database
-from bot.storage.postgres import PgConnection, PgDatabase
+from bot.storage.postgres import PgDatabase
+from bot.storage.schema import metadata
 
 BATCH = 5000
 
@@ -29,50 +32,15 @@ class TableCount:
     target: int
 
 
-async def _tables_in_order(source: Database) -> list[tuple[str, list[str]]]:
-    """(table, columns), every table after the tables its foreign keys point to."""
-    names = [
-        r[0]
-        for r in await source.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"
-        )
-    ]
-    parents = {
-        name: {r[2] for r in await source.fetchall(f'PRAGMA foreign_key_list("{name}")')}
-        for name in names
-    }
-    ordered: list[str] = []
-    while len(ordered) < len(names):
-        ready = [n for n in names if n not in ordered and parents[n] <= {*ordered, n}]
-        if not ready:
-            raise CopyError("foreign keys form a cycle; cannot order the copy")
-        ordered.extend(ready)
-    return [
-        (name, [r[1] for r in await source.fetchall(f'PRAGMA table_info("{name}")')])
-        for name in ordered
-    ]
+def _count(table: Table) -> object:
+    return select(func.count()).select_from(table)
 
 
-async def _require_empty(target: PgDatabase, tables: Sequence[str]) -> None:
+async def _require_empty(target: PgDatabase, tables: list[Table]) -> None:
     for table in tables:
-        if table in ("schema_version", "alembic_version"):
-            continue  # written by the target's own migration: replaced by the source's
-        if await target.fetchone(f'SELECT 1 FROM "{table}" LIMIT 1') is not None:
-            raise CopyError(f"the target is not empty (table {table} has rows); refusing to merge")
-
-
-async def _reset_identities(conn: PgConnection, tables: Sequence[tuple[str, list[str]]]) -> None:
-    for table, columns in tables:
-        if "id" not in columns:
-            continue
-        row = await (
-            await conn.execute("SELECT pg_get_serial_sequence(?, 'id')", (f'"{table}"',))
-        ).fetchone()
-        if row is not None and row[0] is not None:
-            await conn.raw.execute(
-                f'SELECT setval($1, COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)',
-                row[0],
+        if await target.fetchone(select(1).select_from(table).limit(1)) is not None:
+            raise CopyError(
+                f"the target is not empty (table {table.name} has rows); refusing to merge"
             )
 
 
@@ -84,35 +52,39 @@ async def copy_sqlite_to_postgres(source: Database, target: PgDatabase) -> list[
             f"schema versions differ (source {source_version}, target {target_version});"
             " run drillbot db migrate on the source first"
         )
-    tables = await _tables_in_order(source)
-    names = [name for name, _ in tables]
-    await _require_empty(target, names)
+    tables = list(metadata.sorted_tables)  # parents before children
+    await _require_empty(target, tables)
     copied: dict[str, int] = {}
     async with source.transaction() as lite, target.transaction() as pg:
-        await pg.raw.execute('DELETE FROM "schema_version"')
-        await pg.raw.execute('DELETE FROM "alembic_version"')
-        for name, columns in tables:
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            cursor = await lite.execute(f'SELECT COUNT(*) FROM "{name}"')
-            (copied[name],) = await cursor.fetchone()  # type: ignore[misc]
-            cursor = await lite.execute(f'SELECT {quoted} FROM "{name}"')
-            while rows := await cursor.fetchmany(BATCH):
-                await pg.raw.copy_records_to_table(
-                    name, records=[tuple(r) for r in rows], columns=columns
+        raw = (await pg.conn.get_raw_connection()).driver_connection
+        assert isinstance(raw, asyncpg.Connection)  # COPY is the driver's, in this transaction
+        for table in tables:
+            copied[table.name] = int((await lite.execute(_count(table))).scalar_one())  # type: ignore[arg-type]
+            columns = [c.name for c in table.columns]
+            stream = await lite.conn.stream(select(table))
+            async for rows in stream.partitions(BATCH):
+                await raw.copy_records_to_table(
+                    table.name, records=[tuple(r) for r in rows], columns=columns
                 )
-            await cursor.close()
-        await _reset_identities(pg, tables)
+        for table in tables:
+            if "id" in table.c and table.c.id.identity is not None:
+                # Identity counters past the copied ids (a sequence is PostgreSQL's own).
+                after = select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery()
+                serial = func.pg_get_serial_sequence(f'"{table.name}"', "id")
+                await pg.execute(select(func.setval(serial, after, False)))
     counts = []
-    for name in names:
-        (after,) = await target.fetchone(f'SELECT COUNT(*) FROM "{name}"')
-        counts.append(TableCount(name, copied[name], int(after)))
+    for table in tables:
+        after_copy = int(await target.scalar(_count(table)))  # type: ignore[arg-type]
+        counts.append(TableCount(table.name, copied[table.name], after_copy))
     wrong = [c for c in counts if c.source != c.target]
     if wrong:
         raise CopyError(
             "row counts differ after the copy: "
             + ", ".join(f"{c.table} {c.source} -> {c.target}" for c in wrong)
         )
-    async with target.pool.acquire() as raw:
-        # Fresh tables have no statistics until autovacuum comes by: plan with real ones now.
-        await raw.execute("ANALYZE")
+    # Fresh tables have no statistics until autovacuum comes by: plan with real ones now.
+    # ANALYZE is PostgreSQL's own statement, outside what Core builds: text.
+    async with target.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("ANALYZE"))
     return counts

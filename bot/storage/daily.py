@@ -66,7 +66,7 @@ class DailyRepo:
         Runs under BEGIN IMMEDIATE, and the UNIQUE key settles any race with another writer:
         the loser gets the winner's row and ``False``.
         """
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "INSERT INTO daily_posts (guild_id, local_date, question_id, topic, channel_id,"
                 " nonce, scheduled_for, reveal_at, created_at, mode)"
@@ -150,7 +150,7 @@ class DailyRepo:
         or claimed by another run. A run keeps its claim (and its first claim time) until
         the reveal is finished, so a failed reveal is retried by the same run.
         """
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("post", post_id)) as conn:
             cur = await conn.execute(
                 "UPDATE daily_posts SET reveal_claimed_by = ?,"
                 " reveal_claimed_at = COALESCE(reveal_claimed_at, ?),"
@@ -213,7 +213,7 @@ class DailyRepo:
     ) -> bool:
         """Move posted -> revealed (a blind post's thread is locked at ``lock_at``). False if
         another path revealed it first."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("post", post_id)) as conn:
             cur = await conn.execute(
                 "UPDATE daily_posts SET state = 'revealed', revealed_at = ?, lock_at = ?"
                 " WHERE id = ? AND state = 'posted'",

@@ -1,8 +1,10 @@
-"""The one aiosqlite connection, its pragmas, migrations and write transactions.
+"""The SQLite backend: SQLAlchemy Core over aiosqlite, one writer, its pragmas and WAL.
 
-One connection, one writer: every write goes through ``transaction()``, which holds an asyncio
-lock and opens ``BEGIN IMMEDIATE`` so that a read-then-write can never fail half-way with
-"database is locked" (see shared/FACTS.md). Reads outside a transaction see committed data only.
+One writer: every write goes through ``transaction()``, which holds an asyncio lock and opens
+``BEGIN IMMEDIATE`` so that a read-then-write can never fail half-way with "database is locked"
+(see shared/FACTS.md); whatever the ``lock`` asked for, SQLite has one write lock per file.
+Reads outside a transaction run on connections of their own in autocommit and see committed
+data only (WAL).
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import aiosqlite
-from sqlalchemy import URL, Connection, create_engine, event
+from sqlalchemy import URL, Connection, Executable, create_engine, event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bot.storage import migrate
+from bot.storage.backend import Args, Lock, Stmt
+from bot.storage.engine import SQLITE_INSERTS, SqlDatabase, clean
 from bot.storage.migrate import SchemaTooNew
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,18 @@ log = logging.getLogger(__name__)
 __all__ = ["Database", "SchemaTooNew", "clean_params", "from_iso", "iso"]
 
 T = TypeVar("T")
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    # NORMAL survives an application crash in WAL mode; the bot acknowledges a write only
+    # after COMMIT returns.
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA foreign_keys=ON",
+    # Deleted rows are overwritten, not just unlinked: a forgotten member's text must not
+    # linger in free pages (scrub() then empties the WAL).
+    "PRAGMA secure_delete=ON",
+)
 
 
 def _on_file(path: Path, work: Callable[[Connection], T]) -> T:
@@ -75,27 +92,6 @@ def clean_params(params: Sequence[Any]) -> Sequence[Any]:
     return params
 
 
-class _Connection:
-    """The connection a write transaction hands the repositories: aiosqlite's, with
-    ``clean_params`` applied to every statement's parameters."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-
-    @property
-    def total_changes(self) -> int:
-        return self._conn.total_changes
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
-        return await self._conn.execute(sql, clean_params(params))
-
-    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> Iterable[Any]:
-        return await self._conn.execute_fetchall(sql, clean_params(params))
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> aiosqlite.Cursor:
-        return await self._conn.executemany(sql, (clean_params(r) for r in rows))
-
-
 def _write_many(conn: aiosqlite.Connection, sql: str, rows: list[Sequence[Any]]) -> int:
     """In aiosqlite's thread: one write transaction of ``sql`` over ``rows``; rows changed."""
     raw = conn._conn  # the sqlite3 connection, this thread's to use
@@ -112,15 +108,44 @@ def _write_many(conn: aiosqlite.Connection, sql: str, rows: list[Sequence[Any]])
     return changed
 
 
-class Database:
-    """Owns the connection. ``await Database.open(path)`` connects, sets pragmas, migrates."""
+def _engine(path: Path, *, writer: bool) -> AsyncEngine:
+    engine = create_async_engine(
+        URL.create("sqlite+aiosqlite", database=str(path)),
+        pool_size=1 if writer else 4,
+        max_overflow=0 if writer else 4,
+    )
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self.conn = conn
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi: Any, _record: Any) -> None:
+        dbapi.isolation_level = None  # SQLAlchemy says BEGIN (below); pysqlite none of its own
+        cursor = dbapi.cursor()
+        for pragma in _PRAGMAS if writer else _PRAGMAS[2:4]:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # Writers take the write lock at BEGIN; readers begin nothing (autocommit reads).
+        if writer:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database(SqlDatabase):
+    """``await Database.open(path)`` connects, sets pragmas, migrates."""
+
+    dialect = "sqlite"
+    _inserts = SQLITE_INSERTS
+
+    def __init__(self, writer: AsyncEngine, reader: AsyncEngine, path: Path) -> None:
+        super().__init__(writer)
+        self.reader = reader
         self.path = path
         self._write_lock = asyncio.Lock()
         self._checkpointer: asyncio.Task[None] | None = None
-        self._reader: sqlite3.Connection | None = None  # fetchall_inline's, the loop's own
+        self._inline: sqlite3.Connection | None = None  # fetchall_inline's, the loop's own
+        self._compiled: dict[tuple[Executable, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
 
     @classmethod
     async def open(
@@ -133,27 +158,23 @@ class Database:
         that checkpoint's fsync was the whole p99 of answer ingestion (5.8 ms -> 1.4-2.5 ms,
         benchmarks/ingest.py).
         """
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        path = Path(path)
+        writer, reader = _engine(path, writer=True), _engine(path, writer=False)
+        db = cls(writer, reader, path)
         try:
-            await conn.execute("PRAGMA journal_mode=WAL")
-            # NORMAL survives an application crash in WAL mode; the bot acknowledges a write
-            # only after COMMIT returns.
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA busy_timeout=5000")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            # Deleted rows are overwritten, not just unlinked: a forgotten member's text must
-            # not linger in free pages (scrub() then empties the WAL).
-            await conn.execute("PRAGMA secure_delete=ON")
-            db = cls(conn, Path(path))
+            async with writer.connect() as conn:  # creates the file, WAL on
+                await conn.exec_driver_sql("SELECT 1")
             if migrate:
                 await db.migrate()
             if checkpoint_every is not None:
-                await conn.execute("PRAGMA wal_autocheckpoint=0")
+                async with writer.connect() as conn:
+                    await conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
                 db._checkpointer = asyncio.create_task(
                     db._checkpoint_loop(checkpoint_every), name="sqlite-checkpoint"
                 )
         except BaseException:
-            await conn.close()
+            await writer.dispose()
+            await reader.dispose()
             raise
         return db
 
@@ -175,9 +196,14 @@ class Database:
             if side is not None:
                 await side.close()
 
+    async def _pragma(self, pragma: str) -> Any:
+        # PRAGMAs are SQLite's own statements, outside what Core builds: text, on the writer.
+        async with self._write_lock, self.engine.connect() as conn:
+            return (await conn.exec_driver_sql(pragma)).first()
+
     async def checkpoint(self) -> tuple[int, int, int]:
         """Checkpoint now on the main connection: (busy, wal pages, pages copied)."""
-        row = await self.fetchone("PRAGMA wal_checkpoint(PASSIVE)")
+        row = await self._pragma("PRAGMA wal_checkpoint(PASSIVE)")
         return int(row[0]), int(row[1]), int(row[2])
 
     async def scrub(self) -> bool:
@@ -185,7 +211,7 @@ class Database:
         it, so the deleted text lingers in neither (with secure_delete, the file's freed pages
         are zeroed). A reader in the way is waited for briefly. True when the WAL is empty."""
         for _ in range(50):
-            row = await self.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = await self._pragma("PRAGMA wal_checkpoint(TRUNCATE)")
             if row is not None and int(row[0]) == 0:
                 return True
             await asyncio.sleep(0.02)
@@ -193,18 +219,19 @@ class Database:
         return False
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
+        await self.reader.dispose()  # readers first: the final checkpoint must not wait on them
         if self._checkpointer is not None:
             self._checkpointer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._checkpointer
             self._checkpointer = None
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error, Exception):
                 # Leave a small WAL behind: fold it into the database on the way out.
-                await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        await self.conn.close()
+                await self._pragma("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self.engine.dispose()
 
     async def schema_version(self) -> int:
         return await asyncio.to_thread(_on_file, self.path, migrate.current)
@@ -216,66 +243,74 @@ class Database:
         )
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)."""
-        async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield cast(aiosqlite.Connection, _Connection(self.conn))
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            await self.conn.execute("COMMIT")
+    async def _writer(self, lock: Lock | None) -> AsyncIterator[AsyncConnection]:
+        async with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        return list(await self.conn.execute_fetchall(sql, clean_params(params)))
+    def _reader(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        return self.reader.connect()
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
+    def _compile(self, stmt: Executable, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+        """SQLite's SQL text for ``stmt`` and the order of its parameters, compiled by Core
+        once per statement (the statements are module constants with bound parameters)."""
+        found = self._compiled.get((stmt, keys))
+        if found is None:
+            if len(self._compiled) > 512:  # statements built per call: keep the cache bounded
+                self._compiled.clear()
+            compiled = stmt.compile(  # type: ignore[attr-defined]
+                dialect=self.engine.dialect, column_keys=list(keys) or None
+            )
+            found = (str(compiled), tuple(compiled.positiontup or ()))
+            self._compiled[(stmt, keys)] = found
+        return found
 
-    async def fetchall_inline(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    async def fetchall_inline(self, stmt: Stmt, params: Args = None) -> list[Any]:
         """A short read by index (a board page, a rank), run on the loop's own thread through a
         read-only connection of its own: committed data only, as any read outside a write
         transaction. The trip to aiosqlite's thread (a hand-off and a wake-up of the loop, 0.1-
         0.3 ms) cost several times the query: a top 10 takes 0.02 ms of SQL (issue 25). Never
-        for a read that may scan: it holds the loop while it runs."""
-        if self._reader is None:
+        for a read that may scan: it holds the loop while it runs. Core compiles the statement
+        once (``_compile``); each call only orders its values."""
+        if isinstance(stmt, str) or self._current() is not None:
+            return await self.fetchall(stmt, params)
+        if self._inline is None:
             if str(self.path) in ("", ":memory:"):  # another connection would see another db
-                return await self.fetchall(sql, params)
-            self._reader = sqlite3.connect(self.path, isolation_level=None)
-            self._reader.execute("PRAGMA query_only=ON")
-            self._reader.execute("PRAGMA busy_timeout=100")  # bounds how long it can hold the loop
-        return self._reader.execute(sql, clean_params(params)).fetchall()
+                return await self.fetchall(stmt, params)
+            self._inline = sqlite3.connect(self.path, isolation_level=None)
+            self._inline.execute("PRAGMA query_only=ON")
+            self._inline.execute("PRAGMA busy_timeout=100")  # bounds how long it holds the loop
+        sql, order = self._compile(stmt, ())
+        values = clean(params) or {}
+        assert isinstance(values, Mapping)
+        return self._inline.execute(sql, [values[name] for name in order]).fetchall()
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One write statement in its own transaction; returns lastrowid."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.lastrowid or 0
-
-    async def insert_returning_id(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """An INSERT in its own transaction; the new row's id (0 if none was inserted)."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(f"{sql} RETURNING id", params)
-            row = await cursor.fetchone()
-            return int(row[0]) if row else 0
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+    async def write_many(self, stmt: Executable, rows: Sequence[Mapping[str, Any]]) -> int:
         """One statement over many rows in one write transaction; returns the rows changed.
 
         The whole transaction is one trip to aiosqlite's thread, not three (BEGIN IMMEDIATE,
         the rows, COMMIT): answers are stored in batches of a few rows at a steady rate, and
-        each trip was a thread hand-off and a wake-up of the loop (issue 25). The parameters
-        are cleaned here, on the loop, before the trip."""
-        cleaned = [clean_params(r) for r in rows]
-        async with self._write_lock:
-            return int(await self.conn._execute(_write_many, self.conn, sql, cleaned))
+        each trip was a thread hand-off and a wake-up of the loop (issue 25). Core compiles
+        the statement once; the parameters are cleaned and ordered here, on the loop."""
+        if not rows:
+            return 0
+        if self._current() is not None:
+            return await super().write_many(stmt, rows)
+        keys = tuple(rows[0])
+        sql, order = self._compile(stmt, keys)
+        cleaned = cast(Sequence[Mapping[str, Any]], clean(rows))
+        ordered = [[row[name] for name in order] for row in cleaned]
+        async with self._write_lock, self.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(raw, aiosqlite.Connection)
+            return int(await raw._execute(_write_many, raw, sql, ordered))
 
     async def backup(self, target: Path) -> None:
         """Online backup through SQLite's backup API: safe while the bot runs."""
         dest = await aiosqlite.connect(str(target))
         try:
-            await self.conn.backup(dest)
+            async with self.engine.connect() as conn:
+                raw = (await conn.get_raw_connection()).driver_connection
+                assert isinstance(raw, aiosqlite.Connection)
+                await raw.backup(dest)
         finally:
             await dest.close()

@@ -72,7 +72,7 @@ class DigestRepo:
         )
 
     async def off(self, guild_id: int) -> bool:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute("DELETE FROM digest_settings WHERE guild_id = ?", (guild_id,))
             return cur.rowcount > 0
 
@@ -82,7 +82,7 @@ class DigestRepo:
     ) -> tuple[DigestClaim, bool]:
         """The (guild, week) claim, and whether this call made it. Two processes (or two runs)
         racing for one week: the unique key lets one in; the other reads the winner's row."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "INSERT INTO digests (guild_id, week, channel_id, due_at, claimed_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, week) DO NOTHING",

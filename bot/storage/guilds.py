@@ -122,7 +122,7 @@ class GuildRepo:
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             # Read inside the write transaction: what changed is decided against the row as
             # it is now, so two organisers at once give one audited change, not two.
             current = await self.get(guild_id) or GuildSettings(guild_id)
@@ -232,7 +232,7 @@ class GuildRepo:
     ) -> bool:
         """Enabling deletes a 'disabled' row, disabling inserts one; audit only real changes."""
         sql, params = enable if enabled else disable
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(sql, params)
             changed = cur.rowcount > 0
             if changed:
@@ -243,7 +243,7 @@ class GuildRepo:
     # -- guild packs ------------------------------------------------------------------------
     async def save_pack(self, pack: GuildPack) -> GuildPack | None:
         """Store (or replace) a guild's pack; returns the pack it replaced, if any."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", pack.guild_id)) as conn:
             old = await self._pack(conn, pack.guild_id, pack.name)
             await conn.execute(
                 "INSERT INTO guild_packs (guild_id, name, version, body, questions, uploaded_by,"
@@ -284,7 +284,7 @@ class GuildRepo:
     async def remove_pack(
         self, guild_id: int, name: str, user_id: int, now: datetime
     ) -> GuildPack | None:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             old = await self._pack(conn, guild_id, name)
             if old is None:
                 return None
@@ -322,7 +322,7 @@ class GuildRepo:
         new: str | None,
         now: datetime,
     ) -> AuditEntry:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             return await _audit(conn, guild_id, user_id, action, old, new, now)
 
     async def recent_audit(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
@@ -338,7 +338,7 @@ class GuildRepo:
 
     async def notice_once(self, guild_id: int, kind: str, subject: str, now: datetime) -> bool:
         """True the first time (guild, kind, subject) is noted; False ever after."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "INSERT INTO notices (guild_id, kind, subject, sent_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",

@@ -85,7 +85,7 @@ class MockRepo:
         expires_at: datetime,
     ) -> MockSession:
         try:
-            async with self.db.transaction() as conn:
+            async with self.db.transaction(("member", user_id)) as conn:
                 cursor = await conn.execute(
                     "INSERT INTO mock_sessions (guild_id, user_id, round, step_shown_at,"
                     " started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -188,7 +188,7 @@ class MockRepo:
         return True
 
     async def abandon(self, session_id: int, user_id: int, now: datetime) -> bool:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("member", user_id)) as conn:
             cursor = await conn.execute(
                 "UPDATE mock_sessions SET state = 'abandoned', finished_at = ?"
                 " WHERE id = ? AND user_id = ? AND state IN (?, ?)",

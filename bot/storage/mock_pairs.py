@@ -61,7 +61,7 @@ class PairRepo:
         round_: str, now: datetime, expires_at: datetime,
     ) -> Pair:  # fmt: skip
         try:
-            async with self.db.transaction() as conn:
+            async with self.db.transaction(("member", inviter_id)) as conn:
                 cursor = await conn.execute(
                     "INSERT INTO mock_pairs (guild_id, channel_id, inviter_id, partner_id, round,"
                     " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -33,7 +33,8 @@ class NudgeRepo:
 
     async def turn_off(self, guild_id: int, user_id: int) -> bool:
         """False if it was off already."""
-        async with self.db.transaction() as conn:  # the row count, not Backend.execute's row id
+        # the row count, not Backend.execute's row id
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "DELETE FROM nudge_settings WHERE guild_id = ? AND user_id = ?",
                 (guild_id, user_id),
@@ -74,7 +75,7 @@ class NudgeRepo:
         self, guild_id: int, user_id: int, local_date: str, post_id: int, now: datetime
     ) -> bool:
         """Before the DM: True for the one caller that may send it, ever."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "INSERT INTO nudges (guild_id, user_id, local_date, daily_post_id, claimed_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id, local_date) DO NOTHING",
@@ -112,7 +113,7 @@ class NudgeRepo:
         self, guild_id: int, post_id: int, role_id: int, now: datetime
     ) -> tuple[datetime, int | None, bool]:
         """(claimed at, message id once sent, whether this call made the claim)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "INSERT INTO role_nudges (daily_post_id, guild_id, role_id, claimed_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (daily_post_id) DO NOTHING",

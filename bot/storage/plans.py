@@ -45,7 +45,7 @@ class PlanRepo:
         now: datetime,
     ) -> bool:
         """Start (or replace) the member's plan; True if it replaced an active one."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("member", user_id)) as conn:
             cur = await conn.execute(
                 "SELECT 1 FROM study_plans WHERE user_id = ? AND state = 'active'", (user_id,)
             )
@@ -76,7 +76,7 @@ class PlanRepo:
 
     async def stop(self, user_id: int) -> bool:
         """Guarded: False if there was no active plan (a second /plan stop changes nothing)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("member", user_id)) as conn:
             cur = await conn.execute(
                 "UPDATE study_plans SET state = 'stopped', remind_at = NULL"
                 " WHERE user_id = ? AND state = 'active'",

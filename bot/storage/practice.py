@@ -76,7 +76,7 @@ class PracticeRepo:
 
         Starts 'revealed' (the notes are public). A second press at the same moment finds the
         row the first made: the UNIQUE key, not a read before the write, decides."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("member", user_id)) as conn:
             await conn.execute(
                 "INSERT INTO quiz_sessions (guild_id, user_id, question_id, question_version,"
                 " mode, state, shown_at, revealed_at, daily_post_id)"
@@ -116,7 +116,7 @@ class PracticeRepo:
         """Move an open session to 'answered' and store the text, in one transaction.
 
         None if the session was no longer open (a second submit): nothing is stored."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("member", user_id)) as conn:
             cur = await conn.execute(
                 "UPDATE quiz_sessions SET state = 'answered', answered_at = ?"
                 " WHERE id = ? AND state = 'open'",
@@ -183,11 +183,15 @@ class PracticeRepo:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE quiz_sessions SET state = 'graded', grade = ?, graded_at = ?"
-                " WHERE id = ? AND state IN ('answered', 'revealed')",
+                " WHERE id = ? AND state IN ('answered', 'revealed') RETURNING user_id",
                 (grade, iso(now), session_id),
             )
-            if cur.rowcount == 0:
+            graded = await cur.fetchone()
+            if graded is None:
                 return None
+            # The member's card is read, changed and written here: two grades of one question
+            # at once (two sessions) wait for each other, not for the whole database.
+            await conn.lock(("member", int(graded[0])))
             if callable(card):
                 row = await (
                     await conn.execute(
@@ -259,7 +263,7 @@ class PracticeRepo:
     ) -> int:
         """The new report's id; 0 if this member already reported ``source`` (nothing stored).
         ``source`` names what was reported once: 'session:<id>' or 'daily:<post id>'."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("member", user_id)) as conn:
             cur = await conn.execute(
                 "INSERT INTO reports (guild_id, user_id, question_id, question_version, reason,"
                 " detail, created_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

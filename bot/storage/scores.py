@@ -161,7 +161,7 @@ class ScoreRepo:
         awards written, or on a second call those stored by the first.
         """
         written: list[Award] = []
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", post.guild_id)) as conn:
             if callable(awards):
                 stored = await _reveal_awards(conn, post, members)
                 if stored:
@@ -209,7 +209,7 @@ class ScoreRepo:
     ) -> Credit:
         """A star (``kind='star'``, at most ``cap`` per member's answer to a post) or a best
         answer mark (``kind='best'``, once per member and post) on a stored daily answer."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "SELECT a.user_id, a.daily_post_id, p.topic, p.local_date FROM answers a"
                 " JOIN daily_posts p ON p.id = a.daily_post_id"
@@ -315,7 +315,7 @@ class ScoreRepo:
 
     async def recompute_totals(self, guild_id: int) -> dict[tuple[str, int], tuple[int, int]]:
         """What ``totals`` must equal, computed from the ledger alone."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             week_start = (await board_context(conn, guild_id)).week_start
         rows = await self.db.fetchall(
             "SELECT user_id, points, reason, topic, local_date, season FROM points"
@@ -332,7 +332,7 @@ class ScoreRepo:
     async def rebuild_totals(self, guild_id: int) -> None:
         """Rewrite a guild's boards from the ledger (after the week's first day changed)."""
         fresh = await self.recompute_totals(guild_id)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             await conn.execute("DELETE FROM score_totals WHERE guild_id = ?", (guild_id,))
             await conn.executemany(
                 "INSERT INTO score_totals (guild_id, scope, user_id, points, answers)"

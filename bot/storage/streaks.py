@@ -143,7 +143,7 @@ async def kept_streaks(db: Backend, guild_id: int, user_id: int, now: datetime) 
         (guild_id, user_id),
     ):
         return []  # the common case: a read, no write per answer
-    async with db.transaction() as conn:
+    async with db.transaction(("guild", guild_id)) as conn:
         cur = await conn.execute(
             "UPDATE streak_freezes SET told_at = ? WHERE guild_id = ? AND user_id = ?"
             " AND told_at IS NULL RETURNING local_date, streak",

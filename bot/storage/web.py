@@ -43,7 +43,7 @@ class WebRepo:
     ) -> bool:
         """Turn the guild's board on or off; True if that changed it (audited). The first
         time, the guild gets its secret."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "SELECT enabled FROM web_boards WHERE guild_id = ?", (guild_id,)
             )
@@ -64,7 +64,7 @@ class WebRepo:
     async def rotate(self, guild_id: int, user_id: int, now: datetime) -> bool:
         """A new secret: every link signed with the old one stops working. False if the
         guild never had a board."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
                 "UPDATE web_boards SET secret = ?, updated_by = ?, updated_at = ?"
                 " WHERE guild_id = ?",

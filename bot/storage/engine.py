@@ -1,0 +1,198 @@
+"""What both backends share: statements run through SQLAlchemy Core's async engine.
+
+The repositories build their statements with Core from the declarations in
+bot/storage/schema/, and the engine's dialect (SQLite through aiosqlite, PostgreSQL through
+asyncpg) compiles them: placeholders, upserts, ``RETURNING``, quoting. Nothing is rewritten
+here. Results are SQLAlchemy's own (``rowcount`` from the driver, rows by position or name).
+
+Write transactions go through ``transaction(lock)``: committed on leaving, rolled back on an
+exception; inside one, this task's reads go through the transaction's connection and see its
+writes. How writers are serialised is the backend's (SQLite: one writer, BEGIN IMMEDIATE;
+PostgreSQL: an advisory lock per guild or member, see ``Lock``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any, ClassVar
+
+from sqlalchemy import Executable, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.storage import legacy
+from bot.storage.backend import Args, Lock, Params, Stmt
+
+
+def clean(params: Params) -> Params:
+    """Text is stored without NUL characters on both backends: PostgreSQL's text type cannot
+    hold one (it refused a member's answer with 0x00 in it), so each becomes U+FFFD, the
+    replacement character, on SQLite too."""
+    if params is None:
+        return None
+    if isinstance(params, Mapping):
+        return _clean_one(params)
+    return [_clean_one(p) for p in params]
+
+
+def _clean_one(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    for value in params.values():  # a plain loop: this runs for every statement and row
+        if isinstance(value, str) and "\x00" in value:
+            return {
+                k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v
+                for k, v in params.items()
+            }
+    return params
+
+
+class Tx:
+    """The connection a write transaction hands the repositories."""
+
+    __slots__ = ("conn", "owner", "task")
+
+    def __init__(self, conn: AsyncConnection, owner: SqlDatabase) -> None:
+        self.conn = conn
+        self.owner = owner
+        # Only the task that opened the transaction, and only while it is open, reads through it.
+        self.task: asyncio.Task[Any] | None = asyncio.current_task()
+
+    async def execute(self, stmt: Stmt, params: Args = None) -> Any:
+        if isinstance(stmt, str):  # TRANSITIONAL: see bot/storage/legacy.py
+            return await legacy.run(self.conn, self.owner.dialect, stmt, params or ())
+        return await self.conn.execute(stmt, clean(params))
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """TRANSITIONAL: SQL text over many rows (bot/storage/legacy.py)."""
+        return await legacy.run_many(self.conn, self.owner.dialect, sql, list(rows))
+
+    async def execute_fetchall(self, sql: str, params: Any = ()) -> list[Any]:
+        """TRANSITIONAL: SQL text's rows (bot/storage/legacy.py)."""
+        return await (await legacy.run(self.conn, self.owner.dialect, sql, params)).fetchall()
+
+    async def lock(self, lock: Lock) -> None:
+        """Take one more lock inside this transaction (see ``Backend.Connection.lock``)."""
+        await self.owner._lock_inside(self, lock)
+
+
+_inside: ContextVar[Tx | None] = ContextVar("drillbot_transaction", default=None)
+
+
+class SqlDatabase:
+    """Statements over an ``AsyncEngine``; the backends add how they begin and serialise."""
+
+    dialect: str
+    _inserts: ClassVar[Any]
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    # -- statements ---------------------------------------------------------------------------
+    def insert(self, table: Table) -> Any:
+        """The dialect's INSERT: ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (and
+        ``.excluded``) have the same signature on SQLite and PostgreSQL."""
+        return self._inserts.insert(table)
+
+    def _current(self) -> Tx | None:
+        tx = _inside.get()
+        if tx is None or tx.owner is not self or tx.task is None:
+            return None
+        return tx if tx.task is asyncio.current_task() else None
+
+    async def fetchall(self, stmt: Stmt, params: Args = None) -> list[Row[Any]]:
+        tx = self._current()
+        if isinstance(stmt, str):  # TRANSITIONAL: see bot/storage/legacy.py
+            if tx is not None:
+                return await tx.execute_fetchall(stmt, params or ())
+            async with self._reader() as conn:
+                cursor = await legacy.run(conn, self.dialect, stmt, params or ())
+                return await cursor.fetchall()
+        if tx is not None:
+            return list((await tx.execute(stmt, params)).all())
+        async with self._reader() as conn:
+            return list((await conn.execute(stmt, clean(params))).all())
+
+    async def fetchone(self, stmt: Stmt, params: Args = None) -> Row[Any] | None:
+        rows = await self.fetchall(stmt, params)
+        return rows[0] if rows else None
+
+    async def scalar(self, stmt: Stmt, params: Args = None) -> Any:
+        row = await self.fetchone(stmt, params)
+        return row[0] if row is not None else None
+
+    async def fetchall_inline(self, stmt: Stmt, params: Args = None) -> list[Any]:
+        """A short read by index of committed data (a board page, a rank); SQLite runs it on
+        the loop's own thread (see Database). Never for a read that may scan."""
+        return await self.fetchall(stmt, params)
+
+    async def execute(self, stmt: Stmt, params: Args = None) -> int:
+        """One write statement in its own transaction; the rows it changed."""
+        async with self.transaction() as tx:
+            result = await tx.execute(stmt, params)
+            if isinstance(stmt, str) and self.dialect == "sqlite":  # TRANSITIONAL: old contract
+                return int(getattr(result, "lastrowid", 0) or 0)
+            return int(result.rowcount)
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """TRANSITIONAL: SQL text over many rows in one transaction (bot/storage/legacy.py)."""
+        async with self.transaction() as tx:
+            return await tx.executemany(sql, rows)
+
+    async def insert_returning_id(self, stmt: Stmt, params: Args = None) -> int:
+        """An INSERT ... RETURNING id in its own transaction; the new id (0 if none)."""
+        if isinstance(stmt, str):  # TRANSITIONAL: the old contract appended RETURNING id
+            stmt = f"{stmt} RETURNING id"
+            async with self.transaction() as tx:
+                found = await (await tx.execute(stmt, params)).fetchone()
+                return int(found[0]) if found else 0
+        async with self.transaction() as tx:
+            row = (await tx.execute(stmt, params)).first()
+            return int(row[0]) if row else 0
+
+    async def write_many(self, stmt: Executable, rows: Sequence[Mapping[str, Any]]) -> int:
+        """One statement over many rows in one write transaction; the rows changed."""
+        if not rows:
+            return 0
+        async with self.transaction() as tx:
+            return int((await tx.execute(stmt, rows)).rowcount)
+
+    # -- transactions -------------------------------------------------------------------------
+    @asynccontextmanager
+    async def transaction(self, lock: Lock | None = None) -> AsyncIterator[Tx]:
+        async with self._writer(lock) as conn:
+            tx = Tx(conn, self)
+            token = _inside.set(tx)
+            try:
+                yield tx
+            finally:
+                tx.task = None
+                with contextlib.suppress(ValueError):  # closed from another context
+                    _inside.reset(token)
+
+    def _writer(self, lock: Lock | None) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        raise NotImplementedError
+
+    def _reader(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        return self.engine.connect()
+
+    async def _lock_inside(self, tx: Tx, lock: Lock) -> None:
+        return None
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class _Sqlite:
+    insert = staticmethod(sqlite.insert)
+
+
+class _Postgres:
+    insert = staticmethod(postgresql.insert)
+
+
+SQLITE_INSERTS: Any = _Sqlite
+POSTGRES_INSERTS: Any = _Postgres

@@ -41,6 +41,7 @@ import leaderboard  # noqa: E402  (benchmarks/leaderboard.py: the data generator
 from bot.storage import Database, NewAnswer, PgDatabase, Store  # noqa: E402
 from bot.storage.copy import copy_sqlite_to_postgres  # noqa: E402
 from tests.support import postgres  # noqa: E402
+from tests.support.sql import sql  # noqa: E402
 
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -111,7 +112,7 @@ async def measure(path: Path, url: str, args: argparse.Namespace) -> dict[str, A
         start = time.perf_counter()
         counts = await copy_sqlite_to_postgres(lite, pg)
         copy_s = time.perf_counter() - start
-        await lite.execute("ANALYZE")
+        await lite.execute(*sql("ANALYZE"))
         async with pg.pool.acquire() as raw:
             await raw.execute("ANALYZE")
         info = args.info

@@ -37,6 +37,7 @@ from bot.gaps.chart import render_gaps
 from bot.gaps.service import GapService, topic_weakness
 from bot.storage import Store
 from bot.storage.database import iso
+from tests.support.sql import sql, sql_many
 
 GUILD = 1
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -68,23 +69,30 @@ async def fill(store: Store, members: int, other_sessions: int) -> int:
             (2 + k % 50, 5000 + k % 997, questions[k % len(questions)].id, "1", "quiz",
              "graded", iso(day), iso(day), rng.randint(1, 4), None)
         )  # fmt: skip
-    await store.db.executemany(
-        "INSERT INTO daily_posts (id, guild_id, local_date, question_id, topic, channel_id,"
-        " nonce, state, message_id, scheduled_for, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        posts,
+    await store.db.execute(
+        *sql_many(
+            "INSERT INTO daily_posts (id, guild_id, local_date, question_id, topic, channel_id,"
+            " nonce, state, message_id, scheduled_for, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            posts,
+        ),
     )
-    await store.db.executemany(
-        "INSERT INTO answers (guild_id, daily_post_id, user_id, content, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        answers,
+    await store.db.execute(
+        *sql_many(
+            "INSERT INTO answers (guild_id, daily_post_id, user_id, content, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            answers,
+        ),
     )
-    await store.db.executemany(
-        "INSERT INTO quiz_sessions (guild_id, user_id, question_id, question_version, mode,"
-        " state, shown_at, graded_at, grade, daily_post_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        sessions,
+    await store.db.execute(
+        *sql_many(
+            "INSERT INTO quiz_sessions (guild_id, user_id, question_id, question_version, mode,"
+            " state, shown_at, graded_at, grade, daily_post_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sessions,
+        ),
     )
-    await store.db.execute("ANALYZE")
+    await store.db.execute(*sql("ANALYZE"))
     return len(answers)
 
 

@@ -51,6 +51,7 @@ from bot.storage.boards import _RANK_SQL  # noqa: E402
 from bot.storage.copy import copy_sqlite_to_postgres  # noqa: E402
 from bot.storage.postgres import to_dollar  # noqa: E402
 from tests.support import postgres  # noqa: E402
+from tests.support.sql import sql as sql_text  # noqa: E402
 
 TARGET_MS = leaderboard.TARGET_MS
 SAMPLE = (8_000, 300)  # answers, members: 160 posts, across the season's start
@@ -100,7 +101,7 @@ async def replay(path: Path, url: str) -> None:
             assert post is not None
             if not started and post.local_date >= season[3][:10]:
                 # The season starts, as /season start would: later points count on it.
-                await db.execute("INSERT INTO seasons VALUES (?, ?, ?, ?, ?)", season)
+                await db.execute(*sql_text("INSERT INTO seasons VALUES (?, ?, ?, ?, ?)", season))
                 started = True
             awards = [
                 Award(*row)
@@ -316,7 +317,7 @@ def new_database(server: str) -> str:
     async def create() -> None:
         conn = await asyncpg.connect(server)
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(*sql_text(f'CREATE DATABASE "{name}"'))
         finally:
             await conn.close()
 

@@ -11,6 +11,7 @@ import pytest
 from bot.storage import Award, Database, PgDatabase, Store
 from bot.storage.copy import CopyError, copy_sqlite_to_postgres
 from tests.support import postgres
+from tests.support.sql import sql
 from tests.test_cli import drillbot
 from tests.test_storage import ANA, BEN, CHANNEL, GUILD, ORGANISER, T0, answer, claim, next_streak
 
@@ -36,7 +37,7 @@ async def _fill(store: Store) -> None:
 
 
 async def _counts(db: Database | PgDatabase, tables: list[str]) -> dict[str, int]:
-    return {t: int((await db.fetchone(f'SELECT COUNT(*) FROM "{t}"'))[0]) for t in tables}
+    return {t: int((await db.fetchone(*sql(f'SELECT COUNT(*) FROM "{t}"')))[0]) for t in tables}
 
 
 async def _boards(store: Store) -> tuple[object, ...]:
@@ -62,7 +63,7 @@ async def test_copy_keeps_every_row_and_the_leaderboard(tmp_path: Path, pg_url: 
         assert await _boards(pg) == before
         # Analysed: the boards are planned with real statistics, not autovacuum's later ones.
         (row,) = await pg.db.fetchall(
-            "SELECT reltuples FROM pg_class WHERE relname = 'score_totals'"
+            *sql("SELECT reltuples FROM pg_class WHERE relname = 'score_totals'")
         )
         assert row[0] == 24
         # New rows on PostgreSQL take ids after the copied ones.
@@ -82,10 +83,10 @@ async def test_copy_refuses_a_source_on_another_schema_version(tmp_path: Path, p
     lite = await Database.open(tmp_path / "old.sqlite3")
     pg = await PgDatabase.open(pg_url)
     try:
-        await lite.execute("UPDATE alembic_version SET version_num = '0017'")
+        await lite.execute(*sql("UPDATE alembic_version SET version_num = '0017'"))
         with pytest.raises(CopyError, match="db migrate on the source"):
             await copy_sqlite_to_postgres(lite, pg)
-        assert await pg.fetchall("SELECT * FROM daily_posts") == []
+        assert await pg.fetchall(*sql("SELECT * FROM daily_posts")) == []
     finally:
         await lite.close()
         await pg.close()

@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 from bot.storage import Database, PgDatabase, SchemaTooNew, SchemaTooOld, migrate
 from bot.storage.schema import metadata
 from tests.support import postgres
+from tests.support.sql import sql
 
 LEGACY = Path(__file__).parent / "fixtures" / "legacy"
 _spec = importlib.util.spec_from_file_location("legacy_build", LEGACY / "build.py")
@@ -46,7 +47,7 @@ def sqlite_shape(path: Path) -> dict[str, Any]:
     """What SQLite says of every table: columns, foreign keys, indexes (with their columns,
     order and partial-ness), WITHOUT ROWID and AUTOINCREMENT. (A single INTEGER primary key is
     the rowid, NOT NULL or not.)"""
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)  # never creates one
     try:
         out = {}
         tables = conn.execute(
@@ -148,9 +149,9 @@ async def test_release_0_1_sqlite_database_upgrades_in_place(tmp_path: Path) -> 
     try:
         assert await db.schema_version() == migrate.head()
         after = await build.snapshot(db)
-        assert [tuple(r) for r in await db.fetchall("SELECT version FROM schema_version")] == [
-            (migrate.FENCE,)
-        ]
+        assert [
+            tuple(r) for r in await db.fetchall(*sql("SELECT version FROM schema_version"))
+        ] == [(migrate.FENCE,)]
     finally:
         await db.close()
     _same_rows(after["rows"], EXPECTED["rows"])

@@ -20,6 +20,7 @@ from cogs.buttons import Press
 from tests.conftest import BotFactory, World
 from tests.daily.helpers import configure_world, stored
 from tests.quiz.helpers import refusal
+from tests.support.sql import sql
 
 A, B = 100, 200  # two guilds
 ME, PARTNER, STRANGER = 1, 2, 3
@@ -203,5 +204,5 @@ async def test_another_servers_daily_question_cannot_be_graded_or_reported_by_cr
             inter = await oscar.click(chan.id, message.id, cid)
             assert "another server" in await refusal(inter)
     assert await store.practice.card(oscar.id, post.question_id) is None
-    assert await store.db.fetchall("SELECT id FROM reports", ()) == []
-    assert await store.db.fetchall("SELECT id FROM quiz_sessions", ()) == []
+    assert await store.db.fetchall(*sql("SELECT id FROM reports", ())) == []
+    assert await store.db.fetchall(*sql("SELECT id FROM quiz_sessions", ())) == []

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.storage import PgDatabase, Store
+from tests.support.sql import sql
 
 GUILD_A, GUILD_B = 900_000_000_000_000_001, 900_000_000_000_000_002
 HOLD = 3.0  # seconds process A keeps guild A's transaction open
@@ -87,7 +88,7 @@ async def _audit_actions(url: str, guild: int) -> list[str]:
     db = await PgDatabase.open(url, migrate=False)
     try:
         rows = await db.fetchall(
-            "SELECT action FROM audit_log WHERE guild_id = ? ORDER BY id", (guild,)
+            *sql("SELECT action FROM audit_log WHERE guild_id = ? ORDER BY id", (guild,))
         )
         return [r[0] for r in rows]
     finally:

@@ -5,12 +5,12 @@ pragmas, backup and two connections to one file are SQLite's own."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from bot.storage import (
     Answer,
@@ -32,6 +32,7 @@ from bot.storage import (
     migrate,
     open_store,
 )
+from tests.support.sql import sql
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
 GUILD = 111
@@ -113,7 +114,9 @@ def next_streak(prev: MemberStats | None, local_date: str) -> tuple[int, int]:
 async def test_migrates_an_empty_file(sqlite_db: Database) -> None:
     db = sqlite_db
     assert await db.schema_version() == LATEST
-    tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = {
+        r[0] for r in await db.fetchall(*sql("SELECT name FROM sqlite_master WHERE type='table'"))
+    }
     expected = {"guild_settings", "daily_posts", "answers", "points", "member_stats", "audit_log"}
     assert expected <= tables
 
@@ -132,12 +135,12 @@ async def test_rerunning_migrations_applies_nothing_twice(db_path: Path) -> None
     again = await Database.open(db_path)
     try:
         assert await again.migrate() == []
-        rows = await again.fetchall("SELECT version_num FROM alembic_version")
+        rows = await again.fetchall(*sql("SELECT version_num FROM alembic_version"))
         assert [tuple(r) for r in rows] == [(f"{LATEST:04d}",)]
         # release 0.1 reads schema_version, and must refuse this database as newer than itself
-        assert [tuple(r) for r in await again.fetchall("SELECT version FROM schema_version")] == [
-            (migrate.FENCE,)
-        ]
+        assert [
+            tuple(r) for r in await again.fetchall(*sql("SELECT version FROM schema_version"))
+        ] == [(migrate.FENCE,)]
     finally:
         await again.close()
 
@@ -148,7 +151,7 @@ async def test_rerunning_migrations_applies_nothing_twice(db_path: Path) -> None
 async def test_refuses_a_newer_schema(db_path: Path) -> None:
     db = await Database.open(db_path)
     try:
-        await db.execute("UPDATE alembic_version SET version_num = '0999'")
+        await db.execute(*sql("UPDATE alembic_version SET version_num = '0999'"))
     finally:
         await db.close()
     with pytest.raises(SchemaTooNew) as caught:
@@ -165,12 +168,14 @@ async def test_refuses_a_newer_schema(db_path: Path) -> None:
 )
 async def test_wal_and_foreign_keys_are_on(sqlite_db: Database) -> None:
     db = sqlite_db
-    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
-    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
-    with pytest.raises(sqlite3.IntegrityError):
+    assert (await db.fetchone(*sql("PRAGMA journal_mode")))[0] == "wal"
+    assert (await db.fetchone(*sql("PRAGMA foreign_keys")))[0] == 1
+    with pytest.raises(IntegrityError):  # SQLAlchemy's, on both backends
         await db.execute(
-            "INSERT INTO answers (guild_id, daily_post_id, user_id, message_id, content,"
-            " created_at) VALUES (1, 424242, 1, 1, 'x', '2025-01-01')"
+            *sql(
+                "INSERT INTO answers (guild_id, daily_post_id, user_id, message_id, content,"
+                " created_at) VALUES (1, 424242, 1, 1, 'x', '2025-01-01')"
+            )
         )
 
 
@@ -178,10 +183,13 @@ async def test_failed_transaction_rolls_back(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async with db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO notices (guild_id, kind, subject, sent_at) VALUES (1, 'k', 's', 't')"
+                *sql(
+                    "INSERT INTO notices (guild_id, kind, subject, sent_at)"
+                    " VALUES (1, 'k', 's', 't')"
+                )
             )
             raise RuntimeError("boom")
-    assert await db.fetchall("SELECT * FROM notices") == []
+    assert await db.fetchall(*sql("SELECT * FROM notices")) == []
 
 
 @pytest.mark.sqlite_only("SQLite's backup API")
@@ -374,7 +382,9 @@ async def test_concurrent_claims_from_two_connections_make_one_post(db_path: Pat
             assert [made_a, made_b].count(True) == 1, date
             assert post_a == post_b
             assert post_a.nonce == ("a" if made_a else "b")
-        rows = await first.fetchall("SELECT COUNT(*) FROM daily_posts WHERE guild_id = ?", (GUILD,))
+        rows = await first.fetchall(
+            *sql("SELECT COUNT(*) FROM daily_posts WHERE guild_id = ?", (GUILD,))
+        )
         assert rows[0][0] == 10
     finally:
         await first.close()

@@ -7,16 +7,17 @@ The repositories' behaviour on both backends is tests/test_storage.py (parametri
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from bot.ops.config import ConfigError, Settings
 from bot.storage import Database, PgDatabase, SchemaTooNew, Store, backend_of, migrate
 from tests.support import postgres
+from tests.support.sql import sql
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -92,7 +93,7 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(
 async def test_refuses_a_newer_schema(pg_url: str) -> None:
     db = await PgDatabase.open(pg_url)
     try:
-        await db.execute("UPDATE alembic_version SET version_num = '0999'")
+        await db.execute(*sql("UPDATE alembic_version SET version_num = '0999'"))
     finally:
         await db.close()
     with pytest.raises(SchemaTooNew, match="schema version 999"):
@@ -100,12 +101,14 @@ async def test_refuses_a_newer_schema(pg_url: str) -> None:
 
 
 async def test_foreign_key_violation_is_an_integrity_error(pg: PgDatabase) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):  # SQLAlchemy's, on both backends
         await pg.execute(
-            "INSERT INTO answers (guild_id, daily_post_id, user_id, message_id, content,"
-            " created_at) VALUES (1, 424242, 1, 1, 'x', '2025-01-01')"
+            *sql(
+                "INSERT INTO answers (guild_id, daily_post_id, user_id, message_id, content,"
+                " created_at) VALUES (1, 424242, 1, 1, 'x', '2025-01-01')"
+            )
         )
-    assert await pg.fetchall("SELECT * FROM answers") == []
+    assert await pg.fetchall(*sql("SELECT * FROM answers")) == []
 
 
 async def test_rowcount_and_returning_id(pg: PgDatabase) -> None:
@@ -118,12 +121,14 @@ async def test_rowcount_and_returning_id(pg: PgDatabase) -> None:
         (1, 3, "t"),
     )
     assert second == first + 1
-    assert await pg.execute("UPDATE forget_requests SET state = 'done' WHERE guild_id = 1") == 2
-    assert await pg.execute("DELETE FROM forget_requests WHERE user_id = ?", (99,)) == 0
+    assert (
+        await pg.execute(*sql("UPDATE forget_requests SET state = 'done' WHERE guild_id = 1")) == 2
+    )
+    assert await pg.execute(*sql("DELETE FROM forget_requests WHERE user_id = ?", (99,))) == 0
 
 
 async def test_sums_come_back_as_ints_like_sqlite(pg: PgDatabase) -> None:
-    row = await pg.fetchone("SELECT SUM(x), AVG(x) FROM (VALUES (1::bigint), (2)) AS t(x)")
+    row = await pg.fetchone(*sql("SELECT SUM(x), AVG(x) FROM (VALUES (1::bigint), (2)) AS t(x)"))
     assert row[0] == 3 and type(row[0]) is int
     assert row[1] == 1.5 and type(row[1]) is float
 

@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.storage import Store, open_store
+from tests.support.sql import sql
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 GUILD = 41
@@ -43,16 +44,20 @@ async def test_read_then_write_from_two_stores_loses_no_increment(
         async def bump(on: Store) -> None:
             # A read-decide-write names its guild's lock: the two stores take turns.
             async with on.db.transaction(("guild", GUILD)) as conn:
-                row = await (
+                row = (
                     await conn.execute(
-                        "SELECT reveal_after_minutes FROM guild_settings WHERE guild_id = ?",
-                        (GUILD,),
+                        *sql(
+                            "SELECT reveal_after_minutes FROM guild_settings WHERE guild_id = ?",
+                            (GUILD,),
+                        ),
                     )
                 ).fetchone()
                 await asyncio.sleep(0)  # the other one gets every chance to read now
                 await conn.execute(
-                    "UPDATE guild_settings SET reveal_after_minutes = ? WHERE guild_id = ?",
-                    (int(row[0]) + 1, GUILD),
+                    *sql(
+                        "UPDATE guild_settings SET reveal_after_minutes = ? WHERE guild_id = ?",
+                        (int(row[0]) + 1, GUILD),
+                    ),
                 )
 
         before = (await store.guilds.get_or_default(GUILD)).reveal_after_minutes
@@ -66,8 +71,10 @@ async def test_read_then_write_from_two_stores_loses_no_increment(
 async def test_a_read_inside_a_transaction_sees_its_own_writes(store: Store) -> None:
     async with store.db.transaction() as conn:
         await conn.execute(
-            "INSERT INTO guild_settings (guild_id, created_at, updated_at) VALUES (?, ?, ?)",
-            (GUILD, T0.isoformat(), T0.isoformat()),
+            *sql(
+                "INSERT INTO guild_settings (guild_id, created_at, updated_at) VALUES (?, ?, ?)",
+                (GUILD, T0.isoformat(), T0.isoformat()),
+            ),
         )
         inside = await store.guilds.get(GUILD)  # through the store, not through conn
         assert inside is not None and inside.guild_id == GUILD
@@ -80,8 +87,11 @@ async def test_a_failed_transaction_leaves_nothing_and_the_store_keeps_working(
     try:
         async with store.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO guild_settings (guild_id, created_at, updated_at) VALUES (?, ?, ?)",
-                (GUILD, T0.isoformat(), T0.isoformat()),
+                *sql(
+                    "INSERT INTO guild_settings (guild_id, created_at, updated_at)"
+                    " VALUES (?, ?, ?)",
+                    (GUILD, T0.isoformat(), T0.isoformat()),
+                ),
             )
             raise RuntimeError("the caller gave up half-way")
     except RuntimeError:
@@ -100,7 +110,9 @@ async def test_text_with_nul_characters_is_stored_alike_on_both_backends(store: 
     [stored] = await store.guilds.recent_audit(GUILD)
     assert stored.old_value == "a\ufffdb\ufffd\ufffdééé" and stored.new_value is None
     # A lookup by such text finds what was stored (reads clean their parameters too).
-    rows = await store.db.fetchall("SELECT COUNT(*) FROM audit_log WHERE old_value = ?", (hostile,))
+    rows = await store.db.fetchall(
+        *sql("SELECT COUNT(*) FROM audit_log WHERE old_value = ?", (hostile,))
+    )
     assert rows[0][0] == 1
 
 

@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 from sqlalchemy import URL, Connection, Executable, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -108,12 +109,25 @@ def _write_many(conn: aiosqlite.Connection, sql: str, rows: list[Sequence[Any]])
     return changed
 
 
+class _Compiler(SQLiteCompiler):
+    """SQLite's compiler, rendering ``with_hint(table, "INDEXED BY name", "sqlite")`` after the
+    table (SQLAlchemy renders table hints for MySQL and SQL Server only): a few board reads
+    must use the index they were written for (see bot/storage/boards.py)."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
 def _engine(path: Path, *, writer: bool) -> AsyncEngine:
     engine = create_async_engine(
         URL.create("sqlite+aiosqlite", database=str(path)),
         pool_size=1 if writer else 4,
         max_overflow=0 if writer else 4,
+        # No ROLLBACK when a connection goes back to the pool (a trip to aiosqlite's thread):
+        # a writer always leaves through COMMIT or ROLLBACK, a reader never opens a transaction.
+        pool_reset_on_return=None,
     )
+    engine.dialect.statement_compiler = _Compiler
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi: Any, _record: Any) -> None:

@@ -10,6 +10,7 @@ holds up nobody else's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -69,6 +70,7 @@ class PgDatabase(SqlDatabase):
         # pooled connection of its own: ten waiters for one busy guild must not take the
         # whole pool from every other guild.
         self._queues: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @classmethod
     async def open(
@@ -79,6 +81,9 @@ class PgDatabase(SqlDatabase):
             async_creator=lambda: _connect(url),
             pool_size=max_size,
             max_overflow=0,
+            # No ROLLBACK round trip when a connection goes back to the pool: a transaction
+            # always leaves through COMMIT or ROLLBACK, and reads run in autocommit.
+            pool_reset_on_return=None,
         )
         db = cls(engine, url)
         try:
@@ -145,6 +150,11 @@ class PgDatabase(SqlDatabase):
                 del self._queues[key]
             else:
                 self._queues[key] = (queue, users - 1)
+
+    def _reader(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        # Autocommit: a read outside a transaction is one round trip, with no BEGIN before it
+        # and no ROLLBACK after (it sees committed data, as on SQLite).
+        return self._autocommit.connect()
 
     @asynccontextmanager
     async def _writer(self, lock: Lock | None) -> AsyncIterator[AsyncConnection]:

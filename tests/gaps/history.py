@@ -8,6 +8,7 @@ from bot.bank import Bank
 from bot.storage import Store
 from bot.storage.database import iso
 from tests.leaderboard.history import answer, at, post, reveal
+from tests.support.sql import sql
 
 ANA, BEN, CY, DEE = 101, 102, 103, 104
 
@@ -22,9 +23,11 @@ async def grade(
     """A self-grade as the Grade buttons leave it (practice or daily, same table)."""
     when = at(day, 20)
     await store.db.execute(
-        "INSERT INTO quiz_sessions (guild_id, user_id, question_id, question_version, mode,"
-        " state, shown_at, graded_at, grade) VALUES (?, ?, ?, '1', 'quiz', 'graded', ?, ?, ?)",
-        (guild, user, question_id, iso(when), iso(when), value),
+        *sql(
+            "INSERT INTO quiz_sessions (guild_id, user_id, question_id, question_version, mode,"
+            " state, shown_at, graded_at, grade) VALUES (?, ?, ?, '1', 'quiz', 'graded', ?, ?, ?)",
+            (guild, user, question_id, iso(when), iso(when), value),
+        ),
     )
 
 
@@ -34,7 +37,7 @@ async def a_day(
     p = await post(store, day, topic, guild)
     question_id = question_of(bank, topic, n)
     await store.db.execute(
-        "UPDATE daily_posts SET question_id = ? WHERE id = ?", (question_id, p.id)
+        *sql("UPDATE daily_posts SET question_id = ? WHERE id = ?", (question_id, p.id))
     )
     for minute, user in enumerate(answering, start=1):
         await answer(store, p, user, minute=minute)

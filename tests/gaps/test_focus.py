@@ -14,6 +14,7 @@ from tests.conftest import BotFactory, World, eventually
 from tests.daily.helpers import configure_world
 from tests.gaps.history import four_weeks
 from tests.leaderboard.helpers import reply_to
+from tests.support.sql import sql
 
 
 def q(qid: str, topic: str) -> Question:
@@ -111,6 +112,6 @@ async def test_setup_focus_alone_switches_it_once_when_two_organisers_press(
         )
         assert "Focus" not in off.content
     audit = await store.db.fetchall(
-        "SELECT old_value, new_value FROM audit_log WHERE action = 'set focus' ORDER BY id"
+        *sql("SELECT old_value, new_value FROM audit_log WHERE action = 'set focus' ORDER BY id")
     )
     assert [tuple(r) for r in audit] == [("off", "auto"), ("auto", "off")]

@@ -7,6 +7,7 @@ import asyncio
 from bot.storage import SrsCard, Store
 from tests.leaderboard.history import GUILD, at, day
 from tests.support import postgres
+from tests.support.sql import sql
 
 
 async def practise(store: Store, user: int, question_id: str, grade: int) -> None:
@@ -68,13 +69,15 @@ async def test_forget_deletes_the_member_from_every_table_once(store: Store) -> 
         for column in {"user_id", "giver_id", "author_id"} & columns:
             if table == "audit_log":
                 continue
-            left = await store.db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE {column} = 1", ())
+            left = await store.db.fetchone(
+                *sql(f"SELECT COUNT(*) FROM {table} WHERE {column} = 1", ())
+            )
             assert left[0] == 0, f"{table}.{column} still holds the forgotten member"
     assert await store.scores.level_mismatches(GUILD) == []
     ben = await store.scores.stats(GUILD, 2)
     assert ben is not None and ben.answered == 1
     audit = await store.db.fetchall(
-        "SELECT action, new_value FROM audit_log WHERE action = 'privacy.forget'"
+        *sql("SELECT action, new_value FROM audit_log WHERE action = 'privacy.forget'")
     )
     assert len(audit) == 1 and "points 2" in audit[0][1]
     assert p.guild_id == GUILD

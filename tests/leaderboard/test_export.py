@@ -22,6 +22,7 @@ from bot.boards.export import _FORMULA, Export, export_csv
 from bot.errors import DrillError
 from bot.storage import NewAnswer, Store
 from tests.leaderboard.history import CHANNEL, GUILD, answer, at, post, reveal
+from tests.support.sql import sql
 
 ANA, BEN, CY = 1, 2, 3
 NOW = at("2026-03-05")
@@ -65,7 +66,7 @@ async def test_unrevealed_blind_answers_and_hidden_members_stay_out_unless_a_raw
     assert {e["user_id"] for e in raw} == {str(ANA), str(BEN)}  # hidden Ben, on a reason
     assert all("blind answer" not in e["content"] for e in raw)  # never before the reveal
     audit = await store.db.fetchall(
-        "SELECT user_id, new_value FROM audit_log WHERE action = 'export.raw'", ()
+        *sql("SELECT user_id, new_value FROM audit_log WHERE action = 'export.raw'", ())
     )
     assert [tuple(r) for r in audit] == [(9, "GDPR request #12")]
 

@@ -22,6 +22,7 @@ from bot.storage.boards import (
 )
 from tests.leaderboard.history import GUILD, answer, at, day
 from tests.support import postgres
+from tests.support.sql import sql
 
 ME, PARTNER = 1, 2
 CANARY = "forget-me-canary-7f3a: this text must leave no trace anywhere in the database"
@@ -89,7 +90,9 @@ async def test_forget_leaves_nothing_that_names_the_member_and_says_what_is_kept
     for (table, column), what in MEMBER_COLUMNS.items():
         if what != DELETED:
             continue
-        left = await store.db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (ME,))
+        left = await store.db.fetchone(
+            *sql(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (ME,))
+        )
         assert left[0] == 0, f"{table}.{column} still names the forgotten member"
     assert await store.plans.get(ME) is None
     assert [p for p in await store.plans.with_reminders() if p.user_id == ME] == []
@@ -97,7 +100,7 @@ async def test_forget_leaves_nothing_that_names_the_member_and_says_what_is_kept
     assert await store.mock.session(partners_round) is not None  # the partner's round stays
     assert done.deleted["study_plans"] == 1 and done.deleted["mock_feedback"] == 1
     assert done.kept == {KEPT_AUDIT: 1}  # the line saying that the forget happened
-    texts = await store.db.fetchall("SELECT content FROM answers", ())
+    texts = await store.db.fetchall(*sql("SELECT content FROM answers", ()))
     assert all(CANARY not in t[0] for t in texts)
 
 

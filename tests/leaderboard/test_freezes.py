@@ -7,6 +7,7 @@ from bot.boards.export import export_csv
 from bot.storage import Store
 from tests.leaderboard.history import GUILD, at, day, reveal
 from tests.leaderboard.test_export import read
+from tests.support.sql import sql
 
 ANA, BEN = 1, 2
 
@@ -59,7 +60,7 @@ async def test_a_second_run_of_the_same_reveal_spends_nothing_more(store: Store)
     await reveal(store, missed)
     ana = await store.scores.stats(GUILD, ANA)
     assert ana is not None and (ana.freezes, ana.freezes_used) == (1, 1)
-    rows = await store.db.fetchall("SELECT COUNT(*) FROM streak_freezes", ())
+    rows = await store.db.fetchall(*sql("SELECT COUNT(*) FROM streak_freezes", ()))
     assert rows[0][0] == 1
 
 

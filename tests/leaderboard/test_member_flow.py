@@ -12,6 +12,7 @@ from tests.conftest import START, BotFactory, World, eventually
 from tests.daily.helpers import configure_world
 from tests.leaderboard.helpers import attachment, both, buttons, png_size, reply_to, text_of
 from tests.leaderboard.history import day, post, reveal
+from tests.support.sql import sql
 
 
 async def answer_in_channel(store: Store, world: World, member: Any, local: str) -> Message:
@@ -67,7 +68,7 @@ async def test_stars_from_others_count_once_and_not_from_the_author(
             return await points(store, world.guild.id, ana.id) == want
 
         await eventually(settled)
-    rows = await store.db.fetchall("SELECT giver_id FROM stars ORDER BY giver_id")
+    rows = await store.db.fetchall(*sql("SELECT giver_id FROM stars ORDER BY giver_id"))
     assert [r[0] for r in rows] == sorted([ben.id, cy.id])
     assert world.emu.errors == []
 
@@ -176,7 +177,9 @@ async def test_forget_asks_first_and_two_confirmations_delete_once(
         assert "Kept:" in done and "audit line that this forget happened" in done
     assert await points(store, world.guild.id, ana.id) == 0
     assert await points(store, world.guild.id, world["ben"].id) > 0
-    audit = await store.db.fetchall("SELECT user_id FROM audit_log WHERE action = 'privacy.forget'")
+    audit = await store.db.fetchall(
+        *sql("SELECT user_id FROM audit_log WHERE action = 'privacy.forget'")
+    )
     assert [r[0] for r in audit] == [ana.id]
     assert world.emu.errors == []
 

@@ -11,6 +11,7 @@ from tests.conftest import BotFactory, World
 from tests.daily.helpers import configure_world
 from tests.leaderboard.helpers import attachment, reply_to, text_of
 from tests.leaderboard.history import answer, at, day, post, reveal
+from tests.support.sql import sql
 
 
 async def test_a_new_season_starts_a_fresh_board_and_keeps_the_old_one(
@@ -51,7 +52,9 @@ async def test_a_new_season_starts_a_fresh_board_and_keeps_the_old_one(
             await reply_to(await ben.slash("leaderboard", {"period": "all"}, channel_id=chan))
         )
         assert "ana" in everything and "ben" in everything  # nothing deleted
-    audit = await store.db.fetchall("SELECT new_value FROM audit_log WHERE action = 'season.new'")
+    audit = await store.db.fetchall(
+        *sql("SELECT new_value FROM audit_log WHERE action = 'season.new'")
+    )
     assert [r[0] for r in audit] == ["1: Spring 2026"]
 
 
@@ -115,6 +118,6 @@ async def test_export_leaves_hidden_members_out_unless_a_raw_audit_with_a_reason
         )
         assert "YYYY-MM-DD" in bad.content and not bad.attachments
     audit = await store.db.fetchall(
-        "SELECT user_id, new_value FROM audit_log WHERE action = 'export.raw'", ()
+        *sql("SELECT user_id, new_value FROM audit_log WHERE action = 'export.raw'", ())
     )
     assert [tuple(r) for r in audit] == [(world.owner.id, "member asked for their data")]

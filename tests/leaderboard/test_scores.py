@@ -11,6 +11,7 @@ from bot.boards import scoring
 from bot.daily.revealing import award
 from bot.storage import Award, Store
 from tests.leaderboard.history import GUILD, answer, at, day, post, reveal
+from tests.support.sql import sql
 
 ANA, BEN, CY, DEE = 1, 2, 3, 4
 T = TypeVar("T")
@@ -90,8 +91,10 @@ async def test_streak_survives_a_day_without_a_post_and_an_away_day(store: Store
     assert ana is not None and (ana.streak, ana.last_answer_date) == (4, "2026-03-09")
     assert ben is not None and (ben.streak, ben.best_streak) == (2, 2)
     rows = await store.db.fetchall(
-        "SELECT user_id, points FROM points WHERE daily_post_id = ? AND reason = 'streak'",
-        (monday.id,),
+        *sql(
+            "SELECT user_id, points FROM points WHERE daily_post_id = ? AND reason = 'streak'",
+            (monday.id,),
+        ),
     )
     assert dict(rows) == {ANA: 3, BEN: 1}  # streak of 4: +3; Ben's of 2: +1
 

@@ -13,6 +13,7 @@ from bot.sandbox.emulator.state import PRIVATE_THREAD, Message
 from bot.storage import Store
 from tests.conftest import BotFactory, World, eventually
 from tests.quiz.helpers import EPHEMERAL, button_ids, press, refusal
+from tests.support.sql import sql
 
 ROUND = ROUNDS_BY_SLUG["behavioural"]  # one question in the test bank, three signals
 
@@ -182,7 +183,7 @@ async def test_a_double_accept_opens_one_thread_and_one_round(
         await eventually(lambda: len(world.emu.messages(threads(world)[0].id)) == 1)
         assert len(threads(world)) == 1
         rows = await store.db.fetchall(
-            "SELECT COUNT(*) FROM mock_sessions WHERE user_id = ?", (ana.id,)
+            *sql("SELECT COUNT(*) FROM mock_sessions WHERE user_id = ?", (ana.id,))
         )
         assert rows[0][0] == 1
 

@@ -14,6 +14,7 @@ from bot.mock import ROUNDS_BY_SLUG, MockService, RatingDue, Step, resolve_round
 from bot.mock.rounds import choose_questions, topic_weakness
 from bot.storage import Store
 from tests.mock.helpers import make_bank
+from tests.support.sql import sql
 
 
 @pytest.fixture
@@ -63,9 +64,11 @@ async def test_a_full_round_with_follow_ups_over_time_and_the_summary(
     mock: MockService, store: Store, clock: FakeClock
 ) -> None:
     await store.practice.db.execute(
-        "INSERT INTO quiz_sessions (user_id, question_id, question_version, mode, shown_at, grade)"
-        " VALUES (7, 'python-2', '1', 'quiz', ?, 1)",
-        (clock.now().isoformat(),),
+        *sql(
+            "INSERT INTO quiz_sessions (user_id, question_id, question_version, mode, shown_at,"
+            " grade) VALUES (7, 'python-2', '1', 'quiz', ?, 1)",
+            (clock.now().isoformat(),),
+        ),
     )
     step = await mock.start(1, 7, "phone-screen")
     assert isinstance(step, Step)

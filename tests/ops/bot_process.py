@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from bot.storage.postgres import to_dollar
 from tests.ops.helpers import ROOT, clean_env
+from tests.support.sql import to_dollar
 
 T = TypeVar("T")
 

@@ -14,6 +14,7 @@ from bot.errors import DrillError
 from bot.plan.rules import PHASES, build_plan, study_days
 from bot.plan.service import PlanService
 from bot.storage import Store
+from tests.support.sql import sql
 
 ALL = {t for p in PHASES for t in p.topics}
 MONDAY = date(2026, 3, 2)
@@ -71,9 +72,11 @@ def plans(store: Store, bank: Bank, clock: FakeClock) -> PlanService:
 
 async def practise(store: Store, clock: FakeClock, question_id: str, mode: str = "quiz") -> None:
     await store.db.execute(
-        "INSERT INTO quiz_sessions (user_id, question_id, question_version, mode, state,"
-        " shown_at, answered_at) VALUES (7, ?, '1', ?, 'answered', ?, ?)",
-        (question_id, mode, clock.now().isoformat(), clock.now().isoformat()),
+        *sql(
+            "INSERT INTO quiz_sessions (user_id, question_id, question_version, mode, state,"
+            " shown_at, answered_at) VALUES (7, ?, '1', ?, 'answered', ?, ?)",
+            (question_id, mode, clock.now().isoformat(), clock.now().isoformat()),
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from bot.sandbox.emulator.layouts import texts
 from bot.storage import Store
 from tests.conftest import START, BotFactory, World
 from tests.quiz.helpers import EPHEMERAL, ask, footer_session, press, refusal
+from tests.support.sql import sql
 
 
 async def outcomes(*inters: Interaction) -> list[str]:
@@ -166,8 +167,10 @@ async def test_two_daily_grade_presses_make_one_session(
     assert told[0].startswith(f"Graded **{winner}**")
     assert told[1].startswith(f"You already graded this one ({winner}). It is due <t:")
     rows = await store.db.fetchall(
-        "SELECT COUNT(*) FROM quiz_sessions WHERE user_id = ? AND daily_post_id = ?",
-        (ben.id, post.id),
+        *sql(
+            "SELECT COUNT(*) FROM quiz_sessions WHERE user_id = ? AND daily_post_id = ?",
+            (ben.id, post.id),
+        ),
     )
     assert rows[0][0] == 1
     card = await store.practice.card(ben.id, post.question_id)

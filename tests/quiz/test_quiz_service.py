@@ -14,6 +14,7 @@ from bot.practice.quiz import MAX_ANSWER, Cooldown, QuizService, parse_reason
 from bot.storage import Store
 from cogs.render import refusal
 from tests.conftest import START
+from tests.support.sql import sql
 
 GUILD, ANA, BEN = 10, 1, 2
 
@@ -256,7 +257,9 @@ async def test_a_review_card_of_a_retired_question_serves_its_replacement(
     await service.show_notes(shown.session.id, ANA)
     await service.grade(shown.session.id, ANA, 1)
     # History written before the merge: the card points at the id that is now retired.
-    await store.db.execute("UPDATE srs_cards SET question_id = ? WHERE user_id = ?", (retired, ANA))
+    await store.db.execute(
+        *sql("UPDATE srs_cards SET question_id = ? WHERE user_id = ?", (retired, ANA))
+    )
     clock.advance(minutes=2)
     review = await service.review(GUILD, ANA)
     assert review.question.id == replacement

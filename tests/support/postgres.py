@@ -22,6 +22,7 @@ from typing import TypeVar
 import asyncpg
 
 from bot.storage import Database, PgDatabase, migrate
+from tests.support.sql import sql
 
 SUPERUSER = "drillbot"
 _SERVICE_USER = "postgres"
@@ -275,16 +276,18 @@ async def columns_of(db: Database | PgDatabase) -> dict[str, list[str]]:
     """Every table's columns in order, on either backend (schema_version included)."""
     if isinstance(db, PgDatabase):
         rows = await db.fetchall(
-            "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+            *sql(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+            )
         )
         found: dict[str, list[str]] = {}
         for table, column in rows:
             found.setdefault(table, []).append(column)
         return found
-    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    tables = await db.fetchall(*sql("SELECT name FROM sqlite_master WHERE type = 'table'"))
     return {
-        name: [r[1] for r in await db.fetchall(f"PRAGMA table_info({name})")]
+        name: [r[1] for r in await db.fetchall(*sql(f"PRAGMA table_info({name})"))]
         for (name,) in tables
         if not name.startswith("sqlite_")
     }

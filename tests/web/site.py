@@ -23,6 +23,7 @@ from bot.storage.mock import NewItem
 from bot.web.server import WebServer
 from tests.leaderboard.history import GUILD, at, day
 from tests.support.backends import db_settings
+from tests.support.sql import sql
 
 DATES = [f"2026-02-{d}" for d in range(23, 29)] + ["2026-03-01", "2026-03-02"]
 NAMES = {
@@ -85,7 +86,9 @@ async def mock_round(store: Store, user: int, when: datetime, ratings: dict[str,
         guild_id=GUILD, user_id=user, round_="system-design",
         items=[NewItem("design-001", 600, ())], now=when, expires_at=when + timedelta(hours=2),
     )  # fmt: skip
-    await store.db.execute("UPDATE mock_sessions SET state = 'rating' WHERE id = ?", (session.id,))
+    await store.db.execute(
+        *sql("UPDATE mock_sessions SET state = 'rating' WHERE id = ?", (session.id,))
+    )
     assert await store.mock.finish(session.id, ratings, "self", when)
 
 

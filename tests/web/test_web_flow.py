@@ -28,6 +28,7 @@ from tests.drill.conftest import run, text_of
 from tests.leaderboard import history
 from tests.support.backends import db_settings
 from tests.support.discord_harness import connected
+from tests.support.sql import sql
 
 
 def free_port() -> int:
@@ -100,7 +101,7 @@ async def test_an_organiser_turns_it_on_members_get_links_and_rotate_voids_them(
         await run(world.owner, "drill web off", channel_id=world.channel.id)
         assert (await status_of(fresh))[0] == 403
     audit = await store.db.fetchall(
-        "SELECT action FROM audit_log WHERE action LIKE 'web.%' ORDER BY id"
+        *sql("SELECT action FROM audit_log WHERE action LIKE 'web.%' ORDER BY id")
     )
     assert [a[0] for a in audit] == ["web.enabled", "web.rotate", "web.enabled"]
 

@@ -43,7 +43,7 @@ from bot.boards.charts import render_stats
 from bot.boards.stats import StatsService
 from bot.clock import FakeClock
 from bot.storage import Database, Store
-from bot.storage.boards import _RANK_SQL, _TOP_SQL
+from bot.storage.board_queries import MEMBER_SCOPES, RANK, TOP
 from bot.storage.scores import scopes
 
 GUILD = 1
@@ -216,10 +216,30 @@ def median_ms(fn: Callable[[], Any], runs: int) -> float:
     return statistics.median(times)
 
 
+async def board_sql(path: Path) -> dict[str, str]:
+    """The boards' statements (bot/storage/board_queries.py) as the bot's SQLite backend
+    compiles them (Database._compile), their parameters numbered for the tuples below: TOP
+    (guild, scope, limit, offset), RANK (guild, scope, points, member), MEMBER_SCOPES (guild,
+    member)."""
+    db = await Database.open(path, migrate=False, checkpoint_every=None)
+    try:
+        out = {}
+        for name, stmt, names in (
+            ("top", TOP, "gsno"), ("rank", RANK, "gspu"), ("member", MEMBER_SCOPES, "gu"),
+        ):  # fmt: skip
+            sql, order = db._compile(stmt, ())
+            numbers = iter(f"?{names.index(n) + 1}" for n in order)
+            out[name] = "".join(p + next(numbers) for p in sql.split("?")[:-1]) + sql.split("?")[-1]
+        return out
+    finally:
+        await db.close()
+
+
 def sql_queries(
-    info: dict[str, Any],
+    info: dict[str, Any], board: dict[str, str]
 ) -> dict[str, tuple[str, tuple[Any, ...], str, tuple[Any, ...]]]:
     """name -> (totals SQL, params, ledger-scan SQL, params)."""
+    _TOP_SQL, _RANK_SQL = board["top"], board["rank"]
     last = date.fromisoformat(info["last_date"])
     week = (last - timedelta(days=last.weekday())).isoformat()
     month = info["last_date"][:7]
@@ -259,8 +279,7 @@ def sql_queries(
             (member,),
         ),
         "member stats": (
-            "SELECT scope, points, answers FROM score_totals INDEXED BY score_totals_member"
-            " WHERE guild_id = ? AND user_id = ?",
+            board["member"],
             (1, member),
             "SELECT topic, local_date, SUM(points), SUM(reason = 'answer') FROM points"
             " WHERE guild_id = 1 AND user_id = ? GROUP BY topic, local_date",
@@ -272,9 +291,10 @@ def sql_queries(
 def time_sql(
     path: Path, info: dict[str, Any], runs: int, scan_runs: int
 ) -> dict[str, dict[str, float]]:
+    board = asyncio.run(board_sql(path))
     conn = sqlite3.connect(path)
     out = {}
-    for name, (sql, params, scan_sql, scan_params) in sql_queries(info).items():
+    for name, (sql, params, scan_sql, scan_params) in sql_queries(info, board).items():
         if name.startswith("rank"):
             # As BoardRepo.rank: the member's own row, then the levels above it.
             def rank(sql: str = sql, member: int = params[3]) -> Any:

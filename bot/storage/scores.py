@@ -11,12 +11,24 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import Integer, case, delete, func, insert, literal_column, select, union_all
+
 from bot.storage.backend import Backend, Connection
 from bot.storage.database import iso
 from bot.storage.models import Award, DailyPost, MemberStats, Standing
+from bot.storage.schema import (
+    answers,
+    best_answers,
+    board_settings,
+    daily_posts,
+    member_stats,
+    score_levels,
+    score_totals,
+    seasons,
+    stars,
+)
+from bot.storage.schema import points as ledger
 from bot.storage.streaks import (
-    READ_COLS,
-    STATS_COLS,
     FreezeRules,
     KeptStreak,
     StreakRule,
@@ -24,22 +36,12 @@ from bot.storage.streaks import (
     kept_streaks,
     member_stats,
     previous_date,
+    read_stats,
     spend_freezes,
     update_stats,
 )
 
-_STATS_COLS = STATS_COLS
-_TOTALS_UPSERT = (
-    "INSERT INTO score_totals (guild_id, scope, user_id, points, answers) VALUES (?, ?, ?, ?, ?)"
-    " ON CONFLICT (guild_id, scope, user_id) DO UPDATE SET"
-    " points = score_totals.points + excluded.points,"
-    " answers = score_totals.answers + excluded.answers RETURNING points"
-)
-_LEVELS_UPSERT = (
-    "INSERT INTO score_levels (guild_id, scope, points, members) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT (guild_id, scope, points) DO UPDATE SET"
-    " members = score_levels.members + excluded.members"
-)
+_st, _sl, _pt = score_totals.c, score_levels.c, ledger.c
 
 
 def week_of(local_date: str, week_start: int) -> str:
@@ -64,17 +66,16 @@ class BoardContext:
 
 
 async def board_context(conn: Connection, guild_id: int) -> BoardContext:
-    rows = list(
-        await conn.execute_fetchall(
-            "SELECT (SELECT COALESCE(MAX(number), 0) FROM seasons WHERE guild_id = ?),"
-            " (SELECT week_start FROM board_settings WHERE guild_id = ?)",
-            (guild_id, guild_id),
-        )
+    season = select(func.coalesce(func.max(seasons.c.number), 0)).where(
+        seasons.c.guild_id == guild_id
     )
-    return BoardContext(int(rows[0][0]), int(rows[0][1] or 0))
+    week_start = select(board_settings.c.week_start).where(board_settings.c.guild_id == guild_id)
+    row = (await conn.execute(select(season.scalar_subquery(), week_start.scalar_subquery()))).one()
+    return BoardContext(int(row[0]), int(row[1] or 0))
 
 
 async def _ledger(
+    db: Backend,
     conn: Connection,
     ctx: BoardContext,
     *,
@@ -88,25 +89,45 @@ async def _ledger(
     now: datetime,
 ) -> bool:
     """One ledger row and its totals. False (and nothing written) if it was written before."""
-    cur = await conn.execute(
-        "INSERT INTO points (guild_id, user_id, points, reason, topic, daily_post_id,"
-        " local_date, awarded_at, season) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, user_id, daily_post_id, reason) DO NOTHING",
-        (guild_id, user_id, points, reason, topic, post_id, local_date, iso(now), ctx.season),
+    row = db.insert(ledger).values(
+        guild_id=guild_id, user_id=user_id, points=points, reason=reason, topic=topic,
+        daily_post_id=post_id, local_date=local_date, awarded_at=iso(now), season=ctx.season,
+    )  # fmt: skip
+    written = await conn.execute(
+        row.on_conflict_do_nothing(
+            index_elements=[_pt.guild_id, _pt.user_id, _pt.daily_post_id, _pt.reason]
+        )
     )
-    if cur.rowcount == 0:
+    if written.rowcount == 0:
         return False
     answered = int(reason == "answer")
     levels = []
     for scope in scopes(local_date, topic, ctx.season, ctx.week_start):
-        cur = await conn.execute(_TOTALS_UPSERT, (guild_id, scope, user_id, points, answered))
-        row = await cur.fetchone()
-        after = int(row[0]) if row else points
+        total = db.insert(score_totals).values(
+            guild_id=guild_id, scope=scope, user_id=user_id, points=points, answers=answered
+        )
+        upsert = total.on_conflict_do_update(
+            index_elements=[_st.guild_id, _st.scope, _st.user_id],
+            set_={
+                "points": _st.points + total.excluded.points,
+                "answers": _st.answers + total.excluded.answers,
+            },
+        ).returning(_st.points)
+        found = (await conn.execute(upsert)).first()
+        after = int(found[0]) if found else points
         # Every event earns points > 0, so a total of 0 means the member was not on the board.
         if after - points:
-            levels.append((guild_id, scope, after - points, -1))
-        levels.append((guild_id, scope, after, 1))
-    await conn.executemany(_LEVELS_UPSERT, levels)
+            levels.append({"guild_id": guild_id, "scope": scope, "points": after - points,
+                           "members": -1})  # fmt: skip
+        levels.append({"guild_id": guild_id, "scope": scope, "points": after, "members": 1})
+    level = db.insert(score_levels)
+    await conn.execute(
+        level.on_conflict_do_update(
+            index_elements=[_sl.guild_id, _sl.scope, _sl.points],
+            set_={"members": _sl.members + level.excluded.members},
+        ),
+        levels,
+    )
     return True
 
 
@@ -170,26 +191,19 @@ class ScoreRepo:
             ctx = await board_context(conn, post.guild_id)
             for award in awards:
                 if not await _ledger(
-                    conn,
-                    ctx,
-                    guild_id=post.guild_id,
-                    user_id=award.user_id,
-                    points=award.points,
-                    reason=award.reason,
-                    topic=post.topic,
-                    post_id=post.id,
-                    local_date=post.local_date,
-                    now=now,
-                ):
+                    self.db, conn, ctx, guild_id=post.guild_id, user_id=award.user_id,
+                    points=award.points, reason=award.reason, topic=post.topic, post_id=post.id,
+                    local_date=post.local_date, now=now,
+                ):  # fmt: skip
                     continue
                 written.append(award)
-                await update_stats(conn, post, award, streak, freezes)
+                await update_stats(self.db, conn, post, award, streak, freezes)
             answered = {a.user_id for a in awards if a.reason == "answer"}
             previous = await previous_date(conn, post)
             if previous is not None:
                 await bridge_away(conn, post, previous, answered)
                 if freezes is not None:
-                    await spend_freezes(conn, post, previous, answered, freezes, now)
+                    await spend_freezes(self.db, conn, post, previous, answered, freezes, now)
         return written
 
     async def kept_streaks(self, guild_id: int, user_id: int, now: datetime) -> list[KeptStreak]:
@@ -209,65 +223,65 @@ class ScoreRepo:
     ) -> Credit:
         """A star (``kind='star'``, at most ``cap`` per member's answer to a post) or a best
         answer mark (``kind='best'``, once per member and post) on a stored daily answer."""
+        a, p = answers.c, daily_posts.c
         async with self.db.transaction(("guild", guild_id)) as conn:
-            cur = await conn.execute(
-                "SELECT a.user_id, a.daily_post_id, p.topic, p.local_date FROM answers a"
-                " JOIN daily_posts p ON p.id = a.daily_post_id"
-                " WHERE a.message_id = ? AND a.guild_id = ? AND a.deleted_at IS NULL",
-                (message_id, guild_id),
+            found = await conn.execute(
+                select(a.user_id, a.daily_post_id, p.topic, p.local_date)
+                .join_from(answers, daily_posts, p.id == a.daily_post_id)
+                .where(a.message_id == message_id, a.guild_id == guild_id, a.deleted_at.is_(None))
             )
-            row = await cur.fetchone()
+            row = found.first()
             if row is None:
                 return Credit("not_answer")
             author, post_id, topic, local_date = row
             if kind == "star":
-                reason = await _star_reason(conn, guild_id, message_id, giver_id, row, cap, now)
+                reason = await _star_reason(
+                    self.db, conn, guild_id, message_id, giver_id, row, cap, now
+                )
                 if not reason.startswith("star"):
                     return Credit(reason, author)
             else:
-                cur = await conn.execute(
-                    "INSERT INTO best_answers (message_id, guild_id, daily_post_id, user_id,"
-                    " marked_by, marked_at) VALUES (?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (message_id) DO NOTHING",
-                    (message_id, guild_id, post_id, author, giver_id, iso(now)),
-                )
-                if cur.rowcount == 0:
+                marked = await conn.execute(
+                    self.db.insert(best_answers)
+                    .values(
+                        message_id=message_id, guild_id=guild_id, daily_post_id=post_id,
+                        user_id=author, marked_by=giver_id, marked_at=iso(now),
+                    )
+                    .on_conflict_do_nothing(index_elements=[best_answers.c.message_id])
+                )  # fmt: skip
+                if marked.rowcount == 0:
                     return Credit("already", author)
                 reason = "best"
             ctx = await board_context(conn, guild_id)
             if not await _ledger(
-                conn,
-                ctx,
-                guild_id=guild_id,
-                user_id=author,
-                points=points,
-                reason=reason,
-                topic=topic,
-                post_id=post_id,
-                local_date=local_date,
-                now=now,
-            ):
+                self.db, conn, ctx, guild_id=guild_id, user_id=author, points=points,
+                reason=reason, topic=topic, post_id=post_id, local_date=local_date, now=now,
+            ):  # fmt: skip
                 return Credit("already", author)
+            ms = member_stats.c
+            extra = self.db.insert(member_stats).values(
+                guild_id=guild_id, user_id=author, points=points, answered=0, streak=0,
+                best_streak=0, last_answer_date=None,
+            )  # fmt: skip
             await conn.execute(
-                f"INSERT INTO member_stats ({_STATS_COLS}) VALUES (?, ?, ?, 0, 0, 0, NULL)"
-                " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-                " points = member_stats.points + excluded.points",
-                (guild_id, author, points),
+                extra.on_conflict_do_update(
+                    index_elements=[ms.guild_id, ms.user_id],
+                    set_={"points": ms.points + extra.excluded.points},
+                )
             )
             return Credit("awarded", author, points)
 
     async def stats(self, guild_id: int, user_id: int) -> MemberStats | None:
-        row = await self.db.fetchone(
-            f"SELECT {READ_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
-            (guild_id, user_id),
-        )
+        row = await self.db.fetchone(read_stats(guild_id, user_id))
         return MemberStats(*row) if row else None
 
     async def top(self, guild_id: int, limit: int = 10) -> list[Standing]:
+        ms = member_stats.c
         rows = await self.db.fetchall(
-            "SELECT user_id, points, answered, streak FROM member_stats WHERE guild_id = ?"
-            " ORDER BY points DESC, user_id LIMIT ?",
-            (guild_id, limit),
+            select(ms.user_id, ms.points, ms.answered, ms.streak)
+            .where(ms.guild_id == guild_id)
+            .order_by(ms.points.desc(), ms.user_id)
+            .limit(limit)
         )
         return [Standing(*r) for r in rows]
 
@@ -281,35 +295,34 @@ class ScoreRepo:
     ) -> list[Standing]:
         """The same boards by scanning the ledger: the baseline benchmarks/leaderboard.py
         compares the totals against. Not used by the bot."""
-        where, params = ["guild_id = ?"], [guild_id]
-        if since is not None:
-            where.append("awarded_at >= ?")
-            params.append(iso(since))  # type: ignore[arg-type]
-        if topic is not None:
-            where.append("topic = ?")
-            params.append(topic)  # type: ignore[arg-type]
-        rows = await self.db.fetchall(
-            "SELECT user_id, SUM(points),"
-            " SUM(CASE WHEN reason = 'answer' THEN 1 ELSE 0 END) FROM points"
-            f" WHERE {' AND '.join(where)} GROUP BY user_id"
-            " ORDER BY SUM(points) DESC, user_id LIMIT ?",
-            (*params, limit),
+        total = func.sum(_pt.points)
+        stmt = (
+            select(_pt.user_id, total, func.sum(case((_pt.reason == "answer", 1), else_=0)))
+            .where(_pt.guild_id == guild_id)
+            .group_by(_pt.user_id)
+            .order_by(total.desc(), _pt.user_id)
+            .limit(limit)
         )
+        if since is not None:
+            stmt = stmt.where(_pt.awarded_at >= iso(since))
+        if topic is not None:
+            stmt = stmt.where(_pt.topic == topic)
+        rows = await self.db.fetchall(stmt)
         return [Standing(r[0], r[1], r[2]) for r in rows]
 
     async def recomputed_totals(self, guild_id: int) -> dict[int, int]:
         """Totals from the ledger alone, to check the aggregate against."""
         rows = await self.db.fetchall(
-            "SELECT user_id, SUM(points) FROM points WHERE guild_id = ? GROUP BY user_id",
-            (guild_id,),
+            select(_pt.user_id, func.sum(_pt.points))
+            .where(_pt.guild_id == guild_id)
+            .group_by(_pt.user_id)
         )
         return {r[0]: r[1] for r in rows}
 
     async def totals(self, guild_id: int) -> dict[tuple[str, int], tuple[int, int]]:
         """Every board row of a guild: (scope, member) -> (points, answers)."""
         rows = await self.db.fetchall(
-            "SELECT scope, user_id, points, answers FROM score_totals WHERE guild_id = ?",
-            (guild_id,),
+            select(_st.scope, _st.user_id, _st.points, _st.answers).where(_st.guild_id == guild_id)
         )
         return {(r[0], r[1]): (r[2], r[3]) for r in rows}
 
@@ -318,9 +331,9 @@ class ScoreRepo:
         async with self.db.transaction(("guild", guild_id)) as conn:
             week_start = (await board_context(conn, guild_id)).week_start
         rows = await self.db.fetchall(
-            "SELECT user_id, points, reason, topic, local_date, season FROM points"
-            " WHERE guild_id = ?",
-            (guild_id,),
+            select(
+                _pt.user_id, _pt.points, _pt.reason, _pt.topic, _pt.local_date, _pt.season
+            ).where(_pt.guild_id == guild_id)
         )
         out: dict[tuple[str, int], tuple[int, int]] = {}
         for user_id, points, reason, topic, local_date, season in rows:
@@ -333,35 +346,46 @@ class ScoreRepo:
         """Rewrite a guild's boards from the ledger (after the week's first day changed)."""
         fresh = await self.recompute_totals(guild_id)
         async with self.db.transaction(("guild", guild_id)) as conn:
-            await conn.execute("DELETE FROM score_totals WHERE guild_id = ?", (guild_id,))
-            await conn.executemany(
-                "INSERT INTO score_totals (guild_id, scope, user_id, points, answers)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(guild_id, s, u, p, a) for (s, u), (p, a) in fresh.items()],
-            )
-            await conn.execute("DELETE FROM score_levels WHERE guild_id = ?", (guild_id,))
+            await conn.execute(delete(score_totals).where(_st.guild_id == guild_id))
+            if fresh:
+                await conn.execute(
+                    insert(score_totals),
+                    [
+                        {"guild_id": guild_id, "scope": s, "user_id": u, "points": p,
+                         "answers": a}
+                        for (s, u), (p, a) in fresh.items()
+                    ],
+                )  # fmt: skip
+            await conn.execute(delete(score_levels).where(_sl.guild_id == guild_id))
             await conn.execute(
-                "INSERT INTO score_levels (guild_id, scope, points, members)"
-                " SELECT guild_id, scope, points, COUNT(*) FROM score_totals WHERE guild_id = ?"
-                " GROUP BY guild_id, scope, points",
-                (guild_id,),
+                insert(score_levels).from_select(
+                    ["guild_id", "scope", "points", "members"],
+                    select(_st.guild_id, _st.scope, _st.points, func.count())
+                    .where(_st.guild_id == guild_id)
+                    .group_by(_st.guild_id, _st.scope, _st.points),
+                )
             )
 
     async def level_mismatches(self, guild_id: int) -> list[tuple[str, int, int, int]]:
         """(scope, points, stored members, counted members) where score_levels disagrees with
         score_totals; empty when they agree."""
+        zero, one = literal_column("0", Integer), literal_column("1", Integer)
+        both = union_all(
+            select(_sl.scope, _sl.points, _sl.members.label("stored"), zero.label("counted"))
+            .where(_sl.guild_id == guild_id, _sl.members != 0),
+            select(_st.scope, _st.points, zero, one).where(_st.guild_id == guild_id),
+        ).subquery("both_sides")  # fmt: skip
+        stored, counted = func.sum(both.c.stored), func.sum(both.c.counted)
         rows = await self.db.fetchall(
-            "SELECT scope, points, SUM(stored), SUM(counted) FROM ("
-            " SELECT scope, points, members AS stored, 0 AS counted FROM score_levels"
-            " WHERE guild_id = ?1 AND members <> 0 UNION ALL"
-            " SELECT scope, points, 0, 1 FROM score_totals WHERE guild_id = ?1) AS both_sides"
-            " GROUP BY scope, points HAVING SUM(stored) <> SUM(counted)",
-            (guild_id,),
+            select(both.c.scope, both.c.points, stored, counted)
+            .group_by(both.c.scope, both.c.points)
+            .having(stored != counted)
         )
         return [tuple(r) for r in rows]
 
 
 async def _star_reason(
+    db: Backend,
     conn: Connection,
     guild_id: int,
     message_id: int,
@@ -374,19 +398,22 @@ async def _star_reason(
     author, post_id = answer[0], answer[1]
     if author == giver_id:
         return "self"
-    cur = await conn.execute(
-        "INSERT INTO stars (guild_id, message_id, giver_id, author_id, daily_post_id, given_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, giver_id) DO NOTHING",
-        (guild_id, message_id, giver_id, author, post_id, iso(now)),
-    )
-    if cur.rowcount == 0:
+    s = stars.c
+    given = await conn.execute(
+        db.insert(stars)
+        .values(
+            guild_id=guild_id, message_id=message_id, giver_id=giver_id, author_id=author,
+            daily_post_id=post_id, given_at=iso(now),
+        )
+        .on_conflict_do_nothing(index_elements=[s.message_id, s.giver_id])
+    )  # fmt: skip
+    if given.rowcount == 0:
         return "duplicate"
-    cur = await conn.execute(
-        "SELECT COUNT(DISTINCT giver_id) FROM stars"
-        " WHERE guild_id = ? AND author_id = ? AND daily_post_id = ?",
-        (guild_id, author, post_id),
+    found = await conn.execute(
+        select(func.count(s.giver_id.distinct())).where(
+            s.guild_id == guild_id, s.author_id == author, s.daily_post_id == post_id
+        )
     )
-    row = await cur.fetchone()
-    givers = int(row[0]) if row else 1
+    givers = int(found.scalar_one())
     # One ledger row per distinct giver up to the cap: the ledger's UNIQUE key enforces both.
     return f"star{givers}" if givers <= cap else "capped"

@@ -7,15 +7,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, literal_column, select, update
 
 from bot.storage.backend import Backend, Connection
 from bot.storage.database import iso
 from bot.storage.models import Award, DailyPost, MemberStats
+from bot.storage.schema import away_days, daily_posts, member_stats, streak_freezes
 
 StreakRule = Callable[[MemberStats | None, str], tuple[int, int]]
 
-STATS_COLS = "guild_id, user_id, points, answered, streak, best_streak, last_answer_date"
-READ_COLS = STATS_COLS + ", freezes, freezes_used"
+_ms = member_stats.c
+# A member's row as MemberStats reads it, in its fields' order.
+READ_COLS = (
+    _ms.guild_id, _ms.user_id, _ms.points, _ms.answered, _ms.streak, _ms.best_streak,
+    _ms.last_answer_date, _ms.freezes, _ms.freezes_used,
+)  # fmt: skip
+
+
+def read_stats(guild_id: int, user_id: int) -> Any:
+    """The SELECT of one member's MemberStats row."""
+    return select(*READ_COLS).where(_ms.guild_id == guild_id, _ms.user_id == user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +49,12 @@ class KeptStreak:
 
 async def member_stats(conn: Connection, guild_id: int, user_id: int) -> MemberStats | None:
     """A member's stats as the transaction ``conn`` sees them."""
-    cur = await conn.execute(
-        f"SELECT {READ_COLS} FROM member_stats WHERE guild_id = ? AND user_id = ?",
-        (guild_id, user_id),
-    )
-    row = await cur.fetchone()
+    row = (await conn.execute(read_stats(guild_id, user_id))).first()
     return MemberStats(*row) if row else None
 
 
 async def update_stats(
+    db: Backend,
     conn: Connection,
     post: DailyPost,
     award: Award,
@@ -63,28 +73,41 @@ async def update_stats(
         run = prev.streak if prev else 0
         best = prev.best_streak if prev else 0
         last = prev.last_answer_date if prev else None
+    ins = db.insert(member_stats).values(
+        guild_id=post.guild_id, user_id=award.user_id, points=award.points,
+        answered=int(answered), streak=run, best_streak=best, last_answer_date=last,
+        freezes=held,
+    )  # fmt: skip
+    new = ins.excluded
     await conn.execute(
-        f"INSERT INTO member_stats ({STATS_COLS}, freezes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-        " points = member_stats.points + excluded.points,"
-        " answered = member_stats.answered + excluded.answered,"
-        " streak = excluded.streak, best_streak = excluded.best_streak,"
-        " last_answer_date = excluded.last_answer_date, freezes = excluded.freezes",
-        (post.guild_id, award.user_id, award.points, int(answered), run, best, last, held),
+        ins.on_conflict_do_update(
+            index_elements=[_ms.guild_id, _ms.user_id],
+            set_={
+                "points": _ms.points + new.points,
+                "answered": _ms.answered + new.answered,
+                "streak": new.streak,
+                "best_streak": new.best_streak,
+                "last_answer_date": new.last_answer_date,
+                "freezes": new.freezes,
+            },
+        )
     )
 
 
 async def previous_date(conn: Connection, post: DailyPost) -> str | None:
     """The local date of the guild's post before this one."""
-    cur = await conn.execute(
-        "SELECT MAX(local_date) FROM daily_posts WHERE guild_id = ? AND local_date < ?",
-        (post.guild_id, post.local_date),
+    p = daily_posts.c
+    found = await conn.execute(
+        select(func.max(p.local_date)).where(
+            p.guild_id == post.guild_id, p.local_date < post.local_date
+        )
     )
-    row = await cur.fetchone()
-    return row[0] if row else None
+    value: str | None = found.scalar()
+    return value
 
 
 async def spend_freezes(
+    db: Backend,
     conn: Connection,
     post: DailyPost,
     previous: str,
@@ -96,58 +119,74 @@ async def spend_freezes(
     nor was away (away members were bridged already), spends a freeze if the rules say it
     covers: the streak lives through this post without growing. One row per member and post
     (its UNIQUE key), so a second run of the reveal spends nothing."""
-    cur = await conn.execute(
-        "SELECT user_id, streak, freezes FROM member_stats WHERE guild_id = ?"
-        " AND last_answer_date = ? AND streak > 0 AND freezes > 0",
-        (post.guild_id, previous),
+    alive = await conn.execute(
+        select(_ms.user_id, _ms.streak, _ms.freezes).where(
+            _ms.guild_id == post.guild_id,
+            _ms.last_answer_date == previous,
+            _ms.streak > 0,
+            _ms.freezes > 0,
+        )
     )
-    for user_id, streak, held in await cur.fetchall():
+    f = streak_freezes.c
+    for user_id, streak, held in alive.all():
         if user_id in answered or not rules.covers(int(held), int(streak)):
             continue
+        spend = db.insert(streak_freezes).values(
+            guild_id=post.guild_id, user_id=user_id, daily_post_id=post.id,
+            local_date=post.local_date, streak=streak, used_at=iso(now),
+        )  # fmt: skip
         spent = await conn.execute(
-            "INSERT INTO streak_freezes (guild_id, user_id, daily_post_id, local_date, streak,"
-            " used_at) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (guild_id, user_id, daily_post_id) DO NOTHING",
-            (post.guild_id, user_id, post.id, post.local_date, streak, iso(now)),
+            spend.on_conflict_do_nothing(index_elements=[f.guild_id, f.user_id, f.daily_post_id])
         )
         if spent.rowcount:
             await conn.execute(
-                "UPDATE member_stats SET freezes = freezes - 1, freezes_used = freezes_used + 1,"
-                " last_answer_date = ? WHERE guild_id = ? AND user_id = ?",
-                (post.local_date, post.guild_id, user_id),
+                update(member_stats)
+                .where(_ms.guild_id == post.guild_id, _ms.user_id == user_id)
+                .values(
+                    freezes=_ms.freezes - 1,
+                    freezes_used=_ms.freezes_used + 1,
+                    last_answer_date=post.local_date,
+                )
             )
 
 
 async def bridge_away(conn: Connection, post: DailyPost, previous: str, answered: set[int]) -> None:
     """A member away on this post's date whose streak was alive at the previous post keeps
     it: their last answered date moves to this post (the streak length does not grow)."""
-    cur = await conn.execute(
-        "SELECT m.user_id FROM member_stats m JOIN away_days a ON a.guild_id = m.guild_id"
-        " AND a.user_id = m.user_id AND a.local_date = ?"
-        " WHERE m.guild_id = ? AND m.last_answer_date = ? AND m.streak > 0",
-        (post.local_date, post.guild_id, previous),
+    a = away_days.c
+    found = await conn.execute(
+        select(_ms.user_id)
+        .join_from(
+            member_stats,
+            away_days,
+            (a.guild_id == _ms.guild_id)
+            & (a.user_id == _ms.user_id)
+            & (a.local_date == post.local_date),
+        )
+        .where(_ms.guild_id == post.guild_id, _ms.last_answer_date == previous, _ms.streak > 0)
     )
-    away = [r[0] for r in await cur.fetchall() if r[0] not in answered]
-    await conn.executemany(
-        "UPDATE member_stats SET last_answer_date = ? WHERE guild_id = ? AND user_id = ?",
-        [(post.local_date, post.guild_id, user_id) for user_id in away],
-    )
+    away = [r[0] for r in found.all() if r[0] not in answered]
+    if away:  # one statement for all of them
+        await conn.execute(
+            update(member_stats)
+            .where(_ms.guild_id == post.guild_id, _ms.user_id.in_(away))
+            .values(last_answer_date=post.local_date)
+        )
 
 
 async def kept_streaks(db: Backend, guild_id: int, user_id: int, now: datetime) -> list[KeptStreak]:
     """The freezes spent for a member that they were not told of yet, marked told now:
     each is told once, whatever happens to the message after."""
-    if not await db.fetchone(
-        "SELECT 1 FROM streak_freezes WHERE guild_id = ? AND user_id = ? AND told_at IS NULL"
-        " LIMIT 1",
-        (guild_id, user_id),
-    ):
+    f = streak_freezes.c
+    untold = (f.guild_id == guild_id) & (f.user_id == user_id) & f.told_at.is_(None)
+    if not await db.fetchone(select(literal_column("1")).where(untold).limit(1)):
         return []  # the common case: a read, no write per answer
     async with db.transaction(("guild", guild_id)) as conn:
-        cur = await conn.execute(
-            "UPDATE streak_freezes SET told_at = ? WHERE guild_id = ? AND user_id = ?"
-            " AND told_at IS NULL RETURNING local_date, streak",
-            (iso(now), guild_id, user_id),
+        told = await conn.execute(
+            update(streak_freezes)
+            .where(untold)
+            .values(told_at=iso(now))
+            .returning(f.local_date, f.streak)
         )
-        rows = await cur.fetchall()
+        rows = told.all()
     return sorted((KeptStreak(r[0], int(r[1])) for r in rows), key=lambda k: k.local_date)

@@ -6,8 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import exists, select, update
+
 from bot.storage.backend import Backend
 from bot.storage.database import from_iso, iso
+from bot.storage.schema import (
+    daily_posts,
+    digest_settings,
+    digests,
+    hidden_members,
+    member_stats,
+    quiz_sessions,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +40,17 @@ class DigestClaim:
     claimed_at: datetime
 
 
-_CLAIM_COLS = "id, guild_id, week, channel_id, due_at, state, message_id, claimed_at"
+_d = digests.c
+_CLAIM_COLS = (
+    _d.id,
+    _d.guild_id,
+    _d.week,
+    _d.channel_id,
+    _d.due_at,
+    _d.state,
+    _d.message_id,
+    _d.claimed_at,
+)
 
 
 def _claim(r: tuple[object, ...]) -> DigestClaim:
@@ -49,12 +69,11 @@ class DigestRepo:
     # -- settings ---------------------------------------------------------------------------
     async def settings(self, guild_id: int | None = None) -> list[DigestSettings]:
         """One guild's settings (or every guild's), for guilds with the digest on."""
-        one = " WHERE guild_id = ?" if guild_id is not None else ""
-        rows = await self.db.fetchall(
-            "SELECT guild_id, weekday, post_time, updated_at FROM digest_settings"
-            f"{one} ORDER BY guild_id",
-            (guild_id,) if guild_id is not None else (),
-        )
+        d = digest_settings.c
+        stmt = select(d.guild_id, d.weekday, d.post_time, d.updated_at).order_by(d.guild_id)
+        if guild_id is not None:
+            stmt = stmt.where(d.guild_id == guild_id)
+        rows = await self.db.fetchall(stmt)
         return [
             DigestSettings(int(r[0]), int(r[1]), str(r[2]), datetime.fromisoformat(r[3]))
             for r in rows
@@ -63,18 +82,29 @@ class DigestRepo:
     async def set(
         self, guild_id: int, weekday: int, post_time: str, user_id: int, now: datetime
     ) -> None:
+        ins = self.db.insert(digest_settings).values(
+            guild_id=guild_id, weekday=weekday, post_time=post_time, updated_by=user_id,
+            updated_at=iso(now),
+        )  # fmt: skip
+        new = ins.excluded
         await self.db.execute(
-            "INSERT INTO digest_settings (guild_id, weekday, post_time, updated_by, updated_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
-            " weekday = excluded.weekday, post_time = excluded.post_time,"
-            " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            (guild_id, weekday, post_time, user_id, iso(now)),
+            ins.on_conflict_do_update(
+                index_elements=[digest_settings.c.guild_id],
+                set_={
+                    "weekday": new.weekday,
+                    "post_time": new.post_time,
+                    "updated_by": new.updated_by,
+                    "updated_at": new.updated_at,
+                },
+            )
         )
 
     async def off(self, guild_id: int) -> bool:
         async with self.db.transaction(("guild", guild_id)) as conn:
-            cur = await conn.execute("DELETE FROM digest_settings WHERE guild_id = ?", (guild_id,))
-            return cur.rowcount > 0
+            gone = await conn.execute(
+                digest_settings.delete().where(digest_settings.c.guild_id == guild_id)
+            )
+            return int(gone.rowcount) > 0
 
     # -- claims -----------------------------------------------------------------------------
     async def claim(
@@ -82,34 +112,35 @@ class DigestRepo:
     ) -> tuple[DigestClaim, bool]:
         """The (guild, week) claim, and whether this call made it. Two processes (or two runs)
         racing for one week: the unique key lets one in; the other reads the winner's row."""
+        ins = self.db.insert(digests).values(
+            guild_id=guild_id, week=week, channel_id=channel_id, due_at=iso(due_at),
+            claimed_at=iso(now),
+        )  # fmt: skip
         async with self.db.transaction(("guild", guild_id)) as conn:
-            cur = await conn.execute(
-                "INSERT INTO digests (guild_id, week, channel_id, due_at, claimed_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, week) DO NOTHING",
-                (guild_id, week, channel_id, iso(due_at), iso(now)),
+            made = await conn.execute(
+                ins.on_conflict_do_nothing(index_elements=[_d.guild_id, _d.week])
             )
-            made = cur.rowcount > 0
-            cur = await conn.execute(
-                f"SELECT {_CLAIM_COLS} FROM digests WHERE guild_id = ? AND week = ?",
-                (guild_id, week),
-            )
-            row = await cur.fetchone()
+            row = (
+                await conn.execute(
+                    select(*_CLAIM_COLS).where(_d.guild_id == guild_id, _d.week == week)
+                )
+            ).first()
         assert row is not None
-        return _claim(tuple(row)), made
+        return _claim(tuple(row)), made.rowcount > 0
 
     async def mark_posted(self, claim_id: int, message_id: int, now: datetime) -> bool:
         """Guarded: only a pending claim becomes posted, once."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE digests SET state = 'posted', message_id = ?, posted_at = ?"
-                " WHERE id = ? AND state = 'pending'",
-                (message_id, iso(now), claim_id),
+                update(digests)
+                .where(_d.id == claim_id, _d.state == "pending")
+                .values(state="posted", message_id=message_id, posted_at=iso(now))
             )
-            return cur.rowcount > 0
+            return int(cur.rowcount) > 0
 
     async def get(self, guild_id: int, week: str) -> DigestClaim | None:
         row = await self.db.fetchone(
-            f"SELECT {_CLAIM_COLS} FROM digests WHERE guild_id = ? AND week = ?", (guild_id, week)
+            select(*_CLAIM_COLS).where(_d.guild_id == guild_id, _d.week == week)
         )
         return _claim(tuple(row)) if row else None
 
@@ -119,12 +150,13 @@ class DigestRepo:
     ) -> list[tuple[int, int]]:
         """(member, streak) of streaks still alive at the latest revealed post, longest first;
         members hidden from the boards are left out."""
+        m, h = member_stats.c, hidden_members.c
         rows = await self.db.fetchall(
-            "SELECT m.user_id, m.streak FROM member_stats m WHERE m.guild_id = ?"
-            " AND m.streak > 1 AND m.last_answer_date >= ? AND NOT EXISTS ("
-            " SELECT 1 FROM hidden_members h WHERE h.guild_id = m.guild_id"
-            " AND h.user_id = m.user_id) ORDER BY m.streak DESC, m.user_id LIMIT ?",
-            (guild_id, last_revealed, limit),
+            select(m.user_id, m.streak)
+            .where(m.guild_id == guild_id, m.streak > 1, m.last_answer_date >= last_revealed)
+            .where(~exists().where(h.guild_id == m.guild_id, h.user_id == m.user_id))
+            .order_by(m.streak.desc(), m.user_id)
+            .limit(limit)
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
@@ -133,11 +165,12 @@ class DigestRepo:
     ) -> list[tuple[str, str, int]]:
         """(local date, question id, self-grade) of the daily posts of [since, until): the
         grades members gave themselves at those reveals."""
+        p, q = daily_posts.c, quiz_sessions.c
         rows = await self.db.fetchall(
-            "SELECT p.local_date, p.question_id, q.grade FROM daily_posts p"
-            " JOIN quiz_sessions q ON q.daily_post_id = p.id"
-            " WHERE p.guild_id = ? AND p.local_date >= ? AND p.local_date < ?"
-            " AND p.state = 'revealed' AND q.grade IS NOT NULL ORDER BY p.local_date",
-            (guild_id, since_date, until_date),
+            select(p.local_date, p.question_id, q.grade)
+            .join_from(daily_posts, quiz_sessions, q.daily_post_id == p.id)
+            .where(p.guild_id == guild_id, p.local_date >= since_date, p.local_date < until_date)
+            .where(p.state == "revealed", q.grade.is_not(None))
+            .order_by(p.local_date)
         )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]

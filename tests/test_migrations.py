@@ -10,6 +10,8 @@ import importlib.util
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,26 @@ def test_the_history_is_numbered_without_gaps() -> None:
         f"{n:04d}" for n in range(migrate.LEGACY_LAST, migrate.LEGACY_LAST + len(names))
     ]
     assert migrate.head() == int(names[-1])
+    # what drillbot reads from the file names is Alembic's own chain of revisions
+    walked = [r.revision for r in reversed(list(migrate.script().walk_revisions()))]
+    assert walked == names
+
+
+def test_a_start_with_nothing_to_migrate_never_imports_alembic(tmp_path: Path) -> None:
+    path = tmp_path / "drillbot.sqlite3"
+    code = (
+        "import asyncio, sys\n"
+        "from bot.storage import Database\n"
+        "async def main():\n"
+        f"    db = await Database.open({str(path)!r}, checkpoint_every=None)\n"
+        "    await db.close()\n"
+        "asyncio.run(main())\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "True"  # a new database: the history ran
+    assert again.stdout.strip() == "False"  # up to date: Alembic never loaded (memory, start-up)
 
 
 def sqlite_shape(path: Path) -> dict[str, Any]:

@@ -159,7 +159,6 @@ class Database(SqlDatabase):
         self._write_lock = asyncio.Lock()
         self._checkpointer: asyncio.Task[None] | None = None
         self._inline: sqlite3.Connection | None = None  # fetchall_inline's, the loop's own
-        self._compiled: dict[tuple[Executable, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
 
     @classmethod
     async def open(
@@ -263,20 +262,6 @@ class Database(SqlDatabase):
 
     def _reader(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
         return self.reader.connect()
-
-    def _compile(self, stmt: Executable, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-        """SQLite's SQL text for ``stmt`` and the order of its parameters, compiled by Core
-        once per statement (the statements are module constants with bound parameters)."""
-        found = self._compiled.get((stmt, keys))
-        if found is None:
-            if len(self._compiled) > 512:  # statements built per call: keep the cache bounded
-                self._compiled.clear()
-            compiled = stmt.compile(  # type: ignore[attr-defined]
-                dialect=self.engine.dialect, column_keys=list(keys) or None
-            )
-            found = (str(compiled), tuple(compiled.positiontup or ()))
-            self._compiled[(stmt, keys)] = found
-        return found
 
     async def fetchall_inline(self, stmt: Stmt, params: Args = None) -> list[Any]:
         """A short read by index (a board page, a rank), run on the loop's own thread through a

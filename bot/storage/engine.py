@@ -90,6 +90,21 @@ class SqlDatabase:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._compiled: dict[tuple[Executable, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+
+    def _compile(self, stmt: Executable, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+        """The dialect's SQL text for ``stmt`` and the order of its parameters, compiled by Core
+        once per statement (the statements are module constants with bound parameters)."""
+        found = self._compiled.get((stmt, keys))
+        if found is None:
+            if len(self._compiled) > 512:  # statements built per call: keep the cache bounded
+                self._compiled.clear()
+            compiled = stmt.compile(  # type: ignore[attr-defined]
+                dialect=self.engine.dialect, column_keys=list(keys) or None
+            )
+            found = (str(compiled), tuple(compiled.positiontup or ()))
+            self._compiled[(stmt, keys)] = found
+        return found
 
     # -- statements ---------------------------------------------------------------------------
     def insert(self, table: Table) -> Any:

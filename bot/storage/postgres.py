@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from bot.storage import migrate
-from bot.storage.backend import Lock, lock_key
-from bot.storage.engine import POSTGRES_INSERTS, SqlDatabase, Tx
+from bot.storage.backend import Args, Lock, Stmt, lock_key
+from bot.storage.engine import POSTGRES_INSERTS, SqlDatabase, Tx, clean
 from bot.storage.url import redact
 
 log = logging.getLogger(__name__)
@@ -166,6 +166,21 @@ class PgDatabase(SqlDatabase):
 
     async def _lock_inside(self, tx: Tx, lock: Lock) -> None:
         await tx.conn.execute(_lock_sql(lock_key(lock)))
+
+    async def fetchall_inline(self, stmt: Stmt, params: Args = None) -> list[Any]:
+        """A short read by index (a board page, a rank): Core compiles the statement once
+        (``_compile``) and the driver runs it on an autocommit connection from the pool, as a
+        prepared statement from asyncpg's cache; SQLAlchemy's per-statement work (result
+        processing, its own statement cache) would cost more than the query (issue 25)."""
+        if isinstance(stmt, str) or self._current() is not None:
+            return await self.fetchall(stmt, params)
+        sql, order = self._compile(stmt, ())
+        values = clean(params) or {}
+        assert isinstance(values, Mapping)
+        async with self._autocommit.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(raw, asyncpg.Connection)
+            return list(await raw.fetch(sql, *[values[name] for name in order]))
 
     @asynccontextmanager
     async def raw(self) -> AsyncIterator[asyncpg.Connection]:

@@ -6,26 +6,45 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
 from bot.ops import metrics
 from bot.storage.backend import Backend
 from bot.storage.database import from_iso, iso
 from bot.storage.models import Answer, DailyPost, NewAnswer
+from bot.storage.schema import answers, daily_posts
 
-_POST_COLS = (
-    "id, guild_id, local_date, question_id, topic, channel_id, nonce, state, message_id,"
-    " thread_id, scheduled_for, reveal_at, posted_at, revealed_at, attempts, last_error,"
-    " created_at, reveal_claimed_by, reveal_claimed_at, mode, lock_at, locked_at"
-)
-_ANSWER_COLS = (
-    "id, guild_id, daily_post_id, quiz_session_id, user_id, message_id, content, created_at,"
-    " edited_at, edit_count, deleted_at"
-)
+_P = daily_posts.c
+_A = answers.c
+# The columns _post and _answer read by position.
+_POSTS = select(
+    _P.id, _P.guild_id, _P.local_date, _P.question_id, _P.topic, _P.channel_id, _P.nonce,
+    _P.state, _P.message_id, _P.thread_id, _P.scheduled_for, _P.reveal_at, _P.posted_at,
+    _P.revealed_at, _P.attempts, _P.last_error, _P.created_at, _P.reveal_claimed_by,
+    _P.reveal_claimed_at, _P.mode, _P.lock_at, _P.locked_at,
+)  # fmt: skip
+_ANSWERS = select(
+    _A.id, _A.guild_id, _A.daily_post_id, _A.quiz_session_id, _A.user_id, _A.message_id,
+    _A.content, _A.created_at, _A.edited_at, _A.edit_count, _A.deleted_at,
+)  # fmt: skip
+
+# The ingest path's batch insert (idempotent per message id), a module constant per dialect so
+# SQLite compiles it once (Database.write_many). On PostgreSQL asyncpg's executemany reports no
+# row count; with RETURNING, SQLAlchemy sends the batch as one multi-row INSERT and counts the
+# rows it returns: the new answers (a conflict returns none).
+_RECORD: dict[str, Any] = {
+    "sqlite": sqlite.insert(answers).on_conflict_do_nothing(index_elements=[_A.message_id]),
+    "postgresql": postgresql.insert(answers)
+    .on_conflict_do_nothing(index_elements=[_A.message_id])
+    .returning(_A.id),
+}
 
 
 def _post(r: Any) -> DailyPost:
-    # Columns 10-13, 16, 18, 20 and 21 are timestamps (see _POST_COLS).
+    # Columns 10-13, 16, 18, 20 and 21 are timestamps (see _POSTS).
     times = (from_iso(t) for t in r[10:14])
-    return DailyPost(  # type: ignore[call-arg]  # columns by position (see the *_COLS)
+    return DailyPost(  # type: ignore[call-arg]  # columns by position (_POSTS, _ANSWERS)
         *r[:10],
         *times,
         *r[14:16],
@@ -39,8 +58,8 @@ def _post(r: Any) -> DailyPost:
 
 
 def _answer(r: Any) -> Answer:
-    # Columns 7, 8 and 10 are timestamps (see _ANSWER_COLS).
-    return Answer(*r[:7], from_iso(r[7]), from_iso(r[8]), r[9], from_iso(r[10]))  # type: ignore[call-arg]  # columns by position (see the *_COLS)
+    # Columns 7, 8 and 10 are timestamps (see _ANSWERS).
+    return Answer(*r[:7], from_iso(r[7]), from_iso(r[8]), r[9], from_iso(r[10]))  # type: ignore[call-arg]  # columns by position (_POSTS, _ANSWERS)
 
 
 class DailyRepo:
@@ -68,78 +87,69 @@ class DailyRepo:
         """
         async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
-                "INSERT INTO daily_posts (guild_id, local_date, question_id, topic, channel_id,"
-                " nonce, scheduled_for, reveal_at, created_at, mode)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (guild_id, local_date) DO NOTHING",
-                (
-                    guild_id,
-                    local_date,
-                    question_id,
-                    topic,
-                    channel_id,
-                    nonce,
-                    iso(scheduled_for),
-                    iso(reveal_at) if reveal_at else None,
-                    iso(now),
-                    mode,
-                ),
+                self.db.insert(daily_posts)
+                .values(
+                    guild_id=guild_id,
+                    local_date=local_date,
+                    question_id=question_id,
+                    topic=topic,
+                    channel_id=channel_id,
+                    nonce=nonce,
+                    scheduled_for=iso(scheduled_for),
+                    reveal_at=iso(reveal_at) if reveal_at else None,
+                    created_at=iso(now),
+                    mode=mode,
+                )
+                .on_conflict_do_nothing(index_elements=[_P.guild_id, _P.local_date])
             )
             created = cur.rowcount > 0
             cur = await conn.execute(
-                f"SELECT {_POST_COLS} FROM daily_posts WHERE guild_id = ? AND local_date = ?",
-                (guild_id, local_date),
+                _POSTS.where(_P.guild_id == guild_id, _P.local_date == local_date)
             )
-            row = await cur.fetchone()
+            row = cur.first()
         return _post(row), created
 
     async def get(self, guild_id: int, local_date: str) -> DailyPost | None:
         row = await self.db.fetchone(
-            f"SELECT {_POST_COLS} FROM daily_posts WHERE guild_id = ? AND local_date = ?",
-            (guild_id, local_date),
+            _POSTS.where(_P.guild_id == guild_id, _P.local_date == local_date)
         )
         return _post(row) if row else None
 
     async def by_id(self, post_id: int) -> DailyPost | None:
-        row = await self.db.fetchone(
-            f"SELECT {_POST_COLS} FROM daily_posts WHERE id = ?", (post_id,)
-        )
+        row = await self.db.fetchone(_POSTS.where(_P.id == post_id))
         return _post(row) if row else None
 
     async def by_thread(self, thread_id: int) -> DailyPost | None:
-        row = await self.db.fetchone(
-            f"SELECT {_POST_COLS} FROM daily_posts WHERE thread_id = ?", (thread_id,)
-        )
+        row = await self.db.fetchone(_POSTS.where(_P.thread_id == thread_id))
         return _post(row) if row else None
 
     async def latest(self, guild_id: int, before_date: str | None = None) -> DailyPost | None:
-        where = "guild_id = ?" + (" AND local_date < ?" if before_date else "")
-        params: tuple[Any, ...] = (guild_id, before_date) if before_date else (guild_id,)
-        row = await self.db.fetchone(
-            f"SELECT {_POST_COLS} FROM daily_posts WHERE {where} ORDER BY local_date DESC LIMIT 1",
-            params,
-        )
+        stmt = _POSTS.where(_P.guild_id == guild_id)
+        if before_date:
+            stmt = stmt.where(_P.local_date < before_date)
+        row = await self.db.fetchone(stmt.order_by(_P.local_date.desc()).limit(1))
         return _post(row) if row else None
 
     async def in_state(self, state: str, guild_id: int | None = None) -> list[DailyPost]:
-        where = "state = ?" + (" AND guild_id = ?" if guild_id is not None else "")
-        params: tuple[Any, ...] = (state,) if guild_id is None else (state, guild_id)
-        rows = await self.db.fetchall(
-            f"SELECT {_POST_COLS} FROM daily_posts WHERE {where} ORDER BY id", params
-        )
+        stmt = _POSTS.where(_P.state == state)
+        if guild_id is not None:
+            stmt = stmt.where(_P.guild_id == guild_id)
+        rows = await self.db.fetchall(stmt.order_by(_P.id))
         return [_post(r) for r in rows]
 
     async def due_reveals(self, now: datetime, guild_id: int | None = None) -> list[DailyPost]:
         """Posts past their reveal time, and reveals claimed but not finished (a run that
         died half-way, or /drill reveal-now); in every guild or in one."""
-        one = " AND guild_id = ?" if guild_id is not None else ""
-        params: tuple[Any, ...] = (iso(now),) if guild_id is None else (iso(now), guild_id)
-        rows = await self.db.fetchall(
-            f"SELECT {_POST_COLS} FROM daily_posts WHERE state = 'posted'"
-            " AND (reveal_claimed_by IS NOT NULL OR (reveal_at IS NOT NULL AND reveal_at <= ?))"
-            f"{one} ORDER BY reveal_at, id",
-            params,
+        stmt = _POSTS.where(
+            _P.state == "posted",
+            or_(
+                _P.reveal_claimed_by.is_not(None),
+                _P.reveal_at.is_not(None) & (_P.reveal_at <= iso(now)),
+            ),
         )
+        if guild_id is not None:
+            stmt = stmt.where(_P.guild_id == guild_id)
+        rows = await self.db.fetchall(stmt.order_by(_P.reveal_at, _P.id))
         return [_post(r) for r in rows]
 
     async def claim_reveal(self, post_id: int, owner: str, now: datetime) -> DailyPost | None:
@@ -151,21 +161,25 @@ class DailyRepo:
         the reveal is finished, so a failed reveal is retried by the same run.
         """
         async with self.db.transaction(("post", post_id)) as conn:
+            at = iso(now)
             cur = await conn.execute(
-                "UPDATE daily_posts SET reveal_claimed_by = ?,"
-                " reveal_claimed_at = COALESCE(reveal_claimed_at, ?),"
-                " reveal_at = CASE WHEN reveal_at IS NULL OR reveal_at > ? THEN ?"
-                " ELSE reveal_at END"
-                " WHERE id = ? AND state = 'posted'"
-                " AND (reveal_claimed_by IS NULL OR reveal_claimed_by = ?)",
-                (owner, iso(now), iso(now), iso(now), post_id, owner),
+                update(daily_posts)
+                .where(
+                    _P.id == post_id,
+                    _P.state == "posted",
+                    or_(_P.reveal_claimed_by.is_(None), _P.reveal_claimed_by == owner),
+                )
+                .values(
+                    reveal_claimed_by=owner,
+                    reveal_claimed_at=func.coalesce(_P.reveal_claimed_at, at),
+                    reveal_at=case(
+                        (or_(_P.reveal_at.is_(None), _P.reveal_at > at), at), else_=_P.reveal_at
+                    ),
+                )
             )
             if cur.rowcount == 0:
                 return None
-            cur = await conn.execute(
-                f"SELECT {_POST_COLS} FROM daily_posts WHERE id = ?", (post_id,)
-            )
-            row = await cur.fetchone()
+            row = (await conn.execute(_POSTS.where(_P.id == post_id))).first()
         return _post(row)
 
     async def take_over_reveals(self, owner: str, post_ids: Sequence[int] | None = None) -> int:
@@ -174,38 +188,47 @@ class DailyRepo:
         another live process may be half-way through the others)."""
         if post_ids is not None and not post_ids:
             return 0
-        only = "" if post_ids is None else f" AND id IN ({', '.join('?' * len(post_ids))})"
+        stmt = (
+            update(daily_posts)
+            .where(_P.state == "posted", _P.reveal_claimed_by.is_not(None))
+            .values(reveal_claimed_by=owner)
+        )
+        if post_ids is not None:
+            stmt = stmt.where(_P.id.in_(post_ids))
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE daily_posts SET reveal_claimed_by = ?"
-                f" WHERE state = 'posted' AND reveal_claimed_by IS NOT NULL{only}",
-                (owner, *(post_ids or ())),
-            )
-            return cur.rowcount
+            cur = await conn.execute(stmt)
+            return int(cur.rowcount)
 
     async def mark_posted(
         self, post_id: int, message_id: int, thread_id: int | None, now: datetime
     ) -> None:
         await self.db.execute(
-            "UPDATE daily_posts SET state = 'posted', message_id = ?, thread_id = ?,"
-            " posted_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'",
-            (message_id, thread_id, iso(now), post_id),
+            update(daily_posts)
+            .where(_P.id == post_id, _P.state == "pending")
+            .values(
+                state="posted",
+                message_id=message_id,
+                thread_id=thread_id,
+                posted_at=iso(now),
+                last_error=None,
+            )
         )
 
     async def set_thread(self, post_id: int, thread_id: int) -> None:
         await self.db.execute(
-            "UPDATE daily_posts SET thread_id = ? WHERE id = ?", (thread_id, post_id)
+            update(daily_posts).where(_P.id == post_id).values(thread_id=thread_id)
         )
 
     async def set_reveal_at(self, post_id: int, reveal_at: datetime) -> None:
         await self.db.execute(
-            "UPDATE daily_posts SET reveal_at = ? WHERE id = ?", (iso(reveal_at), post_id)
+            update(daily_posts).where(_P.id == post_id).values(reveal_at=iso(reveal_at))
         )
 
     async def record_failure(self, post_id: int, error: str) -> None:
         await self.db.execute(
-            "UPDATE daily_posts SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-            (error[:500], post_id),
+            update(daily_posts)
+            .where(_P.id == post_id)
+            .values(attempts=_P.attempts + 1, last_error=error[:500])
         )
 
     async def mark_revealed(
@@ -215,23 +238,30 @@ class DailyRepo:
         another path revealed it first."""
         async with self.db.transaction(("post", post_id)) as conn:
             cur = await conn.execute(
-                "UPDATE daily_posts SET state = 'revealed', revealed_at = ?, lock_at = ?"
-                " WHERE id = ? AND state = 'posted'",
-                (iso(now), iso(lock_at) if lock_at else None, post_id),
+                update(daily_posts)
+                .where(_P.id == post_id, _P.state == "posted")
+                .values(
+                    state="revealed",
+                    revealed_at=iso(now),
+                    lock_at=iso(lock_at) if lock_at else None,
+                )
             )
             return cur.rowcount > 0
 
     async def question_use_counts(self, guild_id: int) -> dict[str, int]:
         rows = await self.db.fetchall(
-            "SELECT question_id, COUNT(*) FROM daily_posts WHERE guild_id = ? GROUP BY question_id",
-            (guild_id,),
+            select(_P.question_id, func.count())
+            .where(_P.guild_id == guild_id)
+            .group_by(_P.question_id)
         )
         return {r[0]: r[1] for r in rows}
 
     async def recent_topics(self, guild_id: int, limit: int = 14) -> list[str]:
         rows = await self.db.fetchall(
-            "SELECT topic FROM daily_posts WHERE guild_id = ? ORDER BY local_date DESC LIMIT ?",
-            (guild_id, limit),
+            select(_P.topic)
+            .where(_P.guild_id == guild_id)
+            .order_by(_P.local_date.desc())
+            .limit(limit)
         )
         return [r[0] for r in rows]
 
@@ -247,22 +277,20 @@ class AnswerRepo:
         """
         if not answers:
             return 0
-        new = await self.db.executemany(
-            "INSERT INTO answers (guild_id, daily_post_id, user_id, message_id, channel_id,"
-            " content, created_at, edited_at, edit_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (message_id) DO NOTHING",
+        new = await self.db.write_many(
+            _RECORD[self.db.dialect],
             [
-                (
-                    a.guild_id,
-                    a.daily_post_id,
-                    a.user_id,
-                    a.message_id,
-                    a.channel_id,
-                    a.content,
-                    iso(a.created_at),
-                    iso(a.edited_at) if a.edited_at else None,
-                    1 if a.edited_at else 0,
-                )
+                {
+                    "guild_id": a.guild_id,
+                    "daily_post_id": a.daily_post_id,
+                    "user_id": a.user_id,
+                    "message_id": a.message_id,
+                    "channel_id": a.channel_id,
+                    "content": a.content,
+                    "created_at": iso(a.created_at),
+                    "edited_at": iso(a.edited_at) if a.edited_at else None,
+                    "edit_count": 1 if a.edited_at else 0,
+                }
                 for a in answers
             ],
         )
@@ -273,61 +301,63 @@ class AnswerRepo:
         self, *, session_id: int, guild_id: int | None, user_id: int, content: str, now: datetime
     ) -> int:
         return await self.db.insert_returning_id(
-            "INSERT INTO answers (guild_id, quiz_session_id, user_id, content, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (guild_id, session_id, user_id, content, iso(now)),
+            insert(answers)
+            .values(
+                guild_id=guild_id,
+                quiz_session_id=session_id,
+                user_id=user_id,
+                content=content,
+                created_at=iso(now),
+            )
+            .returning(_A.id)
         )
 
     async def edit(self, message_id: int, content: str, edited_at: datetime) -> bool:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE answers SET content = ?, edited_at = ?, edit_count = edit_count + 1"
-                " WHERE message_id = ? AND content <> ?",
-                (content, iso(edited_at), message_id, content),
+                update(answers)
+                .where(_A.message_id == message_id, _A.content != content)
+                .values(content=content, edited_at=iso(edited_at), edit_count=_A.edit_count + 1)
             )
             return cur.rowcount > 0
 
     async def delete(self, message_id: int, deleted_at: datetime) -> bool:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE answers SET deleted_at = ? WHERE message_id = ? AND deleted_at IS NULL",
-                (iso(deleted_at), message_id),
+                update(answers)
+                .where(_A.message_id == message_id, _A.deleted_at.is_(None))
+                .values(deleted_at=iso(deleted_at))
             )
             return cur.rowcount > 0
 
     async def by_message(self, message_id: int) -> Answer | None:
-        row = await self.db.fetchone(
-            f"SELECT {_ANSWER_COLS} FROM answers WHERE message_id = ?", (message_id,)
-        )
+        row = await self.db.fetchone(_ANSWERS.where(_A.message_id == message_id))
         return _answer(row) if row else None
 
     async def for_post(self, post_id: int, *, include_deleted: bool = False) -> list[Answer]:
-        extra = "" if include_deleted else " AND deleted_at IS NULL"
-        rows = await self.db.fetchall(
-            f"SELECT {_ANSWER_COLS} FROM answers WHERE daily_post_id = ?{extra}"
-            " ORDER BY message_id",
-            (post_id,),
-        )
+        stmt = _ANSWERS.where(_A.daily_post_id == post_id)
+        if not include_deleted:
+            stmt = stmt.where(_A.deleted_at.is_(None))
+        rows = await self.db.fetchall(stmt.order_by(_A.message_id))
         return [_answer(r) for r in rows]
 
     async def for_session(self, session_id: int) -> list[Answer]:
         rows = await self.db.fetchall(
-            f"SELECT {_ANSWER_COLS} FROM answers WHERE quiz_session_id = ? ORDER BY id",
-            (session_id,),
+            _ANSWERS.where(_A.quiz_session_id == session_id).order_by(_A.id)
         )
         return [_answer(r) for r in rows]
 
     async def last_message_id(self, post_id: int) -> int | None:
         row = await self.db.fetchone(
-            "SELECT MAX(message_id) FROM answers WHERE daily_post_id = ?", (post_id,)
+            select(func.max(_A.message_id)).where(_A.daily_post_id == post_id)
         )
         return row[0] if row else None
 
     async def count_for_post(self, post_id: int) -> tuple[int, int]:
         """(answers, distinct members) not deleted."""
         row = await self.db.fetchone(
-            "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM answers"
-            " WHERE daily_post_id = ? AND deleted_at IS NULL",
-            (post_id,),
+            select(func.count(), func.count(_A.user_id.distinct())).where(
+                _A.daily_post_id == post_id, _A.deleted_at.is_(None)
+            )
         )
         return (row[0], row[1]) if row else (0, 0)

@@ -9,9 +9,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from sqlalchemy import insert, select, update
+
 from bot.ops import metrics
 from bot.storage.backend import Backend
 from bot.storage.database import iso
+from bot.storage.schema import answers, button_answers, daily_posts
+
+_B = button_answers.c
+_A = answers.c
+_P = daily_posts.c
+# (answer id, author, text, the bot's message) of button answers: read by _answer.
+_WITH_ANSWER = select(_B.answer_id, _A.user_id, _A.content, _B.message_id).select_from(
+    button_answers.join(answers, _A.id == _B.answer_id)
+)
 
 Stored = Literal["stored", "duplicate", "closed"]
 
@@ -47,64 +58,70 @@ class ButtonAnswerRepo:
         """
         async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
-                "UPDATE daily_posts SET mode = mode WHERE id = ? AND state IN ('pending', 'posted')"
-                " AND reveal_claimed_by IS NULL",
-                (post_id,),
+                update(daily_posts)
+                .where(
+                    _P.id == post_id,
+                    _P.state.in_(("pending", "posted")),
+                    _P.reveal_claimed_by.is_(None),
+                )
+                .values(mode=_P.mode)
             )
             if cur.rowcount == 0:
                 return "closed", None
             cur = await conn.execute(
-                "SELECT answer_id FROM button_answers WHERE interaction_id = ?", (interaction_id,)
+                select(_B.answer_id).where(_B.interaction_id == interaction_id)
             )
-            found = await cur.fetchone()
+            found = cur.first()
             if found is not None:
                 return "duplicate", int(found[0])
             cur = await conn.execute(
-                "INSERT INTO answers (guild_id, daily_post_id, user_id, channel_id, content,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                (guild_id, post_id, user_id, channel_id, content, iso(now)),
+                insert(answers)
+                .values(
+                    guild_id=guild_id,
+                    daily_post_id=post_id,
+                    user_id=user_id,
+                    channel_id=channel_id,
+                    content=content,
+                    created_at=iso(now),
+                )
+                .returning(_A.id)
             )
-            answer_id = int((await cur.fetchone())[0])
+            answer_id = int(cur.scalar_one())
             await conn.execute(
-                "INSERT INTO button_answers (answer_id, daily_post_id, interaction_id)"
-                " VALUES (?, ?, ?)",
-                (answer_id, post_id, interaction_id),
+                insert(button_answers).values(
+                    answer_id=answer_id, daily_post_id=post_id, interaction_id=interaction_id
+                )
             )
         metrics.answers_stored(1)  # after COMMIT: counted only once durable
         return "stored", answer_id
 
     async def get(self, answer_id: int) -> ButtonAnswer | None:
-        row = await self.db.fetchone(
-            "SELECT b.answer_id, a.user_id, a.content, b.message_id FROM button_answers b"
-            " JOIN answers a ON a.id = b.answer_id WHERE b.answer_id = ?",
-            (answer_id,),
-        )
+        row = await self.db.fetchone(_WITH_ANSWER.where(_B.answer_id == answer_id))
         return _answer(row) if row else None
 
     async def unsent(self, post_id: int) -> list[ButtonAnswer]:
         """The post's button answers Discord has not taken yet, oldest first (deleted ones
         too: a moderator cannot delete a message that was never sent)."""
         rows = await self.db.fetchall(
-            "SELECT b.answer_id, a.user_id, a.content, b.message_id FROM button_answers b"
-            " JOIN answers a ON a.id = b.answer_id"
-            " WHERE b.daily_post_id = ? AND b.message_id IS NULL ORDER BY b.answer_id",
-            (post_id,),
+            _WITH_ANSWER.where(_B.daily_post_id == post_id, _B.message_id.is_(None)).order_by(
+                _B.answer_id
+            )
         )
         return [_answer(r) for r in rows]
 
     async def posts_with_unsent(self) -> list[int]:
         rows = await self.db.fetchall(
-            "SELECT DISTINCT daily_post_id FROM button_answers WHERE message_id IS NULL"
-            " ORDER BY daily_post_id"
+            select(_B.daily_post_id)
+            .distinct()
+            .where(_B.message_id.is_(None))
+            .order_by(_B.daily_post_id)
         )
         return [int(r[0]) for r in rows]
 
     async def message_ids(self, post_id: int) -> set[int]:
         """The bot's messages that carry the post's button answers."""
         rows = await self.db.fetchall(
-            "SELECT message_id FROM button_answers WHERE daily_post_id = ?"
-            " AND message_id IS NOT NULL",
-            (post_id,),
+            select(_B.message_id).where(_B.daily_post_id == post_id, _B.message_id.is_not(None))
         )
         return {int(r[0]) for r in rows}
 
@@ -113,16 +130,16 @@ class ButtonAnswerRepo:
         marked already (by another delivery of the same answer)."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE button_answers SET message_id = ? WHERE answer_id = ?"
-                " AND message_id IS NULL",
-                (message_id, answer_id),
+                update(button_answers)
+                .where(_B.answer_id == answer_id, _B.message_id.is_(None))
+                .values(message_id=message_id)
             )
             if cur.rowcount == 0:
                 return False
             await conn.execute(
-                "UPDATE answers SET message_id = ?, channel_id = ? WHERE id = ?"
-                " AND message_id IS NULL",
-                (message_id, channel_id, answer_id),
+                update(answers)
+                .where(_A.id == answer_id, _A.message_id.is_(None))
+                .values(message_id=message_id, channel_id=channel_id)
             )
         return True
 

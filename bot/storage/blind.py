@@ -8,9 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, insert, select, update
+
 from bot.ops import metrics
 from bot.storage.backend import Backend
 from bot.storage.database import iso
+from bot.storage.schema import answers, blind_entries, blind_parts, daily_posts
+
+_A = answers.c
+_E = blind_entries.c
+_B = blind_parts.c
+_P = daily_posts.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +41,9 @@ class BlindRepo:
 
     async def answer_text(self, post_id: int, user_id: int) -> str | None:
         row = await self.db.fetchone(
-            "SELECT a.content FROM blind_entries e JOIN answers a ON a.id = e.answer_id"
-            " WHERE e.daily_post_id = ? AND e.user_id = ?",
-            (post_id, user_id),
+            select(_A.content)
+            .select_from(blind_entries.join(answers, _A.id == _E.answer_id))
+            .where(_E.daily_post_id == post_id, _E.user_id == user_id)
         )
         return str(row[0]) if row else None
 
@@ -53,36 +61,49 @@ class BlindRepo:
         """
         async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
-                "UPDATE daily_posts SET mode = mode WHERE id = ? AND state IN ('pending', 'posted')"
-                " AND reveal_claimed_by IS NULL",
-                (post_id,),
+                update(daily_posts)
+                .where(
+                    _P.id == post_id,
+                    _P.state.in_(("pending", "posted")),
+                    _P.reveal_claimed_by.is_(None),
+                )
+                .values(mode=_P.mode)
             )
             is_open = cur.rowcount > 0
             cur = await conn.execute(
-                "SELECT answer_id FROM blind_entries WHERE daily_post_id = ? AND user_id = ?",
-                (post_id, user_id),
+                select(_E.answer_id).where(_E.daily_post_id == post_id, _E.user_id == user_id)
             )
-            found = await cur.fetchone()
+            found = cur.first()
             if found is not None:
                 if not is_open:
                     return "closed", 0
                 cur = await conn.execute(
-                    "UPDATE answers SET content = ?, edited_at = ?, edit_count = edit_count + 1"
-                    " WHERE id = ? AND content <> ? RETURNING edit_count",
-                    (content, iso(now), found[0], content),
+                    update(answers)
+                    .where(_A.id == found[0], _A.content != content)
+                    .values(content=content, edited_at=iso(now), edit_count=_A.edit_count + 1)
+                    .returning(_A.edit_count)
                 )
-                row = await cur.fetchone()
+                row = cur.first()
                 return "edited", int(row[0]) if row else 0
             cur = await conn.execute(
-                "INSERT INTO answers (guild_id, daily_post_id, user_id, content, created_at)"
-                " VALUES (?, ?, ?, ?, ?) RETURNING id",
-                (guild_id, post_id, user_id, content, iso(now)),
+                insert(answers)
+                .values(
+                    guild_id=guild_id,
+                    daily_post_id=post_id,
+                    user_id=user_id,
+                    content=content,
+                    created_at=iso(now),
+                )
+                .returning(_A.id)
             )
-            answer_id = (await cur.fetchone())[0]
+            answer_id = cur.scalar_one()
             await conn.execute(
-                "INSERT INTO blind_entries (daily_post_id, user_id, answer_id, late)"
-                " VALUES (?, ?, ?, ?)",
-                (post_id, user_id, answer_id, 0 if is_open else 1),
+                insert(blind_entries).values(
+                    daily_post_id=post_id,
+                    user_id=user_id,
+                    answer_id=answer_id,
+                    late=0 if is_open else 1,
+                )
             )
         metrics.answers_stored(1)  # after COMMIT: counted only once durable
         return ("stored" if is_open else "late"), 0
@@ -90,17 +111,20 @@ class BlindRepo:
     async def late_answers(self, post_id: int) -> set[int]:
         """Answers given after the reveal was claimed: never published."""
         rows = await self.db.fetchall(
-            "SELECT answer_id FROM blind_entries WHERE daily_post_id = ? AND late = 1", (post_id,)
+            select(_E.answer_id).where(_E.daily_post_id == post_id, _E.late == 1)
         )
         return {int(r[0]) for r in rows}
 
     # -- the reveal's plan -----------------------------------------------------------------------
     async def plan(self, post_id: int) -> list[PlanRow]:
         rows = await self.db.fetchall(
-            "SELECT p.seq, p.part, p.parts, p.answer_id, a.user_id, p.late, p.message_id,"
-            " p.nonce FROM blind_parts p JOIN answers a ON a.id = p.answer_id"
-            " WHERE p.daily_post_id = ? ORDER BY p.seq, p.part",
-            (post_id,),
+            select(
+                _B.seq, _B.part, _B.parts, _B.answer_id, _A.user_id, _B.late, _B.message_id,
+                _B.nonce,
+            )
+            .select_from(blind_parts.join(answers, _A.id == _B.answer_id))
+            .where(_B.daily_post_id == post_id)
+            .order_by(_B.seq, _B.part)
         )
         return [_row(r) for r in rows]
 
@@ -108,13 +132,22 @@ class BlindRepo:
         """Fix the plan once (a plan already made stays as it is); returns the plan."""
         async with self.db.transaction(("post", post_id)) as conn:
             cur = await conn.execute(
-                "SELECT 1 FROM blind_parts WHERE daily_post_id = ? LIMIT 1", (post_id,)
+                select(_B.daily_post_id).where(_B.daily_post_id == post_id).limit(1)
             )
-            if await cur.fetchone() is None:
-                await conn.executemany(
-                    "INSERT INTO blind_parts (daily_post_id, seq, part, parts, answer_id, late)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [(post_id, r.seq, r.part, r.parts, r.answer_id, int(r.late)) for r in rows],
+            if cur.first() is None and rows:  # no rows: nothing to insert (not a row of defaults)
+                await conn.execute(
+                    insert(blind_parts),
+                    [
+                        {
+                            "daily_post_id": post_id,
+                            "seq": r.seq,
+                            "part": r.part,
+                            "parts": r.parts,
+                            "answer_id": r.answer_id,
+                            "late": int(r.late),
+                        }
+                        for r in rows
+                    ],
                 )
         return await self.plan(post_id)
 
@@ -132,25 +165,39 @@ class BlindRepo:
         Best answer menu find the answer by it)."""
         async with self.db.transaction(("post", post_id)) as conn:
             cur = await conn.execute(
-                "UPDATE blind_parts SET message_id = ? WHERE daily_post_id = ? AND seq = ?"
-                " AND part = ? AND message_id IS NULL RETURNING answer_id",
-                (message_id, post_id, seq, part),
+                update(blind_parts)
+                .where(
+                    _B.daily_post_id == post_id,
+                    _B.seq == seq,
+                    _B.part == part,
+                    _B.message_id.is_(None),
+                )
+                .values(message_id=message_id)
+                .returning(_B.answer_id)
             )
-            row = await cur.fetchone()
+            row = cur.first()
             if row is not None and part == 1:
                 await conn.execute(
-                    "UPDATE answers SET message_id = ? WHERE id = ? AND message_id IS NULL",
-                    (message_id, row[0]),
+                    update(answers)
+                    .where(_A.id == row[0], _A.message_id.is_(None))
+                    .values(message_id=message_id)
                 )
 
     async def answer_message(self, message_id: int) -> int:
         """The message that stands for the answer ``message_id`` belongs to: for a later part
         of a published blind answer its first part, otherwise ``message_id`` itself."""
+        p, head = blind_parts.alias("p"), blind_parts.alias("head")
         row = await self.db.fetchone(
-            "SELECT head.message_id FROM blind_parts p JOIN blind_parts head"
-            " ON head.daily_post_id = p.daily_post_id AND head.seq = p.seq AND head.part = 1"
-            " WHERE p.message_id = ?",
-            (message_id,),
+            select(head.c.message_id)
+            .select_from(
+                p.join(
+                    head,
+                    (head.c.daily_post_id == p.c.daily_post_id)
+                    & (head.c.seq == p.c.seq)
+                    & (head.c.part == 1),
+                )
+            )
+            .where(p.c.message_id == message_id)
         )
         return int(row[0]) if row and row[0] is not None else message_id
 
@@ -158,27 +205,34 @@ class BlindRepo:
     async def due_locks(self, now: datetime, guild_id: int) -> list[tuple[int, int | None]]:
         """(post id, thread id) of revealed blind posts whose discussion time is over."""
         rows = await self.db.fetchall(
-            "SELECT id, thread_id FROM daily_posts WHERE state = 'revealed' AND guild_id = ?"
-            " AND lock_at IS NOT NULL AND locked_at IS NULL AND lock_at <= ? ORDER BY id",
-            (guild_id, iso(now)),
+            select(_P.id, _P.thread_id)
+            .where(
+                _P.state == "revealed",
+                _P.guild_id == guild_id,
+                _P.lock_at.is_not(None),
+                _P.locked_at.is_(None),
+                _P.lock_at <= iso(now),
+            )
+            .order_by(_P.id)
         )
         return [(int(r[0]), r[1]) for r in rows]
 
     async def next_lock(self, guild_id: int | None = None) -> dict[int, datetime]:
         """guild -> the earliest discussion thread still to lock."""
-        one = " AND guild_id = ?" if guild_id is not None else ""
-        rows = await self.db.fetchall(
-            "SELECT guild_id, MIN(lock_at) FROM daily_posts WHERE state = 'revealed'"
-            f" AND lock_at IS NOT NULL AND locked_at IS NULL{one} GROUP BY guild_id",
-            (guild_id,) if guild_id is not None else (),
+        stmt = select(_P.guild_id, func.min(_P.lock_at)).where(
+            _P.state == "revealed", _P.lock_at.is_not(None), _P.locked_at.is_(None)
         )
+        if guild_id is not None:
+            stmt = stmt.where(_P.guild_id == guild_id)
+        rows = await self.db.fetchall(stmt.group_by(_P.guild_id))
         return {int(r[0]): datetime.fromisoformat(r[1]) for r in rows}  # MIN of non-null
 
     async def mark_locked(self, post_id: int, now: datetime) -> bool:
         async with self.db.transaction(("post", post_id)) as conn:
             cur = await conn.execute(
-                "UPDATE daily_posts SET locked_at = ? WHERE id = ? AND locked_at IS NULL",
-                (iso(now), post_id),
+                update(daily_posts)
+                .where(_P.id == post_id, _P.locked_at.is_(None))
+                .values(locked_at=iso(now))
             )
             return cur.rowcount > 0
 

@@ -5,8 +5,30 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
+
 from bot.storage.backend import Backend
 from bot.storage.database import from_iso
+from bot.storage.schema import (
+    answers,
+    daily_posts,
+    hidden_members,
+    points,
+    quiz_sessions,
+    streak_freezes,
+)
 
 # Documented in docs/commands.md (/drill export); append new columns at the end only.
 EXPORT_COLUMNS = (
@@ -26,37 +48,118 @@ EXPORT_COLUMNS = (
     "deleted_at",
     "content",
 )
-# Blind answers stay out until their post is revealed; members hidden from the boards stay out
-# unless the raw audit is asked for.
-_ANSWERS_SQL = (
-    "SELECT CASE WHEN a.daily_post_id IS NULL THEN 'practice_answer' ELSE 'answer' END,"
-    " a.id, a.created_at, a.user_id, a.daily_post_id, p.local_date,"
-    " p.topic, COALESCE(p.question_id, s.question_id), NULL, NULL, NULL, a.message_id,"
-    " a.edited_at, a.deleted_at, a.content"
-    " FROM answers a LEFT JOIN daily_posts p ON p.id = a.daily_post_id"
-    " LEFT JOIN quiz_sessions s ON s.id = a.quiz_session_id"
-    " WHERE a.guild_id = ?1 AND a.id > ?2"
-    " AND (p.id IS NULL OR p.mode <> 'blind' OR p.state = 'revealed'){hidden}{since}"
-    " ORDER BY a.id LIMIT ?3"
-)
-_POINTS_SQL = (
-    "SELECT 'points', x.id, x.awarded_at, x.user_id, x.daily_post_id, x.local_date, x.topic,"
-    " p.question_id, x.points, x.reason, x.season, NULL, NULL, NULL, NULL"
-    " FROM points x LEFT JOIN daily_posts p ON p.id = x.daily_post_id"
-    " WHERE x.guild_id = ?1 AND x.id > ?2{hidden}{since} ORDER BY x.id LIMIT ?3"
-)
-_HIDDEN = (
-    " AND NOT EXISTS (SELECT 1 FROM hidden_members h WHERE h.guild_id = ?1"
-    " AND h.user_id = {t}.user_id)"
-)
 
-# A streak freeze spent on a missed post: no points; ``points`` holds 0, ``reason`` 'freeze'.
-_FREEZES_SQL = (
-    "SELECT 'freeze', f.id, f.used_at, f.user_id, f.daily_post_id, f.local_date, p.topic,"
-    " p.question_id, 0, 'freeze', NULL, NULL, NULL, NULL, NULL"
-    " FROM streak_freezes f LEFT JOIN daily_posts p ON p.id = f.daily_post_id"
-    " WHERE f.guild_id = ?1 AND f.id > ?2{hidden}{since} ORDER BY f.id LIMIT ?3"
-)
+
+def _answers(guild_id: int, raw: bool, since: str | None, batch: int) -> Select[Any]:
+    """A guild's answers after the id ``last`` (bound per batch). Blind answers stay out until
+    their post is revealed; members hidden from the boards stay out unless the raw audit is
+    asked for."""
+    a, p, s = answers.alias("a"), daily_posts.alias("p"), quiz_sessions.alias("s")
+    stmt = (
+        select(
+            case(
+                (a.c.daily_post_id.is_(None), literal("practice_answer")), else_=literal("answer")
+            ),
+            a.c.id,
+            a.c.created_at,
+            a.c.user_id,
+            a.c.daily_post_id,
+            p.c.local_date,
+            p.c.topic,
+            func.coalesce(p.c.question_id, s.c.question_id),
+            null(),
+            null(),
+            null(),
+            a.c.message_id,
+            a.c.edited_at,
+            a.c.deleted_at,
+            a.c.content,
+        )
+        .select_from(
+            a.outerjoin(p, p.c.id == a.c.daily_post_id).outerjoin(s, s.c.id == a.c.quiz_session_id)
+        )
+        .where(
+            a.c.guild_id == guild_id,
+            a.c.id > bindparam("last"),
+            or_(p.c.id.is_(None), p.c.mode != "blind", p.c.state == "revealed"),
+        )
+    )
+    return _filtered(stmt, a, a.c.created_at, guild_id, raw, since, batch)
+
+
+def _points(guild_id: int, raw: bool, since: str | None, batch: int) -> Select[Any]:
+    x, p = points.alias("x"), daily_posts.alias("p")
+    stmt = (
+        select(
+            literal("points"),
+            x.c.id,
+            x.c.awarded_at,
+            x.c.user_id,
+            x.c.daily_post_id,
+            x.c.local_date,
+            x.c.topic,
+            p.c.question_id,
+            x.c.points,
+            x.c.reason,
+            x.c.season,
+            null(),
+            null(),
+            null(),
+            null(),
+        )
+        .select_from(x.outerjoin(p, p.c.id == x.c.daily_post_id))
+        .where(x.c.guild_id == guild_id, x.c.id > bindparam("last"))
+    )
+    return _filtered(stmt, x, x.c.awarded_at, guild_id, raw, since, batch)
+
+
+def _freezes(guild_id: int, raw: bool, since: str | None, batch: int) -> Select[Any]:
+    """A streak freeze spent on a missed post: no points; ``points`` holds 0, ``reason``
+    'freeze'."""
+    f, p = streak_freezes.alias("f"), daily_posts.alias("p")
+    stmt = (
+        select(
+            literal("freeze"),
+            f.c.id,
+            f.c.used_at,
+            f.c.user_id,
+            f.c.daily_post_id,
+            f.c.local_date,
+            p.c.topic,
+            p.c.question_id,
+            literal(0),
+            literal("freeze"),
+            null(),
+            null(),
+            null(),
+            null(),
+            null(),
+        )
+        .select_from(f.outerjoin(p, p.c.id == f.c.daily_post_id))
+        .where(f.c.guild_id == guild_id, f.c.id > bindparam("last"))
+    )
+    return _filtered(stmt, f, f.c.used_at, guild_id, raw, since, batch)
+
+
+def _filtered(
+    stmt: Select[Any],
+    t: FromClause,
+    at: ColumnElement[Any],
+    guild_id: int,
+    raw: bool,
+    since: str | None,
+    batch: int,
+) -> Select[Any]:
+    """Hidden members out unless ``raw``; from the day ``since`` on; in id order, one batch."""
+    if not raw:
+        stmt = stmt.where(
+            ~exists().where(
+                hidden_members.c.guild_id == guild_id, hidden_members.c.user_id == t.c.user_id
+            )
+        )
+    if since:
+        stmt = stmt.where(at >= since)
+    return stmt.order_by(t.c.id).limit(batch)
 
 
 class HistoryRepo:
@@ -68,11 +171,13 @@ class HistoryRepo:
     ) -> list[tuple[str, int | None, Any]]:
         """(question_id, self-grade or None, shown_at) of a member's practice in a guild,
         /quiz, /review and the daily reveal's grade buttons; None: outside any server."""
-        where = "guild_id = ?" if guild_id is not None else "guild_id IS NULL"
+        q = quiz_sessions.c
         rows = await self.db.fetchall(
-            "SELECT question_id, grade, shown_at FROM quiz_sessions"
-            f" WHERE user_id = ? AND {where} AND state IN ('answered', 'revealed', 'graded')",
-            (user_id, guild_id) if guild_id is not None else (user_id,),
+            select(q.question_id, q.grade, q.shown_at).where(
+                q.user_id == user_id,
+                q.guild_id == guild_id if guild_id is not None else q.guild_id.is_(None),
+                q.state.in_(("answered", "revealed", "graded")),
+            )
         )
         return [(r[0], r[1], from_iso(r[2])) for r in rows]
 
@@ -82,20 +187,11 @@ class HistoryRepo:
         """Every answer, then every point event, then every streak freeze spent, of a guild; in
         id order, batch by batch. ``since`` (YYYY-MM-DD): only events from that day on; ``raw``:
         hidden members too."""
-        tables = (
-            (_ANSWERS_SQL, "a", "a.created_at"),
-            (_POINTS_SQL, "x", "x.awarded_at"),
-            (_FREEZES_SQL, "f", "f.used_at"),
-        )
-        for sql, t, at in tables:
-            sql = sql.format(
-                hidden="" if raw else _HIDDEN.format(t=t),
-                since=f" AND {at} >= ?4" if since else "",
-            )
+        for build in (_answers, _points, _freezes):
+            stmt = build(guild_id, raw, since, batch)
             last = 0
             while True:
-                params = (guild_id, last, batch, *((since,) if since else ()))
-                rows = [tuple(r) for r in await self.db.fetchall(sql, params)]
+                rows = [tuple(r) for r in await self.db.fetchall(stmt, {"last": last})]
                 if rows:
                     yield rows
                 if len(rows) < batch:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Text, bindparam, func, insert, select, update
 
 from bot.ops import metrics
 from bot.storage.backend import Backend
@@ -19,6 +19,9 @@ _A = answers.c
 _E = blind_entries.c
 _B = blind_parts.c
 _P = daily_posts.c
+# A member's text goes in the execute() parameters, bound here, never into the statement's
+# values: the engine cleans NUL characters from the parameters only (engine.clean).
+_TEXT = bindparam("text", type_=Text())
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +82,10 @@ class BlindRepo:
                     return "closed", 0
                 cur = await conn.execute(
                     update(answers)
-                    .where(_A.id == found[0], _A.content != content)
-                    .values(content=content, edited_at=iso(now), edit_count=_A.edit_count + 1)
-                    .returning(_A.edit_count)
+                    .where(_A.id == found[0], _A.content != _TEXT)
+                    .values(content=_TEXT, edited_at=iso(now), edit_count=_A.edit_count + 1)
+                    .returning(_A.edit_count),
+                    {"text": content},
                 )
                 row = cur.first()
                 return "edited", int(row[0]) if row else 0
@@ -91,10 +95,11 @@ class BlindRepo:
                     guild_id=guild_id,
                     daily_post_id=post_id,
                     user_id=user_id,
-                    content=content,
+                    content=_TEXT,
                     created_at=iso(now),
                 )
-                .returning(_A.id)
+                .returning(_A.id),
+                {"text": content},
             )
             answer_id = cur.scalar_one()
             await conn.execute(

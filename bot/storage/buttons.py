@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Text, bindparam, insert, select, update
 
 from bot.ops import metrics
 from bot.storage.backend import Backend
@@ -19,6 +19,9 @@ from bot.storage.schema import answers, button_answers, daily_posts
 _B = button_answers.c
 _A = answers.c
 _P = daily_posts.c
+# A member's text goes in the execute() parameters, bound here, never into the statement's
+# values: the engine cleans NUL characters from the parameters only (engine.clean).
+_TEXT = bindparam("text", type_=Text())
 # (answer id, author, text, the bot's message) of button answers: read by _answer.
 _WITH_ANSWER = select(_B.answer_id, _A.user_id, _A.content, _B.message_id).select_from(
     button_answers.join(answers, _A.id == _B.answer_id)
@@ -81,10 +84,11 @@ class ButtonAnswerRepo:
                     daily_post_id=post_id,
                     user_id=user_id,
                     channel_id=channel_id,
-                    content=content,
+                    content=_TEXT,
                     created_at=iso(now),
                 )
-                .returning(_A.id)
+                .returning(_A.id),
+                {"text": content},
             )
             answer_id = int(cur.scalar_one())
             await conn.execute(

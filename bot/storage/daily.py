@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import Text, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.ops import metrics
@@ -28,6 +28,10 @@ _ANSWERS = select(
     _A.id, _A.guild_id, _A.daily_post_id, _A.quiz_session_id, _A.user_id, _A.message_id,
     _A.content, _A.created_at, _A.edited_at, _A.edit_count, _A.deleted_at,
 )  # fmt: skip
+
+# A member's text (and an error's) goes in the execute() parameters, bound here, never into the
+# statement's values: the engine cleans NUL characters from the parameters only (engine.clean).
+_TEXT = bindparam("text", type_=Text())
 
 # The ingest path's batch insert (idempotent per message id), a module constant per dialect so
 # SQLite compiles it once (Database.write_many). On PostgreSQL asyncpg's executemany reports no
@@ -228,7 +232,8 @@ class DailyRepo:
         await self.db.execute(
             update(daily_posts)
             .where(_P.id == post_id)
-            .values(attempts=_P.attempts + 1, last_error=error[:500])
+            .values(attempts=_P.attempts + 1, last_error=_TEXT),
+            {"text": error[:500]},
         )
 
     async def mark_revealed(
@@ -306,18 +311,20 @@ class AnswerRepo:
                 guild_id=guild_id,
                 quiz_session_id=session_id,
                 user_id=user_id,
-                content=content,
+                content=_TEXT,
                 created_at=iso(now),
             )
-            .returning(_A.id)
+            .returning(_A.id),
+            {"text": content},
         )
 
     async def edit(self, message_id: int, content: str, edited_at: datetime) -> bool:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 update(answers)
-                .where(_A.message_id == message_id, _A.content != content)
-                .values(content=content, edited_at=iso(edited_at), edit_count=_A.edit_count + 1)
+                .where(_A.message_id == message_id, _A.content != _TEXT)
+                .values(content=_TEXT, edited_at=iso(edited_at), edit_count=_A.edit_count + 1),
+                {"text": content},
             )
             return cur.rowcount > 0
 

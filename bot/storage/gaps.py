@@ -48,22 +48,27 @@ class GapRepo:
         """Posts of local dates from ``since_date`` on that reached the channel, the members
         who answered each (deleted answers do not count), and self-grades (daily and practice)
         given from ``since`` on."""
-        in_window = (
-            _P.guild_id == guild_id,
-            _P.local_date >= since_date,
-            _P.state.in_(("posted", "revealed")),
-        )
         posts = await self.db.fetchall(
             select(_P.id, _P.question_id, _P.topic, _P.local_date)
-            .where(*in_window)
+            .where(
+                _P.guild_id == guild_id,
+                _P.local_date >= since_date,
+                _P.state.in_(("posted", "revealed")),
+            )
             .order_by(_P.local_date)
         )
-        answered = await self.db.fetchall(
-            select(_A.daily_post_id, _A.user_id)
-            .distinct()
-            .select_from(answers.join(daily_posts, _P.id == _A.daily_post_id))
-            .where(*in_window, _A.deleted_at.is_(None))
-            .order_by(_A.daily_post_id, _A.user_id)
+        # The window's answers by answers_post, from the posts just read: joined to daily_posts,
+        # SQLite's planner walked every answer of every guild in answers_post order (4.2 s against
+        # 0.7 s at 1,000,000 answers). An empty window has none.
+        answered = (
+            await self.db.fetchall(
+                select(_A.daily_post_id, _A.user_id)
+                .distinct()
+                .where(_A.daily_post_id.in_([r[0] for r in posts]), _A.deleted_at.is_(None))
+                .order_by(_A.daily_post_id, _A.user_id)
+            )
+            if posts
+            else []
         )
         grades = await self.db.fetchall(
             select(_Q.user_id, _Q.question_id, _Q.grade)

@@ -6,11 +6,21 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, Executable, delete, insert, select
+
 from bot.storage.backend import Backend, Connection
 from bot.storage.database import from_iso, iso
 from bot.storage.models import AuditEntry, GuildPack, GuildSettings
+from bot.storage.schema import (
+    audit_log,
+    guild_disabled_questions,
+    guild_disabled_topics,
+    guild_packs,
+    guild_settings,
+    notices,
+)
 
-# Settings an organiser may change, with how each is stored.
+# Settings an organiser may change, with how each is stored (in GuildSettings' field order).
 EDITABLE = (
     "channel_id",
     "post_time",
@@ -33,6 +43,14 @@ EDITABLE = (
 SET_ONCE = frozenset({"configured_by"})
 # Bookkeeping that follows an audited change, not a change of its own.
 UNAUDITED = frozenset({"starts_after"})
+
+_s = guild_settings.c
+# GuildSettings' stored fields, by position (see _settings): EDITABLE is in the dataclass's order.
+_SETTINGS = select(_s.guild_id, *(_s[name] for name in EDITABLE))
+_p = guild_packs.c
+_PACKS = select(
+    _p.guild_id, _p.name, _p.version, _p.body, _p.questions, _p.uploaded_by, _p.uploaded_at
+)
 
 
 def _weekdays_to_mask(days: frozenset[int]) -> int:
@@ -67,7 +85,7 @@ class GuildRepo:
         self.db = db
 
     async def get(self, guild_id: int) -> GuildSettings | None:
-        found = await self._settings("WHERE s.guild_id = ?", (guild_id,))
+        found = await self._settings(_s.guild_id == guild_id)
         return found[0] if found else None
 
     async def get_or_default(self, guild_id: int) -> GuildSettings:
@@ -80,27 +98,22 @@ class GuildRepo:
 
     async def configured(self) -> list[GuildSettings]:
         """Every guild with a channel: what each tick walks, so two queries in all."""
-        return await self._settings("WHERE s.channel_id IS NOT NULL", ())
+        return await self._settings(_s.channel_id.is_not(None))
 
-    async def _settings(self, where: str, params: tuple[Any, ...]) -> list[GuildSettings]:
-        rows = await self.db.fetchall(
-            "SELECT s.guild_id, channel_id, post_time, timezone, weekdays, reveal_after_minutes,"
-            " organiser_role_id, ping_role_id, pin_posts, paused, configured_by, focus,"
-            " answer_mode, discussion_minutes, starts_after, nudge_role_id, nudge_hours"
-            f" FROM guild_settings s {where} ORDER BY s.guild_id",
-            params,
-        )
+    async def _settings(self, where: ColumnElement[bool]) -> list[GuildSettings]:
+        rows = await self.db.fetchall(_SETTINGS.where(where).order_by(_s.guild_id))
         if not rows:
             return []
         off: dict[int, set[str]] = {}
+        d = guild_disabled_topics.c
         for guild_id, topic in await self.db.fetchall(
-            "SELECT d.guild_id, d.topic FROM guild_disabled_topics d"
-            f" JOIN guild_settings s ON s.guild_id = d.guild_id {where}",
-            params,
+            select(d.guild_id, d.topic)
+            .join_from(guild_disabled_topics, guild_settings, _s.guild_id == d.guild_id)
+            .where(where)
         ):
             off.setdefault(guild_id, set()).add(topic)
         return [
-            GuildSettings(  # type: ignore[call-arg]  # columns by position (see the *_COLS)
+            GuildSettings(  # type: ignore[call-arg]  # columns by position (see _SETTINGS)
                 *r[:4],
                 _mask_to_weekdays(r[4]),
                 *r[5:8],
@@ -138,14 +151,14 @@ class GuildRepo:
                 for f in fields(GuildSettings)
                 if f.name in EDITABLE
             }
-            cols = ", ".join(values)
-            marks = ", ".join("?" for _ in values)
-            sets = ", ".join(f"{c} = excluded.{c}" for c in values)
+            ins = self.db.insert(guild_settings).values(
+                guild_id=guild_id, **values, created_at=stamp, updated_at=stamp
+            )
             await conn.execute(
-                f"INSERT INTO guild_settings (guild_id, {cols}, created_at, updated_at)"
-                f" VALUES (?, {marks}, ?, ?)"
-                f" ON CONFLICT (guild_id) DO UPDATE SET {sets}, updated_at = excluded.updated_at",
-                (guild_id, *values.values(), stamp, stamp),
+                ins.on_conflict_do_update(
+                    index_elements=[_s.guild_id],
+                    set_={c: ins.excluded[c] for c in [*values, "updated_at"]},
+                )
             )
             entries = []
             for name in [n for n in changes if n not in UNAUDITED]:
@@ -166,9 +179,8 @@ class GuildRepo:
 
     # -- topics and questions ---------------------------------------------------------------
     async def disabled_topics(self, guild_id: int) -> frozenset[str]:
-        rows = await self.db.fetchall(
-            "SELECT topic FROM guild_disabled_topics WHERE guild_id = ?", (guild_id,)
-        )
+        d = guild_disabled_topics.c
+        rows = await self.db.fetchall(select(d.topic).where(d.guild_id == guild_id))
         return frozenset(r[0] for r in rows)
 
     async def set_topic_enabled(
@@ -181,21 +193,18 @@ class GuildRepo:
             enabled,
             user_id,
             now,
-            (
-                "DELETE FROM guild_disabled_topics WHERE guild_id = ? AND topic = ?",
-                (guild_id, topic),
+            delete(guild_disabled_topics).where(
+                guild_disabled_topics.c.guild_id == guild_id,
+                guild_disabled_topics.c.topic == topic,
             ),
-            (
-                "INSERT INTO guild_disabled_topics (guild_id, topic) VALUES (?, ?)"
-                " ON CONFLICT DO NOTHING",
-                (guild_id, topic),
-            ),
+            self.db.insert(guild_disabled_topics)
+            .values(guild_id=guild_id, topic=topic)
+            .on_conflict_do_nothing(),
         )
 
     async def disabled_questions(self, guild_id: int) -> frozenset[str]:
-        rows = await self.db.fetchall(
-            "SELECT question_id FROM guild_disabled_questions WHERE guild_id = ?", (guild_id,)
-        )
+        q = guild_disabled_questions.c
+        rows = await self.db.fetchall(select(q.question_id).where(q.guild_id == guild_id))
         return frozenset(r[0] for r in rows)
 
     async def set_question_enabled(
@@ -208,16 +217,18 @@ class GuildRepo:
             enabled,
             user_id,
             now,
-            (
-                "DELETE FROM guild_disabled_questions WHERE guild_id = ? AND question_id = ?",
-                (guild_id, question_id),
+            delete(guild_disabled_questions).where(
+                guild_disabled_questions.c.guild_id == guild_id,
+                guild_disabled_questions.c.question_id == question_id,
             ),
-            (
-                "INSERT INTO guild_disabled_questions"
-                " (guild_id, question_id, disabled_by, disabled_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT DO NOTHING",
-                (guild_id, question_id, user_id, iso(now)),
-            ),
+            self.db.insert(guild_disabled_questions)
+            .values(
+                guild_id=guild_id,
+                question_id=question_id,
+                disabled_by=user_id,
+                disabled_at=iso(now),
+            )
+            .on_conflict_do_nothing(),
         )
 
     async def _toggle(
@@ -227,13 +238,12 @@ class GuildRepo:
         enabled: bool,
         user_id: int,
         now: datetime,
-        enable: tuple[str, tuple[Any, ...]],
-        disable: tuple[str, tuple[Any, ...]],
+        enable: Executable,
+        disable: Executable,
     ) -> bool:
         """Enabling deletes a 'disabled' row, disabling inserts one; audit only real changes."""
-        sql, params = enable if enabled else disable
         async with self.db.transaction(("guild", guild_id)) as conn:
-            cur = await conn.execute(sql, params)
+            cur = await conn.execute(enable if enabled else disable)
             changed = cur.rowcount > 0
             if changed:
                 before, after = ("disabled", "enabled") if enabled else ("enabled", "disabled")
@@ -245,21 +255,23 @@ class GuildRepo:
         """Store (or replace) a guild's pack; returns the pack it replaced, if any."""
         async with self.db.transaction(("guild", pack.guild_id)) as conn:
             old = await self._pack(conn, pack.guild_id, pack.name)
+            ins = self.db.insert(guild_packs).values(
+                guild_id=pack.guild_id,
+                name=pack.name,
+                version=pack.version,
+                body=pack.body,
+                questions=pack.questions,
+                uploaded_by=pack.uploaded_by,
+                uploaded_at=iso(pack.uploaded_at),
+            )
             await conn.execute(
-                "INSERT INTO guild_packs (guild_id, name, version, body, questions, uploaded_by,"
-                " uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (guild_id, name) DO UPDATE SET version = excluded.version,"
-                " body = excluded.body, questions = excluded.questions,"
-                " uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at",
-                (
-                    pack.guild_id,
-                    pack.name,
-                    pack.version,
-                    pack.body,
-                    pack.questions,
-                    pack.uploaded_by,
-                    iso(pack.uploaded_at),
-                ),
+                ins.on_conflict_do_update(
+                    index_elements=[_p.guild_id, _p.name],
+                    set_={
+                        c: ins.excluded[c]
+                        for c in ("version", "body", "questions", "uploaded_by", "uploaded_at")
+                    },
+                )
             )
             await _audit(
                 conn,
@@ -273,12 +285,10 @@ class GuildRepo:
         return old
 
     async def packs(self, guild_id: int | None = None) -> list[GuildPack]:
-        where, params = ("WHERE guild_id = ?", (guild_id,)) if guild_id is not None else ("", ())
-        rows = await self.db.fetchall(
-            "SELECT guild_id, name, version, body, questions, uploaded_by, uploaded_at"
-            f" FROM guild_packs {where} ORDER BY guild_id, name",
-            params,
-        )
+        stmt = _PACKS.order_by(_p.guild_id, _p.name)
+        if guild_id is not None:
+            stmt = stmt.where(_p.guild_id == guild_id)
+        rows = await self.db.fetchall(stmt)
         return [_pack_row(r) for r in rows]
 
     async def remove_pack(
@@ -288,9 +298,7 @@ class GuildRepo:
             old = await self._pack(conn, guild_id, name)
             if old is None:
                 return None
-            await conn.execute(
-                "DELETE FROM guild_packs WHERE guild_id = ? AND name = ?", (guild_id, name)
-            )
+            await conn.execute(delete(guild_packs).where(_p.guild_id == guild_id, _p.name == name))
             await _audit(
                 conn,
                 guild_id,
@@ -304,12 +312,7 @@ class GuildRepo:
 
     @staticmethod
     async def _pack(conn: Connection, guild_id: int, name: str) -> GuildPack | None:
-        cur = await conn.execute(
-            "SELECT guild_id, name, version, body, questions, uploaded_by, uploaded_at"
-            " FROM guild_packs WHERE guild_id = ? AND name = ?",
-            (guild_id, name),
-        )
-        row = await cur.fetchone()
+        row = (await conn.execute(_PACKS.where(_p.guild_id == guild_id, _p.name == name))).first()
         return _pack_row(row) if row else None
 
     # -- audit and notices ------------------------------------------------------------------
@@ -326,10 +329,12 @@ class GuildRepo:
             return await _audit(conn, guild_id, user_id, action, old, new, now)
 
     async def recent_audit(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
+        a = audit_log.c
         rows = await self.db.fetchall(
-            "SELECT id, guild_id, user_id, action, old_value, new_value, at FROM audit_log"
-            " WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
-            (guild_id, limit),
+            select(a.id, a.guild_id, a.user_id, a.action, a.old_value, a.new_value, a.at)
+            .where(a.guild_id == guild_id)
+            .order_by(a.id.desc())
+            .limit(limit)
         )
         return [
             AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], from_iso(r[6]))  # type: ignore[arg-type]
@@ -340,24 +345,20 @@ class GuildRepo:
         """True the first time (guild, kind, subject) is noted; False ever after."""
         async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
-                "INSERT INTO notices (guild_id, kind, subject, sent_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT DO NOTHING",
-                (guild_id, kind, subject, iso(now)),
+                self.db.insert(notices)
+                .values(guild_id=guild_id, kind=kind, subject=subject, sent_at=iso(now))
+                .on_conflict_do_nothing()
             )
             return cur.rowcount > 0
 
     async def clear_notice(self, guild_id: int, kind: str, subject: str | None = None) -> None:
         """Forget a notice (every subject of ``kind`` when ``subject`` is None), so the next
         occurrence is reported again."""
-        if subject is None:
-            await self.db.execute(
-                "DELETE FROM notices WHERE guild_id = ? AND kind = ?", (guild_id, kind)
-            )
-        else:
-            await self.db.execute(
-                "DELETE FROM notices WHERE guild_id = ? AND kind = ? AND subject = ?",
-                (guild_id, kind, subject),
-            )
+        n = notices.c
+        stmt = delete(notices).where(n.guild_id == guild_id, n.kind == kind)
+        if subject is not None:
+            stmt = stmt.where(n.subject == subject)
+        await self.db.execute(stmt)
 
 
 async def _audit(
@@ -369,13 +370,21 @@ async def _audit(
     new: str | None,
     now: datetime,
 ) -> AuditEntry:
-    cur = await conn.execute(
-        "INSERT INTO audit_log (guild_id, user_id, action, old_value, new_value, at)"
-        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        (guild_id, user_id, action, old, new, iso(now)),
-    )
-    row = await cur.fetchone()
-    return AuditEntry(int(row[0]), guild_id, user_id, action, old, new, now)
+    new_id = (
+        await conn.execute(
+            insert(audit_log)
+            .values(
+                guild_id=guild_id,
+                user_id=user_id,
+                action=action,
+                old_value=old,
+                new_value=new,
+                at=iso(now),
+            )
+            .returning(audit_log.c.id)
+        )
+    ).scalar_one()
+    return AuditEntry(int(new_id), guild_id, user_id, action, old, new, now)
 
 
 def _pack_row(r: Any) -> GuildPack:

@@ -47,6 +47,8 @@ UNAUDITED = frozenset({"starts_after"})
 _s = guild_settings.c
 # GuildSettings' stored fields, by position (see _settings): EDITABLE is in the dataclass's order.
 _SETTINGS = select(_s.guild_id, *(_s[name] for name in EDITABLE))
+# Rows are written with their values as execute()'s parameters (cleaned of NULs there).
+_AUDIT = insert(audit_log).returning(audit_log.c.id)
 _p = guild_packs.c
 _PACKS = select(
     _p.guild_id, _p.name, _p.version, _p.body, _p.questions, _p.uploaded_by, _p.uploaded_at
@@ -151,14 +153,14 @@ class GuildRepo:
                 for f in fields(GuildSettings)
                 if f.name in EDITABLE
             }
-            ins = self.db.insert(guild_settings).values(
-                guild_id=guild_id, **values, created_at=stamp, updated_at=stamp
-            )
+            ins = self.db.insert(guild_settings)
             await conn.execute(
                 ins.on_conflict_do_update(
                     index_elements=[_s.guild_id],
                     set_={c: ins.excluded[c] for c in [*values, "updated_at"]},
-                )
+                ),
+                # Values as parameters, not in the statement: text is cleaned of NULs there.
+                {"guild_id": guild_id, **values, "created_at": stamp, "updated_at": stamp},
             )
             entries = []
             for name in [n for n in changes if n not in UNAUDITED]:
@@ -255,15 +257,7 @@ class GuildRepo:
         """Store (or replace) a guild's pack; returns the pack it replaced, if any."""
         async with self.db.transaction(("guild", pack.guild_id)) as conn:
             old = await self._pack(conn, pack.guild_id, pack.name)
-            ins = self.db.insert(guild_packs).values(
-                guild_id=pack.guild_id,
-                name=pack.name,
-                version=pack.version,
-                body=pack.body,
-                questions=pack.questions,
-                uploaded_by=pack.uploaded_by,
-                uploaded_at=iso(pack.uploaded_at),
-            )
+            ins = self.db.insert(guild_packs)
             await conn.execute(
                 ins.on_conflict_do_update(
                     index_elements=[_p.guild_id, _p.name],
@@ -271,7 +265,16 @@ class GuildRepo:
                         c: ins.excluded[c]
                         for c in ("version", "body", "questions", "uploaded_by", "uploaded_at")
                     },
-                )
+                ),
+                {
+                    "guild_id": pack.guild_id,
+                    "name": pack.name,
+                    "version": pack.version,
+                    "body": pack.body,
+                    "questions": pack.questions,
+                    "uploaded_by": pack.uploaded_by,
+                    "uploaded_at": iso(pack.uploaded_at),
+                },
             )
             await _audit(
                 conn,
@@ -372,16 +375,15 @@ async def _audit(
 ) -> AuditEntry:
     new_id = (
         await conn.execute(
-            insert(audit_log)
-            .values(
-                guild_id=guild_id,
-                user_id=user_id,
-                action=action,
-                old_value=old,
-                new_value=new,
-                at=iso(now),
-            )
-            .returning(audit_log.c.id)
+            _AUDIT,
+            {
+                "guild_id": guild_id,
+                "user_id": user_id,
+                "action": action,
+                "old_value": old,
+                "new_value": new,
+                "at": iso(now),
+            },
         )
     ).scalar_one()
     return AuditEntry(int(new_id), guild_id, user_id, action, old, new, now)

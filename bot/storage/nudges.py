@@ -6,8 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete, select, union, update
+
 from bot.storage.backend import Backend
 from bot.storage.database import from_iso, iso
+from bot.storage.schema import (
+    answers,
+    away_days,
+    guild_settings,
+    hidden_members,
+    nudge_settings,
+    nudges,
+    role_nudges,
+)
+
+_ns, _n, _r = nudge_settings.c, nudges.c, role_nudges.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,36 +37,40 @@ class NudgeRepo:
 
     # -- members' settings ------------------------------------------------------------------
     async def turn_on(self, guild_id: int, user_id: int, hours: int, now: datetime) -> None:
+        ins = self.db.insert(nudge_settings).values(
+            guild_id=guild_id, user_id=user_id, hours_before=hours, set_at=iso(now)
+        )
         await self.db.execute(
-            "INSERT INTO nudge_settings (guild_id, user_id, hours_before, set_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-            " hours_before = excluded.hours_before, set_at = excluded.set_at",
-            (guild_id, user_id, hours, iso(now)),
+            ins.on_conflict_do_update(
+                index_elements=[_ns.guild_id, _ns.user_id],
+                set_={"hours_before": ins.excluded.hours_before, "set_at": ins.excluded.set_at},
+            )
         )
 
     async def turn_off(self, guild_id: int, user_id: int) -> bool:
         """False if it was off already."""
-        # the row count, not Backend.execute's row id
         async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
-                "DELETE FROM nudge_settings WHERE guild_id = ? AND user_id = ?",
-                (guild_id, user_id),
+                delete(nudge_settings).where(_ns.guild_id == guild_id, _ns.user_id == user_id)
             )
             return cur.rowcount > 0
 
     async def members(self, guild_id: int) -> dict[int, int]:
         """Member -> hours before the reveal, for everyone in the guild who asked."""
         rows = await self.db.fetchall(
-            "SELECT user_id, hours_before FROM nudge_settings WHERE guild_id = ?", (guild_id,)
+            select(_ns.user_id, _ns.hours_before).where(_ns.guild_id == guild_id)
         )
         return {int(r[0]): int(r[1]) for r in rows}
 
     async def guilds(self) -> set[int]:
         """Guilds where a member asked for the DM or organisers chose a role ping."""
         rows = await self.db.fetchall(
-            "SELECT guild_id FROM nudge_settings UNION"
-            " SELECT guild_id FROM guild_settings WHERE nudge_role_id IS NOT NULL",
-            (),
+            union(
+                select(_ns.guild_id),
+                select(guild_settings.c.guild_id).where(
+                    guild_settings.c.nudge_role_id.is_not(None)
+                ),
+            )
         )
         return {int(r[0]) for r in rows}
 
@@ -61,12 +78,14 @@ class NudgeRepo:
     async def excluded(self, guild_id: int, post_id: int, local_date: str) -> set[int]:
         """Members never nudged for this post: they answered, hid themselves, are away that day,
         or were nudged (or claimed) already."""
+        a, h, w = answers.c, hidden_members.c, away_days.c
         rows = await self.db.fetchall(
-            "SELECT user_id FROM answers WHERE daily_post_id = ? AND deleted_at IS NULL"
-            " UNION SELECT user_id FROM hidden_members WHERE guild_id = ?"
-            " UNION SELECT user_id FROM away_days WHERE guild_id = ? AND local_date = ?"
-            " UNION SELECT user_id FROM nudges WHERE guild_id = ? AND local_date = ?",
-            (post_id, guild_id, guild_id, local_date, guild_id, local_date),
+            union(
+                select(a.user_id).where(a.daily_post_id == post_id, a.deleted_at.is_(None)),
+                select(h.user_id).where(h.guild_id == guild_id),
+                select(w.user_id).where(w.guild_id == guild_id, w.local_date == local_date),
+                select(_n.user_id).where(_n.guild_id == guild_id, _n.local_date == local_date),
+            )
         )
         return {int(r[0]) for r in rows}
 
@@ -77,9 +96,15 @@ class NudgeRepo:
         """Before the DM: True for the one caller that may send it, ever."""
         async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
-                "INSERT INTO nudges (guild_id, user_id, local_date, daily_post_id, claimed_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id, local_date) DO NOTHING",
-                (guild_id, user_id, local_date, post_id, iso(now)),
+                self.db.insert(nudges)
+                .values(
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    local_date=local_date,
+                    daily_post_id=post_id,
+                    claimed_at=iso(now),
+                )
+                .on_conflict_do_nothing(index_elements=[_n.guild_id, _n.user_id, _n.local_date])
             )
             return cur.rowcount > 0
 
@@ -87,24 +112,30 @@ class NudgeRepo:
         self, guild_id: int, user_id: int, local_date: str, outcome: str, now: datetime
     ) -> None:
         await self.db.execute(
-            "UPDATE nudges SET outcome = ?, done_at = ? WHERE guild_id = ? AND user_id = ?"
-            " AND local_date = ? AND outcome IS NULL",
-            (outcome, iso(now), guild_id, user_id, local_date),
+            update(nudges)
+            .where(
+                _n.guild_id == guild_id,
+                _n.user_id == user_id,
+                _n.local_date == local_date,
+                _n.outcome.is_(None),
+            )
+            .values(outcome=outcome, done_at=iso(now))
         )
 
     async def unfinished(self, guild_id: int, local_date: str) -> list[NudgeClaim]:
         rows = await self.db.fetchall(
-            "SELECT user_id, claimed_at FROM nudges WHERE guild_id = ? AND local_date = ?"
-            " AND outcome IS NULL ORDER BY user_id",
-            (guild_id, local_date),
+            select(_n.user_id, _n.claimed_at)
+            .where(_n.guild_id == guild_id, _n.local_date == local_date, _n.outcome.is_(None))
+            .order_by(_n.user_id)
         )
         return [NudgeClaim(int(r[0]), _at(r[1])) for r in rows]
 
     async def sent(self, guild_id: int, local_date: str) -> dict[int, str | None]:
         """Member -> outcome of the day's claims (None: not known to be out yet)."""
         rows = await self.db.fetchall(
-            "SELECT user_id, outcome FROM nudges WHERE guild_id = ? AND local_date = ?",
-            (guild_id, local_date),
+            select(_n.user_id, _n.outcome).where(
+                _n.guild_id == guild_id, _n.local_date == local_date
+            )
         )
         return {int(r[0]): r[1] for r in rows}
 
@@ -115,22 +146,24 @@ class NudgeRepo:
         """(claimed at, message id once sent, whether this call made the claim)."""
         async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
-                "INSERT INTO role_nudges (daily_post_id, guild_id, role_id, claimed_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (daily_post_id) DO NOTHING",
-                (post_id, guild_id, role_id, iso(now)),
+                self.db.insert(role_nudges)
+                .values(
+                    daily_post_id=post_id, guild_id=guild_id, role_id=role_id, claimed_at=iso(now)
+                )
+                .on_conflict_do_nothing(index_elements=[_r.daily_post_id])
             )
             made = cur.rowcount > 0
-            cur = await conn.execute(
-                "SELECT claimed_at, message_id FROM role_nudges WHERE daily_post_id = ?",
-                (post_id,),
-            )
-            row = await cur.fetchone()
+            row = (
+                await conn.execute(
+                    select(_r.claimed_at, _r.message_id).where(_r.daily_post_id == post_id)
+                )
+            ).first()
         assert row is not None
         return _at(row[0]), row[1], made
 
     async def role_sent(self, post_id: int, message_id: int) -> None:
         await self.db.execute(
-            "UPDATE role_nudges SET message_id = ? WHERE daily_post_id = ?", (message_id, post_id)
+            update(role_nudges).where(_r.daily_post_id == post_id).values(message_id=message_id)
         )
 
 

@@ -7,10 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.backend import Backend
+from sqlalchemy import bindparam, insert, literal_column, null, select, union_all, update
+
+from bot.storage.backend import Backend, Connection
 from bot.storage.database import iso
+from bot.storage.schema import audit_log, hidden_members, member_names, web_boards
 
 NAME_MAX = 100  # Discord's display names are at most 32; nicknames too; keep a margin
+
+# Text is written as execute()'s parameters, not inside the statement: that is where NULs are
+# cleaned (bot/storage/engine.py).
+_w = web_boards.c
+_ROTATE = update(web_boards).where(_w.guild_id == bindparam("g"))
+_RENAME = update(web_boards).where(_w.guild_id == bindparam("g"), _w.guild_name != bindparam("n"))
+_AUDIT = insert(audit_log)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +41,7 @@ class WebRepo:
 
     async def access(self, guild_id: int) -> WebAccess | None:
         row = await self.db.fetchone(
-            "SELECT guild_id, enabled, secret, guild_name FROM web_boards WHERE guild_id = ?",
-            (guild_id,),
+            select(_w.guild_id, _w.enabled, _w.secret, _w.guild_name).where(_w.guild_id == guild_id)
         )
         if row is None:
             return None
@@ -44,17 +53,25 @@ class WebRepo:
         """Turn the guild's board on or off; True if that changed it (audited). The first
         time, the guild gets its secret."""
         async with self.db.transaction(("guild", guild_id)) as conn:
-            cur = await conn.execute(
-                "SELECT enabled FROM web_boards WHERE guild_id = ?", (guild_id,)
-            )
-            row = await cur.fetchone()
+            row = (await conn.execute(select(_w.enabled).where(_w.guild_id == guild_id))).first()
             old = bool(row[0]) if row else False
+            ins = self.db.insert(web_boards)
             await conn.execute(
-                "INSERT INTO web_boards (guild_id, enabled, secret, guild_name, updated_by,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
-                " enabled = excluded.enabled, guild_name = excluded.guild_name,"
-                " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                (guild_id, int(enabled), _new_secret(), guild_name[:NAME_MAX], user_id, iso(now)),
+                ins.on_conflict_do_update(  # the secret stays: only the first insert makes one
+                    index_elements=[_w.guild_id],
+                    set_={
+                        c: ins.excluded[c]
+                        for c in ("enabled", "guild_name", "updated_by", "updated_at")
+                    },
+                ),
+                {
+                    "guild_id": guild_id,
+                    "enabled": int(enabled),
+                    "secret": _new_secret(),
+                    "guild_name": guild_name[:NAME_MAX],
+                    "updated_by": user_id,
+                    "updated_at": iso(now),
+                },
             )
             if old == enabled:
                 return False
@@ -66,9 +83,13 @@ class WebRepo:
         guild never had a board."""
         async with self.db.transaction(("guild", guild_id)) as conn:
             cur = await conn.execute(
-                "UPDATE web_boards SET secret = ?, updated_by = ?, updated_at = ?"
-                " WHERE guild_id = ?",
-                (_new_secret(), user_id, iso(now), guild_id),
+                _ROTATE,
+                {
+                    "g": guild_id,
+                    "secret": _new_secret(),
+                    "updated_by": user_id,
+                    "updated_at": iso(now),
+                },
             )
             if cur.rowcount == 0:
                 return False
@@ -76,24 +97,25 @@ class WebRepo:
             return True
 
     async def set_guild_name(self, guild_id: int, name: str) -> None:
-        await self.db.execute(
-            "UPDATE web_boards SET guild_name = ? WHERE guild_id = ? AND guild_name <> ?",
-            (name[:NAME_MAX], guild_id, name[:NAME_MAX]),
-        )
+        name = name[:NAME_MAX]
+        await self.db.execute(_RENAME, {"g": guild_id, "n": name, "guild_name": name})
 
     async def names_and_hidden(
         self, guild_id: int, user_ids: Sequence[int]
     ) -> tuple[dict[int, str], set[int]]:
         """The display names of these members, and which of them are hidden from the boards:
-        one read by primary key for a whole page, on the loop's own read-only connection: run
-        on every page request, it must not wait behind the answer writer (issue 29)."""
-        marks = ", ".join("?" for _ in user_ids)
-        rows = await self.db.fetchall_inline(
-            "SELECT user_id, display_name, 0 FROM member_names"
-            f" WHERE guild_id = ? AND user_id IN ({marks})"
-            " UNION ALL SELECT user_id, NULL, 1 FROM hidden_members"
-            f" WHERE guild_id = ? AND user_id IN ({marks})",
-            (guild_id, *user_ids, guild_id, *user_ids),
+        one round trip for a whole page, on a reader connection of its own: run on every page
+        request, it never waits behind the answer writer (issue 29)."""
+        n, h = member_names.c, hidden_members.c
+        rows = await self.db.fetchall(
+            union_all(
+                select(n.user_id, n.display_name, literal_column("0")).where(
+                    n.guild_id == guild_id, n.user_id.in_(user_ids)
+                ),
+                select(h.user_id, null(), literal_column("1")).where(
+                    h.guild_id == guild_id, h.user_id.in_(user_ids)
+                ),
+            )
         )
         names = {int(r[0]): r[1] for r in rows if not r[2]}
         return names, {int(r[0]) for r in rows if r[2]}
@@ -101,32 +123,48 @@ class WebRepo:
     # -- display names ----------------------------------------------------------------------
     async def remember_names(self, names: Sequence[tuple[int, int, str]], now: datetime) -> None:
         """(guild, member, display name) rows, in one transaction."""
+        if not names:
+            return
+        ins = self.db.insert(member_names)
+        stmt = ins.on_conflict_do_update(
+            index_elements=[member_names.c.guild_id, member_names.c.user_id],
+            set_={"display_name": ins.excluded.display_name, "seen_at": ins.excluded.seen_at},
+        )
+        seen = iso(now)
+        rows = [
+            {"guild_id": g, "user_id": u, "display_name": name[:NAME_MAX], "seen_at": seen}
+            for g, u, name in names
+        ]
         async with self.db.transaction() as conn:
-            for guild_id, user_id, name in names:
-                await conn.execute(
-                    "INSERT INTO member_names (guild_id, user_id, display_name, seen_at)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-                    " display_name = excluded.display_name, seen_at = excluded.seen_at",
-                    (guild_id, user_id, name[:NAME_MAX], iso(now)),
-                )
+            await conn.execute(stmt, rows)
 
     async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
         if not user_ids:
             return {}
-        marks = ", ".join("?" for _ in user_ids)
-        rows = await self.db.fetchall_inline(  # by primary key, as names_and_hidden
-            "SELECT user_id, display_name FROM member_names"
-            f" WHERE guild_id = ? AND user_id IN ({marks})",
-            (guild_id, *user_ids),
+        n = member_names.c
+        rows = await self.db.fetchall(
+            select(n.user_id, n.display_name).where(n.guild_id == guild_id, n.user_id.in_(user_ids))
         )
         return {int(r[0]): r[1] for r in rows}
 
 
 async def _audit(
-    conn: object, guild_id: int, user_id: int, action: str, old: str | None, new: str, now: datetime
+    conn: Connection,
+    guild_id: int,
+    user_id: int,
+    action: str,
+    old: str | None,
+    new: str,
+    now: datetime,
 ) -> None:
-    await conn.execute(  # type: ignore[attr-defined]
-        "INSERT INTO audit_log (guild_id, user_id, action, old_value, new_value, at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (guild_id, user_id, action, old, new, iso(now)),
+    await conn.execute(
+        _AUDIT,
+        {
+            "guild_id": guild_id,
+            "user_id": user_id,
+            "action": action,
+            "old_value": old,
+            "new_value": new,
+            "at": iso(now),
+        },
     )

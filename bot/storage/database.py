@@ -210,8 +210,10 @@ class Database(SqlDatabase):
                 await side.close()
 
     async def _pragma(self, pragma: str) -> Any:
-        # PRAGMAs are SQLite's own statements, outside what Core builds: text, on the writer.
-        async with self._write_lock, self.engine.connect() as conn:
+        # PRAGMAs are SQLite's own statements, outside what Core builds: text. On a reader's
+        # autocommit connection: a checkpoint cannot run inside the writer's BEGIN IMMEDIATE
+        # ("database table is locked"); the write lock keeps the writer out meanwhile.
+        async with self._write_lock, self.reader.connect() as conn:
             return (await conn.exec_driver_sql(pragma)).first()
 
     async def checkpoint(self) -> tuple[int, int, int]:
@@ -235,15 +237,15 @@ class Database(SqlDatabase):
         if self._inline is not None:
             self._inline.close()
             self._inline = None
-        await self.reader.dispose()  # readers first: the final checkpoint must not wait on them
         if self._checkpointer is not None:
             self._checkpointer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._checkpointer
             self._checkpointer = None
-            with contextlib.suppress(sqlite3.Error, Exception):
+            with contextlib.suppress(Exception):
                 # Leave a small WAL behind: fold it into the database on the way out.
                 await self._pragma("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self.reader.dispose()
         await self.engine.dispose()
 
     async def schema_version(self) -> int:
@@ -278,7 +280,10 @@ class Database(SqlDatabase):
             self._inline = sqlite3.connect(self.path, isolation_level=None)
             self._inline.execute("PRAGMA query_only=ON")
             self._inline.execute("PRAGMA busy_timeout=100")  # bounds how long it holds the loop
-        sql, order = self._compile(stmt, ())
+        compiled = self._compile(stmt, ())
+        if compiled is None:
+            return await self.fetchall(stmt, params)
+        sql, order = compiled
         values = clean(params) or {}
         assert isinstance(values, Mapping)
         return self._inline.execute(sql, [values[name] for name in order]).fetchall()
@@ -295,7 +300,10 @@ class Database(SqlDatabase):
         if self._current() is not None:
             return await super().write_many(stmt, rows)
         keys = tuple(rows[0])
-        sql, order = self._compile(stmt, keys)
+        compiled = self._compile(stmt, keys)
+        if compiled is None:
+            return await super().write_many(stmt, rows)
+        sql, order = compiled
         cleaned = cast(Sequence[Mapping[str, Any]], clean(rows))
         ordered = [[row[name] for name in order] for row in cleaned]
         async with self._write_lock, self.engine.connect() as conn:

@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
-from sqlalchemy import Executable, Table
+from sqlalchemy import Executable, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -48,6 +48,31 @@ def _clean_one(params: Mapping[str, Any]) -> Mapping[str, Any]:
                 for k, v in params.items()
             }
     return params
+
+
+def clean_at_driver(engine: AsyncEngine) -> None:
+    """Clean every parameter on its way to the driver, however the statement was built (values
+    written into a Core expression are bound parameters too, and never pass ``execute``'s
+    ``params``): PostgreSQL refuses a NUL in text outright."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute", retval=True)
+    def _clean(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> tuple[str, Any]:
+        if executemany:
+            return statement, [_clean_row(row) for row in parameters]
+        return statement, _clean_row(parameters)
+
+
+def _clean_row(row: Any) -> Any:
+    if isinstance(row, Mapping):
+        return _clean_one(row)
+    if isinstance(row, (tuple, list)):
+        for value in row:
+            if isinstance(value, str) and "\x00" in value:
+                cleaned = [v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in row]
+                return tuple(cleaned) if isinstance(row, tuple) else cleaned
+    return row
 
 
 class Tx:
@@ -90,11 +115,16 @@ class SqlDatabase:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        clean_at_driver(engine)
         self._compiled: dict[tuple[Executable, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
 
-    def _compile(self, stmt: Executable, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    def _compile(
+        self, stmt: Executable, keys: tuple[str, ...]
+    ) -> tuple[str, tuple[str, ...]] | None:
         """The dialect's SQL text for ``stmt`` and the order of its parameters, compiled by Core
-        once per statement (the statements are module constants with bound parameters)."""
+        once per statement (the statements are module constants with bound parameters). None
+        for a statement whose text depends on its values (``in_(list)``): the caller runs it
+        through the engine instead."""
         found = self._compiled.get((stmt, keys))
         if found is None:
             if len(self._compiled) > 512:  # statements built per call: keep the cache bounded
@@ -102,7 +132,10 @@ class SqlDatabase:
             compiled = stmt.compile(  # type: ignore[attr-defined]
                 dialect=self.engine.dialect, column_keys=list(keys) or None
             )
-            found = (str(compiled), tuple(compiled.positiontup or ()))
+            text = str(compiled)
+            if "__[POSTCOMPILE_" in text:  # expanding parameters: compiled per call by the engine
+                return None
+            found = (text, tuple(compiled.positiontup or ()))
             self._compiled[(stmt, keys)] = found
         return found
 

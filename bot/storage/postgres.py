@@ -174,7 +174,10 @@ class PgDatabase(SqlDatabase):
         processing, its own statement cache) would cost more than the query (issue 25)."""
         if isinstance(stmt, str) or self._current() is not None:
             return await self.fetchall(stmt, params)
-        sql, order = self._compile(stmt, ())
+        compiled = self._compile(stmt, ())
+        if compiled is None:
+            return await self.fetchall(stmt, params)
+        sql, order = compiled
         values = clean(params) or {}
         assert isinstance(values, Mapping)
         async with self._autocommit.connect() as conn:

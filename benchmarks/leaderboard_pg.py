@@ -44,12 +44,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import leaderboard  # noqa: E402  (the generator, the query list and the SQLite timings)
+from sqlalchemy import text  # noqa: E402
 
-from bot import scoring  # noqa: E402
+from bot.boards import scoring  # noqa: E402
 from bot.storage import Award, Database, PgDatabase, Store  # noqa: E402
-from bot.storage.boards import _RANK_SQL  # noqa: E402
+from bot.storage.board_queries import MEMBER_SCOPES, RANK, TOP  # noqa: E402
 from bot.storage.copy import copy_sqlite_to_postgres  # noqa: E402
-from bot.storage.postgres import to_dollar  # noqa: E402
 from tests.support import postgres  # noqa: E402
 from tests.support.sql import sql as sql_text  # noqa: E402
 
@@ -68,6 +68,27 @@ _COMPARED = {
         " FROM points"
     ),
 }
+
+
+def to_dollar(sql: str) -> str:
+    """``?`` placeholders (the ledger scans have no ``?`` inside quotes) as ``$1``, ``$2``..."""
+    parts = sql.split("?")
+    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+
+
+def board_sql(db: PgDatabase) -> dict[str, str]:
+    """The boards' statements (bot/storage/board_queries.py) as PgDatabase.fetchall_inline
+    runs them on the driver: PostgreSQL's dialect numbers the parameters in the order of the
+    tuples of ``leaderboard.sql_queries``."""
+    out = {}
+    for name, stmt, names in (
+        ("top", TOP, ("g", "s", "n", "o")), ("rank", RANK, ("g", "s", "p", "u")),
+        ("member", MEMBER_SCOPES, ("g", "u")),
+    ):  # fmt: skip
+        sql, order = db._compile(stmt, ())
+        assert order == names, (name, order)
+        out[name] = sql
+    return out
 
 
 def pg_scan(sql: str) -> str:
@@ -89,8 +110,8 @@ async def replay(path: Path, url: str) -> None:
     try:
         posts = lite.execute("SELECT * FROM daily_posts ORDER BY id").fetchall()
         columns = [d[0] for d in lite.execute("SELECT * FROM daily_posts LIMIT 0").description]
-        async with db.transaction() as conn:
-            await conn.raw.copy_records_to_table("daily_posts", records=posts, columns=columns)
+        async with db.raw() as raw:
+            await raw.copy_records_to_table("daily_posts", records=posts, columns=columns)
         (season,) = lite.execute(
             "SELECT guild_id, number, name, started_at, started_by FROM seasons"
         ).fetchall()
@@ -130,7 +151,7 @@ async def compare(bulk_url: str, real_url: str) -> dict[str, int]:
         for url in (bulk_url, real_url):
             db = await PgDatabase.open(url, migrate=False)
             try:
-                got.append(sorted(tuple(r) for r in await db.fetchall(sql)))
+                got.append(sorted(tuple(r) for r in await db.fetchall(text(sql))))
             finally:
                 await db.close()
         if got[0] != got[1]:
@@ -148,7 +169,7 @@ async def copy_into(path: Path, url: str) -> tuple[int, float]:
         start = time.perf_counter()
         counts = await copy_sqlite_to_postgres(lite, pg)
         seconds = time.perf_counter() - start
-        async with pg.pool.acquire() as raw:
+        async with pg.raw() as raw:
             # Where autovacuum will have been by the time a guild has this many answers: the
             # insert-only tables frozen and their visibility map set, so the boards' index-only
             # scans skip the heap. Here the first VACUUM after the copy left the map empty (a
@@ -183,19 +204,21 @@ async def time_pg(url: str, info: dict[str, Any], runs: int, scan_runs: int) -> 
     store = Store(db)
     out: dict[str, dict[str, float]] = {}
     try:
-        async with db.pool.acquire() as conn:
-            for name, (sql, params, scan, scan_params) in leaderboard.sql_queries(info).items():
+        board = board_sql(db)
+        async with db.raw() as conn:
+            for name, (sql, params, scan, scan_params) in leaderboard.sql_queries(
+                info, board
+            ).items():
                 if name.startswith("rank"):
                     member = params[3]
 
                     async def rank(member: int = member) -> Any:
                         mine = await conn.fetchval(_OWN_ROW, member)
-                        return await conn.fetchrow(to_dollar(_RANK_SQL), 1, "all", mine, member)
+                        return await conn.fetchrow(board["rank"], 1, "all", mine, member)
 
                     query: Callable[[], Any] = rank
                 else:
-                    statement = to_dollar(sql)
-                    query = lambda s=statement, p=params: conn.fetch(s, *p)  # noqa: E731
+                    query = lambda s=sql, p=params: conn.fetch(s, *p)  # noqa: E731
                 scan_sql = pg_scan(scan)
                 out[name] = {
                     "sql_ms": await amedian(query, runs),
@@ -213,7 +236,8 @@ async def time_pg(url: str, info: dict[str, Any], runs: int, scan_runs: int) -> 
 def repo_calls(store: Store, info: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     """name -> the repository call the bot makes for it (the same scopes as the SQL)."""
     calls: dict[str, Callable[[], Any]] = {}
-    for name, (_sql, params, _scan, _p) in leaderboard.sql_queries(info).items():
+    any_sql = {"top": "", "rank": "", "member": ""}  # only the parameters are read here
+    for name, (_sql, params, _scan, _p) in leaderboard.sql_queries(info, any_sql).items():
         if name.startswith("rank"):
             calls[name] = lambda m=params[3]: store.boards.rank(1, "all", m)
         elif name == "member stats":

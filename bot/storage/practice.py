@@ -6,14 +6,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Executable, func, insert, literal_column, select, update
+
 from bot.storage.backend import Backend
 from bot.storage.database import from_iso, iso
 from bot.storage.models import QuizSession, ReportSummary, SrsCard
+from bot.storage.schema import answers, quiz_sessions, reports, srs_cards
 
+_q = quiz_sessions.c
+_c = srs_cards.c
+_r = reports.c
 _SESSION_COLS = (
-    "id, guild_id, user_id, question_id, question_version, mode, state, shown_at, answered_at,"
-    " revealed_at, graded_at, notes_only, grade, time_taken_ms, daily_post_id"
-)
+    _q.id, _q.guild_id, _q.user_id, _q.question_id, _q.question_version, _q.mode, _q.state,
+    _q.shown_at, _q.answered_at, _q.revealed_at, _q.graded_at, _q.notes_only, _q.grade,
+    _q.time_taken_ms, _q.daily_post_id,
+)  # fmt: skip
 
 
 def _session(r: Any) -> QuizSession:
@@ -25,7 +32,7 @@ def _card(r: Any) -> SrsCard:
     return SrsCard(r[0], r[1], r[2], from_iso(r[3]), r[4], r[5])  # type: ignore[arg-type]
 
 
-_CARD_COLS = "user_id, question_id, card_json, due, last_grade, reviews"
+_CARD_COLS = (_c.user_id, _c.question_id, _c.card_json, _c.due, _c.last_grade, _c.reviews)
 # From which states each move is allowed: the WHERE of the guarded UPDATE. A press that
 # finds its session elsewhere changed nothing, and the caller says it was already done.
 MOVES: dict[str, tuple[str, ...]] = {
@@ -54,9 +61,16 @@ class PracticeRepo:
         now: datetime,
     ) -> QuizSession:
         session_id = await self.db.insert_returning_id(
-            "INSERT INTO quiz_sessions (guild_id, user_id, question_id, question_version, mode,"
-            " shown_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (guild_id, user_id, question_id, question_version, mode, iso(now)),
+            insert(quiz_sessions)
+            .values(
+                guild_id=guild_id,
+                user_id=user_id,
+                question_id=question_id,
+                question_version=question_version,
+                mode=mode,
+                shown_at=iso(now),
+            )
+            .returning(_q.id)
         )
         session = await self.session(session_id)
         assert session is not None
@@ -78,35 +92,35 @@ class PracticeRepo:
         row the first made: the UNIQUE key, not a read before the write, decides."""
         async with self.db.transaction(("member", user_id)) as conn:
             await conn.execute(
-                "INSERT INTO quiz_sessions (guild_id, user_id, question_id, question_version,"
-                " mode, state, shown_at, revealed_at, daily_post_id)"
-                " VALUES (?, ?, ?, ?, 'daily', 'revealed', ?, ?, ?) ON CONFLICT DO NOTHING",
-                (
-                    guild_id,
-                    user_id,
-                    question_id,
-                    question_version,
-                    iso(now),
-                    iso(now),
-                    daily_post_id,
-                ),
+                self.db.insert(quiz_sessions)
+                .values(
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    question_id=question_id,
+                    question_version=question_version,
+                    mode="daily",
+                    state="revealed",
+                    shown_at=iso(now),
+                    revealed_at=iso(now),
+                    daily_post_id=daily_post_id,
+                )
+                .on_conflict_do_nothing()
             )
         session = await self.daily_session(user_id, daily_post_id)
         assert session is not None
         return session
 
     async def session(self, session_id: int) -> QuizSession | None:
-        row = await self.db.fetchone(
-            f"SELECT {_SESSION_COLS} FROM quiz_sessions WHERE id = ?", (session_id,)
-        )
+        row = await self.db.fetchone(select(*_SESSION_COLS).where(_q.id == session_id))
         return _session(row) if row else None
 
     async def daily_session(self, user_id: int, daily_post_id: int) -> QuizSession | None:
         """The member's self-grade session for one daily post, if they pressed a grade."""
         row = await self.db.fetchone(
-            f"SELECT {_SESSION_COLS} FROM quiz_sessions WHERE user_id = ? AND daily_post_id = ?"
-            " ORDER BY id LIMIT 1",
-            (user_id, daily_post_id),
+            select(*_SESSION_COLS)
+            .where(_q.user_id == user_id, _q.daily_post_id == daily_post_id)
+            .order_by(_q.id)
+            .limit(1)
         )
         return _session(row) if row else None
 
@@ -118,32 +132,35 @@ class PracticeRepo:
         None if the session was no longer open (a second submit): nothing is stored."""
         async with self.db.transaction(("member", user_id)) as conn:
             cur = await conn.execute(
-                "UPDATE quiz_sessions SET state = 'answered', answered_at = ?"
-                " WHERE id = ? AND state = 'open'",
-                (iso(now), session_id),
+                update(quiz_sessions)
+                .where(_q.id == session_id, _q.state == "open")
+                .values(state="answered", answered_at=iso(now))
             )
             if cur.rowcount == 0:
                 if await self._exists(session_id):
                     return None
                 raise LookupError(f"no quiz session {session_id}")
-            row = await (
-                await conn.execute("SELECT shown_at FROM quiz_sessions WHERE id = ?", (session_id,))
-            ).fetchone()
+            row = (await conn.execute(select(_q.shown_at).where(_q.id == session_id))).first()
+            assert row is not None
             shown = from_iso(row[0])
             assert shown is not None
             taken = max(0, int((now - shown).total_seconds() * 1000))
             await conn.execute(
-                "UPDATE quiz_sessions SET time_taken_ms = ? WHERE id = ?", (taken, session_id)
+                update(quiz_sessions).where(_q.id == session_id).values(time_taken_ms=taken)
             )
             await conn.execute(
-                "INSERT INTO answers (guild_id, quiz_session_id, user_id, content, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (guild_id, session_id, user_id, text, iso(now)),
+                insert(answers).values(
+                    guild_id=guild_id,
+                    quiz_session_id=session_id,
+                    user_id=user_id,
+                    content=text,
+                    created_at=iso(now),
+                )
             )
         return await self.session(session_id)
 
     async def _exists(self, session_id: int) -> bool:
-        row = await self.db.fetchone("SELECT 1 FROM quiz_sessions WHERE id = ?", (session_id,))
+        row = await self.db.fetchone(select(literal_column("1")).where(_q.id == session_id))
         return row is not None
 
     async def mark(
@@ -159,18 +176,23 @@ class PracticeRepo:
         ``MOVES[state]``). One guarded statement: True if this call moved it."""
         allowed = expect if expect is not None else MOVES[state]
         column = {"revealed": "revealed_at", "skipped": "graded_at"}[state]
-        marks = ", ".join("?" for _ in allowed)
         cur_count = await self._update(
-            f"UPDATE quiz_sessions SET state = ?, notes_only = notes_only | ?, {column} = ?"
-            f" WHERE id = ? AND state IN ({marks})",
-            (state, int(notes_only), iso(now), session_id, *allowed),
+            update(quiz_sessions)
+            .where(_q.id == session_id, _q.state.in_(allowed))
+            .values(
+                {
+                    _q.state: state,
+                    _q.notes_only: _q.notes_only.op("|")(int(notes_only)),
+                    quiz_sessions.c[column]: iso(now),
+                }
+            )
         )
         return cur_count > 0
 
-    async def _update(self, sql: str, params: tuple[Any, ...]) -> int:
+    async def _update(self, stmt: Executable) -> int:
         async with self.db.transaction() as conn:
-            cur = await conn.execute(sql, params)
-            return cur.rowcount
+            cur = await conn.execute(stmt)
+            return int(cur.rowcount)
 
     async def grade(
         self, session_id: int, grade: int, card: SrsCard | Review, now: datetime
@@ -182,70 +204,85 @@ class PracticeRepo:
         graded, skipped, or still open): nothing changed."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE quiz_sessions SET state = 'graded', grade = ?, graded_at = ?"
-                " WHERE id = ? AND state IN ('answered', 'revealed') RETURNING user_id",
-                (grade, iso(now), session_id),
+                update(quiz_sessions)
+                .where(_q.id == session_id, _q.state.in_(("answered", "revealed")))
+                .values(state="graded", grade=grade, graded_at=iso(now))
+                .returning(_q.user_id)
             )
-            graded = await cur.fetchone()
+            graded = cur.first()
             if graded is None:
                 return None
             # The member's card is read, changed and written here: two grades of one question
             # at once (two sessions) wait for each other, not for the whole database.
             await conn.lock(("member", int(graded[0])))
             if callable(card):
-                row = await (
+                of_session = _q.id == session_id
+                row = (
                     await conn.execute(
-                        f"SELECT {_CARD_COLS} FROM srs_cards"
-                        " WHERE user_id = (SELECT user_id FROM quiz_sessions WHERE id = ?)"
-                        " AND question_id = (SELECT question_id FROM quiz_sessions WHERE id = ?)",
-                        (session_id, session_id),
+                        select(*_CARD_COLS).where(
+                            _c.user_id == select(_q.user_id).where(of_session).scalar_subquery(),
+                            _c.question_id
+                            == select(_q.question_id).where(of_session).scalar_subquery(),
+                        )
                     )
-                ).fetchone()
+                ).first()
                 card = card(_card(row) if row else None)
+            ins = self.db.insert(srs_cards).values(
+                user_id=card.user_id,
+                question_id=card.question_id,
+                card_json=card.card_json,
+                due=iso(card.due),
+                last_grade=grade,
+                reviews=1,
+                updated_at=iso(now),
+            )
             await conn.execute(
-                "INSERT INTO srs_cards (user_id, question_id, card_json, due, last_grade,"
-                " reviews, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)"
-                " ON CONFLICT (user_id, question_id) DO UPDATE SET card_json = excluded.card_json,"
-                " due = excluded.due, last_grade = excluded.last_grade,"
-                " reviews = srs_cards.reviews + 1, updated_at = excluded.updated_at",
-                (card.user_id, card.question_id, card.card_json, iso(card.due), grade, iso(now)),
+                ins.on_conflict_do_update(
+                    index_elements=[_c.user_id, _c.question_id],
+                    set_={
+                        "card_json": ins.excluded.card_json,
+                        "due": ins.excluded.due,
+                        "last_grade": ins.excluded.last_grade,
+                        "reviews": _c.reviews + 1,
+                        "updated_at": ins.excluded.updated_at,
+                    },
+                )
             )
         return card
 
     async def seen_questions(self, user_id: int) -> dict[str, int]:
         """question id -> times shown to this member (quiz, review or daily)."""
         rows = await self.db.fetchall(
-            "SELECT question_id, COUNT(*) FROM quiz_sessions WHERE user_id = ?"
-            " GROUP BY question_id",
-            (user_id,),
+            select(_q.question_id, func.count())
+            .where(_q.user_id == user_id)
+            .group_by(_q.question_id)
         )
         return {r[0]: r[1] for r in rows}
 
     async def sessions_since(self, user_id: int, since: datetime) -> int:
         row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM quiz_sessions WHERE user_id = ? AND shown_at >= ?",
-            (user_id, iso(since)),
+            select(func.count()).where(_q.user_id == user_id, _q.shown_at >= iso(since))
         )
         return int(row[0]) if row else 0
 
     # -- spaced repetition ------------------------------------------------------------------
     async def card(self, user_id: int, question_id: str) -> SrsCard | None:
         row = await self.db.fetchone(
-            f"SELECT {_CARD_COLS} FROM srs_cards WHERE user_id = ? AND question_id = ?",
-            (user_id, question_id),
+            select(*_CARD_COLS).where(_c.user_id == user_id, _c.question_id == question_id)
         )
         return _card(row) if row else None
 
     async def due_cards(self, user_id: int, now: datetime, limit: int = 25) -> list[SrsCard]:
         rows = await self.db.fetchall(
-            "SELECT user_id, question_id, card_json, due, last_grade, reviews FROM srs_cards"
-            " WHERE user_id = ? AND due <= ? ORDER BY due LIMIT ?",
-            (user_id, iso(now), limit),
+            select(*_CARD_COLS)
+            .where(_c.user_id == user_id, _c.due <= iso(now))
+            .order_by(_c.due)
+            .limit(limit)
         )
         return [_card(r) for r in rows]
 
     async def next_due(self, user_id: int) -> datetime | None:
-        row = await self.db.fetchone("SELECT MIN(due) FROM srs_cards WHERE user_id = ?", (user_id,))
+        row = await self.db.fetchone(select(func.min(_c.due)).where(_c.user_id == user_id))
         return from_iso(row[0]) if row else None
 
     # -- reports ----------------------------------------------------------------------------
@@ -265,35 +302,37 @@ class PracticeRepo:
         ``source`` names what was reported once: 'session:<id>' or 'daily:<post id>'."""
         async with self.db.transaction(("member", user_id)) as conn:
             cur = await conn.execute(
-                "INSERT INTO reports (guild_id, user_id, question_id, question_version, reason,"
-                " detail, created_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT DO NOTHING RETURNING id",
-                (
-                    guild_id,
-                    user_id,
-                    question_id,
-                    question_version,
-                    reason,
-                    detail,
-                    iso(now),
-                    source,
-                ),
+                self.db.insert(reports)
+                .values(
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    question_id=question_id,
+                    question_version=question_version,
+                    reason=reason,
+                    detail=detail,
+                    created_at=iso(now),
+                    source=source,
+                )
+                .on_conflict_do_nothing()
+                .returning(_r.id)
             )
-            row = await cur.fetchone()  # None after DO NOTHING
+            row = cur.first()  # None after DO NOTHING
             return int(row[0]) if row else 0
 
     async def report_summary(self, guild_id: int, limit: int = 10) -> list[ReportSummary]:
         rows = await self.db.fetchall(
-            "SELECT question_id, COUNT(*), MAX(created_at) FROM reports WHERE guild_id = ?"
-            " GROUP BY question_id ORDER BY MAX(created_at) DESC, MAX(id) DESC LIMIT ?",
-            (guild_id, limit),
+            select(_r.question_id, func.count(), func.max(_r.created_at))
+            .where(_r.guild_id == guild_id)
+            .group_by(_r.question_id)
+            .order_by(func.max(_r.created_at).desc(), func.max(_r.id).desc())
+            .limit(limit)
         )
         out = []
         for qid, count, last in rows:
             detail_rows = await self.db.fetchall(
-                "SELECT reason, detail FROM reports WHERE guild_id = ? AND question_id = ?"
-                " ORDER BY created_at DESC, id DESC",
-                (guild_id, qid),
+                select(_r.reason, _r.detail)
+                .where(_r.guild_id == guild_id, _r.question_id == qid)
+                .order_by(_r.created_at.desc(), _r.id.desc())
             )
             reasons = tuple(sorted({r[0] for r in detail_rows}))
             out.append(

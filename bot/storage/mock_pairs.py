@@ -3,14 +3,17 @@ statement, so a double press accepts, swaps or ends once."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import exists, func, insert, literal, literal_column, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
 from bot.storage.backend import Backend
 from bot.storage.database import from_iso, iso
+from bot.storage.schema import mock_feedback, mock_pairs, mock_ratings, mock_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +45,11 @@ class PendingAlready(Exception):
     """The inviter has an invitation pending already."""
 
 
+_p = mock_pairs.c
 _COLS = (
-    "id, guild_id, channel_id, inviter_id, partner_id, round, state, created_at, expires_at,"
-    " thread_id, candidate_id, session_id"
-)
+    _p.id, _p.guild_id, _p.channel_id, _p.inviter_id, _p.partner_id, _p.round, _p.state,
+    _p.created_at, _p.expires_at, _p.thread_id, _p.candidate_id, _p.session_id,
+)  # fmt: skip
 
 
 def _pair(r: Any) -> Pair:
@@ -63,26 +67,32 @@ class PairRepo:
         try:
             async with self.db.transaction(("member", inviter_id)) as conn:
                 cursor = await conn.execute(
-                    "INSERT INTO mock_pairs (guild_id, channel_id, inviter_id, partner_id, round,"
-                    " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    (guild_id, channel_id, inviter_id, partner_id, round_, iso(now),
-                     iso(expires_at)),
-                )  # fmt: skip
-                pair_id = int((await cursor.fetchone())[0])
-        except sqlite3.IntegrityError as exc:
+                    insert(mock_pairs)
+                    .values(
+                        guild_id=guild_id,
+                        channel_id=channel_id,
+                        inviter_id=inviter_id,
+                        partner_id=partner_id,
+                        round=round_,
+                        created_at=iso(now),
+                        expires_at=iso(expires_at),
+                    )
+                    .returning(_p.id)
+                )
+                pair_id = int(cursor.scalar_one())
+        except IntegrityError as exc:
             raise PendingAlready() from exc
         pair = await self.get(pair_id)
         assert pair is not None
         return pair
 
     async def get(self, pair_id: int) -> Pair | None:
-        row = await self.db.fetchone(f"SELECT {_COLS} FROM mock_pairs WHERE id = ?", (pair_id,))
+        row = await self.db.fetchone(select(*_COLS).where(_p.id == pair_id))
         return _pair(row) if row else None
 
     async def by_session(self, session_id: int) -> Pair | None:
         row = await self.db.fetchone(
-            f"SELECT {_COLS} FROM mock_pairs WHERE session_id = ? AND state = 'accepted'",
-            (session_id,),
+            select(*_COLS).where(_p.session_id == session_id, _p.state == "accepted")
         )
         return _pair(row) if row else None
 
@@ -90,19 +100,24 @@ class PairRepo:
         """Close every pending invitation past its expiry; returns how many."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE mock_pairs SET state = 'expired' WHERE state = 'pending'"
-                " AND expires_at <= ?",
-                (iso(now),),
+                update(mock_pairs)
+                .where(_p.state == "pending", _p.expires_at <= iso(now))
+                .values(state="expired")
             )
-            return cursor.rowcount
+            return int(cursor.rowcount)
 
     async def settle(self, pair_id: int, partner_id: int, state: str, now: datetime) -> bool:
         """Accept or decline, once, by the partner, before the expiry: the row count decides."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE mock_pairs SET state = ? WHERE id = ? AND partner_id = ?"
-                " AND state = 'pending' AND expires_at > ?",
-                (state, pair_id, partner_id, iso(now)),
+                update(mock_pairs)
+                .where(
+                    _p.id == pair_id,
+                    _p.partner_id == partner_id,
+                    _p.state == "pending",
+                    _p.expires_at > iso(now),
+                )
+                .values(state=state)
             )
             return cursor.rowcount == 1
 
@@ -114,42 +129,56 @@ class PairRepo:
         replaces, so two Swap presses start one round."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE mock_pairs SET candidate_id = ?, session_id = ?,"
-                " thread_id = COALESCE(?, thread_id) WHERE id = ? AND state = 'accepted'"
-                " AND COALESCE(session_id, 0) = ?",
-                (candidate_id, session_id, thread_id, pair_id, old_session or 0),
+                update(mock_pairs)
+                .where(
+                    _p.id == pair_id,
+                    _p.state == "accepted",
+                    func.coalesce(_p.session_id, 0) == (old_session or 0),
+                )
+                .values(
+                    candidate_id=candidate_id,
+                    session_id=session_id,
+                    # A bound parameter even when None, typed as the column (BIGINT on PG).
+                    thread_id=func.coalesce(literal(thread_id, _p.thread_id.type), _p.thread_id),
+                )
             )
             if cursor.rowcount != 1:
                 return False
             await conn.execute(
-                "UPDATE mock_sessions SET pair_id = ? WHERE id = ?", (pair_id, session_id)
+                update(mock_sessions)
+                .where(mock_sessions.c.id == session_id)
+                .values(pair_id=pair_id)
             )
             return True
 
     async def half_started(self) -> list[Pair]:
         """Pairs accepted whose first round never started (a run killed in between)."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLS} FROM mock_pairs WHERE state = 'accepted' AND session_id IS NULL"
-            " ORDER BY id",
-            (),
+            select(*_COLS).where(_p.state == "accepted", _p.session_id.is_(None)).order_by(_p.id)
         )
         return [_pair(r) for r in rows]
 
     async def has_round(self, pair_id: int, session_id: int) -> bool:
         """Whether the round was started in this pair (or is its current one, for rounds
         started before rounds were marked)."""
+        s = mock_sessions.c
         row = await self.db.fetchone(
-            "SELECT 1 FROM mock_sessions s WHERE s.id = ?2 AND (s.pair_id = ?1 OR EXISTS"
-            " (SELECT 1 FROM mock_pairs p WHERE p.id = ?1 AND p.session_id = ?2))",
-            (pair_id, session_id),
+            select(literal_column("1")).where(
+                s.id == session_id,
+                or_(
+                    s.pair_id == pair_id,
+                    exists().where(_p.id == pair_id, _p.session_id == session_id),
+                ),
+            )
         )
         return row is not None
 
     async def end(self, pair_id: int) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE mock_pairs SET state = 'ended' WHERE id = ? AND state = 'accepted'",
-                (pair_id,),
+                update(mock_pairs)
+                .where(_p.id == pair_id, _p.state == "accepted")
+                .values(state="ended")
             )
             return cursor.rowcount == 1
 
@@ -160,29 +189,38 @@ class PairRepo:
         try:
             async with self.db.transaction() as conn:
                 await conn.execute(
-                    "INSERT INTO mock_feedback (session_id, rater_id) VALUES (?, ?)",
-                    (session_id, rater_id),
+                    insert(mock_feedback).values(session_id=session_id, rater_id=rater_id)
                 )
-                await conn.executemany(
-                    "INSERT INTO mock_ratings (session_id, signal, rater, score)"
-                    " VALUES (?, ?, 'partner', ?)",
-                    [(session_id, signal, score) for signal, score in ratings.items()],
-                )
-        except sqlite3.IntegrityError:
+                if ratings:  # an empty list would run the INSERT once, with no values
+                    await conn.execute(
+                        insert(mock_ratings),
+                        [
+                            {
+                                "session_id": session_id,
+                                "signal": signal,
+                                "rater": "partner",
+                                "score": score,
+                            }
+                            for signal, score in ratings.items()
+                        ],
+                    )
+        except IntegrityError:
             return False
         return True
 
     async def feedback(self, session_id: int, rater_id: int, text: str) -> bool:
         async with self.db.transaction() as conn:
+            f = mock_feedback.c
             cursor = await conn.execute(
-                "UPDATE mock_feedback SET feedback = ? WHERE session_id = ? AND rater_id = ?"
-                " AND feedback IS NULL",
-                (text, session_id, rater_id),
+                update(mock_feedback)
+                .where(f.session_id == session_id, f.rater_id == rater_id, f.feedback.is_(None))
+                .values(feedback=text)
             )
             return cursor.rowcount == 1
 
     async def feedback_of(self, session_id: int) -> tuple[int, str | None] | None:
+        f = mock_feedback.c
         row = await self.db.fetchone(
-            "SELECT rater_id, feedback FROM mock_feedback WHERE session_id = ?", (session_id,)
+            select(f.rater_id, f.feedback).where(f.session_id == session_id)
         )
         return (row[0], row[1]) if row else None

@@ -202,19 +202,22 @@ class PracticeRepo:
         ``card``: the new card, or a function from the previous one to the new one (run
         inside the transaction). None if the session was not waiting for a grade (already
         graded, skipped, or still open): nothing changed."""
-        async with self.db.transaction() as conn:
+        # The member's card is read, changed and written below: two grades of one question at
+        # once (two sessions) wait for each other, not for the whole database. The member's
+        # lock comes first, before any row is touched (a session's member never changes, so it
+        # is read without one): taken after the UPDATE, it deadlocked against a press opening a
+        # session under the same lock and waiting for this row.
+        member = await self.db.scalar(select(_q.user_id).where(_q.id == session_id))
+        if member is None:
+            return None
+        async with self.db.transaction(("member", int(member))) as conn:
             cur = await conn.execute(
                 update(quiz_sessions)
                 .where(_q.id == session_id, _q.state.in_(("answered", "revealed")))
                 .values(state="graded", grade=grade, graded_at=iso(now))
-                .returning(_q.user_id)
             )
-            graded = cur.first()
-            if graded is None:
+            if cur.rowcount == 0:
                 return None
-            # The member's card is read, changed and written here: two grades of one question
-            # at once (two sessions) wait for each other, not for the whole database.
-            await conn.lock(("member", int(graded[0])))
             if callable(card):
                 of_session = _q.id == session_id
                 row = (

@@ -99,17 +99,24 @@ def sqlite_shape(path: Path) -> dict[str, Any]:
 
 @pytest.mark.sqlite_only("compares SQLite files; the PostgreSQL twin is the next test")
 async def test_on_sqlite_the_history_builds_what_release_0_1_built(tmp_path: Path) -> None:
+    # A new database, release 0.1's upgraded in place, and the declarations: one schema.
     db = await Database.open(tmp_path / "new.sqlite3", checkpoint_every=None)
     await db.close()
+    upgraded = tmp_path / "upgraded.sqlite3"
+    shutil.copy(LEGACY / "release-0.1.sqlite3", upgraded)
+    await (await Database.open(upgraded, checkpoint_every=None)).close()
     declared = tmp_path / "declared.sqlite3"
-    create_engine(URL.create("sqlite", database=str(declared))).dispose()
     engine = create_engine(URL.create("sqlite", database=str(declared)))
     metadata.create_all(engine)
     engine.dispose()
     release = sqlite_shape(LEGACY / "release-0.1.sqlite3")
     assert len(release) == 40
-    assert sqlite_shape(tmp_path / "new.sqlite3") == release
-    assert sqlite_shape(declared) == release
+    new = sqlite_shape(tmp_path / "new.sqlite3")
+    assert new == sqlite_shape(upgraded) == sqlite_shape(declared)
+    # ... and the history's first revision is release 0.1's schema: what later revisions
+    # changed is all that differs (0019 added blind_parts.nonce).
+    changed = {t for t in release if release[t] != new[t]}
+    assert changed == {"blind_parts"}
 
 
 def _differences(conn: Connection) -> list[Any]:

@@ -4,6 +4,7 @@ glue, no import cycle, no code file over 400 lines, cogs that call services and 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +161,22 @@ def test_start_up_does_not_import_matplotlib() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# The backends' own statements (PRAGMAs, advisory locks, ANALYZE) are text with a comment saying
+# why; migrations are Alembic's. Everywhere else in storage, statements are built with Core.
+_SQL_TEXT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|REPLACE)\s", re.IGNORECASE)
+_BACKENDS = {"engine.py", "database.py", "postgres.py", "migrate.py"}
+
+
+def test_the_repositories_build_their_statements_with_core() -> None:
+    storage = ROOT / "bot" / "storage"
+    found = []
+    for path in sorted(storage.rglob("*.py")):
+        if path.name in _BACKENDS or "alembic" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and _SQL_TEXT.match(text):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, f"SQL text instead of Core statements: {found}"

@@ -11,23 +11,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
 from sqlalchemy import Executable, Table
+from sqlalchemy.engine import CursorResult
 
 # What a write transaction serialises on: ("guild", id), ("member", id), ("post", id). Two
 # transactions with the same lock run one after the other (on every process sharing the
 # database); transactions with different locks, or none, run side by side. Exactly-once never
 # rests on a lock: it lives in unique keys and guarded UPDATE ... WHERE state = ...; the lock is
 # for a read-decide-write (a total read, then written back).
+# A statement's result: rows by position or name, rowcount, first()/all()/scalar().
+Result = CursorResult[Unpack[tuple[Any, ...]]]  # noqa: UP044 (mypy reads Unpack here)
+
 Lock = tuple[str, int]
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
-
-# TRANSITIONAL (issue 24): SQL text with ``?`` until every repository builds Core statements
-# (bot/storage/legacy.py); then Stmt is Executable and Args is Params.
-Stmt = Executable | str
-Args = Params | Sequence[Any]
 
 
 def lock_key(lock: Lock) -> int:
@@ -39,15 +38,7 @@ def lock_key(lock: Lock) -> int:
 class Connection(Protocol):
     """The connection a write transaction hands out."""
 
-    async def execute(self, stmt: Stmt, params: Args = None) -> Any: ...
-
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
-        """TRANSITIONAL: SQL text over many rows."""
-        ...
-
-    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        """TRANSITIONAL: SQL text's rows."""
-        ...
+    async def execute(self, stmt: Executable, params: Params = None) -> Result: ...
 
     async def lock(self, lock: Lock) -> None:
         """Take one more lock inside this transaction, once a row has told which (a forget-me
@@ -69,29 +60,25 @@ class Backend(Protocol):
         with the others that name the same ``lock`` (see ``Lock``)."""
         ...
 
-    async def fetchall(self, stmt: Stmt, params: Args = None) -> list[Any]: ...
+    async def fetchall(self, stmt: Executable, params: Params = None) -> list[Any]: ...
 
-    async def fetchone(self, stmt: Stmt, params: Args = None) -> Any: ...
+    async def fetchone(self, stmt: Executable, params: Params = None) -> Any: ...
 
-    async def scalar(self, stmt: Stmt, params: Args = None) -> Any: ...
+    async def scalar(self, stmt: Executable, params: Params = None) -> Any: ...
 
-    async def fetchall_inline(self, stmt: Stmt, params: Args = None) -> list[Any]:
+    async def fetchall_inline(self, stmt: Executable, params: Params = None) -> list[Any]:
         """A short read by index of committed data (a board page, a rank), where the backend
         can do it without a trip to another thread. Never for a read that may scan."""
         ...
 
-    async def execute(self, stmt: Stmt, params: Args = None) -> int:
+    async def execute(self, stmt: Executable, params: Params = None) -> int:
         """One write statement in its own transaction; the rows it changed."""
         ...
 
-    async def insert_returning_id(self, stmt: Stmt, params: Args = None) -> int: ...
+    async def insert_returning_id(self, stmt: Executable, params: Params = None) -> int: ...
 
     async def write_many(self, stmt: Executable, rows: Sequence[Mapping[str, Any]]) -> int:
         """One statement over many rows in its own write transaction; the rows changed."""
-        ...
-
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
-        """TRANSITIONAL: SQL text over many rows in its own write transaction."""
         ...
 
     async def schema_version(self) -> int: ...

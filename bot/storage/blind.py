@@ -124,7 +124,13 @@ class BlindRepo:
     async def plan(self, post_id: int) -> list[PlanRow]:
         rows = await self.db.fetchall(
             select(
-                _B.seq, _B.part, _B.parts, _B.answer_id, _A.user_id, _B.late, _B.message_id,
+                _B.seq,
+                _B.part,
+                _B.parts,
+                _B.answer_id,
+                _A.user_id,
+                _B.late,
+                _B.message_id,
                 _B.nonce,
             )
             .select_from(blind_parts.join(answers, _A.id == _B.answer_id))
@@ -160,9 +166,9 @@ class BlindRepo:
         """This message is about to be sent with ``nonce``: until its id is stored, it may be
         on Discord (recovery looks for it by the nonce, bot/daily/blind.py)."""
         await self.db.execute(
-            "UPDATE blind_parts SET nonce = ? WHERE daily_post_id = ? AND seq = ? AND part = ?"
-            " AND nonce IS NULL",
-            (nonce, post_id, seq, part),
+            update(blind_parts)
+            .where(_B.daily_post_id == post_id, _B.seq == seq, _B.part == part, _B.nonce.is_(None))
+            .values(nonce=nonce)
         )
 
     async def mark_sent(self, post_id: int, seq: int, part: int, message_id: int) -> None:

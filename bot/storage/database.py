@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from bot.storage import migrate
-from bot.storage.backend import Args, Lock, Stmt
+from bot.storage.backend import Lock, Params
 from bot.storage.engine import SQLITE_INSERTS, SqlDatabase, clean
 from bot.storage.migrate import SchemaTooNew
 
@@ -133,7 +133,7 @@ def _engine(path: Path, *, writer: bool) -> AsyncEngine:
     def _connect(dbapi: Any, _record: Any) -> None:
         dbapi.isolation_level = None  # SQLAlchemy says BEGIN (below); pysqlite none of its own
         cursor = dbapi.cursor()
-        for pragma in _PRAGMAS if writer else _PRAGMAS[2:4]:
+        for pragma in _PRAGMAS if writer else (*_PRAGMAS[2:4], "PRAGMA query_only=ON"):
             cursor.execute(pragma)
         cursor.close()
 
@@ -265,14 +265,14 @@ class Database(SqlDatabase):
     def _reader(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
         return self.reader.connect()
 
-    async def fetchall_inline(self, stmt: Stmt, params: Args = None) -> list[Any]:
+    async def fetchall_inline(self, stmt: Executable, params: Params = None) -> list[Any]:
         """A short read by index (a board page, a rank), run on the loop's own thread through a
         read-only connection of its own: committed data only, as any read outside a write
         transaction. The trip to aiosqlite's thread (a hand-off and a wake-up of the loop, 0.1-
         0.3 ms) cost several times the query: a top 10 takes 0.02 ms of SQL (issue 25). Never
         for a read that may scan: it holds the loop while it runs. Core compiles the statement
         once (``_compile``); each call only orders its values."""
-        if isinstance(stmt, str) or self._current() is not None:
+        if self._current() is not None:
             return await self.fetchall(stmt, params)
         if self._inline is None:
             if str(self.path) in ("", ":memory:"):  # another connection would see another db

@@ -25,8 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage import legacy
-from bot.storage.backend import Args, Lock, Params, Stmt
+from bot.storage.backend import Lock, Params, Result
 
 
 def clean(params: Params) -> Params:
@@ -86,18 +85,8 @@ class Tx:
         # Only the task that opened the transaction, and only while it is open, reads through it.
         self.task: asyncio.Task[Any] | None = asyncio.current_task()
 
-    async def execute(self, stmt: Stmt, params: Args = None) -> Any:
-        if isinstance(stmt, str):  # TRANSITIONAL: see bot/storage/legacy.py
-            return await legacy.run(self.conn, self.owner.dialect, stmt, params or ())
+    async def execute(self, stmt: Executable, params: Params = None) -> Result:
         return await self.conn.execute(stmt, clean(params))
-
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
-        """TRANSITIONAL: SQL text over many rows (bot/storage/legacy.py)."""
-        return await legacy.run_many(self.conn, self.owner.dialect, sql, list(rows))
-
-    async def execute_fetchall(self, sql: str, params: Any = ()) -> list[Any]:
-        """TRANSITIONAL: SQL text's rows (bot/storage/legacy.py)."""
-        return await (await legacy.run(self.conn, self.owner.dialect, sql, params)).fetchall()
 
     async def lock(self, lock: Lock) -> None:
         """Take one more lock inside this transaction (see ``Backend.Connection.lock``)."""
@@ -151,52 +140,33 @@ class SqlDatabase:
             return None
         return tx if tx.task is asyncio.current_task() else None
 
-    async def fetchall(self, stmt: Stmt, params: Args = None) -> list[Row[Any]]:
+    async def fetchall(self, stmt: Executable, params: Params = None) -> list[Row[Any]]:
         tx = self._current()
-        if isinstance(stmt, str):  # TRANSITIONAL: see bot/storage/legacy.py
-            if tx is not None:
-                return await tx.execute_fetchall(stmt, params or ())
-            async with self._reader() as conn:
-                cursor = await legacy.run(conn, self.dialect, stmt, params or ())
-                return await cursor.fetchall()
         if tx is not None:
             return list((await tx.execute(stmt, params)).all())
         async with self._reader() as conn:
             return list((await conn.execute(stmt, clean(params))).all())
 
-    async def fetchone(self, stmt: Stmt, params: Args = None) -> Row[Any] | None:
+    async def fetchone(self, stmt: Executable, params: Params = None) -> Row[Any] | None:
         rows = await self.fetchall(stmt, params)
         return rows[0] if rows else None
 
-    async def scalar(self, stmt: Stmt, params: Args = None) -> Any:
+    async def scalar(self, stmt: Executable, params: Params = None) -> Any:
         row = await self.fetchone(stmt, params)
         return row[0] if row is not None else None
 
-    async def fetchall_inline(self, stmt: Stmt, params: Args = None) -> list[Any]:
+    async def fetchall_inline(self, stmt: Executable, params: Params = None) -> list[Any]:
         """A short read by index of committed data (a board page, a rank); SQLite runs it on
         the loop's own thread (see Database). Never for a read that may scan."""
         return await self.fetchall(stmt, params)
 
-    async def execute(self, stmt: Stmt, params: Args = None) -> int:
+    async def execute(self, stmt: Executable, params: Params = None) -> int:
         """One write statement in its own transaction; the rows it changed."""
         async with self.transaction() as tx:
-            result = await tx.execute(stmt, params)
-            if isinstance(stmt, str) and self.dialect == "sqlite":  # TRANSITIONAL: old contract
-                return int(getattr(result, "lastrowid", 0) or 0)
-            return int(result.rowcount)
+            return int((await tx.execute(stmt, params)).rowcount)
 
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
-        """TRANSITIONAL: SQL text over many rows in one transaction (bot/storage/legacy.py)."""
-        async with self.transaction() as tx:
-            return await tx.executemany(sql, rows)
-
-    async def insert_returning_id(self, stmt: Stmt, params: Args = None) -> int:
+    async def insert_returning_id(self, stmt: Executable, params: Params = None) -> int:
         """An INSERT ... RETURNING id in its own transaction; the new id (0 if none)."""
-        if isinstance(stmt, str):  # TRANSITIONAL: the old contract appended RETURNING id
-            stmt = f"{stmt} RETURNING id"
-            async with self.transaction() as tx:
-                found = await (await tx.execute(stmt, params)).fetchone()
-                return int(found[0]) if found else 0
         async with self.transaction() as tx:
             row = (await tx.execute(stmt, params)).first()
             return int(row[0]) if row else 0

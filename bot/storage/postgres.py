@@ -17,12 +17,12 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Executable, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bot.storage import migrate
-from bot.storage.backend import Args, Lock, Stmt, lock_key
+from bot.storage.backend import Lock, Params, lock_key
 from bot.storage.engine import POSTGRES_INSERTS, SqlDatabase, Tx, clean
 from bot.storage.url import redact
 
@@ -167,12 +167,12 @@ class PgDatabase(SqlDatabase):
     async def _lock_inside(self, tx: Tx, lock: Lock) -> None:
         await tx.conn.execute(_lock_sql(lock_key(lock)))
 
-    async def fetchall_inline(self, stmt: Stmt, params: Args = None) -> list[Any]:
+    async def fetchall_inline(self, stmt: Executable, params: Params = None) -> list[Any]:
         """A short read by index (a board page, a rank): Core compiles the statement once
         (``_compile``) and the driver runs it on an autocommit connection from the pool, as a
         prepared statement from asyncpg's cache; SQLAlchemy's per-statement work (result
         processing, its own statement cache) would cost more than the query (issue 25)."""
-        if isinstance(stmt, str) or self._current() is not None:
+        if self._current() is not None:
             return await self.fetchall(stmt, params)
         compiled = self._compile(stmt, ())
         if compiled is None:

@@ -7,7 +7,7 @@ counts on, in the caller's transaction: the boards never drift from the ledger (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -21,14 +21,15 @@ from bot.storage.schema import (
     best_answers,
     board_settings,
     daily_posts,
-    member_stats,
     score_levels,
     score_totals,
     seasons,
     stars,
 )
+from bot.storage.schema import member_stats as stats_rows
 from bot.storage.schema import points as ledger
 from bot.storage.streaks import (
+    Decide,
     FreezeRules,
     KeptStreak,
     StreakRule,
@@ -37,6 +38,7 @@ from bot.storage.streaks import (
     member_stats,
     previous_date,
     read_stats,
+    reveal_awards,
     spend_freezes,
     update_stats,
 )
@@ -131,20 +133,6 @@ async def _ledger(
     return True
 
 
-# The reveal's rule: each answering member's stats (None: never scored here) -> the awards.
-Decide = Callable[[Mapping[int, MemberStats | None]], Sequence[Award]]
-REVEAL_REASONS = ("answer", "first", "streak")
-
-
-async def _reveal_awards(conn: Connection, post: DailyPost, users: Collection[int]) -> list[Award]:
-    """The reveal's awards already in the ledger for these members (by the unique key)."""
-    sql = "SELECT user_id, points, reason FROM points WHERE guild_id = ? AND user_id = ?"
-    sql += " AND daily_post_id = ? AND reason IN (?, ?, ?) ORDER BY id"
-    args = [(post.guild_id, user, post.id, *REVEAL_REASONS) for user in users]
-    rows = [row for a in args for row in await conn.execute_fetchall(sql, a)]
-    return [Award(int(r[0]), int(r[1]), str(r[2])) for r in rows]
-
-
 @dataclass(frozen=True, slots=True)
 class Credit:
     """Extra points for a stored daily answer (a star or a best-answer mark)."""
@@ -184,7 +172,7 @@ class ScoreRepo:
         written: list[Award] = []
         async with self.db.transaction(("guild", post.guild_id)) as conn:
             if callable(awards):
-                stored = await _reveal_awards(conn, post, members)
+                stored = await reveal_awards(conn, post, members)
                 if stored:
                     return stored
                 awards = awards({u: await member_stats(conn, post.guild_id, u) for u in members})
@@ -211,16 +199,9 @@ class ScoreRepo:
         return await kept_streaks(self.db, guild_id, user_id, now)
 
     async def credit(
-        self,
-        *,
-        guild_id: int,
-        message_id: int,
-        giver_id: int,
-        kind: str,
-        points: int,
-        cap: int,
+        self, *, guild_id: int, message_id: int, giver_id: int, kind: str, points: int, cap: int,
         now: datetime,
-    ) -> Credit:
+    ) -> Credit:  # fmt: skip
         """A star (``kind='star'``, at most ``cap`` per member's answer to a post) or a best
         answer mark (``kind='best'``, once per member and post) on a stored daily answer."""
         a, p = answers.c, daily_posts.c
@@ -258,8 +239,8 @@ class ScoreRepo:
                 reason=reason, topic=topic, post_id=post_id, local_date=local_date, now=now,
             ):  # fmt: skip
                 return Credit("already", author)
-            ms = member_stats.c
-            extra = self.db.insert(member_stats).values(
+            ms = stats_rows.c
+            extra = self.db.insert(stats_rows).values(
                 guild_id=guild_id, user_id=author, points=points, answered=0, streak=0,
                 best_streak=0, last_answer_date=None,
             )  # fmt: skip
@@ -276,7 +257,7 @@ class ScoreRepo:
         return MemberStats(*row) if row else None
 
     async def top(self, guild_id: int, limit: int = 10) -> list[Standing]:
-        ms = member_stats.c
+        ms = stats_rows.c
         rows = await self.db.fetchall(
             select(ms.user_id, ms.points, ms.answered, ms.streak)
             .where(ms.guild_id == guild_id)
@@ -385,15 +366,9 @@ class ScoreRepo:
 
 
 async def _star_reason(
-    db: Backend,
-    conn: Connection,
-    guild_id: int,
-    message_id: int,
-    giver_id: int,
-    answer: Sequence[object],
-    cap: int,
-    now: datetime,
-) -> str:
+    db: Backend, conn: Connection, guild_id: int, message_id: int, giver_id: int,
+    answer: Sequence[object], cap: int, now: datetime,
+) -> str:  # fmt: skip
     """Record a star; the ledger reason ('star1'...'starN') or why it earns nothing."""
     author, post_id = answer[0], answer[1]
     if author == giver_id:

@@ -4,7 +4,7 @@ bot/boards/scoring.py (passed in: storage does not import the rules)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,11 +14,13 @@ from sqlalchemy import func, literal_column, select, update
 from bot.storage.backend import Backend, Connection
 from bot.storage.database import iso
 from bot.storage.models import Award, DailyPost, MemberStats
-from bot.storage.schema import away_days, daily_posts, member_stats, streak_freezes
+from bot.storage.schema import away_days, daily_posts, streak_freezes
+from bot.storage.schema import member_stats as stats_rows
+from bot.storage.schema import points as ledger
 
 StreakRule = Callable[[MemberStats | None, str], tuple[int, int]]
 
-_ms = member_stats.c
+_ms = stats_rows.c
 # A member's row as MemberStats reads it, in its fields' order.
 READ_COLS = (
     _ms.guild_id, _ms.user_id, _ms.points, _ms.answered, _ms.streak, _ms.best_streak,
@@ -47,6 +49,28 @@ class KeptStreak:
     streak: int
 
 
+# The reveal's rule: each answering member's stats (None: never scored here) -> the awards.
+Decide = Callable[[Mapping[int, MemberStats | None]], Sequence[Award]]
+REVEAL_REASONS = ("answer", "first", "streak")
+
+
+async def reveal_awards(conn: Connection, post: DailyPost, users: Collection[int]) -> list[Award]:
+    """The reveal's awards already in the ledger for these members (by the unique key): one
+    read, in the members' order, each member's in the order written."""
+    if not users:
+        return []
+    p = ledger.c
+    found = await conn.execute(
+        select(p.user_id, p.points, p.reason)
+        .where(p.guild_id == post.guild_id, p.user_id.in_(list(users)))
+        .where(p.daily_post_id == post.id, p.reason.in_(REVEAL_REASONS))
+        .order_by(p.id)
+    )
+    place = {user: n for n, user in enumerate(users)}
+    rows = sorted(found.all(), key=lambda r: place[r[0]])  # stable: ids stay in order
+    return [Award(int(r[0]), int(r[1]), str(r[2])) for r in rows]
+
+
 async def member_stats(conn: Connection, guild_id: int, user_id: int) -> MemberStats | None:
     """A member's stats as the transaction ``conn`` sees them."""
     row = (await conn.execute(read_stats(guild_id, user_id))).first()
@@ -73,7 +97,7 @@ async def update_stats(
         run = prev.streak if prev else 0
         best = prev.best_streak if prev else 0
         last = prev.last_answer_date if prev else None
-    ins = db.insert(member_stats).values(
+    ins = db.insert(stats_rows).values(
         guild_id=post.guild_id, user_id=award.user_id, points=award.points,
         answered=int(answered), streak=run, best_streak=best, last_answer_date=last,
         freezes=held,
@@ -140,7 +164,7 @@ async def spend_freezes(
         )
         if spent.rowcount:
             await conn.execute(
-                update(member_stats)
+                update(stats_rows)
                 .where(_ms.guild_id == post.guild_id, _ms.user_id == user_id)
                 .values(
                     freezes=_ms.freezes - 1,
@@ -157,7 +181,7 @@ async def bridge_away(conn: Connection, post: DailyPost, previous: str, answered
     found = await conn.execute(
         select(_ms.user_id)
         .join_from(
-            member_stats,
+            stats_rows,
             away_days,
             (a.guild_id == _ms.guild_id)
             & (a.user_id == _ms.user_id)
@@ -168,7 +192,7 @@ async def bridge_away(conn: Connection, post: DailyPost, previous: str, answered
     away = [r[0] for r in found.all() if r[0] not in answered]
     if away:  # one statement for all of them
         await conn.execute(
-            update(member_stats)
+            update(stats_rows)
             .where(_ms.guild_id == post.guild_id, _ms.user_id.in_(away))
             .values(last_answer_date=post.local_date)
         )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import TypeVar
 
 from bot.boards import scoring
 from bot.daily.revealing import award
-from bot.storage import Award, Store
+from bot.storage import Award, MemberStats, Store
 from tests.leaderboard.history import GUILD, answer, at, day, post, reveal
 from tests.support.sql import sql
 
@@ -189,7 +189,7 @@ async def test_away_days_are_capped_per_calendar_month(store: Store) -> None:
 
 async def _ledger_of(store: Store, guild: int, user: int, post_id: int) -> dict[str, int]:
     sql = "SELECT reason, points FROM points WHERE guild_id = ? AND user_id = ?"
-    rows = await store.db.fetchall(sql + " AND daily_post_id = ?", (guild, user, post_id))
+    rows = await store.db.fetchall(*sql(sql + " AND daily_post_id = ?", (guild, user, post_id)))
     return {str(r[0]): int(r[1]) for r in rows}
 
 
@@ -246,3 +246,32 @@ async def test_a_reveals_awards_while_the_members_star_and_answer_arrive_at_once
         assert totals == await store.scores.recompute_totals(guild)
         assert totals[("all", ANA)][0] == expected
         assert first.id != third.id
+
+
+async def test_award_daily_decides_from_the_stats_it_reads_and_a_second_run_gets_the_first(
+    store: Store,
+) -> None:
+    # The reveal's form (h21b): ``decide`` gets each member's stats as the transaction reads
+    # them; a second run decides nothing and returns what the first stored, member by member.
+    await day(store, "2026-03-02", BEN)
+    p = await post(store, "2026-03-03")
+    seen: list[dict[int, object]] = []
+
+    def decide(stats: Mapping[int, MemberStats | None]) -> list[Award]:
+        seen.append(dict(stats))
+        return [Award(u, 10, "answer") for u in stats] + [Award(BEN, 1, "streak")]
+
+    def rule(stats: MemberStats | None, _d: str) -> tuple[int, int]:
+        return scoring.next_streak(stats, "2026-03-02")
+
+    now = at("2026-03-03", 23)
+    first = await store.scores.award_daily(p, decide, rule, now, members=[CY, BEN])
+    assert len(seen) == 1 and seen[0][CY] is None
+    ben = seen[0][BEN]
+    assert isinstance(ben, MemberStats) and ben.streak == 1
+    assert first == [Award(CY, 10, "answer"), Award(BEN, 10, "answer"), Award(BEN, 1, "streak")]
+    again = await store.scores.award_daily(p, decide, rule, now, members=[CY, BEN])
+    assert again == first and len(seen) == 1
+    stats = await store.scores.stats(GUILD, BEN)
+    assert stats is not None and stats.streak == 2
+    assert await store.scores.totals(GUILD) == await store.scores.recompute_totals(GUILD)

@@ -6,16 +6,18 @@ its secret is never undone by a read that was under way."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
+from sqlalchemy.exc import OperationalError
 
 from bot.bank import Bank
 from bot.clock import FakeClock
 from bot.storage import Store
-from bot.storage.reader import SqliteReader
+from bot.storage.reader import ReadOnly, SqliteReader
+from bot.storage.schema import member_names
 from bot.web import service
 from bot.web.service import FRESH, STALE, Viewer
 from bot.web.signing import BadLink
@@ -65,9 +67,9 @@ async def test_pages_read_through_a_read_only_connection_of_their_own(
         assert reads is store  # PostgreSQL's pool (or an in-memory SQLite) reads side by side
         return
     assert reads is not store and site.app.web.leaderboard.store is reads
-    with pytest.raises(sqlite3.OperationalError, match="readonly database"):
-        await reads.db.fetchall("DELETE FROM member_names")
-    with pytest.raises(sqlite3.OperationalError, match="read-only"):
+    with pytest.raises(OperationalError, match="readonly database"):  # reader connections
+        await reads.db.fetchall(delete(member_names))
+    with pytest.raises(ReadOnly, match="read-only"):
         await reads.web.set_guild_name(GUILD, "Renamed")
     # A write the store commits is there for the very next read.
     await store.web.set_guild_name(GUILD, "Renamed")

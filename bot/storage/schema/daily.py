@@ -108,6 +108,7 @@ blind_parts = Table(
     Column("answer_id", Big, nullable=False),
     Column("late", Integer, nullable=False, server_default=text("0")),
     Column("message_id", Big),
+    Column("nonce", Text),  # 0019: stored just before the part is sent (issue 21)
     ForeignKeyConstraint(
         ["answer_id"], ["answers.id"], name="blind_parts_answer_id_fkey", ondelete="CASCADE"
     ),

@@ -283,10 +283,9 @@ class Database(SqlDatabase):
         compiled = self._compile(stmt, ())
         if compiled is None:
             return await self.fetchall(stmt, params)
-        sql, order = compiled
         values = clean(params) or {}
         assert isinstance(values, Mapping)
-        return self._inline.execute(sql, [values[name] for name in order]).fetchall()
+        return self._inline.execute(compiled.text, self._values(compiled, values)).fetchall()
 
     async def write_many(self, stmt: Executable, rows: Sequence[Mapping[str, Any]]) -> int:
         """One statement over many rows in one write transaction; returns the rows changed.
@@ -303,13 +302,12 @@ class Database(SqlDatabase):
         compiled = self._compile(stmt, keys)
         if compiled is None:
             return await super().write_many(stmt, rows)
-        sql, order = compiled
         cleaned = cast(Sequence[Mapping[str, Any]], clean(rows))
-        ordered = [[row[name] for name in order] for row in cleaned]
+        ordered = [self._values(compiled, row) for row in cleaned]
         async with self._write_lock, self.engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
             assert isinstance(raw, aiosqlite.Connection)
-            return int(await raw._execute(_write_many, raw, sql, ordered))
+            return int(await raw._execute(_write_many, raw, compiled.text, ordered))
 
     async def backup(self, target: Path) -> None:
         """Online backup through SQLite's backup API: safe while the bot runs."""

@@ -18,7 +18,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from sqlalchemy import Executable, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -74,6 +74,14 @@ def _clean_row(row: Any) -> Any:
     return row
 
 
+class Compiled(NamedTuple):
+    """A statement as its dialect sends it: text, parameter order, values bound in it."""
+
+    text: str
+    order: tuple[str, ...]
+    bound: dict[str, Any]
+
+
 class Tx:
     """The connection a write transaction hands the repositories."""
 
@@ -105,15 +113,14 @@ class SqlDatabase:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         clean_at_driver(engine)
-        self._compiled: dict[tuple[Executable, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+        self._compiled: dict[tuple[Executable, tuple[str, ...]], Compiled] = {}
 
-    def _compile(
-        self, stmt: Executable, keys: tuple[str, ...]
-    ) -> tuple[str, tuple[str, ...]] | None:
-        """The dialect's SQL text for ``stmt`` and the order of its parameters, compiled by Core
-        once per statement (the statements are module constants with bound parameters). None
-        for a statement whose text depends on its values (``in_(list)``): the caller runs it
-        through the engine instead."""
+    def _compile(self, stmt: Executable, keys: tuple[str, ...]) -> Compiled | None:
+        """The dialect's SQL text for ``stmt``, the order of its parameters and the values
+        bound in the statement itself (a LIMIT 1, a literal compared), compiled by Core once
+        per statement (the statements are module constants with bound parameters). None for a
+        statement whose text depends on its values (``in_(list)``): the caller runs it through
+        the engine instead."""
         found = self._compiled.get((stmt, keys))
         if found is None:
             if len(self._compiled) > 512:  # statements built per call: keep the cache bounded
@@ -124,9 +131,14 @@ class SqlDatabase:
             text = str(compiled)
             if "__[POSTCOMPILE_" in text:  # expanding parameters: compiled per call by the engine
                 return None
-            found = (text, tuple(compiled.positiontup or ()))
+            bound = {k: v for k, v in compiled.params.items() if v is not None}
+            found = Compiled(text, tuple(compiled.positiontup or ()), bound)
             self._compiled[(stmt, keys)] = found
         return found
+
+    def _values(self, compiled: Compiled, params: Mapping[str, Any]) -> list[Any]:
+        """The statement's parameters in order: the call's, else the statement's own."""
+        return [params[name] if name in params else compiled.bound[name] for name in compiled.order]
 
     # -- statements ---------------------------------------------------------------------------
     def insert(self, table: Table) -> Any:

@@ -177,13 +177,12 @@ class PgDatabase(SqlDatabase):
         compiled = self._compile(stmt, ())
         if compiled is None:
             return await self.fetchall(stmt, params)
-        sql, order = compiled
         values = clean(params) or {}
         assert isinstance(values, Mapping)
         async with self._autocommit.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
             assert isinstance(raw, asyncpg.Connection)
-            return list(await raw.fetch(sql, *[values[name] for name in order]))
+            return list(await raw.fetch(compiled.text, *self._values(compiled, values)))
 
     @asynccontextmanager
     async def raw(self) -> AsyncIterator[asyncpg.Connection]:

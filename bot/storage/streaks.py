@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 
 from bot.storage.backend import Backend, Connection
 from bot.storage.database import iso
@@ -198,13 +198,23 @@ async def bridge_away(conn: Connection, post: DailyPost, previous: str, answered
         )
 
 
+# Asked after every answer: one constant statement (compiled once), an indexed read on the
+# backend's inline path (streak_freezes_member), so an answer costs no statement building.
+_UNTOLD = (
+    (streak_freezes.c.guild_id == bindparam("g"))
+    & (streak_freezes.c.user_id == bindparam("u"))
+    & streak_freezes.c.told_at.is_(None)
+)
+_ANY_UNTOLD: Any = select(literal_column("1")).where(_UNTOLD).limit(1)
+
+
 async def kept_streaks(db: Backend, guild_id: int, user_id: int, now: datetime) -> list[KeptStreak]:
     """The freezes spent for a member that they were not told of yet, marked told now:
     each is told once, whatever happens to the message after."""
     f = streak_freezes.c
-    untold = (f.guild_id == guild_id) & (f.user_id == user_id) & f.told_at.is_(None)
-    if not await db.fetchone(select(literal_column("1")).where(untold).limit(1)):
+    if not await db.fetchall_inline(_ANY_UNTOLD, {"g": guild_id, "u": user_id}):
         return []  # the common case: a read, no write per answer
+    untold = (f.guild_id == guild_id) & (f.user_id == user_id) & f.told_at.is_(None)
     async with db.transaction(("guild", guild_id)) as conn:
         told = await conn.execute(
             update(streak_freezes)

@@ -21,15 +21,16 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOLDER = textwrap.dedent(
     """
     import asyncio, sys
+    from sqlalchemy import text
     from bot.storage import PgDatabase
 
     async def main(url, guild, hold):
         db = await PgDatabase.open(url)
         try:
             async with db.transaction(("guild", guild)) as conn:
-                await conn.execute(
+                await conn.execute(text(
                     "INSERT INTO audit_log (guild_id, user_id, action, new_value, at)"
-                    " VALUES (?, 1, 'hold', 'a', '2026-03-02T09:00:00+00:00')", (guild,))
+                    " VALUES (:g, 1, 'hold', 'a', '2026-03-02T09:00:00+00:00')"), {"g": guild})
                 print("holding", flush=True)
                 await asyncio.sleep(hold)
             print("committed", flush=True)

@@ -67,7 +67,7 @@ async def test_concurrent_claims_from_two_pools_make_one_post(pg_url: str) -> No
         results = await asyncio.gather(*(claim(s, n) for n, s in enumerate(stores)))
         assert len({post_id for post_id, _ in results}) == 1
         assert sum(created for _, created in results) == 1
-        row = await first.fetchone("SELECT COUNT(*) FROM daily_posts WHERE guild_id = 7")
+        row = await first.fetchone(*sql("SELECT COUNT(*) FROM daily_posts WHERE guild_id = 7"))
         assert row[0] == 1
     finally:
         await first.close()
@@ -80,9 +80,9 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(
     url = postgres.create_database(pg_cluster, migrated=False)
     opened = await asyncio.gather(PgDatabase.open(url), PgDatabase.open(url))
     try:
-        rows = await opened[0].fetchall("SELECT version_num FROM alembic_version")
+        rows = await opened[0].fetchall(*sql("SELECT version_num FROM alembic_version"))
         assert [tuple(r) for r in rows] == [(f"{migrate.head():04d}",)]
-        fence = await opened[0].fetchall("SELECT version FROM schema_version")
+        fence = await opened[0].fetchall(*sql("SELECT version FROM schema_version"))
         assert [tuple(r) for r in fence] == [(migrate.FENCE,)]
         assert await opened[1].migrate() == []
     finally:
@@ -112,14 +112,9 @@ async def test_foreign_key_violation_is_an_integrity_error(pg: PgDatabase) -> No
 
 
 async def test_rowcount_and_returning_id(pg: PgDatabase) -> None:
-    first = await pg.insert_returning_id(
-        "INSERT INTO forget_requests (guild_id, user_id, created_at) VALUES (?, ?, ?)",
-        (1, 2, "t"),
-    )
-    second = await pg.insert_returning_id(
-        "INSERT INTO forget_requests (guild_id, user_id, created_at) VALUES (?, ?, ?)",
-        (1, 3, "t"),
-    )
+    insert = "INSERT INTO forget_requests (guild_id, user_id, created_at) VALUES (?, ?, ?)"
+    first = await pg.insert_returning_id(*sql(insert + " RETURNING id", (1, 2, "t")))
+    second = await pg.insert_returning_id(*sql(insert + " RETURNING id", (1, 3, "t")))
     assert second == first + 1
     assert (
         await pg.execute(*sql("UPDATE forget_requests SET state = 'done' WHERE guild_id = 1")) == 2

@@ -234,6 +234,7 @@ class Database(SqlDatabase):
         return False
 
     async def close(self) -> None:
+        self.closed = True
         if self._inline is not None:
             self._inline.close()
             self._inline = None
@@ -263,6 +264,7 @@ class Database(SqlDatabase):
             yield conn
 
     def _reader(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        self._open()
         return self.reader.connect()
 
     async def fetchall_inline(self, stmt: Executable, params: Params = None) -> list[Any]:
@@ -272,6 +274,7 @@ class Database(SqlDatabase):
         0.3 ms) cost several times the query: a top 10 takes 0.02 ms of SQL (issue 25). Never
         for a read that may scan: it holds the loop while it runs. Core compiles the statement
         once (``_compile``); each call only orders its values."""
+        self._open()
         if self._current() is not None:
             return await self.fetchall(stmt, params)
         if self._inline is None:

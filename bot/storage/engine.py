@@ -82,6 +82,10 @@ class Compiled(NamedTuple):
     bound: dict[str, Any]
 
 
+class StoreClosed(ValueError):
+    """The store was closed: nothing more is read or written through it."""
+
+
 class Tx:
     """The connection a write transaction hands the repositories."""
 
@@ -112,6 +116,7 @@ class SqlDatabase:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.closed = False
         clean_at_driver(engine)
         self._compiled: dict[tuple[Executable, tuple[str, ...]], Compiled] = {}
 
@@ -193,6 +198,7 @@ class SqlDatabase:
     # -- transactions -------------------------------------------------------------------------
     @asynccontextmanager
     async def transaction(self, lock: Lock | None = None) -> AsyncIterator[Tx]:
+        self._open()
         async with self._writer(lock) as conn:
             tx = Tx(conn, self)
             token = _inside.set(tx)
@@ -207,12 +213,19 @@ class SqlDatabase:
         raise NotImplementedError
 
     def _reader(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        self._open()
         return self.engine.connect()
+
+    def _open(self) -> None:
+        """Refuse work after close (a disposed engine would quietly open a new pool)."""
+        if self.closed:
+            raise StoreClosed("the store is closed")
 
     async def _lock_inside(self, tx: Tx, lock: Lock) -> None:
         return None
 
     async def close(self) -> None:
+        self.closed = True
         await self.engine.dispose()
 
 

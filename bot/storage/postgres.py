@@ -152,6 +152,7 @@ class PgDatabase(SqlDatabase):
                 self._queues[key] = (queue, users - 1)
 
     def _reader(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        self._open()
         # Autocommit: a read outside a transaction is one round trip, with no BEGIN before it
         # and no ROLLBACK after (it sees committed data, as on SQLite).
         return self._autocommit.connect()

@@ -188,8 +188,8 @@ async def test_away_days_are_capped_per_calendar_month(store: Store) -> None:
 
 
 async def _ledger_of(store: Store, guild: int, user: int, post_id: int) -> dict[str, int]:
-    sql = "SELECT reason, points FROM points WHERE guild_id = ? AND user_id = ?"
-    rows = await store.db.fetchall(*sql(sql + " AND daily_post_id = ?", (guild, user, post_id)))
+    query = "SELECT reason, points FROM points WHERE guild_id = ? AND user_id = ?"
+    rows = await store.db.fetchall(*sql(query + " AND daily_post_id = ?", (guild, user, post_id)))
     return {str(r[0]): int(r[1]) for r in rows}
 
 

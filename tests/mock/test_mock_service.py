@@ -179,10 +179,12 @@ async def test_forget_me_deletes_the_members_mock_rounds_and_everything_in_them(
     assert deleted is not None and deleted["mock_sessions"] == 1
     for table in ("mock_sessions", "mock_items", "mock_answers", "mock_ratings"):
         rows = await store.db.fetchall(
-            f"SELECT COUNT(*) FROM {table} WHERE session_id = ?"
-            if table != "mock_sessions"
-            else f"SELECT COUNT(*) FROM {table} WHERE id = ?",
-            (step.session_id,),
+            *sql(
+                f"SELECT COUNT(*) FROM {table} WHERE session_id = ?"
+                if table != "mock_sessions"
+                else f"SELECT COUNT(*) FROM {table} WHERE id = ?",
+                (step.session_id,),
+            )
         )
         assert rows[0][0] == 0, table
     assert await store.mock.session(other.session_id) is not None

@@ -32,7 +32,7 @@ from bot.storage.migrate import SchemaTooNew
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Database", "SchemaTooNew", "clean_params", "from_iso", "iso"]
+__all__ = ["Database", "SchemaTooNew", "from_iso", "iso"]
 
 T = TypeVar("T")
 
@@ -81,16 +81,6 @@ def iso(when: datetime) -> str:
 
 def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
-
-
-def clean_params(params: Sequence[Any]) -> Sequence[Any]:
-    """Text is stored without NUL characters on both backends: PostgreSQL's text type cannot
-    hold one (it refused a member's answer with 0x00 in it), so each becomes U+FFFD, the
-    replacement character, on SQLite too."""
-    for param in params:  # a plain loop: this runs for every statement and every batch row
-        if isinstance(param, str) and "\x00" in param:
-            return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) else p for p in params)
-    return params
 
 
 def _write_many(conn: aiosqlite.Connection, sql: str, rows: list[Sequence[Any]]) -> int:

@@ -12,7 +12,8 @@ from sqlalchemy import TextClause, text
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\?(\d*)")
 
 
-def _named(query: str) -> str:
+def _numbered(query: str, mark: str) -> str:
+    """``?`` (outside string literals) as ``{mark}1``, ``{mark}2``...; ``?N`` as ``{mark}N``."""
     counter = 0
 
     def number(match: re.Match[str]) -> str:
@@ -20,11 +21,15 @@ def _named(query: str) -> str:
         if match.group(0).startswith("'"):
             return match.group(0)
         if match.group(1):
-            return f":p{match.group(1)}"
+            return f"{mark}{match.group(1)}"
         counter += 1
-        return f":p{counter}"
+        return f"{mark}{counter}"
 
     return _TOKEN.sub(number, query)
+
+
+def _named(query: str) -> str:
+    return _numbered(query, ":p")
 
 
 def _binds(params: Sequence[Any] | Mapping[str, Any]) -> dict[str, Any]:
@@ -48,15 +53,4 @@ def sql_many(query: str, rows: Sequence[Sequence[Any]]) -> tuple[TextClause, lis
 def to_dollar(query: str) -> str:
     """``?`` placeholders as asyncpg's ``$n``, for test helpers that talk to PostgreSQL through
     the driver directly (a separate process's view of the database)."""
-    counter = 0
-
-    def number(match: re.Match[str]) -> str:
-        nonlocal counter
-        if match.group(0).startswith("'"):
-            return match.group(0)
-        if match.group(1):
-            return f"${match.group(1)}"
-        counter += 1
-        return f"${counter}"
-
-    return _TOKEN.sub(number, query)
+    return _numbered(query, "$")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiosqlite
 import asyncpg
 from sqlalchemy import Table, func, select, text
 
@@ -61,11 +62,19 @@ async def copy_sqlite_to_postgres(source: Database, target: PgDatabase) -> list[
         for table in tables:
             copied[table.name] = int((await lite.execute(_count(table))).scalar_one())  # type: ignore[arg-type]
             columns = [c.name for c in table.columns]
-            stream = await lite.conn.stream(select(table))
-            async for rows in stream.partitions(BATCH):
-                await raw.copy_records_to_table(
-                    table.name, records=[tuple(r) for r in rows], columns=columns
-                )
+            # The rows go from SQLite's cursor to PostgreSQL's COPY as the drivers hand them
+            # over: the SELECT is Core's, compiled by SQLite's dialect, and read through the
+            # source's driver connection inside its transaction (SQLAlchemy's per-row result
+            # processing cost a third of the copy's time, for rows it would not change).
+            source_sql = str(select(table).compile(dialect=source.engine.dialect))
+            lite_raw = (await lite.conn.get_raw_connection()).driver_connection
+            assert isinstance(lite_raw, aiosqlite.Connection)
+            cursor = await lite_raw.execute(source_sql)
+            try:
+                while rows := await cursor.fetchmany(BATCH):
+                    await raw.copy_records_to_table(table.name, records=rows, columns=columns)
+            finally:
+                await cursor.close()
         for table in tables:
             if "id" in table.c and table.c.id.identity is not None:
                 # Identity counters past the copied ids (a sequence is PostgreSQL's own).

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from bot.clock import FakeClock
 from bot.ops.config import Secret, Settings
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.emulator import record as recorder
-from bot.storage import Store, open_store
+from bot.storage import Database, Store, open_store
 from tests.support import contract, postgres
 from tests.support.backends import db_settings
 from tests.support.discord_harness import connected
@@ -99,11 +101,28 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per session, copied for each test: running the migration
+    history for every test's new file cost a quarter of the suite (tests of the migration
+    itself open new files of their own)."""
+    path = tmp_path_factory.mktemp("template") / "drillbot.sqlite3"
+
+    async def build() -> None:
+        await (await Database.open(path, checkpoint_every=None)).close()
+
+    asyncio.run(build())
+    return path
+
+
 @pytest.fixture
 def store_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each backend in turn: a fresh SQLite file, then an emptied PostgreSQL database."""
+    """Each backend in turn: a fresh (migrated) SQLite file, then an emptied PostgreSQL
+    database."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'drillbot.sqlite3'}"
+        path = tmp_path / "drillbot.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     return postgres.emptied(request.getfixturevalue("pg_cluster"))
 
 

@@ -20,12 +20,12 @@ from sqlalchemy import (
     update,
 )
 
-from bot.storage.backend import Backend, Connection
+from bot.storage.backend import Backend
 from bot.storage.board_queries import FORGET, LEAVE_LEVELS, MEMBER_SCOPES, OWN, RANK, TOP
 from bot.storage.database import from_iso, iso
+from bot.storage.guilds import write_audit
 from bot.storage.schema import (
     Big,
-    audit_log,
     away_days,
     board_settings,
     daily_posts,
@@ -165,7 +165,7 @@ class BoardRepo:
                     index_elements=[b.guild_id], set_={"week_start": ins.excluded.week_start}
                 )
             )
-            await _audit(conn, guild_id, user_id, "board.week_start", str(old), str(day), now)
+            await write_audit(conn, guild_id, user_id, "board.week_start", str(old), str(day), now)
             return True
 
     async def seasons(self, guild_id: int) -> list[Season]:
@@ -196,7 +196,7 @@ class BoardRepo:
         values = {"g": guild_id, "name": name, "at": iso(now), "by": user_id}
         async with self.db.transaction(("guild", guild_id)) as conn:
             number = int((await conn.execute(stmt, values)).scalar_one())
-            await _audit(conn, guild_id, user_id, "season.new", None, f"{number}: {name}", now)
+            await write_audit(conn, guild_id, user_id, "season.new", None, f"{number}: {name}", now)
         return Season(guild_id, number, name, now)
 
     # -- away days and hiding ---------------------------------------------------------------
@@ -286,7 +286,9 @@ class BoardRepo:
             cur = await conn.execute(delete(srs_cards).where(srs_cards.c.user_id == user_id))
             deleted["srs_cards"] = int(cur.rowcount)
             summary = ", ".join(f"{t} {n}" for t, n in deleted.items() if n)
-            await _audit(conn, guild_id, user_id, "privacy.forget", None, summary or "none", now)
+            await write_audit(
+                conn, guild_id, user_id, "privacy.forget", None, summary or "none", now
+            )
         return deleted
 
     async def forget_owner(self, request_id: int) -> tuple[int, int] | None:
@@ -316,7 +318,7 @@ class BoardRepo:
     ) -> None:
         """One audit line (who, what, when), committed before the caller goes on."""
         async with self.db.transaction(("guild", guild_id)) as conn:
-            await _audit(conn, guild_id, user_id, action, None, detail, now)
+            await write_audit(conn, guild_id, user_id, action, None, detail, now)
 
     async def cancel_forget(self, request_id: int, user_id: int) -> bool:
         f = forget_requests.c
@@ -327,20 +329,3 @@ class BoardRepo:
                 .values(state="cancelled")
             )
             return int(cur.rowcount) > 0
-
-
-async def _audit(
-    conn: Connection,
-    guild_id: int,
-    user_id: int,
-    action: str,
-    old: str | None,
-    new: str,
-    now: datetime,
-) -> None:
-    # Values as parameters, not in the statement: the engine cleans NUL characters out of these.
-    await conn.execute(
-        insert(audit_log),
-        {"guild_id": guild_id, "user_id": user_id, "action": action, "old_value": old,
-         "new_value": new, "at": iso(now)},
-    )  # fmt: skip

@@ -167,7 +167,7 @@ class GuildRepo:
                 old, fresh = getattr(current, name), getattr(new, name)
                 if old != fresh:
                     entries.append(
-                        await _audit(
+                        await write_audit(
                             conn,
                             guild_id,
                             user_id,
@@ -249,7 +249,7 @@ class GuildRepo:
             changed = cur.rowcount > 0
             if changed:
                 before, after = ("disabled", "enabled") if enabled else ("enabled", "disabled")
-                await _audit(conn, guild_id, user_id, subject, before, after, now)
+                await write_audit(conn, guild_id, user_id, subject, before, after, now)
         return changed
 
     # -- guild packs ------------------------------------------------------------------------
@@ -276,7 +276,7 @@ class GuildRepo:
                     "uploaded_at": iso(pack.uploaded_at),
                 },
             )
-            await _audit(
+            await write_audit(
                 conn,
                 pack.guild_id,
                 pack.uploaded_by,
@@ -302,7 +302,7 @@ class GuildRepo:
             if old is None:
                 return None
             await conn.execute(delete(guild_packs).where(_p.guild_id == guild_id, _p.name == name))
-            await _audit(
+            await write_audit(
                 conn,
                 guild_id,
                 user_id,
@@ -329,7 +329,7 @@ class GuildRepo:
         now: datetime,
     ) -> AuditEntry:
         async with self.db.transaction(("guild", guild_id)) as conn:
-            return await _audit(conn, guild_id, user_id, action, old, new, now)
+            return await write_audit(conn, guild_id, user_id, action, old, new, now)
 
     async def recent_audit(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
         a = audit_log.c
@@ -364,7 +364,7 @@ class GuildRepo:
         await self.db.execute(stmt)
 
 
-async def _audit(
+async def write_audit(
     conn: Connection,
     guild_id: int,
     user_id: int,

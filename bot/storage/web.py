@@ -9,8 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, insert, literal_column, null, select, union_all, update
 
-from bot.storage.backend import Backend, Connection
+from bot.storage.backend import Backend
 from bot.storage.database import iso
+from bot.storage.guilds import write_audit
 from bot.storage.schema import audit_log, hidden_members, member_names, web_boards
 
 NAME_MAX = 100  # Discord's display names are at most 32; nicknames too; keep a margin
@@ -75,7 +76,7 @@ class WebRepo:
             )
             if old == enabled:
                 return False
-            await _audit(conn, guild_id, user_id, "web.enabled", str(old), str(enabled), now)
+            await write_audit(conn, guild_id, user_id, "web.enabled", str(old), str(enabled), now)
             return True
 
     async def rotate(self, guild_id: int, user_id: int, now: datetime) -> bool:
@@ -93,7 +94,7 @@ class WebRepo:
             )
             if cur.rowcount == 0:
                 return False
-            await _audit(conn, guild_id, user_id, "web.rotate", None, "new secret", now)
+            await write_audit(conn, guild_id, user_id, "web.rotate", None, "new secret", now)
             return True
 
     async def set_guild_name(self, guild_id: int, name: str) -> None:
@@ -146,25 +147,3 @@ class WebRepo:
             select(n.user_id, n.display_name).where(n.guild_id == guild_id, n.user_id.in_(user_ids))
         )
         return {int(r[0]): r[1] for r in rows}
-
-
-async def _audit(
-    conn: Connection,
-    guild_id: int,
-    user_id: int,
-    action: str,
-    old: str | None,
-    new: str,
-    now: datetime,
-) -> None:
-    await conn.execute(
-        _AUDIT,
-        {
-            "guild_id": guild_id,
-            "user_id": user_id,
-            "action": action,
-            "old_value": old,
-            "new_value": new,
-            "at": iso(now),
-        },
-    )

@@ -148,3 +148,37 @@ def test_a_freeze_covers_a_miss_only_for_a_live_streak_and_a_freeze_held() -> No
     assert scoring.freeze_covers(1, 7)
     assert not scoring.freeze_covers(0, 7)
     assert not scoring.freeze_covers(1, 0)
+
+
+def kept(streak: int, last: str | None, freezes: int = 0) -> MemberStats:
+    return MemberStats(1, 0, 0, 0, streak, streak, last, freezes)
+
+
+def test_a_missed_post_while_away_bridges_a_live_streak_and_spends_no_freeze() -> None:
+    assert scoring.missed_post(kept(4, "2026-03-05"), "2026-03-05", away=True) == "bridge"
+    assert scoring.missed_post(kept(4, "2026-03-05", 2), "2026-03-05", away=True) == "bridge"
+
+
+def test_away_does_not_revive_a_streak_that_was_not_alive_at_the_previous_post() -> None:
+    assert scoring.missed_post(kept(4, "2026-03-03"), "2026-03-05", away=True) is None
+    assert scoring.missed_post(kept(0, "2026-03-05"), "2026-03-05", away=True) is None
+    assert scoring.missed_post(kept(0, None, 1), "2026-03-05", away=False) is None
+
+
+def test_a_missed_post_spends_a_freeze_only_when_one_is_held_for_a_live_streak() -> None:
+    assert scoring.missed_post(kept(7, "2026-03-07", 1), "2026-03-07", away=False) == "freeze"
+    assert scoring.missed_post(kept(7, "2026-03-07", 0), "2026-03-07", away=False) is None
+    assert scoring.missed_post(kept(7, "2026-03-06", 1), "2026-03-07", away=False) is None
+    assert scoring.KEEPING.missed is scoring.missed_post
+
+
+def test_a_star_on_your_own_answer_is_no_star() -> None:
+    assert scoring.star_outcome(3, 3, 0) == "self"
+    assert scoring.star_outcome(3, 3, scoring.STAR_CAP + 5) == "self"
+
+
+def test_stars_are_numbered_by_distinct_giver_up_to_the_cap() -> None:
+    outcomes = [scoring.star_outcome(1, 2, others) for others in range(scoring.STAR_CAP + 2)]
+    assert outcomes == [f"star{n}" for n in range(1, scoring.STAR_CAP + 1)] + ["capped"] * 2
+    assert scoring.star_outcome(1, 2, 1, cap=1) == "capped"
+    assert scoring.star_outcome(1, 2, 0, cap=1) == "star1"

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 from bot.errors import DrillError
 from bot.storage.models import Answer, Award, MemberStats
-from bot.storage.streaks import FreezeRules
+from bot.storage.streaks import StreakKeeping
 
 ANSWER_POINTS = 10
 FIRST_BONUS = 3
@@ -96,6 +96,17 @@ def star_counts(giver_id: int, author_id: int) -> bool:
     return giver_id != author_id
 
 
+def star_outcome(author_id: int, giver_id: int, other_givers: int, cap: int = STAR_CAP) -> str:
+    """What a star on an answer earns, given how many other members starred the author's
+    answers to the same post before: "self" (one's own answer: not a star at all), the ledger
+    reason "star<n>" for the n-th member while n is within ``cap``, else "capped" (kept, worth
+    nothing)."""
+    if not star_counts(giver_id, author_id):
+        return "self"
+    n = other_givers + 1
+    return f"star{n}" if n <= cap else "capped"
+
+
 def freezes_after_answer(held: int, streak: int) -> int:
     """Freezes held after answering a post that brings the streak to ``streak``: one more at
     every ``FREEZE_EVERY``-th post of a streak, never more than ``FREEZE_CAP``."""
@@ -109,4 +120,18 @@ def freeze_covers(held: int, streak: int) -> bool:
     return held > 0 and streak > 0
 
 
-FREEZES = FreezeRules(earn=freezes_after_answer, covers=freeze_covers)
+def missed_post(stats: MemberStats, previous_post_date: str, away: bool) -> str | None:
+    """What a post the member did not answer does to their streak, from their stats as they
+    stood after the guild's previous post and whether they declared this post's date away:
+    "bridge" (away: the streak lives through it, nothing spent), "freeze" (a freeze held is
+    spent on it, with the same effect) or None (the streak ends, or there was none)."""
+    if stats.last_answer_date != previous_post_date or stats.streak <= 0:
+        return None  # not alive at the previous post: nothing to keep
+    if away:
+        return "bridge"
+    if freeze_covers(stats.freezes, stats.streak):
+        return "freeze"
+    return None
+
+
+KEEPING = StreakKeeping(earn=freezes_after_answer, missed=missed_post)

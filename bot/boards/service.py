@@ -201,6 +201,7 @@ class LeaderboardService:
             points=scoring.STAR_POINTS,
             cap=scoring.STAR_CAP,
             now=self.clock.now(),
+            star=scoring.star_outcome,
         )
 
     async def away(self, guild_id: int, user_id: int, days: int) -> tuple[list[str], int, int]:

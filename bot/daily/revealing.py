@@ -61,7 +61,7 @@ async def award(
         decide,
         lambda stats, _date: scoring.next_streak(stats, prev_date),
         now,
-        freezes=scoring.FREEZES,
+        keeping=scoring.KEEPING,
         members=sorted({a.user_id for a in answers if scoring.counts(a)}),
     )
 

@@ -7,7 +7,7 @@ counts on, in the caller's transaction: the boards never drift from the ledger (
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -30,16 +30,15 @@ from bot.storage.schema import member_stats as stats_rows
 from bot.storage.schema import points as ledger
 from bot.storage.streaks import (
     Decide,
-    FreezeRules,
     KeptStreak,
+    StreakKeeping,
     StreakRule,
-    bridge_away,
+    keep_streaks,
     kept_streaks,
     member_stats,
     previous_date,
     read_stats,
     reveal_awards,
-    spend_freezes,
     update_stats,
 )
 
@@ -133,6 +132,12 @@ async def _ledger(
     return True
 
 
+# The star rule (bot/boards/scoring.py): (author, giver, other members who starred the
+# author's answers to the post so far, cap) -> "star<n>" (the ledger reason), "capped" (recorded,
+# earns nothing) or a refusal such as "self" (nothing recorded).
+StarRule = Callable[[int, int, int, int], str]
+
+
 @dataclass(frozen=True, slots=True)
 class Credit:
     """Extra points for a stored daily answer (a star or a best-answer mark)."""
@@ -153,16 +158,16 @@ class ScoreRepo:
         streak: StreakRule,
         now: datetime,
         *,
-        freezes: FreezeRules | None = None,
+        keeping: StreakKeeping | None = None,
         members: Collection[int] = (),
     ) -> list[Award]:
         """Write the ledger rows for one daily post and update the aggregates, atomically.
 
         ``streak(previous_stats, local_date)`` returns (streak, best_streak) for a member who
-        answered. Members away on the post's date who did not answer keep their streak alive
-        through it; with ``freezes``, answering earns freezes and a member who missed the post
-        spends one to keep their streak. Idempotent: a second call for the same post awards
-        nothing and spends nothing.
+        answered. With ``keeping`` (the rules), answering earns freezes, and each member who
+        did not answer is handed to ``keeping.missed``: away on the post's date, or a freeze
+        to spend, keeps the streak alive through it. Idempotent: a second call for the same
+        post awards nothing and spends nothing.
 
         The reveal passes ``decide`` for ``awards``: the answering ``members``' stats, read in
         this transaction, become the awards (the streak bonus among them), so nothing landing
@@ -185,13 +190,11 @@ class ScoreRepo:
                 ):  # fmt: skip
                     continue
                 written.append(award)
-                await update_stats(self.db, conn, post, award, streak, freezes)
+                await update_stats(self.db, conn, post, award, streak, keeping)
             answered = {a.user_id for a in awards if a.reason == "answer"}
-            previous = await previous_date(conn, post)
-            if previous is not None:
-                await bridge_away(conn, post, previous, answered)
-                if freezes is not None:
-                    await spend_freezes(self.db, conn, post, previous, answered, freezes, now)
+            previous = None if keeping is None else await previous_date(conn, post)
+            if keeping is not None and previous is not None:
+                await keep_streaks(self.db, conn, post, previous, answered, keeping.missed, now)
         return written
 
     async def kept_streaks(self, guild_id: int, user_id: int, now: datetime) -> list[KeptStreak]:
@@ -200,10 +203,11 @@ class ScoreRepo:
 
     async def credit(
         self, *, guild_id: int, message_id: int, giver_id: int, kind: str, points: int, cap: int,
-        now: datetime,
+        now: datetime, star: StarRule | None = None,
     ) -> Credit:  # fmt: skip
-        """A star (``kind='star'``, at most ``cap`` per member's answer to a post) or a best
-        answer mark (``kind='best'``, once per member and post) on a stored daily answer."""
+        """A star (``kind='star'``, what it earns decided by ``star``, the rule, with ``cap``) or
+        a best answer mark (``kind='best'``, once per member and post) on a stored daily
+        answer."""
         a, p = answers.c, daily_posts.c
         async with self.db.transaction(("guild", guild_id)) as conn:
             found = await conn.execute(
@@ -216,9 +220,12 @@ class ScoreRepo:
                 return Credit("not_answer")
             author, post_id, topic, local_date = row
             if kind == "star":
+                if star is None:
+                    raise TypeError("a star is credited by the star rule (star=)")
                 reason = await _star_reason(
-                    self.db, conn, guild_id, message_id, giver_id, row, cap, now
-                )
+                    self.db, conn, guild_id, message_id, giver_id, (author, post_id), cap, now,
+                    star,
+                )  # fmt: skip
                 if not reason.startswith("star"):
                     return Credit(reason, author)
             else:
@@ -367,13 +374,24 @@ class ScoreRepo:
 
 async def _star_reason(
     db: Backend, conn: Connection, guild_id: int, message_id: int, giver_id: int,
-    answer: Sequence[object], cap: int, now: datetime,
+    answer: tuple[int, int], cap: int, now: datetime, rule: StarRule,
 ) -> str:  # fmt: skip
-    """Record a star; the ledger reason ('star1'...'starN') or why it earns nothing."""
-    author, post_id = answer[0], answer[1]
-    if author == giver_id:
-        return "self"
+    """Record a star; the ledger reason the rule gives it ('star1'...'starN') or why it earns
+    nothing. The rule sees how many other members starred the author's answers to this post;
+    the stars' UNIQUE key (one per member and message) and the ledger's keep it exactly once."""
+    author, post_id = answer
     s = stars.c
+    others = await conn.execute(
+        select(func.count(s.giver_id.distinct())).where(
+            s.guild_id == guild_id,
+            s.author_id == author,
+            s.daily_post_id == post_id,
+            s.giver_id != giver_id,
+        )
+    )
+    reason = rule(author, giver_id, int(others.scalar_one()), cap)
+    if reason != "capped" and not reason.startswith("star"):
+        return reason  # refused ("self"): not a star at all, nothing recorded
     given = await conn.execute(
         db.insert(stars)
         .values(
@@ -382,13 +400,4 @@ async def _star_reason(
         )
         .on_conflict_do_nothing(index_elements=[s.message_id, s.giver_id])
     )  # fmt: skip
-    if given.rowcount == 0:
-        return "duplicate"
-    found = await conn.execute(
-        select(func.count(s.giver_id.distinct())).where(
-            s.guild_id == guild_id, s.author_id == author, s.daily_post_id == post_id
-        )
-    )
-    givers = int(found.scalar_one())
-    # One ledger row per distinct giver up to the cap: the ledger's UNIQUE key enforces both.
-    return f"star{givers}" if givers <= cap else "capped"
+    return reason if given.rowcount else "duplicate"

@@ -33,12 +33,17 @@ def read_stats(guild_id: int, user_id: int) -> Any:
     return select(*READ_COLS).where(_ms.guild_id == guild_id, _ms.user_id == user_id)
 
 
-@dataclass(frozen=True, slots=True)
-class FreezeRules:
-    """Streak insurance, decided in bot/boards/scoring.py and applied here."""
+# (stats at the previous post, its date, away on this post's date) -> "bridge" | "freeze" | None
+Missed = Callable[[MemberStats, str, bool], str | None]
 
-    earn: Callable[[int, int], int]  # (held, streak after answering) -> held
-    covers: Callable[[int, int], bool]  # (held, live streak) -> a missed post spends one
+
+@dataclass(frozen=True, slots=True)
+class StreakKeeping:
+    """How a streak lives through a post not answered (away days, freezes), decided in
+    bot/boards/scoring.py and applied here."""
+
+    earn: Callable[[int, int], int]  # (held, streak after answering) -> freezes held
+    missed: Missed
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +88,7 @@ async def update_stats(
     post: DailyPost,
     award: Award,
     streak: StreakRule,
-    freezes: FreezeRules | None,
+    keeping: StreakKeeping | None,
 ) -> None:
     prev = await member_stats(conn, post.guild_id, award.user_id)
     answered = award.reason == "answer"
@@ -91,8 +96,8 @@ async def update_stats(
     if answered and (prev is None or prev.last_answer_date != post.local_date):
         run, best = streak(prev, post.local_date)
         last: str | None = post.local_date
-        if freezes is not None:
-            held = freezes.earn(held, run)
+        if keeping is not None:
+            held = keeping.earn(held, run)
     else:
         run = prev.streak if prev else 0
         best = prev.best_streak if prev else 0
@@ -130,71 +135,72 @@ async def previous_date(conn: Connection, post: DailyPost) -> str | None:
     return value
 
 
-async def spend_freezes(
+async def keep_streaks(
     db: Backend,
     conn: Connection,
     post: DailyPost,
     previous: str,
     answered: set[int],
-    rules: FreezeRules,
+    missed: Missed,
     now: datetime,
 ) -> None:
-    """A member whose streak was alive at the previous post, who neither answered this one
-    nor was away (away members were bridged already), spends a freeze if the rules say it
-    covers: the streak lives through this post without growing. One row per member and post
-    (its UNIQUE key), so a second run of the reveal spends nothing."""
-    alive = await conn.execute(
-        select(_ms.user_id, _ms.streak, _ms.freezes).where(
-            _ms.guild_id == post.guild_id,
-            _ms.last_answer_date == previous,
-            _ms.streak > 0,
-            _ms.freezes > 0,
-        )
-    )
-    f = streak_freezes.c
-    for user_id, streak, held in alive.all():
-        if user_id in answered or not rules.covers(int(held), int(streak)):
-            continue
-        spend = db.insert(streak_freezes).values(
-            guild_id=post.guild_id, user_id=user_id, daily_post_id=post.id,
-            local_date=post.local_date, streak=streak, used_at=iso(now),
-        )  # fmt: skip
-        spent = await conn.execute(
-            spend.on_conflict_do_nothing(index_elements=[f.guild_id, f.user_id, f.daily_post_id])
-        )
-        if spent.rowcount:
-            await conn.execute(
-                update(stats_rows)
-                .where(_ms.guild_id == post.guild_id, _ms.user_id == user_id)
-                .values(
-                    freezes=_ms.freezes - 1,
-                    freezes_used=_ms.freezes_used + 1,
-                    last_answer_date=post.local_date,
-                )
-            )
-
-
-async def bridge_away(conn: Connection, post: DailyPost, previous: str, answered: set[int]) -> None:
-    """A member away on this post's date whose streak was alive at the previous post keeps
-    it: their last answered date moves to this post (the streak length does not grow)."""
+    """What this post, not answered, does to the streaks of the members whose last answered
+    date is the previous post (the only streaks a missed post can keep): ``missed`` (the
+    rule) gets each one's stats and whether they are away on this post's date, and says
+    'bridge' (their last answered date moves to this post; the streak does not grow),
+    'freeze' (they spend one on it, with the same effect) or None (the streak ends). A freeze
+    is one row per member and post (its UNIQUE key), so a second run spends nothing."""
     a = away_days.c
-    found = await conn.execute(
-        select(_ms.user_id)
-        .join_from(
-            stats_rows,
-            away_days,
-            (a.guild_id == _ms.guild_id)
-            & (a.user_id == _ms.user_id)
-            & (a.local_date == post.local_date),
-        )
-        .where(_ms.guild_id == post.guild_id, _ms.last_answer_date == previous, _ms.streak > 0)
+    on_this_date = (
+        (a.guild_id == _ms.guild_id)
+        & (a.user_id == _ms.user_id)
+        & (a.local_date == post.local_date)
     )
-    away = [r[0] for r in found.all() if r[0] not in answered]
-    if away:  # one statement for all of them
+    found = await conn.execute(
+        select(*READ_COLS, a.user_id.is_not(None))
+        .select_from(stats_rows.outerjoin(away_days, on_this_date))
+        .where(_ms.guild_id == post.guild_id, _ms.last_answer_date == previous)
+        .order_by(_ms.user_id)
+    )
+    bridged: list[int] = []
+    for *row, away in found.all():
+        stats = MemberStats(*row)
+        if stats.user_id in answered:
+            continue
+        outcome = missed(stats, previous, bool(away))
+        if outcome == "bridge":
+            bridged.append(stats.user_id)
+        elif outcome == "freeze":
+            await _spend_freeze(db, conn, post, stats, now)
+    if bridged:  # one statement for all of them
         await conn.execute(
             update(stats_rows)
-            .where(_ms.guild_id == post.guild_id, _ms.user_id.in_(away))
+            .where(_ms.guild_id == post.guild_id, _ms.user_id.in_(bridged))
             .values(last_answer_date=post.local_date)
+        )
+
+
+async def _spend_freeze(
+    db: Backend, conn: Connection, post: DailyPost, stats: MemberStats, now: datetime
+) -> None:
+    """One freeze spent on this post: the streak lives through it without growing."""
+    f = streak_freezes.c
+    spend = db.insert(streak_freezes).values(
+        guild_id=post.guild_id, user_id=stats.user_id, daily_post_id=post.id,
+        local_date=post.local_date, streak=stats.streak, used_at=iso(now),
+    )  # fmt: skip
+    spent = await conn.execute(
+        spend.on_conflict_do_nothing(index_elements=[f.guild_id, f.user_id, f.daily_post_id])
+    )
+    if spent.rowcount:
+        await conn.execute(
+            update(stats_rows)
+            .where(_ms.guild_id == post.guild_id, _ms.user_id == stats.user_id)
+            .values(
+                freezes=_ms.freezes - 1,
+                freezes_used=_ms.freezes_used + 1,
+                last_answer_date=post.local_date,
+            )
         )
 
 

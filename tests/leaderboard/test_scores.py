@@ -47,6 +47,7 @@ async def test_totals_equal_a_recompute_from_the_ledger_after_a_random_history(
                     points=2,
                     cap=scoring.STAR_CAP,
                     now=at(local.isoformat(), 22),
+                    star=scoring.star_outcome,
                 )
         await reveal(store, p)
     totals = await store.scores.totals(GUILD)
@@ -132,6 +133,7 @@ async def test_stars_from_others_count_up_to_the_cap_never_from_yourself(store: 
             points=scoring.STAR_POINTS,
             cap=scoring.STAR_CAP,
             now=at("2026-03-02", 12),
+            star=scoring.star_outcome,
         )
         return result.outcome
 
@@ -160,6 +162,7 @@ async def test_two_presses_of_the_same_star_at_once_count_once(store: Store) -> 
                 points=1,
                 cap=3,
                 now=at("2026-03-02", 12),
+                star=scoring.star_outcome,
             )
             for kind in ("star", "star", "best", "best")
         )
@@ -224,7 +227,7 @@ async def test_a_reveals_awards_while_the_members_star_and_answer_arrive_at_once
         now = at(third.local_date, 23)
         star = store.scores.credit(
             guild_id=guild, message_id=starred, giver_id=CY, kind="star",
-            points=scoring.STAR_POINTS, cap=scoring.STAR_CAP, now=now,
+            points=scoring.STAR_POINTS, cap=scoring.STAR_CAP, now=now, star=scoring.star_outcome,
         )  # fmt: skip
         answers = await store.answers.for_post(third.id)
         awarded, credit, _, again = await asyncio.gather(

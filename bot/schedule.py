@@ -13,10 +13,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.storage.models import ALL_WEEKDAYS, GuildSettings
+if TYPE_CHECKING:  # storage imports this module (week_of): only the type is needed here
+    from bot.storage.models import GuildSettings
 
+ALL_WEEKDAYS = frozenset(range(7))  # 0 = Monday, as datetime.weekday()
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ALIASES = {
     "daily": ALL_WEEKDAYS,
@@ -180,6 +183,13 @@ def at_local(day: date, hhmm: str, zone_name: str) -> datetime:
 def day_bounds(day: date, zone_name: str) -> tuple[datetime, datetime]:
     """[start, end) of local ``day`` as UTC instants (23 or 25 hours on a DST change)."""
     return at_local(day, "00:00", zone_name), at_local(day + timedelta(days=1), "00:00", zone_name)
+
+
+def week_of(local_date: str, week_start: int) -> str:
+    """The first day (ISO date) of the week holding ``local_date``; weeks start on
+    ``week_start`` (0 = Monday)."""
+    day = date.fromisoformat(local_date)
+    return (day - timedelta(days=(day.weekday() - week_start) % 7)).isoformat()
 
 
 def weekly_latest(zone_name: str, weekday: int, hhmm: str, now: datetime) -> datetime:

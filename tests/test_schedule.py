@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -291,3 +293,21 @@ def test_local_days_and_wall_times_of_any_zone_live_here() -> None:
     assert (start, end - start) == (datetime(2026, 3, 28, 23, 0, tzinfo=UTC), timedelta(hours=23))
     start, end = schedule.day_bounds(date(2026, 10, 25), "Europe/Berlin")  # a 25-hour day
     assert end - start == timedelta(hours=25)
+
+
+def test_week_of_is_the_weeks_first_day_for_any_first_weekday() -> None:
+    # 2026-03-04 is a Wednesday.
+    assert schedule.week_of("2026-03-04", 0) == "2026-03-02"  # weeks from Monday
+    assert schedule.week_of("2026-03-04", 6) == "2026-03-01"  # from Sunday
+    assert schedule.week_of("2026-03-04", 2) == "2026-03-04"  # from Wednesday: itself
+    assert schedule.week_of("2026-03-03", 2) == "2026-02-25"  # the Tuesday before: last week
+    assert schedule.week_of("2027-01-01", 0) == "2026-12-28"  # across a year
+
+
+def test_schedule_imports_nothing_from_storage_at_run_time() -> None:
+    """Storage keys its week boards with ``week_of``: were bot.schedule to import bot.storage
+    (whose package loads the repositories), the two could not load each other."""
+    probe = "import bot.schedule, sys; print(any(m.startswith('bot.storage') for m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

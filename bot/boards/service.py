@@ -24,7 +24,7 @@ from bot.clock import Clock
 from bot.errors import DrillError
 from bot.storage import Store
 from bot.storage.boards import BoardRow, Season
-from bot.storage.scores import Credit, week_of
+from bot.storage.scores import Credit
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,8 @@ class LeaderboardService:
         if period == "all":
             scope = "all"
         elif period == "week":
-            start = date.fromisoformat(week_of(today.isoformat(), await self._week_start(guild_id)))
+            week_start = await self._week_start(guild_id)
+            start = date.fromisoformat(schedule.week_of(today.isoformat(), week_start))
             scope = f"w:{date.fromordinal(start.toordinal() - 7 * back).isoformat()}"
         elif period == "month":
             scope = f"m:{month_back(today, back)}"

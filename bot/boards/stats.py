@@ -11,7 +11,6 @@ from bot.bank.catalog import Catalog
 from bot.boards import scoring
 from bot.clock import Clock
 from bot.storage import Store
-from bot.storage.scores import week_of
 
 WEEKS = 12
 
@@ -77,7 +76,7 @@ class StatsService:
             if grade is not None:
                 grades[topic].append(grade)
             local = schedule.day_in(settings.timezone, shown_at)
-            per_week[week_of(local.isoformat(), week_start)] += 1
+            per_week[schedule.week_of(local.isoformat(), week_start)] += 1
         daily = {
             s[2:-4]: a for s, (_p, a) in mine.items() if s.startswith("t:") and s[-4:] == "|all"
         }
@@ -112,6 +111,6 @@ class StatsService:
 def _weeks(
     today: date, week_start: int, mine: dict[str, tuple[int, int]], practice: Counter[str]
 ) -> list[WeekStat]:
-    this_week = date.fromisoformat(week_of(today.isoformat(), week_start))
+    this_week = date.fromisoformat(schedule.week_of(today.isoformat(), week_start))
     starts = [(this_week - timedelta(weeks=n)).isoformat() for n in range(WEEKS - 1, -1, -1)]
     return [WeekStat(s, mine.get(f"w:{s}", (0, 0))[1], practice[s]) for s in starts]

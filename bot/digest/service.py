@@ -23,7 +23,6 @@ from bot.errors import DrillError, PublishError
 from bot.gaps.service import GapService
 from bot.jobs import RETRY
 from bot.storage import DigestClaim, DigestSettings, Store
-from bot.storage.scores import week_of
 
 log = logging.getLogger(__name__)
 Send = Callable[[int, Digest, str, str], Awaitable[int]]  # channel, digest, nonce, marker -> id
@@ -88,7 +87,7 @@ class DigestService:
             return None
         week_start = (await self.store.boards.settings(guild_id)).week_start
         this_week = date.fromisoformat(
-            week_of(schedule.day_in(guild.timezone, at).isoformat(), week_start)
+            schedule.week_of(schedule.day_in(guild.timezone, at).isoformat(), week_start)
         )
         return at, (this_week - timedelta(days=7)).isoformat()
 

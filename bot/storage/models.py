@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-ALL_WEEKDAYS = frozenset(range(7))  # 0 = Monday, as datetime.weekday()
+from bot.schedule import ALL_WEEKDAYS
 
 
 @dataclass(frozen=True, slots=True)

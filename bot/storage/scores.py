@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Integer, case, delete, func, insert, literal_column, select, union_all
 
+from bot.schedule import week_of
 from bot.storage.backend import Backend, Connection
 from bot.storage.database import iso
 from bot.storage.models import Award, DailyPost, MemberStats, Standing
@@ -45,15 +46,9 @@ from bot.storage.streaks import (
 _st, _sl, _pt = score_totals.c, score_levels.c, ledger.c
 
 
-def week_of(local_date: str, week_start: int) -> str:
-    """The first day (ISO date) of the week holding ``local_date``; weeks start on
-    ``week_start`` (0 = Monday)."""
-    day = date.fromisoformat(local_date)
-    return (day - timedelta(days=(day.weekday() - week_start) % 7)).isoformat()
-
-
 def scopes(local_date: str, topic: str | None, season: int, week_start: int) -> list[str]:
-    """Every board a point event on ``local_date`` counts on."""
+    """Every board a point event on ``local_date`` counts on: the keys of its score_totals
+    rows (the week's first day from bot/schedule.py)."""
     base = ["all", f"w:{week_of(local_date, week_start)}", f"m:{local_date[:7]}", f"s:{season}"]
     if topic:
         base += [f"t:{topic}|{scope}" for scope in base]

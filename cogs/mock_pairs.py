@@ -104,7 +104,7 @@ class PairFlow:
 
     async def _both_here(self, interaction: discord.Interaction, pid: int) -> None:
         """A member who left the server is not given a round: the pair ends instead."""
-        pair = await self.pairs.repo.get(pid)
+        pair = await self.pairs.get(pid)
         guild = interaction.guild
         if pair is None or guild is None:
             return
@@ -112,7 +112,7 @@ class PairFlow:
             try:  # asked of Discord: a missed GUILD_MEMBER_REMOVE leaves the cache stale
                 await guild.fetch_member(member_id)
             except discord.NotFound:
-                await self.pairs.repo.end(pid)
+                await self.pairs.end_left(pid)
                 raise DrillError(
                     f"{mention(member_id)} is no longer in this server, so the pair round has "
                     "ended."
@@ -211,11 +211,7 @@ class PairFlow:
         self, interaction: discord.Interaction, action: str, pid: int, sid: int
     ) -> None:
         async with refusing(interaction):
-            pair = await self.pairs.repo.get(pid)
-            session = await self.pairs.mock.repo.session(sid)
-            if pair is None or session is None or not pair.member(interaction.user.id) \
-                    or session.user_id == interaction.user.id:  # fmt: skip
-                raise DrillError("Only the interviewer of this round rates the candidate.")
+            session = await self.pairs.interviewed(pid, sid, interaction.user.id)
             if action == "rate":
                 round_ = ROUNDS_BY_SLUG[session.round]
                 await interaction.response.send_modal(pviews.partner_rating_modal(pid, sid, round_))
@@ -226,11 +222,9 @@ class PairFlow:
         self, interaction: discord.Interaction, pid: int, sid: int
     ) -> None:
         async with refusing(interaction):
-            scores = await self.pairs.rate(pid, sid, interaction.user.id, modal_values(interaction))
-            session = await self.pairs.mock.repo.session(sid)
-            assert session is not None
+            rated = await self.pairs.rate(pid, sid, interaction.user.id, modal_values(interaction))
             await interaction.response.send_message(
-                pviews.ratings_text(interaction.user.id, session.user_id, scores),
+                pviews.ratings_text(interaction.user.id, rated.candidate_id, rated.scores),
                 view=pviews.feedback_view(pid, sid),
                 allowed_mentions=discord.AllowedMentions.none(),
             )

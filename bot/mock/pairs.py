@@ -7,17 +7,27 @@ bot/storage/mock_pairs.py, so a double press does it once."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
 from bot.errors import DrillError
 from bot.mock.rounds import ROUNDS_BY_SLUG, resolve_round
 from bot.mock.service import MockService, RatingDue, Step, parse_ratings
-from bot.storage.mock import OPEN_STATES
+from bot.storage.mock import OPEN_STATES, MockSession
 from bot.storage.mock_pairs import Pair, PairRepo, PendingAlready
 
 INVITE_TTL = timedelta(minutes=10)
 MAX_FEEDBACK = 300
+_ONLY_THE_INTERVIEWER = "Only the interviewer of this round rates the candidate."
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """The interviewer's ratings, stored, of this candidate's round."""
+
+    candidate_id: int
+    scores: dict[str, int]
 
 
 class PairService:
@@ -92,7 +102,7 @@ class PairService:
         if not await self.repo.end(pair_id):
             raise DrillError("This pair round has ended already.")
         if pair.session_id is not None and pair.candidate_id is not None:
-            session = await self.mock.repo.session(pair.session_id)
+            session = await self.mock.session(pair.session_id)
             if session is not None and session.state in OPEN_STATES:
                 await self.mock.repo.abandon(session.id, pair.candidate_id, self.clock.now())
         return pair
@@ -110,20 +120,31 @@ class PairService:
 
     async def rate(
         self, pair_id: int, session_id: int, user_id: int, given: Mapping[str, str]
-    ) -> dict[str, int]:
+    ) -> Rated:
         """The interviewer's 1-4 ratings of the candidate's round, stored as rater 'partner'."""
-        pair = await self._get(pair_id)
-        session = await self.mock.repo.session(session_id)
-        if session is None or not pair.member(user_id) or not pair.member(session.user_id) \
-                or session.user_id == user_id \
-                or not await self.repo.has_round(pair_id, session_id):  # fmt: skip
-            raise DrillError("Only the interviewer of this round rates the candidate.")
+        session = await self._interviewed(await self._get(pair_id), session_id, user_id)
         if session.state not in ("rating", "done"):
             raise DrillError("The candidate has not answered every question yet.")
         scores = parse_ratings(ROUNDS_BY_SLUG[session.round], given)
         if not await self.repo.rate(session_id, user_id, scores, self.clock.now()):
             raise DrillError("You rated this round already.")
-        return scores
+        return Rated(session.user_id, scores)
+
+    async def interviewed(self, pair_id: int, session_id: int, user_id: int) -> MockSession:
+        """The candidate's round of this pair that ``user_id`` interviewed, for them to rate;
+        refused to anyone else (the candidate included)."""
+        pair = await self.repo.get(pair_id)
+        if pair is None:
+            raise DrillError(_ONLY_THE_INTERVIEWER)
+        return await self._interviewed(pair, session_id, user_id)
+
+    async def _interviewed(self, pair: Pair, session_id: int, user_id: int) -> MockSession:
+        session = await self.mock.session(session_id)
+        if session is None or not pair.member(user_id) or not pair.member(session.user_id) \
+                or session.user_id == user_id \
+                or not await self.repo.has_round(pair.id, session_id):  # fmt: skip
+            raise DrillError(_ONLY_THE_INTERVIEWER)
+        return session
 
     async def feedback(self, session_id: int, user_id: int, text: str) -> str:
         line = " ".join(text.split())
@@ -149,6 +170,14 @@ class PairService:
 
     async def for_session(self, session_id: int) -> Pair | None:
         return await self.repo.by_session(session_id)
+
+    async def get(self, pair_id: int) -> Pair | None:
+        return await self.repo.get(pair_id)
+
+    async def end_left(self, pair_id: int) -> bool:
+        """One of the two left the server (the glue asked Discord): the pair ends, whoever
+        pressed. False if it had ended already."""
+        return await self.repo.end(pair_id)
 
     async def _get(self, pair_id: int) -> Pair:
         pair = await self.repo.get(pair_id)

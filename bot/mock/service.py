@@ -267,6 +267,10 @@ class MockService:
             for rater, by in sums.items()
         }
 
+    async def session(self, session_id: int) -> MockSession | None:
+        """A round as stored, whoever's it is (a pair's interviewer reads the candidate's)."""
+        return await self.repo.session(session_id)
+
     async def _own(self, session_id: int, user_id: int) -> MockSession:
         await self.repo.expire(self.clock.now())
         session = await self.repo.session(session_id)

@@ -37,6 +37,7 @@ from bot.nudge.job import NudgeJob
 from bot.nudge.service import NudgeService
 from bot.ops.config import Settings
 from bot.organiser.service import Organiser
+from bot.ownership import Ownership
 from bot.plan.reminders import Reminders
 from bot.plan.service import PlanService
 from bot.practice.checklist import ChecklistService
@@ -104,6 +105,7 @@ class App:
     checklist: ChecklistService
     blind: BlindAnswers
     names: NameBook
+    ownership: Ownership
     web: WebBoards
     web_server: WebServer | None  # None: DRILLBOT_WEB unset
 
@@ -238,6 +240,7 @@ async def build_app(
         checklist=ChecklistService(store, catalog, quiz),
         blind=BlindAnswers(store, clock),
         names=names,
+        ownership=Ownership(store),
         web=web,
         web_server=web_server,
     )

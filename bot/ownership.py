@@ -224,3 +224,19 @@ async def verify_kind(
     if match is None:
         raise NotYours(NOT_MINE)
     await kind.check(store, match, guild_id, user_id)
+
+
+class Ownership:
+    """The checks above over the app's store, for the glue (cogs/owned.py): a cog calls this,
+    never the store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def verify(self, custom_id: str, guild_id: int | None, user_id: int) -> None:
+        await verify(self._store, custom_id, guild_id, user_id)
+
+    async def verify_kind(
+        self, kind: Kind, custom_id: str, guild_id: int | None, user_id: int
+    ) -> None:
+        await verify_kind(self._store, kind, custom_id, guild_id, user_id)

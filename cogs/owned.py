@@ -10,7 +10,7 @@ import logging
 import discord
 
 from bot.client import send_ephemeral
-from bot.ownership import Kind, NotYours, verify, verify_kind
+from bot.ownership import Kind, NotYours
 from cogs.render import data_of, refusal
 
 log = logging.getLogger(__name__)
@@ -23,15 +23,15 @@ def custom_id_of(interaction: discord.Interaction) -> str:
 async def owned(interaction: discord.Interaction, kind: Kind | None = None) -> bool:
     """True if the press or submit may act on what its custom id names (as ``kind``, when the
     button declares it); else it is told."""
-    store = interaction.client.store  # type: ignore[attr-defined]
+    ownership = interaction.client.app.ownership  # type: ignore[attr-defined]
     # The server whose data the press may touch: none in a DM, nor in a server the bot is not
     # installed in (a user-installed /quiz there is stored without a guild).
     home = interaction.guild_id if interaction.is_guild_integration() else None
     try:
         if kind is None:
-            await verify(store, custom_id_of(interaction), home, interaction.user.id)
+            await ownership.verify(custom_id_of(interaction), home, interaction.user.id)
         else:
-            await verify_kind(store, kind, custom_id_of(interaction), home, interaction.user.id)
+            await ownership.verify_kind(kind, custom_id_of(interaction), home, interaction.user.id)
     except NotYours as exc:
         log.info(
             "refused %s from member %s in guild %s: %s",

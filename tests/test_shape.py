@@ -135,14 +135,46 @@ def test_no_discord_markup_in_the_core() -> None:
     assert found == []
 
 
+# What a cog must not reach: the store, a service's repository, a backend.
+_STORE_ATTRIBUTES = {"store", "repo", "db"}
+
+
+def store_reaches(code: str) -> list[ast.Attribute]:
+    """Every ``x.store`` / ``x.repo`` / ``x.db`` (``_store`` too) in ``code``."""
+    return [
+        node
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Attribute) and node.attr.lstrip("_") in _STORE_ATTRIBUTES
+    ]
+
+
 def test_cogs_call_services_and_never_the_store() -> None:
+    """A cog calls a service method; it never reads the store, a service's repository
+    (``self.pairs.repo.get``) or a backend, directly or through the client
+    (``interaction.client.store``)."""
     reaches = []
-    for path in sorted((ROOT / "cogs").glob("*.py")):
+    for path in sorted((ROOT / "cogs").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        for needle in (".store.", "store: Store", "bot.store"):
+        for needle in ("store: Store", "bot.store"):
             if needle in text:
                 reaches.append(f"{path.name}: {needle}")
+        for node in store_reaches(text):
+            reaches.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
     assert reaches == []
+
+
+def test_the_store_check_sees_a_cog_reaching_a_repository() -> None:
+    """The check above, on the forms it must catch (it once let ``self.pairs.repo.get`` and
+    ``interaction.client.store`` through)."""
+    for line in (
+        "pair = await self.pairs.repo.get(pid)",
+        "session = await self.pairs.mock.repo.session(sid)",
+        "store = interaction.client.store  # type: ignore",
+        "rows = await self._store.boards.top(1)",
+        "await bot.app.store.db.execute(x)",
+    ):
+        assert store_reaches(line), line
+    assert store_reaches("await self.pairs.get(pid); self.reporter.send(x.stored)") == []
 
 
 def test_start_up_does_not_import_matplotlib() -> None:

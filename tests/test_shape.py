@@ -135,6 +135,25 @@ def test_no_discord_markup_in_the_core() -> None:
     assert found == []
 
 
+def test_time_zones_are_looked_up_only_in_schedule() -> None:
+    """Time-zone arithmetic lives in bot/schedule.py (``zone``, ``day_in``, ``at_local``...):
+    nothing else under bot/ or cogs/ imports zoneinfo, at the top or inside a function."""
+    found = []
+    for path in code_files():
+        if path == ROOT / "bot" / "schedule.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name.split(".")[0] == "zoneinfo" for name in names):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
+
+
 # What a cog must not reach: the store, a service's repository, a backend.
 _STORE_ATTRIBUTES = {"store", "repo", "db"}
 

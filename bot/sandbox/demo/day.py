@@ -14,8 +14,8 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
+from bot import schedule
 from bot.bank import Bank, default_content_dir, load_bank
 from bot.clock import FakeClock
 from bot.ops.config import Secret, Settings
@@ -28,7 +28,7 @@ from bot.sandbox.emulator import Emulator
 from bot.sandbox.emulator import layouts as v2
 from bot.storage import Database, Store
 
-TZ = ZoneInfo("Europe/Berlin")
+TZ = schedule.zone("Europe/Berlin")
 START = datetime(2026, 3, 2, 8, 55, tzinfo=TZ)  # a Monday, five minutes before the post
 NAMES = ("ana", "ben", "cy", "dee", "eve")
 # Who writes what on the first day: answers built from the day's own key points

@@ -14,7 +14,7 @@ does the rest. Printed:
 * how often the dispatcher woke and how many guild runs it started;
 * the bot process's resident memory idle after ready, and at its peak.
 
-    .venv/bin/python benchmarks/fanout.py [--guilds 1000] [--quiet 3] [--reveals]
+    .venv/bin/python benchmarks/fanout.py [--guilds 1000] [--quiet 3] [--reveals] [--existing]
 
 With --reveals the clock then moves 23 h on, when every post reveals, and the same figures
 are measured for the reveals.
@@ -45,12 +45,14 @@ from bot.bank import default_content_dir, load_bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
 from bot.ops.config import Secret, Settings
-from bot.sandbox.emulator import Emulator
-from bot.sandbox.emulator.ratelimit import GLOBAL_LIMIT
-from bot.storage import Store
+from bot.storage import Store, migrate
 
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # 08:00 Berlin
 NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+# Discord's global rate limit as the emulator applies it (bot/sandbox/emulator/ratelimit.py):
+# requests per window and the window in seconds. Checked against the emulator's in serve(); the
+# emulator itself is imported by the child only, so the bot's resident memory is the bot's own.
+GLOBAL_LIMIT = (50, 1.0)
 GLOBAL_RATE = GLOBAL_LIMIT[0] / GLOBAL_LIMIT[1]  # requests per second
 TARGET_CPU_AFTER_S = 2.0
 POSTING = ("send_post", "start_thread", "pin", "say_no_thread")
@@ -60,6 +62,10 @@ REVEALING = ("find_post", "history", "send_reveal", "close_thread")
 # -- the child: Discord ------------------------------------------------------------------------
 async def serve(guilds: int) -> None:
     """The emulator with rate limits on; JSON lines on stdout, orders on stdin."""
+    from bot.sandbox.emulator import Emulator
+    from bot.sandbox.emulator.ratelimit import GLOBAL_LIMIT as EMULATED
+
+    assert tuple(EMULATED) == GLOBAL_LIMIT, EMULATED
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -194,7 +200,7 @@ async def until_quiet(app: App, stamps: Stamps, quiet: float, limit: float) -> N
     raise TimeoutError(f"the fan-out did not finish within {limit:.0f}s")
 
 
-async def run(guilds: int, quiet: float, with_reveals: bool) -> dict[str, Any]:
+async def run(guilds: int, quiet: float, with_reveals: bool, existing: bool) -> dict[str, Any]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
@@ -210,7 +216,10 @@ async def run(guilds: int, quiet: float, with_reveals: bool) -> dict[str, Any]:
     child = Child(proc)
     clock = FakeClock(START)
     with tempfile.TemporaryDirectory() as tmp:
-        store = await Store.open(Path(tmp) / "fanout.sqlite3")
+        path = Path(tmp) / "fanout.sqlite3"
+        if existing:  # made before the bot starts: the bot opens it with nothing to migrate
+            await migrate.in_child("sqlite", str(path), str(path))
+        store = await Store.open(path)
         try:
             await configure(store, config["guilds"])
             settings = Settings(
@@ -253,6 +262,7 @@ async def run(guilds: int, quiet: float, with_reveals: bool) -> dict[str, Any]:
             await child.stop()
     result = {
         "guilds": guilds,
+        "database": "existing" if existing else "new",
         "posted": posted,
         **posts,
         "quiet_s": quiet,
@@ -343,6 +353,9 @@ def main() -> None:
     parser.add_argument("--guilds", type=int, default=1000)
     parser.add_argument("--quiet", type=float, default=3.0, help="seconds of quiet to wait")
     parser.add_argument("--reveals", action="store_true", help="then the reveals, 23 h later")
+    parser.add_argument(
+        "--existing", action="store_true", help="the database exists (else the bot creates it)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -350,7 +363,7 @@ def main() -> None:
         return
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("discord").setLevel(logging.ERROR)
-    result = asyncio.run(run(args.guilds, args.quiet, args.reveals))
+    result = asyncio.run(run(args.guilds, args.quiet, args.reveals, args.existing))
     print(table(result))
     print(json.dumps(result))
 

@@ -13,17 +13,16 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import aiosqlite
-from sqlalchemy import URL, Connection, Executable, create_engine, event
+from sqlalchemy import URL, Connection, Executable, event
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from bot.storage import migrate
 from bot.storage.backend import Lock, Params
@@ -33,8 +32,6 @@ from bot.storage.migrate import SchemaTooNew
 log = logging.getLogger(__name__)
 
 __all__ = ["Database", "SchemaTooNew", "from_iso", "iso"]
-
-T = TypeVar("T")
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -49,26 +46,14 @@ _PRAGMAS = (
 )
 
 
-def _on_file(path: Path, work: Callable[[Connection], T]) -> T:
-    """Run ``work`` in one write transaction on a SQLAlchemy connection to the SQLite file (in
-    a worker thread: Alembic is synchronous). BEGIN IMMEDIATE, so a migration is all or nothing
-    and waits for, rather than races, another writer."""
-    engine = create_engine(URL.create("sqlite", database=str(path)), poolclass=NullPool)
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi: Any, _record: Any) -> None:
-        dbapi.isolation_level = None  # SQLAlchemy emits BEGIN below, pysqlite none of its own
-        dbapi.execute("PRAGMA busy_timeout=5000")
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+def _stored(path: Path) -> migrate.Stored:
+    """The revisions stored in the file, read through the driver (no SQLAlchemy, no Alembic)."""
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
-        with engine.begin() as conn:
-            return work(conn)
+        conn.execute("PRAGMA busy_timeout=5000")
+        return migrate.read_sqlite(conn)
     finally:
-        engine.dispose()
+        conn.close()
 
 
 def iso(when: datetime) -> str:
@@ -240,13 +225,17 @@ class Database(SqlDatabase):
         await self.engine.dispose()
 
     async def schema_version(self) -> int:
-        return await asyncio.to_thread(_on_file, self.path, migrate.current)
+        self._open()
+        return migrate.version(await asyncio.to_thread(_stored, self.path))
 
     async def migrate(self) -> list[int]:
-        """Apply pending migrations (one transaction, BEGIN IMMEDIATE). Returns versions applied."""
-        return await asyncio.to_thread(
-            _on_file, self.path, lambda conn: migrate.upgrade(conn, str(self.path))
-        )
+        """Apply pending migrations (one transaction, BEGIN IMMEDIATE, in a child process: see
+        bot/storage/migrate.py). Returns versions applied."""
+        self._open()
+        where = str(self.path)
+        if migrate.up_to_date(await asyncio.to_thread(_stored, self.path), where):
+            return []
+        return await migrate.in_child("sqlite", where, where)
 
     @asynccontextmanager
     async def _writer(self, lock: Lock | None) -> AsyncIterator[AsyncConnection]:

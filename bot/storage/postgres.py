@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
-from sqlalchemy import Connection, Executable, text
+from sqlalchemy import Executable, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from bot.storage import migrate
 from bot.storage.backend import Lock, Params, lock_key
@@ -27,10 +26,6 @@ from bot.storage.engine import POSTGRES_INSERTS, SqlDatabase, Tx, clean
 from bot.storage.url import redact
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-_MIGRATION_LOCK = 7270157  # any fixed key: drillbot's migrations, one process at a time
 
 # Statements come from asyncpg's per-connection cache, prepared once. With PostgreSQL's default
 # (plan_cache_mode=auto) each run of a prepared board query was planned again for its values:
@@ -101,38 +96,22 @@ class PgDatabase(SqlDatabase):
         by autovacuum, and its WAL is the server's own (archived per the operator's policy)."""
         return True
 
-    async def _on_server(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` on a SQLAlchemy connection of its own, in one transaction, holding the
-        migration lock (a session advisory lock: two processes starting at once do not race;
-        the second finds the work done)."""
-        url = self.url
-        engine = create_async_engine(
-            "postgresql+asyncpg://", async_creator=lambda: _connect(url), poolclass=NullPool
-        )
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
-                await conn.commit()
-                try:
-                    result = await conn.run_sync(work)
-                    await conn.commit()
-                    return result
-                finally:
-                    await conn.rollback()
-                    await conn.execute(
-                        text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK}
-                    )
-                    await conn.commit()
-        finally:
-            await engine.dispose()
+    async def _stored(self) -> migrate.Stored:
+        self._open()
+        async with self._autocommit.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            return await migrate.read_postgres(raw)
 
     async def schema_version(self) -> int:
-        return await self._on_server(migrate.current)
+        return migrate.version(await self._stored())
 
     async def migrate(self) -> list[int]:
-        """Apply pending migrations in one transaction (PostgreSQL's DDL is transactional)."""
+        """Apply pending migrations in one transaction (PostgreSQL's DDL is transactional), in
+        a child process holding the migration lock (see bot/storage/migrate.py)."""
         where = redact(self.url)
-        return await self._on_server(lambda conn: migrate.upgrade(conn, where))
+        if migrate.up_to_date(await self._stored(), where):
+            return []
+        return await migrate.in_child("postgresql", self.url, where)
 
     @asynccontextmanager
     async def _queued(self, key: int | None) -> AsyncIterator[None]:

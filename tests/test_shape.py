@@ -4,6 +4,7 @@ glue, no import cycle, no code file over 400 lines, cogs that call services and 
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -200,18 +201,48 @@ def test_start_up_does_not_import_matplotlib() -> None:
     """Charts are drawn a few times a day: matplotlib and numpy (~40 MB resident) load with the
     first chart, not with the bot. What `drillbot run` imports before connecting: the CLI, the
     composition root, the client and every extension."""
+    assert _start_up_imports(("matplotlib", "numpy")) == []
+
+
+# What a bot on SQLite never needs in its own process (issue 25: resident memory): Alembic and
+# Mako run in a child process when the database is behind; PostgreSQL's driver loads with a
+# PostgreSQL store; rapidfuzz with the first answer graded.
+NOT_ON_SQLITE = ("alembic", "mako", "asyncpg", "rapidfuzz")
+
+
+def test_start_up_on_sqlite_imports_neither_alembic_nor_postgresql_s_driver(
+    tmp_path: Path,
+) -> None:
+    # A new database: migrated (in a child process), then opened as the bot opens it.
+    assert _start_up_imports(NOT_ON_SQLITE, tmp_path / "drillbot.sqlite3") == []
+
+
+def _start_up_imports(modules: tuple[str, ...], database: Path | None = None) -> list[str]:
+    """Which of ``modules`` are imported by start-up: `drillbot run`'s imports before it
+    connects, and with ``database`` the store opened on that SQLite file."""
     probe = (
-        "import importlib, sys\n"
-        "import bot.ops.cli, bot.app, bot.client\n"
+        "import asyncio, importlib, json, sys\n"
+        "import bot.ops.cli, bot.ops.runner, bot.app, bot.client\n"
+        "from bot.storage import open_store\n"
         "for name in bot.client.EXTENSIONS:\n"
         "    importlib.import_module(name)\n"
-        "print(sorted(m for m in ('matplotlib', 'numpy') if m in sys.modules))\n"
+        "async def main(url):\n"
+        "    await (await open_store(url)).close()\n"
+        "if sys.argv[1]:\n"
+        "    asyncio.run(main(sys.argv[1]))\n"
+        f"print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", probe, str(database or "")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert database is None or database.exists()
+    found: list[str] = json.loads(done.stdout)
+    return found
 
 
 # The backends' own statements (PRAGMAs, advisory locks, ANALYZE) are text with a comment saying

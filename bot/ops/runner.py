@@ -13,11 +13,11 @@ import contextlib
 import logging
 import math
 import signal
+import sys
 import time
 from typing import Any
 
 import aiohttp
-import asyncpg
 
 from bot.bank import Bank
 from bot.clock import SystemClock
@@ -158,6 +158,16 @@ async def check_token_accepted(settings: Settings, seconds: float = 10.0) -> Non
         raise PreflightError(_FATAL_TEXT[Exit.TOKEN], Exit.TOKEN)
 
 
+def _cannot_open() -> tuple[type[BaseException], ...]:
+    """What opening the database raises when it cannot be reached. PostgreSQL's driver errors
+    only when PostgreSQL is in use: asyncpg is imported when a PostgreSQL store is opened (a bot
+    on SQLite never loads it, issue 25)."""
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return (OSError, TimeoutError)
+    return (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
 async def open_app(settings: Settings, bank: Bank) -> Any:
     """``build_app``, with a database that cannot be opened as one line and exit 4 (5 for a
     newer schema), as for SQLite's checks before it: refused connection, unknown host,
@@ -169,7 +179,7 @@ async def open_app(settings: Settings, bank: Bank) -> Any:
         return await build_app(settings, SystemClock(), bank=bank)
     except SchemaTooNew as exc:
         raise PreflightError(str(exc), Exit.SCHEMA) from None
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except _cannot_open() as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise PreflightError(
             f"cannot open the database {redact(settings.store_url)}: {reason}", Exit.DATABASE

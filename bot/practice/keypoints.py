@@ -20,8 +20,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from rapidfuzz import fuzz, process
-
 COVERED = 0.5  # share of a key point's (weighted) words the answer must have
 NEAR = 88  # rapidfuzz ratio at which two stems count as the same word
 AGAIN, HARD, GOOD = 1, 2, 3
@@ -74,6 +72,9 @@ def coverage(answer: str, point: str, idf: Mapping[str, float] | None = None) ->
     wanted = set(terms(point))
     if not wanted:
         return 1.0
+    # rapidfuzz (~3 MB resident, 41 modules) loads with the first answer graded, not at start.
+    from rapidfuzz import fuzz, process
+
     have = set(terms(answer))
     default = max(idf.values(), default=1.0) if idf else 1.0
     total = found = 0.0

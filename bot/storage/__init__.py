@@ -8,6 +8,7 @@ from ``DRILLBOT_DB``: a file path or ``sqlite:///path``, or ``postgresql://user:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.storage.backend import Backend
 from bot.storage.blind import BlindRepo, PlanRow
@@ -38,11 +39,13 @@ from bot.storage.models import (
 )
 from bot.storage.nudges import NudgeRepo
 from bot.storage.plans import PlanRepo
-from bot.storage.postgres import PgDatabase
 from bot.storage.practice import PracticeRepo
 from bot.storage.scores import ScoreRepo
 from bot.storage.url import backend_of
 from bot.storage.web import WebRepo
+
+if TYPE_CHECKING:
+    from bot.storage.postgres import PgDatabase
 
 __all__ = [
     "Answer",
@@ -71,6 +74,16 @@ __all__ = [
     "backend_of",
     "open_store",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # PostgreSQL's backend (asyncpg, SQLAlchemy's PostgreSQL dialect: ~5 MB resident) loads
+    # when a PostgreSQL store is opened, or PgDatabase named: never on SQLite (issue 25).
+    if name == "PgDatabase":
+        from bot.storage.postgres import PgDatabase
+
+        return PgDatabase
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Store:
@@ -105,5 +118,7 @@ async def open_store(url: str | Path) -> Store:
     """Open (and migrate) the database ``url`` names; see ``backend_of``."""
     kind, where = backend_of(url)
     if kind == "postgresql":
+        from bot.storage.postgres import PgDatabase
+
         return Store(await PgDatabase.open(where))
     return Store(await Database.open(where))

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, bindparam, case, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.ops import metrics
 from bot.storage.backend import Backend
@@ -33,16 +32,22 @@ _ANSWERS = select(
 # statement's values: the engine cleans NUL characters from the parameters only (engine.clean).
 _TEXT = bindparam("text", type_=Text())
 
-# The ingest path's batch insert (idempotent per message id), a module constant per dialect so
-# SQLite compiles it once (Database.write_many). On PostgreSQL asyncpg's executemany reports no
-# row count; with RETURNING, SQLAlchemy sends the batch as one multi-row INSERT and counts the
-# rows it returns: the new answers (a conflict returns none).
-_RECORD: dict[str, Any] = {
-    "sqlite": sqlite.insert(answers).on_conflict_do_nothing(index_elements=[_A.message_id]),
-    "postgresql": postgresql.insert(answers)
-    .on_conflict_do_nothing(index_elements=[_A.message_id])
-    .returning(_A.id),
-}
+# The ingest path's batch insert (idempotent per message id), one statement per dialect, built
+# on first use (PostgreSQL's dialect is not even imported on SQLite) and kept, so SQLite
+# compiles it once (Database.write_many). On PostgreSQL asyncpg's executemany reports no row
+# count; with RETURNING, SQLAlchemy sends the batch as one multi-row INSERT and counts the rows
+# it returns: the new answers (a conflict returns none).
+_RECORD: dict[str, Any] = {}
+
+
+def _record(db: Backend) -> Any:
+    stmt = _RECORD.get(db.dialect)
+    if stmt is None:
+        stmt = db.insert(answers).on_conflict_do_nothing(index_elements=[_A.message_id])
+        if db.dialect == "postgresql":
+            stmt = stmt.returning(_A.id)
+        _RECORD[db.dialect] = stmt
+    return stmt
 
 
 def _post(r: Any) -> DailyPost:
@@ -283,7 +288,7 @@ class AnswerRepo:
         if not answers:
             return 0
         new = await self.db.write_many(
-            _RECORD[self.db.dialect],
+            _record(self.db),
             [
                 {
                     "guild_id": a.guild_id,

@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from typing import Any, ClassVar, NamedTuple
 
 from sqlalchemy import Executable, Table, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -233,9 +233,4 @@ class _Sqlite:
     insert = staticmethod(sqlite.insert)
 
 
-class _Postgres:
-    insert = staticmethod(postgresql.insert)
-
-
-SQLITE_INSERTS: Any = _Sqlite
-POSTGRES_INSERTS: Any = _Postgres
+SQLITE_INSERTS: Any = _Sqlite  # PostgreSQL's: bot/storage/postgres.py, imported only there

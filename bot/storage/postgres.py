@@ -18,11 +18,12 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import Executable, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.storage import migrate
 from bot.storage.backend import Lock, Params, lock_key
-from bot.storage.engine import POSTGRES_INSERTS, SqlDatabase, Tx, clean
+from bot.storage.engine import SqlDatabase, Tx, clean
 from bot.storage.url import redact
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,15 @@ def _lock_sql(key: int) -> Any:
     return text(f"SELECT pg_advisory_xact_lock({int(key)})")
 
 
+class _Postgres:
+    insert = staticmethod(postgresql.insert)
+
+
 class PgDatabase(SqlDatabase):
     """Owns the engine's pool. ``await PgDatabase.open(url)`` connects and migrates."""
 
     dialect = "postgresql"
-    _inserts = POSTGRES_INSERTS
+    _inserts = _Postgres
 
     def __init__(self, engine: AsyncEngine, url: str) -> None:
         super().__init__(engine)

@@ -217,6 +217,7 @@ async def phase(
     driver: Driver, stamps: Stamps, thread_id: int, n: int, rate: float
 ) -> dict[str, Any]:
     cpu, loop_cpu = time.process_time(), time.thread_time()
+    batches_before = len(stamps.batches)
     first, sent = await driver.inject(thread_id, n, rate)
     async with asyncio.timeout(120):
         while not all(m in stamps.committed for m in sent):
@@ -227,6 +228,7 @@ async def phase(
     arrive = sorted((stamps.arrived[m] - t) * 1000 for m, t in sent.items())
     commit = sorted((stamps.committed[m] - stamps.arrived[m]) * 1000 for m in sent)
     elapsed = max(stamps.committed[m] for m in sent) - first
+    batches = sorted(stamps.batches[batches_before:]) or [0]  # the bare client has none
     return {
         "offered": "as fast as possible" if rate <= 0 else f"{rate:.0f}/s",
         "n": n,
@@ -241,6 +243,8 @@ async def phase(
         "commit_p99_ms": round(pct(commit, 0.99), 3),
         "cpu_us": round(cpu / n * 1e6, 1),  # CPU of this process per answer
         "loop_cpu_us": round(loop_cpu / n * 1e6, 1),  # of which the event loop's thread
+        "batches": len(batches) if batches != [0] else 0,
+        "batch_p10_p50_p90": [batches[int(q * (len(batches) - 1))] for q in (0.1, 0.5, 0.9)],
     }
 
 
@@ -278,6 +282,7 @@ async def run(
     db: str | None = None,
     cpus: tuple[int, int] | None = None,
     profiler: cProfile.Profile | None = None,
+    window: float | None = None,
 ) -> dict[str, Any]:
     child: asyncio.subprocess.Process | None = None
     emu: Emulator | None = None
@@ -303,7 +308,7 @@ async def run(
         config, people = seed(emu, members)
     driver = Driver(child, people)
     try:
-        result = await bot_phases(driver, config, n, rate, db, profiler)
+        result = await bot_phases(driver, config, n, rate, db, profiler, window)
         # The bot has closed (its gateway session with it): the bare client, same traffic.
         thread_id = result.pop("thread_id")
         result["bare_flood"], result["bare_paced"] = await bare_phases(
@@ -329,6 +334,7 @@ async def bot_phases(
     rate: float,
     db: str | None,
     profiler: cProfile.Profile | None = None,
+    window: float | None = None,
 ) -> dict[str, Any]:
     stamps = Stamps()
     with tempfile.TemporaryDirectory() as tmp:
@@ -348,6 +354,8 @@ async def bot_phases(
         )
         bank = load_bank([default_content_dir()])
         app = await build_app(settings, FakeClock(NINE_BERLIN), bank=bank, store=store)
+        if window is not None:
+            app.writer.window = window
         bot = DrillBot(app=app, guild_ready_timeout=0.05)
         task = await start(bot, config["token"])
         try:
@@ -426,7 +434,8 @@ def table(result: dict[str, Any]) -> str:
     lines.append(f"pinned: {result['pinned']}; load average {result['loadavg']}")
     lines.append(
         f"rows committed {result['rows']} in {result['batches']} batches "
-        f"(mean {result['mean_batch']}); rate {'ok' if rate_ok else 'MISSED'}, "
+        f"(mean {result['mean_batch']}; paced p10/p50/p90 {paced['batch_p10_p50_p90']}); "
+        f"rate {'ok' if rate_ok else 'MISSED'}, "
         f"p99 {'ok' if p99_ok else 'MISSED'}"
     )
     return "\n".join(lines)
@@ -472,6 +481,11 @@ def main() -> None:
         action="store_true",
         help="put the bot and the emulator on two different cores (the first two allowed)",
     )
+    parser.add_argument(
+        "--window",
+        type=float,
+        help="the answer writer's group-commit window in ms (default: the bot's own)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cpu", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -489,7 +503,16 @@ def main() -> None:
     with backend_url(args) as db:
         load = os.getloadavg()
         result = asyncio.run(
-            run(args.n, args.members, args.rate, not args.same_process, db, cpus, profiler)
+            run(
+                args.n,
+                args.members,
+                args.rate,
+                not args.same_process,
+                db,
+                cpus,
+                profiler,
+                None if args.window is None else args.window / 1000,
+            )
         )
         result["loadavg"] = " ".join(f"{x:.2f}" for x in (*load, *os.getloadavg())[:4])
     if profiler:
@@ -510,6 +533,7 @@ def main() -> None:
         "bare_cpu_us_paced": result["bare_paced"]["cpu_us"],
         "cpu_ratio_flood": ratio(flood, result["bare_flood"]),
         "cpu_ratio_paced": ratio(paced, result["bare_paced"]),
+        "paced_batch_p10_p50_p90": paced["batch_p10_p50_p90"],
         "pinned": args.pin,
         "loadavg": result["loadavg"],
     }

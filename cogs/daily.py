@@ -27,6 +27,7 @@ from bot.errors import Gone, MissingPermissions, TransientFailure
 from bot.storage.streaks import KeptStreak
 from bot.web.names import NameBook
 from cogs import blind, cards, quiz_views
+from cogs.answer_payload import raw_history, raw_name
 from cogs.render import kept_text
 
 if TYPE_CHECKING:
@@ -275,9 +276,64 @@ def _history(message: discord.Message) -> HistoryMessage:
 
 
 class DailyCog(commands.Cog):
-    def __init__(self, service: DailyService, names: NameBook) -> None:
+    def __init__(self, bot: DrillBot, service: DailyService, names: NameBook) -> None:
+        self.bot = bot
         self.service = service
         self.names = names  # the web board shows answers' authors by the name seen here
+        self._parse_message: Callable[[dict[str, Any]], None] | None = None
+
+    async def cog_load(self) -> None:
+        parsers = self.bot._connection.parsers
+        self._parse_message = parsers["MESSAGE_CREATE"]
+        parsers["MESSAGE_CREATE"] = self._message_create
+
+    async def cog_unload(self) -> None:
+        if self._parse_message is not None:
+            self.bot._connection.parsers["MESSAGE_CREATE"] = self._parse_message
+
+    def _message_create(self, data: dict[str, Any]) -> None:
+        """discord.py's MESSAGE_CREATE parser, with one short cut: a member's message in an
+        open daily thread (nearly every message when a group answers) goes to the answer path
+        as Discord sent it. discord.py would build a Message, a Member and a User for it and
+        cache the Message, a third of what a message costs, none of it used here (edits and
+        deletes are read from the raw events). Anything else, or while someone waits for a
+        message (wait_for), goes through discord.py as before."""
+        assert self._parse_message is not None
+        author = data["author"]
+        if (
+            author.get("bot")
+            or "webhook_id" in data
+            or "guild_id" not in data
+            or self.bot._listeners.get("message")
+            or not self.service.takes(int(data["channel_id"]))
+        ):
+            self._parse_message(data)
+            return
+        channel, _ = self.bot._connection._get_guild_channel(data)  # type: ignore[arg-type]
+        if isinstance(channel, discord.Thread):
+            channel.last_message_id = int(data["id"])  # what discord.py's parser keeps
+        parent_id = getattr(channel, "parent_id", None)
+        # A task, as discord.py runs a listener: close() lets it finish before the store closes.
+        self.bot._schedule_event(self._raw_answer, "on_message", data, parent_id)
+
+    async def _raw_answer(self, data: dict[str, Any], parent_id: int | None) -> None:
+        msg = raw_history(data)
+        if await self.service.receive(int(data["channel_id"]), parent_id, msg):
+            await self._answered(int(data["guild_id"]), msg.user_id, raw_name(data), data["author"])
+
+    async def _answered(
+        self,
+        guild_id: int,
+        user_id: int,
+        name: str,
+        who: dict[str, Any] | discord.User | discord.Member,
+    ) -> None:
+        self.names.seen(guild_id, user_id, name)
+        kept = await self.service.kept_streaks(guild_id, user_id)
+        if kept:
+            if isinstance(who, dict):  # the raw author: a User to write to, as discord.py makes
+                who = self.bot._connection.store_user(who)  # type: ignore[arg-type]
+            await tell_kept(who, kept)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -287,10 +343,8 @@ class DailyCog(commands.Cog):
         # parent lets it keep the message until the thread is tracked.
         parent_id = getattr(message.channel, "parent_id", None)
         if await self.service.receive(message.channel.id, parent_id, _history(message)):
-            self.names.seen(message.guild.id, message.author.id, message.author.display_name)
-            kept = await self.service.kept_streaks(message.guild.id, message.author.id)
-            if kept:
-                await tell_kept(message.author, kept)
+            author = message.author
+            await self._answered(message.guild.id, author.id, author.display_name, author)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -312,4 +366,4 @@ async def setup(bot: DrillBot) -> None:
         card.post_id, model_answer=bool(card.question.model_answer)
     )
     bot.app.discord.plug(publisher)
-    await bot.add_cog(DailyCog(bot.app.daily, bot.app.names))
+    await bot.add_cog(DailyCog(bot, bot.app.daily, bot.app.names))

@@ -107,6 +107,11 @@ class AnswerLog:
             post = self.open_unthreaded.get(reply_to)
         return post
 
+    def takes(self, channel_id: int) -> bool:
+        """Whether a member's message in this channel is an answer to an open post's thread:
+        the glue may then hand it over without building anything else from it."""
+        return self.reads_content and channel_id in self.open_threads
+
     # -- live messages ------------------------------------------------------------------------
     async def receive(self, channel_id: int, parent_id: int | None, msg: HistoryMessage) -> bool:
         """A member's message from the gateway. Returns whether it was stored as an answer."""

@@ -184,6 +184,9 @@ class DailyService:
     async def receive(self, channel_id: int, parent_id: int | None, msg: HistoryMessage) -> bool:
         return await self.answers.receive(channel_id, parent_id, msg)
 
+    def takes(self, channel_id: int) -> bool:
+        return self.answers.takes(channel_id)
+
     async def answered(self, post: DailyPost) -> set[int]:
         """Who has answered an open post as Discord has it now: the thread is read back
         first, so an answer given a second ago counts (stored answers if it cannot be read)."""

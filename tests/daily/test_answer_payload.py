@@ -1,0 +1,95 @@
+"""A member's message in an open daily thread goes to the answer path as Discord sent it,
+without discord.py's Message (issue 25); everything else still goes through discord.py."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+
+from bot.clock import FakeClock
+from bot.storage import Store
+from cogs.answer_payload import raw_history, raw_name
+from tests.conftest import BotFactory, World, eventually
+from tests.daily.helpers import ANSWER, configure_world, stored
+
+NINE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+
+
+def cached(bot: Any, message_id: int) -> bool:
+    return any(m.id == message_id for m in bot.cached_messages)
+
+
+async def test_a_thread_answer_is_stored_without_discord_py_building_a_message(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world)
+    clock.set(NINE)
+    async with start_bot() as bot:
+        await bot.jobs.idle()
+        post = await stored(store, world.guild.id, "2026-03-02")
+        assert post.thread_id is not None
+        answer = await world["ana"].send(post.thread_id, ANSWER)
+        chatter = await world["ben"].send(world.channel.id, "Lunch anyone?")  # not an answer
+        (row,) = await eventually(lambda: store.answers.for_post(post.id))
+        await eventually(lambda: cached(bot, chatter.id))  # discord.py parsed the chatter
+        assert not cached(bot, answer.id)  # and built nothing for the answer
+        thread = bot.get_channel(post.thread_id)
+        assert isinstance(thread, discord.Thread) and thread.last_message_id == answer.id
+    assert (row.message_id, row.user_id, row.content) == (answer.id, world["ana"].id, ANSWER)
+    assert row.created_at == discord.utils.snowflake_time(answer.id)
+    assert await store.web.names(world.guild.id, [world["ana"].id]) == {world["ana"].id: "ana"}
+
+
+async def test_while_someone_waits_for_a_message_the_answer_goes_through_discord_py_once(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world)
+    clock.set(NINE)
+    async with start_bot() as bot:
+        await bot.jobs.idle()
+        post = await stored(store, world.guild.id, "2026-03-02")
+        waiter = asyncio.ensure_future(
+            bot.wait_for("message", check=lambda m: m.channel.id == post.thread_id, timeout=5)
+        )
+        await asyncio.sleep(0)  # the waiter is registered
+        first = await world["ana"].send(post.thread_id, ANSWER)
+        seen = await waiter
+        second = await world["ben"].send(post.thread_id, ANSWER)  # nobody waits: the short cut
+        rows = await eventually(lambda: _at_least(store.answers.for_post(post.id), 2), timeout=5)
+        assert cached(bot, first.id) and not cached(bot, second.id)
+    assert seen.id == first.id
+    assert [r.message_id for r in rows] == [first.id, second.id]  # each stored once
+
+
+async def _at_least(rows: Any, count: int) -> Any:
+    found = await rows
+    return found if len(found) >= count else None
+
+
+def test_the_payload_reads_as_discord_py_reads_the_message() -> None:
+    author = {"id": "7", "username": "ana_b", "global_name": "Ana B", "bot": False}
+    data: dict[str, Any] = {
+        "id": "1234567890123456789",
+        "channel_id": "5",
+        "guild_id": "3",
+        "author": author,
+        "member": {"nick": None, "roles": []},
+        "content": "Canary it.",
+        "edited_timestamp": None,
+        "message_reference": {"message_id": "99", "channel_id": "5"},
+    }
+    msg = raw_history(data)
+    assert (msg.message_id, msg.user_id, msg.is_bot, msg.content) == (
+        1234567890123456789, 7, False, "Canary it."
+    )  # fmt: skip
+    assert msg.created_at == discord.utils.snowflake_time(1234567890123456789)
+    assert (msg.edited_at, msg.reply_to) == (None, 99)
+    # Member.display_name: the nickname, else the global name, else the username.
+    assert raw_name(data) == "Ana B"
+    assert raw_name({**data, "member": {"nick": "Anna"}}) == "Anna"
+    assert raw_name({**data, "author": {**author, "global_name": None}}) == "ana_b"
+    edited = raw_history({**data, "edited_timestamp": "2026-03-02T08:05:00+00:00"})
+    assert edited.edited_at == datetime(2026, 3, 2, 8, 5, tzinfo=UTC)

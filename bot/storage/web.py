@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, literal_column, null, select, union_all, update
+from sqlalchemy import bindparam, insert, select, update
 
 from bot.storage.backend import Backend
 from bot.storage.database import iso
@@ -22,6 +22,15 @@ _w = web_boards.c
 _ROTATE = update(web_boards).where(_w.guild_id == bindparam("g"))
 _RENAME = update(web_boards).where(_w.guild_id == bindparam("g"), _w.guild_name != bindparam("n"))
 _AUDIT = insert(audit_log)
+# Read on page requests: module constants, so fetchall_inline compiles each once and SQLite runs
+# them on the loop's own thread (a primary-key read, ~0.02 ms; a trip through SQLAlchemy's async
+# engine and aiosqlite's thread cost ~1 ms of CPU, most of a page's: issue 29).
+_ACCESS = select(_w.guild_id, _w.enabled, _w.secret, _w.guild_name).where(
+    _w.guild_id == bindparam("g")
+)
+HIDDEN_INLINE = 256  # a guild with more hidden members is asked about a page's members only
+_h = hidden_members.c
+_HIDDEN = select(_h.user_id).where(_h.guild_id == bindparam("g")).limit(HIDDEN_INLINE + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +50,23 @@ class WebRepo:
         self.db = db
 
     async def access(self, guild_id: int) -> WebAccess | None:
-        row = await self.db.fetchone(
-            select(_w.guild_id, _w.enabled, _w.secret, _w.guild_name).where(_w.guild_id == guild_id)
-        )
-        if row is None:
+        rows = await self.db.fetchall_inline(_ACCESS, {"g": guild_id})
+        if not rows:
             return None
+        row = rows[0]
         return WebAccess(int(row[0]), bool(row[1]), bytes.fromhex(row[2]), row[3])
+
+    async def hidden(self, guild_id: int, user_ids: Sequence[int]) -> set[int]:
+        """Which of these members hid themselves from the boards. Read on every page request
+        (a member who hides is gone from the next page, whichever process serves it), so it is
+        the guild's hidden members by primary key, inline; a guild with more than
+        ``HIDDEN_INLINE`` of them is asked about these members only."""
+        rows = await self.db.fetchall_inline(_HIDDEN, {"g": guild_id})
+        if len(rows) > HIDDEN_INLINE:
+            rows = await self.db.fetchall(
+                select(_h.user_id).where(_h.guild_id == guild_id, _h.user_id.in_(user_ids))
+            )
+        return {int(r[0]) for r in rows}.intersection(user_ids)
 
     async def set_enabled(
         self, guild_id: int, user_id: int, enabled: bool, guild_name: str, now: datetime
@@ -100,26 +120,6 @@ class WebRepo:
     async def set_guild_name(self, guild_id: int, name: str) -> None:
         name = name[:NAME_MAX]
         await self.db.execute(_RENAME, {"g": guild_id, "n": name, "guild_name": name})
-
-    async def names_and_hidden(
-        self, guild_id: int, user_ids: Sequence[int]
-    ) -> tuple[dict[int, str], set[int]]:
-        """The display names of these members, and which of them are hidden from the boards:
-        one round trip for a whole page, on a reader connection of its own: run on every page
-        request, it never waits behind the answer writer (issue 29)."""
-        n, h = member_names.c, hidden_members.c
-        rows = await self.db.fetchall(
-            union_all(
-                select(n.user_id, n.display_name, literal_column("0")).where(
-                    n.guild_id == guild_id, n.user_id.in_(user_ids)
-                ),
-                select(h.user_id, null(), literal_column("1")).where(
-                    h.guild_id == guild_id, h.user_id.in_(user_ids)
-                ),
-            )
-        )
-        names = {int(r[0]): r[1] for r in rows if not r[2]}
-        return names, {int(r[0]) for r in rows if r[2]}
 
     # -- display names ----------------------------------------------------------------------
     async def remember_names(self, names: Sequence[tuple[int, int, str]], now: datetime) -> None:

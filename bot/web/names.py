@@ -81,17 +81,20 @@ class NameBook:
         await self.flush()
 
     async def names(self, guild_id: int, user_ids: list[int]) -> dict[int, str]:
-        return self._with_pending(guild_id, await self.store.web.names(guild_id, user_ids))
+        """These members' names as stored, and as seen since (not stored yet)."""
+        return self.pending(guild_id, await self.store.web.names(guild_id, user_ids), user_ids)
 
-    async def names_and_hidden(
-        self, guild_id: int, user_ids: list[int]
-    ) -> tuple[dict[int, str], set[int]]:
-        """Names as ``names`` gives them, and which of these members are hidden: one query."""
-        found, hidden = await self.store.web.names_and_hidden(guild_id, user_ids)
-        return self._with_pending(guild_id, found), hidden
+    async def hidden(self, guild_id: int, user_ids: list[int]) -> set[int]:
+        """Which of these members are hidden from the boards, read now (never cached)."""
+        return await self.store.web.hidden(guild_id, user_ids)
 
-    def _with_pending(self, guild_id: int, found: dict[int, str]) -> dict[int, str]:
-        for (guild, user_id), name in self._pending.items():
-            if guild == guild_id:
-                found[user_id] = name
-        return found
+    def pending(self, guild_id: int, names: dict[int, str], user_ids: list[int]) -> dict[int, str]:
+        """``names`` with the names seen since the last flush for these members: a copy when
+        any differs (``names`` may be a cached page's)."""
+        fresh = None
+        for user_id in user_ids:
+            name = self._pending.get((guild_id, user_id))
+            if name is not None and names.get(user_id) != name:
+                fresh = fresh if fresh is not None else dict(names)
+                fresh[user_id] = name
+        return names if fresh is None else fresh

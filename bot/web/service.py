@@ -155,8 +155,10 @@ class WebBoards:
         by another process (shards) within that time."""
         claimed, _, _ = signing.parse(token)
         guild_id = claimed.guild_id
+        # Through the store, not ``reads``: a read by primary key that SQLite runs inline (on
+        # the loop's thread, no trip to a reader thread) when the cached switch is too old.
         access = await self._shared(
-            ("access", guild_id), lambda: self.reads.web.access(guild_id), stale=False
+            ("access", guild_id), lambda: self.store.web.access(guild_id), stale=False
         )
         if access is None or not access.enabled:
             raise BadLink("board off")
@@ -165,9 +167,10 @@ class WebBoards:
 
     # -- pages ------------------------------------------------------------------------------
     async def board(self, viewer: Viewer, period: str, topic: str | None, page: int) -> BoardPage:
-        """A board page. The parts every viewer shares (its scope, rows, title) come from
-        ``_shared``, so under load a page costs one read by primary key: the names, and who is
-        hidden, read on every request, so a member who hides never shows, cached or not."""
+        """A board page. The parts every viewer shares (its scope, rows and their names, title)
+        come from ``_shared``, as does the viewer's own row when it is not among them; who is
+        hidden is read on every request (by primary key, on the loop's thread), so a member
+        who hides never shows, cached or not. Under load a page awaits no thread (issue 29)."""
         guild_id, user_id = viewer.grant.guild_id, viewer.grant.user_id
         period = period if period in PERIODS else "week"
         topics = await self.topics(guild_id)
@@ -177,20 +180,30 @@ class WebBoards:
             ("scope", guild_id, period, topic),
             lambda: self.leaderboard.scope_for(guild_id, period, topic),
         )
-        shared = await self._shared(
-            ("board", guild_id, scope, page),
-            lambda: self.leaderboard.board(guild_id, NOBODY, scope, page),
+        shared, names = await self._shared(
+            ("board", guild_id, scope, page), lambda: self._named_board(guild_id, scope, page)
         )
         ids = [r.user_id for r in shared.rows]
-        names, hidden = await self.names.names_and_hidden(guild_id, [*ids, user_id])
+        hidden = await self.names.hidden(guild_id, [*ids, user_id])
         rows = tuple(r for r in shared.rows if r.user_id not in hidden)
         me = next((r for r in rows if r.user_id == user_id), None)
         if me is None and user_id not in hidden:
-            me = await self._shared(
+            mine = await self._shared(
                 ("rank", guild_id, scope, user_id), lambda: self._rank(guild_id, scope, user_id)
             )
+            if mine is not None:
+                me, name = mine
+                names = {**names, user_id: name} if name is not None else names
         board = replace(shared, rows=rows, me=me, viewer_hidden=user_id in hidden)
-        return BoardPage(board, period, topic, topics, names)
+        return BoardPage(
+            board, period, topic, topics, self.names.pending(guild_id, names, [*ids, user_id])
+        )
+
+    async def _named_board(
+        self, guild_id: int, scope: str, page: int
+    ) -> tuple[Board, dict[int, str]]:
+        board = await self.leaderboard.board(guild_id, NOBODY, scope, page)
+        return board, await self.reads.web.names(guild_id, [r.user_id for r in board.rows])
 
     async def topics(self, guild_id: int) -> tuple[tuple[str, str], ...]:
         async def read() -> tuple[tuple[str, str], ...]:
@@ -204,9 +217,15 @@ class WebBoards:
 
         return await self._shared(("topics", guild_id), read)
 
-    async def _rank(self, guild_id: int, scope: str, user_id: int) -> BoardRow | None:
+    async def _rank(
+        self, guild_id: int, scope: str, user_id: int
+    ) -> tuple[BoardRow, str | None] | None:
+        """The member's row on a board (streak as it stands now) and their stored name."""
         mine = await self.reads.boards.rank(guild_id, scope, user_id)
-        return live_row(mine, await self._last_revealed(guild_id)) if mine else None
+        if mine is None:
+            return None
+        row = live_row(mine, await self._last_revealed(guild_id))
+        return row, (await self.reads.web.names(guild_id, [user_id])).get(user_id)
 
     async def _last_revealed(self, guild_id: int) -> str | None:
         return await self._shared(

@@ -22,7 +22,7 @@ from bot.web import service
 from bot.web.service import FRESH, STALE, Viewer
 from bot.web.signing import BadLink
 from tests.leaderboard.history import GUILD
-from tests.web.site import NAMES, ORGANISER, Site, running_site
+from tests.web.site import NAMES, ORGANISER, VIEWER, Site, running_site
 
 
 @pytest.fixture
@@ -134,8 +134,8 @@ async def test_a_switch_read_under_way_does_not_outlive_off_or_rotate(
     web = site.app.web
     token = (await site.link()).rstrip("/").rsplit("/", 1)[1]
     now[0] += FRESH + 0.1  # the switch is read again on the next page
-    gate = Gate(web.reads.web.access)
-    web.reads.web.access = gate  # type: ignore[method-assign]
+    gate = Gate(web.store.web.access)
+    web.store.web.access = gate  # type: ignore[method-assign]
     gate.open.clear()
     under_way = asyncio.create_task(web.admit(token))  # began before the change
     await asyncio.sleep(0.01)
@@ -166,3 +166,59 @@ async def test_closing_waits_for_a_read_under_way(site: Site, now: list[float]) 
     gate.open.set()
     await closing
     assert len((await page).board.rows) == 10
+
+
+async def test_a_cached_page_awaits_no_read_but_who_is_hidden(
+    site: Site, store: Store, now: list[float]
+) -> None:
+    """Once a board's parts are kept, a page runs one read, by primary key: who is hidden.
+    Every read that goes through SQLAlchemy's async engine (a reader thread) is counted."""
+    web = site.app.web
+    me = await viewer(site)
+    await web.board(me, "all", None, 0)  # fills the parts every viewer shares
+    threaded: list[Any] = []
+    for backend in {id(store.db): store.db, id(web.reads.db): web.reads.db}.values():
+        read = backend.fetchall
+
+        async def counted(stmt: Any, params: Any = None, read: Any = read) -> Any:
+            threaded.append(stmt)
+            return await read(stmt, params)
+
+        backend.fetchall = counted  # type: ignore[method-assign]
+    page = await web.board(me, "all", None, 0)
+    assert threaded == [] and 11 in {r.user_id for r in page.board.rows}
+    await store.boards.set_hidden(GUILD, 11, True, site.app.clock.now())
+    page = await web.board(me, "all", None, 0)  # hidden at once, still no threaded read
+    assert threaded == [] and 11 not in {r.user_id for r in page.board.rows}
+
+
+async def test_a_guild_with_many_hidden_members_is_asked_about_the_page_only(
+    site: Site, store: Store
+) -> None:
+    from bot.storage.web import HIDDEN_INLINE
+
+    when = site.app.clock.now()
+    await asyncio.gather(
+        *(store.boards.set_hidden(GUILD, 10**6 + k, True, when) for k in range(HIDDEN_INLINE))
+    )
+    await store.boards.set_hidden(GUILD, 11, True, when)
+    # 258 hidden: the inline read stops at 257 (in key order), so the last is asked directly.
+    last = 10**6 + HIDDEN_INLINE - 1
+    assert await store.web.hidden(GUILD, [2, 11, 12, last]) == {11, 12, last}
+    me = await viewer(site)
+    page = await site.app.web.board(me, "all", None, 0)
+    assert {11, 12}.isdisjoint(r.user_id for r in page.board.rows) and page.board.rows
+
+
+async def test_a_name_seen_since_the_board_was_kept_shows_at_once(
+    site: Site, now: list[float]
+) -> None:
+    web = site.app.web
+    me = await viewer(site)
+    before = await web.board(me, "all", None, 0)
+    assert before.names[11] == NAMES[11] and before.names[VIEWER] == NAMES[VIEWER]
+    web.names.seen(GUILD, 11, "Kim Renamed")
+    web.names.seen(GUILD, VIEWER, "Cy Renamed")
+    after = await web.board(me, "all", None, 0)
+    assert after.names[11] == "Kim Renamed" and after.names[VIEWER] == "Cy Renamed"
+    assert before.names[11] == NAMES[11]  # the kept page's names were not changed in place

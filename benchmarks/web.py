@@ -67,6 +67,7 @@ from bot.web.server import WebServer
 GUILD = 1
 TARGET_P99_MS = 20.0
 LAG_EVERY = 0.005  # seconds between the loop-lag probe's wake-ups
+STALL_MS = 20.0  # a wake-up later than this is a stall, put down to whoever had the time
 T = TypeVar("T")
 
 
@@ -267,17 +268,28 @@ class Pauses:
         gc.callbacks.remove(self.callback)
 
 
-async def lag(work: Awaitable[T]) -> tuple[T, list[float]]:
-    """``work``'s result, and how late (ms) a task sleeping ``LAG_EVERY`` s woke meanwhile: the
-    event loop's own stalls (or the machine's, when the process waited for a CPU)."""
+async def lag(work: Awaitable[T]) -> tuple[T, list[float], dict[str, int]]:
+    """``work``'s result, how late (ms) a task sleeping ``LAG_EVERY`` s woke meanwhile (the
+    event loop's own stalls, or the machine's, when the process waited for a CPU), and each
+    wake later than ``STALL_MS`` put down to who had the time: the loop's own thread running
+    (``loop``), another thread of the bot's (``threads``: the GIL), or nobody in the process
+    (``off_cpu``: the machine did not run it)."""
     late: list[float] = []
+    stalls = {"loop": 0, "threads": 0, "off_cpu": 0}
     done = False
 
     async def probe() -> None:
         while not done:
-            due = time.perf_counter() + LAG_EVERY
+            started, ran, used = time.perf_counter(), time.thread_time(), time.process_time()
             await asyncio.sleep(LAG_EVERY)
-            late.append(max(0.0, (time.perf_counter() - due) * 1000))
+            wall = time.perf_counter() - started
+            ms = max(0.0, (wall - LAG_EVERY) * 1000)
+            late.append(ms)
+            if ms > STALL_MS:
+                loop = time.thread_time() - ran
+                others = time.process_time() - used - loop
+                who = "loop" if loop > wall / 2 else "threads" if others > wall / 2 else "off_cpu"
+                stalls[who] += 1
 
     task = asyncio.create_task(probe())
     try:
@@ -285,7 +297,11 @@ async def lag(work: Awaitable[T]) -> tuple[T, list[float]]:
     finally:
         done = True
         await task
-    return result, late
+    return result, late, stalls
+
+
+def stalled(stalls: dict[str, int]) -> dict[str, int]:
+    return {f"stalls_{who}": n for who, n in stalls.items()}
 
 
 # -- the bot's side ---------------------------------------------------------------------------
@@ -349,26 +365,26 @@ async def measure(path: Path, info: dict[str, Any], args: argparse.Namespace) ->
         out: dict[str, Any] = {}
         pauses.take()
         # The floor: how late an idle loop wakes on this machine (other processes, the OS).
-        _, floor = await lag(asyncio.sleep(s))
-        out["idle loop (floor)"] = summary(floor, len(floor), s) | pauses.take()
+        _, floor, stalls = await lag(asyncio.sleep(s))
+        out["idle loop (floor)"] = summary(floor, len(floor), s) | pauses.take() | stalled(stalls)
         cpu = time.process_time()
-        answers, late = await lag(ingest(app, made.id, args.ingest, s, 10**15))
+        answers, late, stalls = await lag(ingest(app, made.id, args.ingest, s, 10**15))
         out["answers alone"] = summary(answers, int(args.ingest * s), s)
         out["answers alone"]["cpu_ms_each"] = round(
             (time.process_time() - cpu) * 1000 / len(answers), 3
         )
         out["answers alone"]["loop_lag_p99_ms"] = round(pct(sorted(late), 0.99), 2)
-        out["answers alone"] |= pauses.take()
+        out["answers alone"] |= pauses.take() | stalled(stalls)
         cpu = time.process_time()
-        pages, late = await lag(load(urls, args.rate, s, args))
+        pages, late, stalls = await lag(load(urls, args.rate, s, args))
         out["pages alone"] = split(pages, int(args.rate * s), s)
         # The bot process's CPU per page (server side only; the client is another process).
         out["pages alone"]["cpu_ms_each"] = round(
             (time.process_time() - cpu) * 1000 / len(pages), 3
         )
         out["pages alone"]["loop_lag_p99_ms"] = round(pct(sorted(late), 0.99), 2)
-        out["pages alone"] |= pauses.take()
-        (pages, answers), late = await lag(
+        out["pages alone"] |= pauses.take() | stalled(stalls)
+        (pages, answers), late, stalls = await lag(
             asyncio.gather(
                 load(urls, args.rate, s, args),
                 ingest(app, made.id, args.ingest, s, 2 * 10**15),
@@ -376,7 +392,7 @@ async def measure(path: Path, info: dict[str, Any], args: argparse.Namespace) ->
         )
         out["pages while ingesting"] = split(pages, int(args.rate * s), s)
         out["answers under page load"] = summary(answers, int(args.ingest * s), s)
-        gcs = pauses.take()
+        gcs = pauses.take() | stalled(stalls)
         for name in ("pages while ingesting", "answers under page load"):
             out[name]["loop_lag_p99_ms"] = round(pct(sorted(late), 0.99), 2)
             out[name] |= gcs
@@ -391,7 +407,7 @@ async def measure(path: Path, info: dict[str, Any], args: argparse.Namespace) ->
 def table(result: dict[str, Any]) -> str:
     head = (
         f"{'phase':<26}{'offered':>8}{'done/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}"
-        f"{'cpu ms':>8}{'lag p99':>8}{'gc2 n':>6}{'gc max':>7}{'cpu wait':>9}"
+        f"{'cpu ms':>8}{'lag p99':>8}{'gc2 n':>6}{'gc max':>7}{'cpu wait':>9}{'stalls l/t/o':>13}"
     )
     lines = [head, "-" * len(head)]
     for name, r in result.items():
@@ -400,6 +416,7 @@ def table(result: dict[str, Any]) -> str:
             f"{r['max_ms']:>8}{r.get('cpu_ms_each', ''):>8}{r.get('loop_lag_p99_ms', ''):>8}"
             f"{r.get('gc2_count', ''):>6}{r.get('gc_max_ms', ''):>7}"
             f"{str(r.get('cpu_wait_pct', '')) + '%':>9}"
+            f"{'/'.join(str(r.get(f'stalls_{w}', '')) for w in ('loop', 'threads', 'off_cpu')):>13}"
         )
     parts = ("client_late", "way_in", "handler", "way_back")
     head = f"{'where a page went, p50 / p99 ms':<34}" + "".join(f"{p:>15}" for p in parts)
@@ -473,7 +490,10 @@ def main() -> None:
         f" every {LAG_EVERY * 1000:.0f} ms on the bot's loop woke (the idle loop's row: the"
         " machine's own floor). gc2 n / gc max: full collections, and the longest pause of any"
         " generation (ms). cpu wait: the share of the phase in which some task on the machine"
-        " waited for a CPU (/proc/pressure/cpu: the neighbours' load shows here).\n"
+        " waited for a CPU (/proc/pressure/cpu: the neighbours' load shows here). stalls l/t/o:"
+        f" the loop's wake-ups later than {STALL_MS:.0f} ms, by who had the time meanwhile: the"
+        " loop's own thread, the bot's other threads, or nobody in the bot (off CPU: the"
+        " machine).\n"
     )
     print(table(result))
     page_p99 = result["pages while ingesting"]["p99_ms"]

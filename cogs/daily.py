@@ -305,21 +305,30 @@ class DailyCog(commands.Cog):
             or "webhook_id" in data
             or "guild_id" not in data
             or self.bot._listeners.get("message")
-            or not self.service.takes(int(data["channel_id"]))
+            or not self.service.takes(channel_id := int(data["channel_id"]))
         ):
             self._parse_message(data)
             return
         channel, _ = self.bot._connection._get_guild_channel(data)  # type: ignore[arg-type]
+        msg = raw_history(data)
         if isinstance(channel, discord.Thread):
-            channel.last_message_id = int(data["id"])  # what discord.py's parser keeps
+            channel.last_message_id = msg.message_id  # what discord.py's parser keeps
         parent_id = getattr(channel, "parent_id", None)
         # A task, as discord.py runs a listener: close() lets it finish before the store closes.
-        self.bot._schedule_event(self._raw_answer, "on_message", data, parent_id)
+        # It keeps what it needs, not the payload: thousands may wait for their commit at once.
+        where = (channel_id, parent_id, int(data["guild_id"]))
+        self.bot._schedule_event(self._raw_answer, "on_message", where, msg, raw_name(data), author)
 
-    async def _raw_answer(self, data: dict[str, Any], parent_id: int | None) -> None:
-        msg = raw_history(data)
-        if await self.service.receive(int(data["channel_id"]), parent_id, msg):
-            await self._answered(int(data["guild_id"]), msg.user_id, raw_name(data), data["author"])
+    async def _raw_answer(
+        self,
+        where: tuple[int, int | None, int],
+        msg: HistoryMessage,
+        name: str,
+        author: dict[str, Any],
+    ) -> None:
+        channel_id, parent_id, guild_id = where
+        if await self.service.receive(channel_id, parent_id, msg):
+            await self._answered(guild_id, msg.user_id, name, author)
 
     async def _answered(
         self,

@@ -41,6 +41,7 @@ EXTENSIONS = (
 AUTOCOMPLETE = 4  # interaction type
 RESTARTING = "The bot is restarting: nothing was changed. Try again in a minute."
 SHUTDOWN_GRACE = 10.0  # seconds in-flight interactions get to finish when the bot stops
+_COG_ONLY = frozenset({"message", "socket_event_type"})  # events DrillBot's own on_* never take
 
 
 _BUTTON_ONLY = (
@@ -276,10 +277,11 @@ class DrillBot(commands.Bot):
                 log.warning("stopping with %d event listener(s) still running", len(late))
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
-        # One task per message (issue 25): none for commands.Bot's on_message (prefix commands)
-        if event_name == "message" and not self._listeners.get("message"):
-            for listener in self.extra_events.get("on_message", ()):
-                self._schedule_event(listener, "on_message", *args, **kwargs)
+        # Cogs' listeners only for these (issue 25): no task for commands.Bot's on_message (no
+        # prefix commands); socket_event_type, sent for every gateway event, costs nothing
+        if event_name in _COG_ONLY and not self._listeners.get(event_name):
+            for listener in self.extra_events.get("on_" + event_name, ()):
+                self._schedule_event(listener, "on_" + event_name, *args, **kwargs)
             return
         super().dispatch(event_name, *args, **kwargs)
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import discord
+from discord.ext import commands
 
 from bot.clock import FakeClock
 from bot.storage import Store
@@ -93,3 +94,30 @@ def test_the_payload_reads_as_discord_py_reads_the_message() -> None:
     assert raw_name({**data, "author": {**author, "global_name": None}}) == "ana_b"
     edited = raw_history({**data, "edited_timestamp": "2026-03-02T08:05:00+00:00"})
     assert edited.edited_at == datetime(2026, 3, 2, 8, 5, tzinfo=UTC)
+
+
+class _Watcher(commands.Cog):
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    @commands.Cog.listener()
+    async def on_socket_event_type(self, event: str) -> None:
+        self.events.append(event)
+
+
+async def test_gateway_event_types_still_reach_a_listening_cog_and_a_waiter(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world)
+    clock.set(NINE)
+    async with start_bot() as bot:
+        await bot.jobs.idle()
+        post = await stored(store, world.guild.id, "2026-03-02")
+        assert post.thread_id is not None
+        watcher = _Watcher()
+        await bot.add_cog(watcher)
+        waiting = asyncio.ensure_future(bot.wait_for("socket_event_type", timeout=5))
+        await asyncio.sleep(0)
+        await world["ben"].send(post.thread_id, ANSWER)
+        assert await waiting == "MESSAGE_CREATE"
+        await eventually(lambda: "MESSAGE_CREATE" in watcher.events)

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.daily.ingest import AnswerWriter
+from bot.daily.kept import KeptNotices
 from bot.daily.publishing import (
     CLOCK_SLACK,
     HistoryMessage,
@@ -48,6 +49,7 @@ class AnswerLog:
         self.publisher = publisher
         self.writer = writer
         self.clock = clock
+        self.kept = KeptNotices(store, clock)  # streak freezes to tell answering members of
         self.open_threads: dict[int, DailyPost] = {}  # thread id -> open post
         self.open_unthreaded: dict[int, DailyPost] = {}  # post message id -> open post
         self.daily_channels: set[int] = set()  # channels that have had a post this run

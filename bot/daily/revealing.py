@@ -123,7 +123,10 @@ class Revealer:
             if not await self._catch_up(claimed):
                 return False
         answers = on_time(await self.store.answers.for_post(claimed.id), claimed.reveal_at)
-        awards = await award(self.store, claimed, answers, self.clock.now())
+        try:
+            awards = await award(self.store, claimed, answers, self.clock.now())
+        finally:
+            self.answers.kept.scored(claimed.guild_id)  # freezes may have been spent
         answered = len({a.user_id for a in answers})
         lock_at = await self._lock_at(claimed)
         if not await self._send(claimed, answered, awards, lock_at):

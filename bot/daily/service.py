@@ -200,7 +200,7 @@ class DailyService:
     async def kept_streaks(self, guild_id: int, user_id: int) -> list[KeptStreak]:
         """After a member's answer: the streak freezes spent for them that they have not been
         told of, each returned once (marked told before the glue sends the DM)."""
-        return await self.store.scores.kept_streaks(guild_id, user_id, self.clock.now())
+        return await self.answers.kept.after_answer(guild_id, user_id)
 
     async def record_edit(self, message_id: int, content: str) -> bool:
         return await self.answers.record_edit(message_id, content)

@@ -32,3 +32,20 @@ def raw_name(data: dict[str, Any]) -> str:
     author = data["author"]
     nick = (data.get("member") or {}).get("nick")
     return str(nick or author.get("global_name") or author["username"])
+
+
+def shortcut_missing(bot: Any) -> str | None:
+    """What the short cut needs of discord.py's internals (pyproject allows discord.py
+    >=2.7,<3, and a release may move them), or None when all of it is there."""
+    state = getattr(bot, "_connection", None)
+    parsers = getattr(state, "parsers", None)
+    if not isinstance(parsers, dict) or not callable(parsers.get("MESSAGE_CREATE")):
+        return "ConnectionState.parsers['MESSAGE_CREATE']"
+    for owner, name in ((state, "_get_guild_channel"), (state, "store_user")):
+        if not callable(getattr(owner, name, None)):
+            return f"ConnectionState.{name}"
+    if not callable(getattr(bot, "_schedule_event", None)):
+        return "Client._schedule_event"
+    if not isinstance(getattr(bot, "_listeners", None), dict):
+        return "Client._listeners"
+    return None

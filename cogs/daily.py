@@ -27,7 +27,7 @@ from bot.errors import Gone, MissingPermissions, TransientFailure
 from bot.storage.streaks import KeptStreak
 from bot.web.names import NameBook
 from cogs import blind, cards, quiz_views
-from cogs.answer_payload import raw_history, raw_name
+from cogs.answer_payload import raw_history, raw_name, shortcut_missing
 from cogs.render import kept_text
 
 if TYPE_CHECKING:
@@ -283,6 +283,10 @@ class DailyCog(commands.Cog):
         self._parse_message: Callable[[dict[str, Any]], None] | None = None
 
     async def cog_load(self) -> None:
+        missing = shortcut_missing(self.bot)
+        if missing is not None:  # discord.py moved what the short cut relies on: its own path
+            log.warning("discord.py has no %s: thread answers take its usual path", missing)
+            return
         parsers = self.bot._connection.parsers
         self._parse_message = parsers["MESSAGE_CREATE"]
         parsers["MESSAGE_CREATE"] = self._message_create

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
 import discord
+import pytest
 from discord.ext import commands
 
 from bot.clock import FakeClock
 from bot.storage import Store
-from cogs.answer_payload import raw_history, raw_name
+from cogs import answer_payload
+from cogs.answer_payload import raw_history, raw_name, shortcut_missing
 from tests.conftest import BotFactory, World, eventually
 from tests.daily.helpers import ANSWER, configure_world, stored
 
@@ -121,3 +124,47 @@ async def test_gateway_event_types_still_reach_a_listening_cog_and_a_waiter(
         await world["ben"].send(post.thread_id, ANSWER)
         assert await waiting == "MESSAGE_CREATE"
         await eventually(lambda: "MESSAGE_CREATE" in watcher.events)
+
+
+async def test_without_the_internals_it_needs_the_cog_leaves_messages_to_discord_py(
+    world: World,
+    store: Store,
+    start_bot: BotFactory,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # As with a discord.py that moved an internal the short cut uses (cogs.daily asks
+    # answer_payload.shortcut_missing when it loads).
+    monkeypatch.setattr(answer_payload, "shortcut_missing", lambda bot: "Client._listeners")
+    await configure_world(store, world)
+    clock.set(NINE)
+    async with start_bot() as bot:
+        await bot.jobs.idle()
+        post = await stored(store, world.guild.id, "2026-03-02")
+        assert post.thread_id is not None
+        answer = await world["ana"].send(post.thread_id, ANSWER)
+        (row,) = await eventually(lambda: store.answers.for_post(post.id))
+        assert cached(bot, answer.id)  # discord.py's own path
+    assert (row.message_id, row.user_id, row.content) == (answer.id, world["ana"].id, ANSWER)
+    assert "discord.py has no Client._listeners" in caplog.text
+
+
+def test_what_the_short_cut_needs_of_discord_py_is_checked_piece_by_piece() -> None:
+    async def parse(data: Any) -> None: ...
+
+    state = SimpleNamespace(
+        parsers={"MESSAGE_CREATE": parse}, _get_guild_channel=parse, store_user=parse
+    )
+    bot = SimpleNamespace(_connection=state, _schedule_event=parse, _listeners={})
+    assert shortcut_missing(bot) is None
+    assert shortcut_missing(SimpleNamespace()) == "ConnectionState.parsers['MESSAGE_CREATE']"
+    frozen = SimpleNamespace(**{**vars(state), "parsers": MappingProxyType(state.parsers)})
+    assert shortcut_missing(SimpleNamespace(**{**vars(bot), "_connection": frozen})) == (
+        "ConnectionState.parsers['MESSAGE_CREATE']"
+    )
+    del state.store_user
+    assert shortcut_missing(bot) == "ConnectionState.store_user"
+    state.store_user = parse
+    bot._listeners = None
+    assert shortcut_missing(bot) == "Client._listeners"

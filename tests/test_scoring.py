@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from bot.boards import scoring
@@ -63,6 +64,15 @@ def test_ties_in_time_are_broken_by_answer_id() -> None:
     first = answer(5, 1, ident=10)
     second = answer(4, 1, ident=11)
     awards = scoring.daily_awards([second, first])
+    assert awards[1] == Award(5, scoring.FIRST_BONUS, "first")
+
+
+def test_ties_in_time_go_to_the_message_discord_took_first_not_the_row_stored_first() -> None:
+    # A typed answer waits in the group commit; a button answer in the same millisecond is
+    # stored at once, so its row id is lower although Discord took its message later.
+    typed = dataclasses.replace(answer(5, 1), id=2, message_id=1000)
+    pressed = dataclasses.replace(answer(4, 1), id=1, message_id=1001)
+    awards = scoring.daily_awards([pressed, typed])
     assert awards[1] == Award(5, scoring.FIRST_BONUS, "first")
 
 

@@ -18,7 +18,7 @@ the streak lives through that post without growing, as on an away day.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.errors import DrillError
 from bot.storage.models import Answer, Award, MemberStats
@@ -42,10 +42,18 @@ def counts(answer: Answer) -> bool:
     return answer.deleted_at is None and len(answer.content.strip()) >= MIN_ANSWER_CHARS
 
 
+def _arrival(answer: Answer) -> tuple[datetime, bool, int, int]:
+    """The order answers arrived in: by time, then by Discord's message id (a snowflake, so
+    the order Discord took them in), then by the row. The row's id alone says when *we* stored
+    it: a typed answer waits a moment in the group commit while a button answer is stored at
+    once, so two answers in one millisecond were ranked by our own write order."""
+    return (answer.created_at, answer.message_id is None, answer.message_id or 0, answer.id)
+
+
 def daily_awards(answers: Sequence[Answer], streaks: dict[int, int] | None = None) -> list[Award]:
     """Awards for one daily post. ``streaks`` maps user -> streak length *including* today."""
     streaks = streaks or {}
-    ordered = sorted((a for a in answers if counts(a)), key=lambda a: (a.created_at, a.id))
+    ordered = sorted((a for a in answers if counts(a)), key=_arrival)
     awards: list[Award] = []
     seen: set[int] = set()
     for answer in ordered:

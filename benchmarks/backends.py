@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import leaderboard  # noqa: E402  (benchmarks/leaderboard.py: the data generator)
-from sqlalchemy import text  # noqa: E402
 
 from bot.storage import Database, NewAnswer, PgDatabase, Store  # noqa: E402
 from bot.storage.copy import copy_sqlite_to_postgres  # noqa: E402
@@ -114,9 +113,8 @@ async def measure(path: Path, url: str, args: argparse.Namespace) -> dict[str, A
         counts = await copy_sqlite_to_postgres(lite, pg)
         copy_s = time.perf_counter() - start
         await lite.execute(*sql("ANALYZE"))
-        async with pg.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("ANALYZE"))
+        async with pg.raw() as conn:
+            await conn.execute("ANALYZE")
         info = args.info
         out: dict[str, Any] = {"copy_s": copy_s, "rows": sum(c.source for c in counts)}
         for name, store in (("sqlite", Store(lite)), ("postgresql", Store(pg))):

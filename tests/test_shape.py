@@ -206,11 +206,20 @@ def test_start_up_does_not_import_matplotlib() -> None:
 
 # What a bot on SQLite never needs in its own process (issue 25: resident memory): Alembic and
 # Mako run in a child process when the database is behind; PostgreSQL's driver loads with a
-# PostgreSQL store; rapidfuzz with the first answer graded.
-NOT_ON_SQLITE = ("alembic", "mako", "asyncpg", "rapidfuzz")
+# PostgreSQL store; rapidfuzz with the first answer graded; statements run on the drivers, so
+# neither SQLAlchemy's asyncio engine nor the ORM it imports (nor greenlet) is loaded.
+NOT_ON_SQLITE = (
+    "alembic",
+    "mako",
+    "asyncpg",
+    "rapidfuzz",
+    "sqlalchemy.ext.asyncio",
+    "sqlalchemy.orm",
+    "greenlet",
+)
 
 
-def test_start_up_on_sqlite_imports_neither_alembic_nor_postgresql_s_driver(
+def test_start_up_on_sqlite_imports_neither_alembic_nor_the_orm_nor_postgresql_s_driver(
     tmp_path: Path,
 ) -> None:
     # A new database: migrated (in a child process), then opened as the bot opens it.

@@ -11,19 +11,68 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol, Unpack
+from typing import Any, Protocol
 
 from sqlalchemy import Executable, Table
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+
+
+class Result:
+    """A statement's result, read whole: rows by position (tuples), ``rowcount`` as the driver
+    reports it, and what the repositories use of SQLAlchemy's result (``first()``,
+    ``scalar_one()``...), raising SQLAlchemy's errors where it would."""
+
+    __slots__ = ("_next", "_rows", "rowcount")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+        self._next = 0
+
+    def fetchone(self) -> Any:
+        """The next row (None after the last), as a cursor hands them out."""
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+    fetchall = all
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def one(self) -> Any:
+        if len(self._rows) != 1:
+            if self._rows:
+                raise MultipleResultsFound("Multiple rows were found when exactly one was required")
+            raise NoResultFound("No row was found when one was required")
+        return self._rows[0]
+
+    def one_or_none(self) -> Any:
+        return self.one() if self._rows else None
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+    def scalar_one_or_none(self) -> Any:
+        row = self.one_or_none()
+        return row[0] if row is not None else None
+
+    def __iter__(self) -> Any:
+        return iter(self._rows)
+
 
 # What a write transaction serialises on: ("guild", id), ("member", id), ("post", id). Two
 # transactions with the same lock run one after the other (on every process sharing the
 # database); transactions with different locks, or none, run side by side. Exactly-once never
 # rests on a lock: it lives in unique keys and guarded UPDATE ... WHERE state = ...; the lock is
 # for a read-decide-write (a total read, then written back).
-# A statement's result: rows by position or name, rowcount, first()/all()/scalar().
-Result = CursorResult[Unpack[tuple[Any, ...]]]  # noqa: UP044 (mypy reads Unpack here)
-
 Lock = tuple[str, int]
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None

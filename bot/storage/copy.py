@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aiosqlite
-import asyncpg
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, select
 
 from bot.storage.database import Database
 from bot.storage.postgres import PgDatabase
@@ -57,8 +56,7 @@ async def copy_sqlite_to_postgres(source: Database, target: PgDatabase) -> list[
     await _require_empty(target, tables)
     copied: dict[str, int] = {}
     async with source.transaction() as lite, target.transaction() as pg:
-        raw = (await pg.conn.get_raw_connection()).driver_connection
-        assert isinstance(raw, asyncpg.Connection)  # COPY is the driver's, in this transaction
+        raw = pg.conn  # COPY is the driver's, in this transaction
         for table in tables:
             copied[table.name] = int((await lite.execute(_count(table))).scalar_one())  # type: ignore[arg-type]
             columns = [c.name for c in table.columns]
@@ -66,8 +64,8 @@ async def copy_sqlite_to_postgres(source: Database, target: PgDatabase) -> list[
             # over: the SELECT is Core's, compiled by SQLite's dialect, and read through the
             # source's driver connection inside its transaction (SQLAlchemy's per-row result
             # processing cost a third of the copy's time, for rows it would not change).
-            source_sql = str(select(table).compile(dialect=source.engine.dialect))
-            lite_raw = (await lite.conn.get_raw_connection()).driver_connection
+            source_sql = str(select(table).compile(dialect=source.sa_dialect))
+            lite_raw = lite.conn
             assert isinstance(lite_raw, aiosqlite.Connection)
             cursor = await lite_raw.execute(source_sql)
             try:
@@ -93,7 +91,6 @@ async def copy_sqlite_to_postgres(source: Database, target: PgDatabase) -> list[
         )
     # Fresh tables have no statistics until autovacuum comes by: plan with real ones now.
     # ANALYZE is PostgreSQL's own statement, outside what Core builds: text.
-    async with target.engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text("ANALYZE"))
+    async with target.raw() as conn:
+        await conn.execute("ANALYZE")
     return counts

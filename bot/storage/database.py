@@ -1,10 +1,11 @@
-"""The SQLite backend: SQLAlchemy Core over aiosqlite, one writer, its pragmas and WAL.
+"""The SQLite backend: Core statements run on aiosqlite, one writer, its pragmas and WAL.
 
 One writer: every write goes through ``transaction()``, which holds an asyncio lock and opens
 ``BEGIN IMMEDIATE`` so that a read-then-write can never fail half-way with "database is locked"
 (see shared/FACTS.md); whatever the ``lock`` asked for, SQLite has one write lock per file.
-Reads outside a transaction run on connections of their own in autocommit and see committed
-data only (WAL).
+Reads outside a transaction run on connections of their own (read-only, up to eight, each
+aiosqlite's thread) in autocommit and see committed data only (WAL). A statement and its rows
+are one trip to the connection's thread.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import aiosqlite
-from sqlalchemy import URL, Connection, Executable, event
+from sqlalchemy import Executable, exc
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
 from bot.storage import migrate
-from bot.storage.backend import Lock, Params
-from bot.storage.engine import SQLITE_INSERTS, SqlDatabase, clean
+from bot.storage.backend import Lock, Params, Result
+from bot.storage.engine import SQLITE_INSERTS, Pool, Prepared, SqlDatabase, clean
 from bot.storage.migrate import SchemaTooNew
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,39 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
+def _run(conn: aiosqlite.Connection, sql: str, rows: list[list[Any]], many: bool) -> Result:
+    """In aiosqlite's thread: one statement and all its rows (one trip, not two)."""
+    raw = conn._conn
+    if many:
+        return Result([], raw.executemany(sql, rows).rowcount)
+    cursor = raw.execute(sql, rows[0])
+    found = cursor.fetchall()
+    return Result(found, cursor.rowcount)  # after the rows: UPDATE ... RETURNING counts then
+
+
+def _pragmas(conn: aiosqlite.Connection, pragmas: Sequence[str]) -> None:
+    for pragma in pragmas:
+        conn._conn.execute(pragma)
+
+
+def _begin(conn: aiosqlite.Connection) -> None:
+    conn._conn.execute("BEGIN IMMEDIATE")
+
+
+def _end(conn: aiosqlite.Connection, commit: bool) -> None:
+    raw = conn._conn
+    if commit:
+        try:
+            raw.execute("COMMIT")
+            return
+        except BaseException:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            raise
+    if raw.in_transaction:
+        raw.execute("ROLLBACK")
+
+
 class _Compiler(SQLiteCompiler):
     """SQLite's compiler, rendering ``with_hint(table, "INDEXED BY name", "sqlite")`` after the
     table (SQLAlchemy renders table hints for MySQL and SQL Server only): a few board reads
@@ -103,45 +137,51 @@ class _Compiler(SQLiteCompiler):
         return text
 
 
-def _engine(path: Path, *, writer: bool) -> AsyncEngine:
-    engine = create_async_engine(
-        URL.create("sqlite+aiosqlite", database=str(path)),
-        pool_size=1 if writer else 4,
-        max_overflow=0 if writer else 4,
-        # No ROLLBACK when a connection goes back to the pool (a trip to aiosqlite's thread):
-        # a writer always leaves through COMMIT or ROLLBACK, a reader never opens a transaction.
-        pool_reset_on_return=None,
-    )
-    engine.dialect.statement_compiler = _Compiler
+class _Dialect(SQLiteDialect_pysqlite):
+    """SQLite's dialect (``?`` placeholders), compiling with ``_Compiler``; it only compiles:
+    the statements run on aiosqlite's connections."""
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi: Any, _record: Any) -> None:
-        dbapi.isolation_level = None  # SQLAlchemy says BEGIN (below); pysqlite none of its own
-        cursor = dbapi.cursor()
-        for pragma in _PRAGMAS if writer else (*_PRAGMAS[2:4], "PRAGMA query_only=ON"):
-            cursor.execute(pragma)
-        cursor.close()
+    statement_compiler = _Compiler
+    supports_statement_cache = True
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # Writers take the write lock at BEGIN; readers begin nothing (autocommit reads).
-        if writer:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    return engine
+DIALECT = _Dialect()
+
+_READER_PRAGMAS = (*_PRAGMAS[2:4], "PRAGMA query_only=ON")
+
+
+async def _connect(path: Path, pragmas: Sequence[str]) -> aiosqlite.Connection:
+    # Autocommit (isolation_level None): the writer says BEGIN IMMEDIATE itself, readers begin
+    # nothing.
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    try:
+        await conn._execute(_pragmas, conn, pragmas)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def _close(conn: aiosqlite.Connection) -> None:
+    await conn.close()
 
 
 class Database(SqlDatabase):
     """``await Database.open(path)`` connects, sets pragmas, migrates."""
 
     dialect = "sqlite"
+    sa_dialect = DIALECT
     _inserts = SQLITE_INSERTS
 
-    def __init__(self, writer: AsyncEngine, reader: AsyncEngine, path: Path) -> None:
-        super().__init__(writer)
-        self.reader = reader
+    def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._writer_conn: aiosqlite.Connection | None = None
+        # Readers: up to eight at once, four kept (each connection is aiosqlite's thread).
+        self._readers = Pool(
+            lambda: _connect(path, _READER_PRAGMAS), _close, lambda _: True, size=8, keep=4
+        )
         self._checkpointer: asyncio.Task[None] | None = None
         self._inline: sqlite3.Connection | None = None  # fetchall_inline's, the loop's own
         self._inline_writer: sqlite3.Connection | None = None  # write_many's, the loop's own
@@ -157,25 +197,25 @@ class Database(SqlDatabase):
         that checkpoint's fsync was the whole p99 of answer ingestion (5.8 ms -> 1.4-2.5 ms,
         benchmarks/ingest.py).
         """
-        path = Path(path)
-        writer, reader = _engine(path, writer=True), _engine(path, writer=False)
-        db = cls(writer, reader, path)
+        db = cls(Path(path))
         try:
-            async with writer.connect() as conn:  # creates the file, WAL on
-                await conn.exec_driver_sql("SELECT 1")
+            writer = await db._writer_connection()  # creates the file, WAL on
             if migrate:
                 await db.migrate()
             if checkpoint_every is not None:
-                async with writer.connect() as conn:
-                    await conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+                await writer._execute(_pragmas, writer, ["PRAGMA wal_autocheckpoint=0"])
                 db._checkpointer = asyncio.create_task(
                     db._checkpoint_loop(checkpoint_every), name="sqlite-checkpoint"
                 )
         except BaseException:
-            await writer.dispose()
-            await reader.dispose()
+            await db._disconnect()
             raise
         return db
+
+    async def _writer_connection(self) -> aiosqlite.Connection:
+        if self._writer_conn is None:
+            self._writer_conn = await _connect(self.path, _PRAGMAS)
+        return self._writer_conn
 
     async def _checkpoint_loop(self, every: float) -> None:
         side: aiosqlite.Connection | None = None
@@ -199,8 +239,12 @@ class Database(SqlDatabase):
         # PRAGMAs are SQLite's own statements, outside what Core builds: text. On a reader's
         # autocommit connection: a checkpoint cannot run inside the writer's BEGIN IMMEDIATE
         # ("database table is locked"); the write lock keeps the writer out meanwhile.
-        async with self._write_lock, self.reader.connect() as conn:
-            return (await conn.exec_driver_sql(pragma)).first()
+        self._open()
+        return await self._pragma_now(pragma)
+
+    async def _pragma_now(self, pragma: str) -> Any:
+        async with self._write_lock, self._readers.acquire() as conn:
+            return (await self._run(conn, Prepared(pragma, [[]], False))).first()
 
     async def checkpoint(self) -> tuple[int, int, int]:
         """Checkpoint now on the main connection: (busy, wal pages, pages copied)."""
@@ -220,7 +264,9 @@ class Database(SqlDatabase):
         return False
 
     async def close(self) -> None:
-        self.closed = True
+        if self.closed:
+            return
+        self.closed = True  # refuse new work from here on
         if self._inline is not None:
             self._inline.close()
             self._inline = None
@@ -234,9 +280,15 @@ class Database(SqlDatabase):
             self._checkpointer = None
             with contextlib.suppress(Exception):
                 # Leave a small WAL behind: fold it into the database on the way out.
-                await self._pragma("PRAGMA wal_checkpoint(TRUNCATE)")
-        await self.reader.dispose()
-        await self.engine.dispose()
+                await self._pragma_now("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self._disconnect()
+
+    async def _disconnect(self) -> None:
+        self.closed = True
+        await self._readers.close()
+        writer, self._writer_conn = self._writer_conn, None
+        if writer is not None:
+            await writer.close()
 
     async def schema_version(self) -> int:
         self._open()
@@ -252,13 +304,31 @@ class Database(SqlDatabase):
         return await migrate.in_child("sqlite", where, where)
 
     @asynccontextmanager
-    async def _writer(self, lock: Lock | None) -> AsyncIterator[AsyncConnection]:
-        async with self._write_lock, self.engine.begin() as conn:
-            yield conn
+    async def _writer(self, lock: Lock | None) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            self._open()  # closed while this waited
+            conn = await self._writer_connection()
+            await conn._execute(_begin, conn)
+            try:
+                yield conn
+            except BaseException:
+                await conn._execute(_end, conn, False)
+                raise
+            await conn._execute(_end, conn, True)
 
-    def _reader(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+    def _reader(self) -> contextlib.AbstractAsyncContextManager[aiosqlite.Connection]:
         self._open()
-        return self.reader.connect()
+        return self._readers.acquire()
+
+    async def _run(self, conn: aiosqlite.Connection, prepared: Prepared) -> Result:
+        return await conn._execute(_run, conn, prepared.text, prepared.rows, prepared.many)
+
+    def _wrap(self, error: Exception, prepared: Prepared) -> Exception:
+        if isinstance(error, sqlite3.Error):  # as SQLAlchemy raised it: IntegrityError, ...
+            return exc.DBAPIError.instance(
+                prepared.text, prepared.rows, error, sqlite3.Error, ismulti=prepared.many
+            )
+        return error
 
     async def fetchall_inline(self, stmt: Executable, params: Params = None) -> list[Any]:
         """A short read by index (a board page, a rank), run on the loop's own thread through a
@@ -312,10 +382,8 @@ class Database(SqlDatabase):
                 except sqlite3.OperationalError as exc:
                     if not _busy(exc):
                         raise
-            async with self.engine.connect() as conn:
-                raw = (await conn.get_raw_connection()).driver_connection
-                assert isinstance(raw, aiosqlite.Connection)
-                return int(await raw._execute(_write_many, raw, compiled.text, ordered))
+            conn = await self._writer_connection()
+            return int(await conn._execute(_write_many, conn, compiled.text, ordered))
 
     def _loop_writer(self) -> sqlite3.Connection | None:
         """write_many's connection (None for an in-memory database: another connection would
@@ -336,9 +404,7 @@ class Database(SqlDatabase):
         """Online backup through SQLite's backup API: safe while the bot runs."""
         dest = await aiosqlite.connect(str(target))
         try:
-            async with self.engine.connect() as conn:
-                raw = (await conn.get_raw_connection()).driver_connection
-                assert isinstance(raw, aiosqlite.Connection)
-                await raw.backup(dest)
+            async with self._reader() as conn:
+                await conn.backup(dest)
         finally:
             await dest.close()

@@ -212,6 +212,7 @@ NOT_ON_SQLITE = (
     "alembic",
     "mako",
     "asyncpg",
+    "sqlalchemy.dialects.postgresql",
     "rapidfuzz",
     "sqlalchemy.ext.asyncio",
     "sqlalchemy.orm",

@@ -27,7 +27,10 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from bot.storage import migrate
 from bot.storage.backend import Lock, Params, Result, lock_key
 from bot.storage.engine import Pool, Prepared, SqlDatabase, Tx, clean
+from bot.storage.schema.base import for_postgresql
 from bot.storage.url import redact
+
+for_postgresql()  # the partial indexes' PostgreSQL predicates: its dialect is loaded now
 
 log = logging.getLogger(__name__)
 

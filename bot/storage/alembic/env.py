@@ -10,7 +10,9 @@ from __future__ import annotations
 from alembic import context
 
 from bot.storage.schema import metadata
+from bot.storage.schema.base import for_postgresql
 
+for_postgresql()  # the partial indexes' PostgreSQL predicates, for either backend's history
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,

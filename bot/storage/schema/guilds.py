@@ -16,7 +16,7 @@ from sqlalchemy import (
     text,
 )
 
-from bot.storage.schema.base import Big, metadata
+from bot.storage.schema.base import Big, metadata, postgresql_where
 
 guild_settings = Table(
     "guild_settings",
@@ -164,12 +164,14 @@ reports = Table(
     Column("source", Text),
     PrimaryKeyConstraint("id", name="reports_pkey"),
     Index("reports_guild", "guild_id", "created_at"),
-    Index(
-        "reports_once",
-        "user_id",
-        "source",
-        unique=True,
-        sqlite_where=text("source IS NOT NULL"),
-        postgresql_where=text("(source IS NOT NULL)"),
+    postgresql_where(
+        Index(
+            "reports_once",
+            "user_id",
+            "source",
+            unique=True,
+            sqlite_where=text("source IS NOT NULL"),
+        ),
+        text("(source IS NOT NULL)"),
     ),
 )

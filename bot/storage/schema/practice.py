@@ -16,7 +16,7 @@ from sqlalchemy import (
     text,
 )
 
-from bot.storage.schema.base import Big, metadata
+from bot.storage.schema.base import Big, metadata, postgresql_where
 
 quiz_sessions = Table(
     "quiz_sessions",
@@ -46,20 +46,24 @@ quiz_sessions = Table(
         name="quiz_sessions_state_check",
     ),
     PrimaryKeyConstraint("id", name="quiz_sessions_pkey"),
-    Index(
-        "quiz_sessions_daily_once",
-        "user_id",
-        "daily_post_id",
-        unique=True,
-        sqlite_where=text("daily_post_id IS NOT NULL"),
-        postgresql_where=text("(daily_post_id IS NOT NULL)"),
+    postgresql_where(
+        Index(
+            "quiz_sessions_daily_once",
+            "user_id",
+            "daily_post_id",
+            unique=True,
+            sqlite_where=text("daily_post_id IS NOT NULL"),
+        ),
+        text("(daily_post_id IS NOT NULL)"),
     ),
-    Index(
-        "quiz_sessions_guild_graded",
-        "guild_id",
-        "graded_at",
-        sqlite_where=text("grade IS NOT NULL"),
-        postgresql_where=text("(grade IS NOT NULL)"),
+    postgresql_where(
+        Index(
+            "quiz_sessions_guild_graded",
+            "guild_id",
+            "graded_at",
+            sqlite_where=text("grade IS NOT NULL"),
+        ),
+        text("(grade IS NOT NULL)"),
     ),
     Index("quiz_sessions_user", "user_id", "shown_at"),
 )
@@ -113,12 +117,14 @@ mock_sessions = Table(
         name="mock_sessions_state_check",
     ),
     PrimaryKeyConstraint("id", name="mock_sessions_pkey"),
-    Index(
-        "mock_sessions_open",
-        "user_id",
-        unique=True,
-        sqlite_where=text("state IN ('active', 'rating')"),
-        postgresql_where=text("(state = ANY (ARRAY['active'::text, 'rating'::text]))"),
+    postgresql_where(
+        Index(
+            "mock_sessions_open",
+            "user_id",
+            unique=True,
+            sqlite_where=text("state IN ('active', 'rating')"),
+        ),
+        text("(state = ANY (ARRAY['active'::text, 'rating'::text]))"),
     ),
     Index("mock_sessions_pair", "pair_id"),
     Index("mock_sessions_user", "user_id", "started_at"),
@@ -144,12 +150,14 @@ mock_pairs = Table(
         name="mock_pairs_state_check",
     ),
     PrimaryKeyConstraint("id", name="mock_pairs_pkey"),
-    Index(
-        "mock_pairs_pending",
-        "inviter_id",
-        unique=True,
-        sqlite_where=text("state = 'pending'"),
-        postgresql_where=text("(state = 'pending'::text)"),
+    postgresql_where(
+        Index(
+            "mock_pairs_pending",
+            "inviter_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+        ),
+        text("(state = 'pending'::text)"),
     ),
     Index("mock_pairs_session", "session_id"),
 )

@@ -308,11 +308,14 @@ class Database(SqlDatabase):
         async with self._write_lock:
             self._open()  # closed while this waited
             conn = await self._writer_connection()
-            await conn._execute(_begin, conn)
             try:
+                await conn._execute(_begin, conn)
                 yield conn
             except BaseException:
-                await conn._execute(_end, conn, False)
+                # Also when cancelled: a statement (or the BEGIN) handed to aiosqlite's thread
+                # still runs there, so end the transaction after it, whatever this task does
+                # meanwhile; the next writer's BEGIN queues behind it.
+                await asyncio.shield(conn._execute(_end, conn, False))
                 raise
             await conn._execute(_end, conn, True)
 

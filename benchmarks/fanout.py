@@ -45,8 +45,9 @@ from bot.bank import default_content_dir, load_bank
 from bot.client import DrillBot
 from bot.clock import FakeClock
 from bot.ops.config import Secret, Settings
-from bot.storage import Store, migrate
+from bot.storage import Store
 
+ROOT = str(Path(__file__).resolve().parents[1])
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # 08:00 Berlin
 NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 # Discord's global rate limit as the emulator applies it (bot/sandbox/emulator/ratelimit.py):
@@ -189,6 +190,20 @@ async def configure(store: Store, guilds: list[list[int]]) -> None:
         )
 
 
+async def made(path: Path) -> None:
+    """Create and migrate the database at ``path`` in a process of its own."""
+    code = (
+        "import asyncio, sys\n"
+        "from bot.storage import Store\n"
+        "async def main():\n"
+        "    await (await Store.open(sys.argv[1])).close()\n"
+        "asyncio.run(main())\n"
+    )
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, str(path), cwd=ROOT)
+    if await proc.wait() != 0:
+        raise RuntimeError(f"could not make the database {path}")
+
+
 async def until_quiet(app: App, stamps: Stamps, quiet: float, limit: float) -> None:
     """Wait until no guild runs and no Discord call returned for ``quiet`` seconds."""
     deadline = time.perf_counter() + limit
@@ -217,8 +232,8 @@ async def run(guilds: int, quiet: float, with_reveals: bool, existing: bool) -> 
     clock = FakeClock(START)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fanout.sqlite3"
-        if existing:  # made before the bot starts: the bot opens it with nothing to migrate
-            await migrate.in_child("sqlite", str(path), str(path))
+        if existing:  # made by another process: the bot opens it with nothing to migrate
+            await made(path)
         store = await Store.open(path)
         try:
             await configure(store, config["guilds"])

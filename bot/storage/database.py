@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
 from bot.storage import migrate
+from bot.storage import sqlite_calls as calls
 from bot.storage.backend import Lock, Params, Result
 from bot.storage.engine import SQLITE_INSERTS, Pool, Prepared, SqlDatabase, clean
 from bot.storage.migrate import SchemaTooNew
@@ -95,39 +96,6 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
-def _run(conn: aiosqlite.Connection, sql: str, rows: list[list[Any]], many: bool) -> Result:
-    """In aiosqlite's thread: one statement and all its rows (one trip, not two)."""
-    raw = conn._conn
-    if many:
-        return Result([], raw.executemany(sql, rows).rowcount)
-    cursor = raw.execute(sql, rows[0])
-    found = cursor.fetchall()
-    return Result(found, cursor.rowcount)  # after the rows: UPDATE ... RETURNING counts then
-
-
-def _pragmas(conn: aiosqlite.Connection, pragmas: Sequence[str]) -> None:
-    for pragma in pragmas:
-        conn._conn.execute(pragma)
-
-
-def _begin(conn: aiosqlite.Connection) -> None:
-    conn._conn.execute("BEGIN IMMEDIATE")
-
-
-def _end(conn: aiosqlite.Connection, commit: bool) -> None:
-    raw = conn._conn
-    if commit:
-        try:
-            raw.execute("COMMIT")
-            return
-        except BaseException:
-            if raw.in_transaction:
-                raw.execute("ROLLBACK")
-            raise
-    if raw.in_transaction:
-        raw.execute("ROLLBACK")
-
-
 class _Compiler(SQLiteCompiler):
     """SQLite's compiler, rendering ``with_hint(table, "INDEXED BY name", "sqlite")`` after the
     table (SQLAlchemy renders table hints for MySQL and SQL Server only): a few board reads
@@ -155,7 +123,7 @@ async def _connect(path: Path, pragmas: Sequence[str]) -> aiosqlite.Connection:
     # nothing.
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     try:
-        await conn._execute(_pragmas, conn, pragmas)
+        await conn._execute(calls.pragmas, conn, pragmas)
     except BaseException:
         await conn.close()
         raise
@@ -203,7 +171,7 @@ class Database(SqlDatabase):
             if migrate:
                 await db.migrate()
             if checkpoint_every is not None:
-                await writer._execute(_pragmas, writer, ["PRAGMA wal_autocheckpoint=0"])
+                await writer._execute(calls.pragmas, writer, ["PRAGMA wal_autocheckpoint=0"])
                 db._checkpointer = asyncio.create_task(
                     db._checkpoint_loop(checkpoint_every), name="sqlite-checkpoint"
                 )
@@ -309,22 +277,22 @@ class Database(SqlDatabase):
             self._open()  # closed while this waited
             conn = await self._writer_connection()
             try:
-                await conn._execute(_begin, conn)
+                await conn._execute(calls.begin, conn)
                 yield conn
             except BaseException:
                 # Also when cancelled: a statement (or the BEGIN) handed to aiosqlite's thread
                 # still runs there, so end the transaction after it, whatever this task does
                 # meanwhile; the next writer's BEGIN queues behind it.
-                await asyncio.shield(conn._execute(_end, conn, False))
+                await asyncio.shield(conn._execute(calls.end, conn, False))
                 raise
-            await conn._execute(_end, conn, True)
+            await conn._execute(calls.end, conn, True)
 
     def _reader(self) -> contextlib.AbstractAsyncContextManager[aiosqlite.Connection]:
         self._open()
         return self._readers.acquire()
 
     async def _run(self, conn: aiosqlite.Connection, prepared: Prepared) -> Result:
-        return await conn._execute(_run, conn, prepared.text, prepared.rows, prepared.many)
+        return await conn._execute(calls.run, conn, prepared.text, prepared.rows, prepared.many)
 
     def _wrap(self, error: Exception, prepared: Prepared) -> Exception:
         if isinstance(error, sqlite3.Error):  # as SQLAlchemy raised it: IntegrityError, ...

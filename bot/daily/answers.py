@@ -10,6 +10,7 @@ lost, even a message the gateway never delivered between two it did.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
@@ -59,6 +60,11 @@ class AnswerLog:
         # False once Discord refused the Message Content intent: typed messages then arrive
         # empty (in history too), so none is stored or synced and answers come by button only.
         self.reads_content = True
+        # Edits and deletes are applied one at a time, in the order they arrived: each waits
+        # for the answers before it to commit, and two edits of one message whose writes
+        # crossed left the older text stored (seen under load: the reveal's read then counted
+        # a third edit). asyncio's lock is first come, first served.
+        self._changes = asyncio.Lock()
 
     # -- which post ---------------------------------------------------------------------------
     async def load(self) -> None:
@@ -164,15 +170,17 @@ class AnswerLog:
             return False
         if self._edit_parked(message_id, content):  # edited before its thread was known
             return True
-        await self.writer.flush()
-        return await self.store.answers.edit(message_id, content, self.clock.now())
+        async with self._changes:  # taken first: in the order the gateway delivered them
+            await self.writer.flush()
+            return await self.store.answers.edit(message_id, content, self.clock.now())
 
     async def record_delete(self, message_id: int) -> bool:
         if message_id in self._parked_in:  # kept (as deleted) once its thread is known
             self._parked_gone[message_id] = self.clock.now()
             return True
-        await self.writer.flush()
-        return await self.store.answers.delete(message_id, self.clock.now())
+        async with self._changes:
+            await self.writer.flush()
+            return await self.store.answers.delete(message_id, self.clock.now())
 
     # -- catching up from Discord's history ----------------------------------------------------
     async def catch_up(self, post: DailyPost) -> int:

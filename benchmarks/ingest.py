@@ -118,6 +118,13 @@ def stamp_arrivals(daily: Any, stamps: Stamps) -> None:
         return bool(await real(channel_id, parent_id, msg))
 
     daily.receive = receive
+    offer = daily.offer  # the gateway's answers in open threads (no task, no receive)
+
+    def offered(channel_id: int, msg: Any) -> Any:
+        stamps.arrived[msg.message_id] = time.perf_counter()
+        return offer(channel_id, msg)
+
+    daily.offer = offered
 
 
 async def start(bot: discord.Client, token: str) -> asyncio.Task[None]:

@@ -262,9 +262,10 @@ class DrillBot(commands.Bot):
     def _schedule_event(
         self, coro: Any, event_name: str, *args: Any, **kwargs: Any
     ) -> asyncio.Task[Any]:
-        # discord.py runs each listener in a task: keep them, so close() lets the ones in
-        # flight (a member's answer being stored) finish before the store closes.
-        task = super()._schedule_event(coro, event_name, *args, **kwargs)
+        # Each listener's task is kept: close() lets those in flight finish before the store
+        # closes. The running loop's, as discord.py lets go of its own as it closes.
+        wrapped = self._run_event(coro, event_name, *args, **kwargs)
+        task = asyncio.get_running_loop().create_task(wrapped, name=f"discord.py: {event_name}")
         self._events.add(task)
         task.add_done_callback(self._events.discard)
         return task
@@ -362,6 +363,7 @@ class DrillBot(commands.Bot):
             self.stopping = "discord"
             await super().close()  # no new events from here on
             self.stopping = "listeners"
+            await self.app.writer.flush()  # answers taken without a task (cogs/daily.py)
             await self._listeners_done(timeout=SHUTDOWN_GRACE)
             self.stopping = "app"
             await self.app.close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from asyncio import Future
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -313,39 +315,39 @@ class DailyCog(commands.Cog):
         ):
             self._parse_message(data)
             return
-        channel, _ = self.bot._connection._get_guild_channel(data)  # type: ignore[arg-type]
         msg = raw_history(data)
+        stored = self.service.offer(channel_id, msg)
+        if stored is None:  # the answer writer is not running: discord.py's way, the listener's
+            self._parse_message(data)
+            return
+        channel, _ = self.bot._connection._get_guild_channel(data)  # type: ignore[arg-type]
         if isinstance(channel, discord.Thread):
             channel.last_message_id = msg.message_id  # what discord.py's parser keeps
-        parent_id = getattr(channel, "parent_id", None)
-        # A task, as discord.py runs a listener: close() lets it finish before the store closes.
-        # It keeps what it needs, not the payload: thousands may wait for their commit at once.
-        where = (channel_id, parent_id, int(data["guild_id"]))
-        self.bot._schedule_event(self._raw_answer, "on_message", where, msg, raw_name(data), author)
+        # No task per answer: thousands may wait for their commit at once in a flood. What
+        # follows the commit runs from its callback; DrillBot.close lets the writer drain first.
+        after = partial(self._stored, int(data["guild_id"]), msg.user_id, raw_name(data), author)
+        stored.add_done_callback(after)
 
-    async def _raw_answer(
-        self,
-        where: tuple[int, int | None, int],
-        msg: HistoryMessage,
-        name: str,
-        author: dict[str, Any],
+    def _stored(
+        self, guild_id: int, user_id: int, name: str, author: dict[str, Any], done: Future[None]
     ) -> None:
-        channel_id, parent_id, guild_id = where
-        if await self.service.receive(channel_id, parent_id, msg):
-            await self._answered(guild_id, msg.user_id, name, author)
+        if done.cancelled() or done.exception() is not None:
+            return  # the writer logged why; the reveal's read of the thread stores it later
+        self.names.seen(guild_id, user_id, name)
+        if not self.service.nothing_to_tell(guild_id, user_id):  # else no read, no task
+            self.bot._schedule_event(self._tell_kept, "on_message", guild_id, user_id, author)
+
+    async def _tell_kept(self, guild_id: int, user_id: int, author: dict[str, Any]) -> None:
+        kept = await self.service.kept_streaks(guild_id, user_id)
+        if kept:  # the raw author: a User to write to, as discord.py makes
+            await tell_kept(self.bot._connection.store_user(author), kept)  # type: ignore[arg-type]
 
     async def _answered(
-        self,
-        guild_id: int,
-        user_id: int,
-        name: str,
-        who: dict[str, Any] | discord.User | discord.Member,
+        self, guild_id: int, user_id: int, name: str, who: discord.User | discord.Member
     ) -> None:
         self.names.seen(guild_id, user_id, name)
         kept = await self.service.kept_streaks(guild_id, user_id)
         if kept:
-            if isinstance(who, dict):  # the raw author: a User to write to, as discord.py makes
-                who = self.bot._connection.store_user(who)  # type: ignore[arg-type]
             await tell_kept(who, kept)
 
     @commands.Cog.listener()

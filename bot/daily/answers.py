@@ -120,6 +120,14 @@ class AnswerLog:
         the glue may then hand it over without building anything else from it."""
         return self.reads_content and channel_id in self.open_threads
 
+    def offer(self, channel_id: int, msg: HistoryMessage) -> asyncio.Future[None] | None:
+        """A member's message in a thread ``takes`` said yes to, queued for the writer without
+        waiting: the future is done once it is committed. None: take ``receive``'s way."""
+        post = self.open_threads.get(channel_id)
+        if post is None or msg.is_bot or not self.reads_content:
+            return None
+        return self.writer.offer(msg.answer_to(post))
+
     # -- live messages ------------------------------------------------------------------------
     async def receive(self, channel_id: int, parent_id: int | None, msg: HistoryMessage) -> bool:
         """A member's message from the gateway. Returns whether it was stored as an answer."""

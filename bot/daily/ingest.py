@@ -50,12 +50,20 @@ class AnswerWriter:
 
     async def add(self, answer: NewAnswer) -> None:
         """Store one answer (idempotent per message id). Returns after COMMIT."""
-        if self._task is None:
+        future = self.offer(answer)
+        if future is None:
             await self.store.answers.record([answer])
             return
+        await future
+
+    def offer(self, answer: NewAnswer) -> asyncio.Future[None] | None:
+        """Queue one answer; the future is done after its COMMIT (None: the writer is not
+        running, use ``add``). For the gateway's answers, which need no task of their own."""
+        if self._task is None:
+            return None
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((answer, future))
-        await future
+        return future
 
     async def add_many(self, answers: Sequence[NewAnswer]) -> None:
         """Store several answers; all are queued before this awaits, so an edit or delete

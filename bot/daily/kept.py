@@ -25,14 +25,17 @@ class KeptNotices:
     async def after_answer(self, guild_id: int, user_id: int) -> list[KeptStreak]:
         """The freezes spent for the member that they were not told of, each returned once
         (marked told before the glue sends the DM)."""
-        nothing = self._nothing.get(guild_id)
-        if nothing is not None and user_id in nothing:
+        if self.known_nothing(guild_id, user_id):
             return []
         scorings = self._scorings
         kept = await self.store.scores.kept_streaks(guild_id, user_id, self.clock.now())
         if not kept and scorings == self._scorings:
             self._nothing.setdefault(guild_id, set()).add(user_id)
         return kept
+
+    def known_nothing(self, guild_id: int, user_id: int) -> bool:
+        nothing = self._nothing.get(guild_id)
+        return nothing is not None and user_id in nothing
 
     def scored(self, guild_id: int) -> None:
         """A post of the guild was scored (its transaction committed, or failed): freezes may

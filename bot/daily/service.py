@@ -187,6 +187,13 @@ class DailyService:
     def takes(self, channel_id: int) -> bool:
         return self.answers.takes(channel_id)
 
+    def offer(self, channel_id: int, msg: HistoryMessage) -> asyncio.Future[None] | None:
+        return self.answers.offer(channel_id, msg)
+
+    def nothing_to_tell(self, guild_id: int, user_id: int) -> bool:
+        """Known without a read: no streak freeze of the member's is waiting to be told."""
+        return self.answers.kept.known_nothing(guild_id, user_id)
+
     async def answered(self, post: DailyPost) -> set[int]:
         """Who has answered an open post as Discord has it now: the thread is read back
         first, so an answer given a second ago counts (stored answers if it cannot be read)."""

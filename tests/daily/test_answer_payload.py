@@ -168,3 +168,51 @@ def test_what_the_short_cut_needs_of_discord_py_is_checked_piece_by_piece() -> N
     state.store_user = parse
     bot._listeners = None
     assert shortcut_missing(bot) == "Client._listeners"
+
+
+async def test_an_answer_starts_no_task_and_closing_waits_for_its_commit(
+    world: World, store: Store, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    await configure_world(store, world)
+    clock.set(NINE)
+    started: list[str] = []
+    entered, release = asyncio.Event(), asyncio.Event()
+    record = store.answers.record
+
+    async def held(answers: Any) -> int:
+        entered.set()
+        await release.wait()
+        return await record(answers)
+
+    async with start_bot() as bot:
+        await bot.jobs.idle()
+        post = await stored(store, world.guild.id, "2026-03-02")
+        assert post.thread_id is not None
+        schedule = bot._schedule_event
+
+        def counted(coro: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+            started.append(getattr(coro, "__name__", name))
+            return schedule(coro, name, *args, **kwargs)
+
+        bot._schedule_event = counted  # type: ignore[method-assign]
+        await world["ana"].send(post.thread_id, "First.")
+        await eventually(lambda: store.answers.for_post(post.id))
+        await eventually(lambda: started == ["_tell_kept"])  # her first: is a freeze untold?
+        await world["ana"].send(post.thread_id, "Second.")
+        await eventually(lambda: _at_least(store.answers.for_post(post.id), 2))
+        assert started == ["_tell_kept"]  # nothing for the second: no task, no read
+
+        store.answers.record = held  # type: ignore[method-assign]
+        last = await world["ben"].send(post.thread_id, ANSWER)
+        await asyncio.wait_for(entered.wait(), timeout=5)
+        closing = asyncio.create_task(bot.close())
+        try:
+            await eventually(lambda: bot.stopping == "listeners")
+            await asyncio.sleep(0.05)
+            assert not closing.done()  # the store stays open for the answer being committed
+        finally:
+            release.set()
+        await asyncio.wait_for(closing, timeout=10)
+    rows = await store.answers.for_post(post.id)
+    assert rows[-1].message_id == last.id
+    assert await store.web.names(world.guild.id, [world["ben"].id]) == {world["ben"].id: "ben"}

@@ -227,7 +227,9 @@ async def board_sql(path: Path) -> dict[str, str]:
         for name, stmt, names in (
             ("top", TOP, "gsno"), ("rank", RANK, "gspu"), ("member", MEMBER_SCOPES, "gu"),
         ):  # fmt: skip
-            sql, order = db._compile(stmt, ())
+            compiled = db._compile(stmt, ())
+            assert compiled is not None  # module constants: no expanding parameters
+            sql, order = compiled.text, compiled.order
             numbers = iter(f"?{names.index(n) + 1}" for n in order)
             out[name] = "".join(p + next(numbers) for p in sql.split("?")[:-1]) + sql.split("?")[-1]
         return out

@@ -76,3 +76,24 @@ async def test_the_interviewer_rates_once_and_swap_waits_for_the_round(
         await pairs.swap(pair.id, 7)  # the new round is open: nothing more starts
     await pairs.end(pair.id, 7)
     assert (await pairs.mock.repo.session(turn.session_id)).state == "abandoned"  # type: ignore[union-attr]
+
+
+async def test_a_round_that_is_not_this_pairs_cannot_be_rated_through_it(
+    pairs: PairService,
+) -> None:
+    """A crafted rating button: a pair's id with the id of a round both members know of but
+    that the pair never ran (the candidate's solo mock). Both are members and the presser is
+    not the candidate, so only the pair's own list of rounds refuses it."""
+    pair = await pairs.answer_invite(
+        (await pairs.invite(1, 10, 7, 8, False, "behavioural")).id, 8, True
+    )
+    solo = await pairs.mock.start(1, 7, "behavioural")  # the candidate's own, before the pair's
+    await pairs.mock.answer(solo.session_id, 7, 0, 0, "A story of my own")
+    await pairs.mock.abandon(solo.session_id, 7)
+    await pairs.begin(pair, 7, thread_id=99)
+    given = {"production-mindset": "3", "ml-ops": "2", "infrastructure": "4"}
+    with pytest.raises(DrillError, match="Only the interviewer"):
+        await pairs.interviewed(pair.id, solo.session_id, 8)
+    with pytest.raises(DrillError, match="Only the interviewer"):
+        await pairs.rate(pair.id, solo.session_id, 8, given)
+    assert (await pairs.mock.repo.ratings([solo.session_id])).get(solo.session_id, {}) == {}

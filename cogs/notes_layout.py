@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 import discord
 
 from bot.bank import Question
+from cogs.v2_fit import pieces
 
 EMBED_TOTAL = 6000
 MAX_EMBEDS = 10
@@ -39,28 +40,9 @@ SOLUTION_TITLE = "Worked solution"
 Field = tuple[str, str]
 
 
-def _pieces(text: str, limit: int) -> list[str]:
-    """``text`` in pieces of at most ``limit`` characters, broken at line ends or spaces
-    where possible; nothing is dropped."""
-    out: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit + 1)
-        if cut <= 0:
-            cut = text.rfind(" ", 0, limit + 1)
-        if cut <= 0:  # one long word: break inside it
-            out.append(text[:limit])
-            text = text[limit:]
-            continue
-        out.append(text[:cut])
-        text = text[cut + 1 :]  # drop only the newline or space broken at (code keeps indents)
-    if text:
-        out.append(text)
-    return out
-
-
 def text_fields(name: str, text: str) -> list[Field]:
     """One field, or several named '… (continued)' when the text is over 1,024 characters."""
-    parts = _pieces(text, FIELD_VALUE) or ["—"]
+    parts = pieces(text, FIELD_VALUE) or ["—"]
     return [
         ((name if i == 0 else f"{name} (continued)")[:FIELD_NAME], part)
         for i, part in enumerate(parts)
@@ -72,7 +54,7 @@ def bullet_fields(name: str, items: Sequence[str]) -> list[Field]:
     chunks: list[str] = []
     current = ""
     for item in items:
-        for piece in _pieces(f"• {item}", FIELD_VALUE):
+        for piece in pieces(f"• {item}", FIELD_VALUE):
             joined = f"{current}\n{piece}" if current else piece
             if len(joined) <= FIELD_VALUE:
                 current = joined
@@ -125,7 +107,7 @@ def fields_embeds(
 ) -> list[discord.Embed]:
     """An embed with ``description`` and as many ``fields`` as fit ``budget`` characters and
     25 fields; the rest go, in order, into embeds titled '… (continued)'."""
-    parts = _pieces(description, DESCRIPTION) if description else [""]
+    parts = pieces(description, DESCRIPTION) if description else [""]
     embeds = [
         discord.Embed(
             title=(title if i == 0 else f"{title} (continued)")[:TITLE],
@@ -152,13 +134,13 @@ def solution_embeds(question: Question, *, colour: int) -> list[discord.Embed]:
     code = solution.code.replace("```", "ʼʼʼ")  # a fence inside the code would end the block
     fence = f"```{solution.language}\n"
     room = DESCRIPTION - len(fence) - len("\n```") - 1
-    blocks = [f"{fence}{part}\n```" for part in _pieces(code, room)]
+    blocks = [f"{fence}{part}\n```" for part in pieces(code, room)]
     if solution.notes:
         notes = f"\n{solution.notes}"
         if len(blocks[-1]) + len(notes) <= DESCRIPTION:
             blocks[-1] += notes
         else:
-            blocks.extend(_pieces(solution.notes, DESCRIPTION))
+            blocks.extend(pieces(solution.notes, DESCRIPTION))
     return [
         discord.Embed(
             title=SOLUTION_TITLE if i == 0 else f"{SOLUTION_TITLE} (continued)",
